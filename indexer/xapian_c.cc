@@ -56,6 +56,11 @@ struct idx_xdoc {
 static std::string make_term(const char *prefix, const char *v, size_t n)
 {
     std::string t(prefix ? prefix : "");
+    // the QueryParser's convention: a multi-character prefix is followed
+    // by ':' when the value starts with a capital letter or a colon
+    if (t.size() > 1 && t.back() != ':' && n > 0 &&
+        ((v[0] >= 'A' && v[0] <= 'Z') || v[0] == ':'))
+        t += ':';
     size_t room = IDX_X_MAX_TERM > t.size() ? IDX_X_MAX_TERM - t.size() : 0;
     if (n > room) {
         n = room;
@@ -598,14 +603,21 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         if (want_snip) {
             std::string text = doc.get_value(
                 static_cast<Xapian::valueno>(q->snippet_slot));
-            res.snippets.push_back(hm.snippet(
+            std::string sn = hm.snippet(
                 text, q->snippet_len ? q->snippet_len : 200,
                 Xapian::Stem("english"),
                 Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
                     Xapian::MSet::SNIPPET_EXHAUSTIVE |
                     Xapian::MSet::SNIPPET_CJK_NGRAM,
                 q->hi_start ? q->hi_start : "<b>",
-                q->hi_end ? q->hi_end : "</b>", "..."));
+                q->hi_end ? q->hi_end : "</b>", "...");
+            // CJK n-grams are highlighted one character at a time: join
+            // adjacent highlights ("<b>红</b><b>楼</b>" -> "<b>红楼</b>")
+            std::string join = std::string(q->hi_end ? q->hi_end : "</b>") +
+                               (q->hi_start ? q->hi_start : "<b>");
+            for (size_t p; (p = sn.find(join)) != std::string::npos;)
+                sn.erase(p, join.size());
+            res.snippets.push_back(std::move(sn));
         }
     }
     res.have_snippets = want_snip;
