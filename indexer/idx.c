@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "formats/dates.h"
 #include "indexer/cjk.h"
 #include "indexer/xapian_c.h"
 
@@ -25,7 +26,8 @@ enum {
     SLOT_YEAR_TO = 1,
     SLOT_TITLE_SORT = 2,
     SLOT_FACET0 = 3,      /* 3..10: the facets, in idx_facet_kind order */
-    SLOT_SNIPPET = 20     /* normalized text snippets are cut from */
+    SLOT_SNIPPET = 20,    /* normalized text snippets are cut from */
+    SLOT_DATE_SORT = 21   /* year_from, or after every year when unknown */
 };
 
 /* Term prefixes of free-text fields (also indexed without prefix). */
@@ -319,11 +321,29 @@ static wy_code add_exact(struct idx *x, const char *prefix, int f,
         return rc;
     rc = idx_xdoc_term(x->doc, prefix, wy_buf_cstr(&x->val), x->val.len, err);
     if (rc == WY_OK && f >= 0) {
+        /* the displayed value is normalized too (case kept), so 國家圖書館
+           and 国家图书馆 are one facet value, as they are one term */
+        rc = norm(x, s, n, err);
+        if (rc != WY_OK)
+            return rc;
+        wy_buf_reset(&x->val);
+        cjk_restore_rare(wy_buf_cstr(&x->tmp), x->tmp.len, &x->val);
         struct wy_buf *b = &x->facet[f];
         if (b->len)
             wy_buf_addc(b, IDX_X_MULTI_SEP);
-        for (size_t i = 0; i < n; i++)   /* the separator cannot be a value */
-            wy_buf_addc(b, s[i] == IDX_X_MULTI_SEP ? ' ' : s[i]);
+        const char *v = wy_buf_cstr(&x->val);
+        int space = 0;
+        size_t start = b->len;
+        for (size_t i = 0; i < x->val.len; i++) {
+            if (v[i] == ' ' || v[i] == IDX_X_MULTI_SEP) {
+                space = 1;
+                continue;
+            }
+            if (space && b->len > start)
+                wy_buf_addc(b, ' ');
+            space = 0;
+            wy_buf_addc(b, v[i]);
+        }
         rc = wy_buf_status(b, err);
     }
     return rc;
@@ -355,26 +375,6 @@ static wy_code add_ident(struct idx *x, const char *v, struct wy_err *err)
 static int century_of(int year)
 {
     return year > 0 ? (year - 1) / 100 + 1 : -((-year) / 100 + 1);
-}
-
-/* The dynasty of a year, for Chinese records whose creators do not name it. */
-static const char *dynasty_of(int y)
-{
-    static const struct {
-        int from;
-        const char *name;
-    } d[] = {
-        {-221, "秦"},  {-206, "汉"},  {220, "三国"}, {266, "晋"},
-        {420, "南北朝"}, {581, "隋"}, {618, "唐"},  {907, "五代"},
-        {960, "宋"},   {1279, "元"}, {1368, "明"}, {1644, "清"},
-        {1912, "民国"}, {1949, NULL},
-    };
-    if (y == WY_YEAR_NONE || y < -221)
-        return NULL;
-    const char *name = NULL;
-    for (size_t i = 0; i < sizeof(d) / sizeof(d[0]) && y >= d[i].from; i++)
-        name = d[i].name;
-    return name;
 }
 
 /* "[清]", "清代", "(清)" -> "清". Appended to out. */
@@ -666,6 +666,10 @@ static wy_code build(struct idx *x, const struct wy_record *r,
         rc = add_year(x, SLOT_YEAR_FROM, d->year_from, err);
     if (rc == WY_OK)
         rc = add_year(x, SLOT_YEAR_TO, d->year_to, err);
+    if (rc == WY_OK)
+        rc = add_year(x, SLOT_DATE_SORT,
+                      d->year_from == WY_YEAR_NONE ? 1000000 : d->year_from,
+                      err);
     if (rc == WY_OK && d->year_from != WY_YEAR_NONE) {
         char c[16];
         snprintf(c, sizeof(c), "%d", century_of(d->year_from));
@@ -679,8 +683,8 @@ static wy_code build(struct idx *x, const struct wy_record *r,
     if (dyn)
         clean_dynasty(dyn, &db);
     else if (d->ntitles && has_han(d->titles[0]) && d->year_from != WY_YEAR_NONE
-             && dynasty_of(d->year_from))
-        wy_buf_adds(&db, dynasty_of(d->year_from));
+             && fmt_date_dynasty(d->year_from))
+        wy_buf_adds(&db, fmt_date_dynasty(d->year_from));
     if (rc == WY_OK && db.len)
         rc = add_facet(x, IDX_FACET_DYNASTY, wy_buf_cstr(&db), err);
     wy_buf_release(&db);
@@ -979,7 +983,7 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
     case IDX_SORT_RELEVANCE:
         break;
     case IDX_SORT_DATE:
-        xq.sort_slot = SLOT_YEAR_FROM;
+        xq.sort_slot = SLOT_DATE_SORT;
         break;
     case IDX_SORT_DATE_DESC:
         xq.sort_slot = SLOT_YEAR_TO;
