@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/path.h"
 #include "formats/dates.h"
 #include "indexer/cjk.h"
 #include "indexer/xapian_c.h"
@@ -1046,4 +1047,57 @@ void idx_result_free(struct idx_result *r)
         return;
     wy_arena_free(r->arena);
     free(r);
+}
+
+static void json_str(struct wy_buf *out, const char *s)
+{
+    s = s ? s : "";
+    wy_buf_add_json(out, s, strlen(s));
+}
+
+void idx_result_json(const struct idx_result *r, const struct idx_query *q,
+                     struct wy_buf *out)
+{
+    wy_buf_addf(out, "{\"total\":%llu,\"page\":%zu,\"page_size\":%zu,"
+                     "\"hits\":[",
+                (unsigned long long)r->total, q->page ? q->page : 1,
+                q->page_size ? q->page_size : 20);
+    for (size_t i = 0; i < r->nhits; i++) {
+        const struct idx_hit *h = &r->hits[i];
+        wy_buf_adds(out, i ? ",{\"id\":" : "{\"id\":");
+        json_str(out, h->id);
+        wy_buf_adds(out, ",\"title\":");
+        json_str(out, h->title);
+        wy_buf_adds(out, ",\"creator\":");
+        json_str(out, h->creator);
+        wy_buf_adds(out, ",\"date\":");
+        json_str(out, h->date);
+        if (h->year_from != WY_YEAR_NONE)
+            wy_buf_addf(out, ",\"year_from\":%d", h->year_from);
+        if (h->year_to != WY_YEAR_NONE)
+            wy_buf_addf(out, ",\"year_to\":%d", h->year_to);
+        wy_buf_adds(out, ",\"snippet\":");
+        json_str(out, h->snippet);
+        wy_buf_addc(out, '}');
+    }
+    wy_buf_adds(out, "],\"facets\":{");
+    for (size_t f = 0; f < IDX_NFACETS; f++) {
+        const struct idx_facet *fc = &r->facets[f];
+        wy_buf_adds(out, f ? "," : "");
+        json_str(out, facet_defs[f].name);
+        wy_buf_adds(out, ":[");
+        for (size_t k = 0; k < fc->nvalues; k++) {
+            wy_buf_adds(out, k ? ",{\"value\":" : "{\"value\":");
+            json_str(out, fc->values[k].value);
+            wy_buf_addf(out, ",\"count\":%llu}",
+                        (unsigned long long)fc->values[k].count);
+        }
+        wy_buf_addc(out, ']');
+    }
+    wy_buf_adds(out, "}}");
+}
+
+void idx_home_path(const char *home, struct wy_buf *out)
+{
+    wy_path_join(out, home, "index");
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "formats/record.h"
 
@@ -162,5 +163,15 @@ struct idx_result {
 wy_code idx_search(struct idx *x, const struct idx_query *q,
                    struct idx_result **out, struct wy_err *err);
 void idx_result_free(struct idx_result *r);
+
+/* Appends the result as one JSON object: {"total", "page", "page_size",
+   "hits": [{"id", "title", "creator", "date", "year_from", "year_to",
+   "snippet"}], "facets": {"library": [{"value", "count"}], ...}}. Errors
+   through out's sticky error. */
+void idx_result_json(const struct idx_result *r, const struct idx_query *q,
+                     struct wy_buf *out);
+
+/* The path of the index of a Wenyuan home: HOME/index (appended to out). */
+void idx_home_path(const char *home, struct wy_buf *out);
 
 #endif
