@@ -445,12 +445,27 @@ struct idx_xresults {
     bool have_snippets = false;
 };
 
+// Xapian 1.4's CJK::codepoint_is_cjk (common/cjk-tokenizer.cc): the
+// characters its n-gram mode (and its parser bug) applies to.
+static bool xapian_cjk(uint32_t p)
+{
+    static const uint32_t r[][2] = {
+        {0x2E80, 0x2FDF}, {0x2FF0, 0x4DBF}, {0x4DC0, 0x9FFF},
+        {0xA700, 0xA71F}, {0xAC00, 0xD7AF}, {0xF900, 0xFAFF},
+        {0xFE30, 0xFE4F}, {0xFF00, 0xFFEF}, {0x20000, 0x2A6DF},
+        {0x2F800, 0x2FA1F}};
+    for (const auto &x : r)
+        if (p >= x[0] && p <= x[1])
+            return true;
+    return false;
+}
+
 static bool is_han_at(const std::string &s, size_t i, size_t *len)
 {
     size_t j = i;
     uint32_t cp = cjk_utf8_next(s.data(), s.size(), &j);
     *len = j - i;
-    return cjk_is_han(cp);
+    return xapian_cjk(cp) || cjk_is_han(cp);
 }
 
 // Wraps each run of CJK characters outside quotes in quotes, so it is
