@@ -105,7 +105,15 @@ wy_code iso2709_reader_next(struct iso2709_reader *r, const unsigned char **p,
                     *recno = ++r->recno;
                     *offset = r->base + r->start;
                     r->start = r->scan = (size_t)(q - r->buf) + 1;
-                    return WY_OK;
+                    if (*n <= ISO2709_MAX_RECORD)
+                        return WY_OK;
+                    *p = NULL;
+                    *n = 0;
+                    return wy_err_set(err, WY_EFORMAT,
+                                      "record %zu at byte %llu: no record "
+                                      "terminator within %u bytes",
+                                      *recno, *offset,
+                                      (unsigned)ISO2709_MAX_RECORD);
                 }
                 r->scan = r->end;
                 if (r->end - r->start > ISO2709_MAX_RECORD) {
