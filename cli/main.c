@@ -60,9 +60,12 @@ int main(int argc, char **argv)
         usage(stderr);
         return CMD_USAGE;
     }
+    char *h[3];   /* outlives the block: argv may point at it */
     if (!strcmp(argv[i], "help")) {
         if (i + 1 < argc) {
-            char *h[] = {argv[i + 1], "--help", NULL};
+            h[0] = argv[i + 1];
+            h[1] = "--help";
+            h[2] = NULL;
             argv = h;
             argc = 2;
             i = 0;
