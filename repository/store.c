@@ -1646,9 +1646,10 @@ fail:
             wy_err_release(&e2);
             for (int i = 0; i < 6; i++)
                 free(a[i]);
+            wy_err_prefix(err, "object '%s': committing %s", v->id,
+                          v->vname);
             version_free(v);
-            return wy_err_prefix(err, "object '%s': committing %s", v->id,
-                                 v->vname);
+            return err->code;
         }
         (void)wy_fsync_dir(v->objdir, &e2);
         wy_err_release(&e2);
@@ -1659,9 +1660,10 @@ fail:
             wy_err_release(&e2);
             for (int i = 0; i < 6; i++)
                 free(a[i]);
+            wy_err_prefix(err, "object '%s': committing %s", v->id,
+                          v->vname);
             version_free(v);   /* staging kept for store_open */
-            return wy_err_prefix(err, "object '%s': committing %s", v->id,
-                                 v->vname);
+            return err->code;
         }
         wy_err_release(&e2);
         wy_err_release(err);
@@ -1674,8 +1676,9 @@ fail:
     }
     for (int i = 0; i < 6; i++)
         free(a[i]);
+    wy_err_prefix(err, "object '%s': committing %s", v->id, v->vname);
     version_drop(v);
-    return wy_err_prefix(err, "object '%s': committing %s", v->id, v->vname);
+    return err->code;
 }
 
 /* ------------------------------------------------------------------ */

@@ -192,6 +192,10 @@ wy_code store_walk(const struct store *s,
                                  struct wy_err *err),
                    void *ctx, struct wy_err *err);
 
+/* Unicode NFC of a UTF-8 string (how logical paths are compared).
+ * new: *out, free(). WY_EINVAL if s is not valid UTF-8. */
+wy_code store_path_nfc(const char *s, char **out, struct wy_err *err);
+
 /*
  * Test hook: called at each step of a commit with the step's name
  * ("content", "version-inventory", "staged", "renamed", "root-inventory",
