@@ -900,6 +900,7 @@ static size_t find_tag(const char *b, size_t n, size_t from, const char *name,
     return n;
 }
 
+/* 1: found; 0: the page does not have the expected shape; -1: ENOMEM. */
 static int find_anchors(const char *b, size_t n, enum list_kind kind,
                         struct anchors *an)
 {
@@ -924,11 +925,11 @@ static int find_anchors(const char *b, size_t n, enum list_kind kind,
             size_t cap = an->cap ? an->cap * 2 : 64;
             size_t *at = wy_realloc(an->at, cap * sizeof(*at));
             if (!at)
-                return 0;
+                return -1;
             an->at = at;
             size_t *h = wy_realloc(an->hdr, cap * sizeof(*h));
             if (!h)
-                return 0;
+                return -1;
             an->hdr = h;
             an->cap = cap;
         }
@@ -1043,11 +1044,17 @@ wy_code oai_parse(const unsigned char *p, size_t n, const char *name,
            is intact, skip that record and read the rest again */
         struct anchors an;
         size_t at = offset_of(buf, len, ps.xf.line, ps.xf.col);
-        int ok = kind != LIST_NONE && passno < MAX_PASSES &&
-                 find_anchors(buf, len, kind, &an);
+        memset(&an, 0, sizeof(an));
+        int ok = kind != LIST_NONE && passno < MAX_PASSES
+                     ? find_anchors(buf, len, kind, &an)
+                     : 0;
+        if (ok < 0) {
+            anchors_free(&an);
+            rc = nomem(err);
+            break;
+        }
         if (!ok || at < an.first || at >= an.tail) {
-            if (ok)
-                anchors_free(&an);
+            anchors_free(&an);
             wy_err_move(err, &ps.xf.err);
             break;
         }
