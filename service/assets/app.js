@@ -275,7 +275,6 @@ $('lang').addEventListener('click', () => {
   route();
 });
 $('viewer-close').addEventListener('click', () => { $('viewer').hidden = true; });
-$('back').addEventListener('click', ev => { ev.preventDefault(); history.back(); });
 window.addEventListener('hashchange', route);
 applyLang();
 route();
