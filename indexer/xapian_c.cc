@@ -473,23 +473,48 @@ static bool is_han_at(const std::string &s, size_t i, size_t *len)
 // catalogues expect and as Zebra's ICU chain does). This also keeps clear
 // of 1.4.22's parse error on `abc 红楼 def` (fixed upstream in 1.4.25),
 // whose error path leaks memory inside Xapian.
+static size_t quote_len(const std::string &s, size_t i)
+{
+    if (s[i] == '"')
+        return 1;
+    if (s.compare(i, 3, "\xe2\x80\x9c") == 0 ||
+        s.compare(i, 3, "\xe2\x80\x9d") == 0)
+        return 3;
+    return 0;
+}
+
 static std::string quote_cjk(const std::string &s)
 {
     std::string out;
     bool inq = false, inrun = false;
     for (size_t i = 0; i < s.size();) {
-        size_t len;
-        bool han = is_han_at(s, i, &len);
-        bool quote = s[i] == '"' || s.compare(i, 3, "\xe2\x80\x9c") == 0 ||
-                     s.compare(i, 3, "\xe2\x80\x9d") == 0;
+        size_t len = 1, ql = quote_len(s, i);
+        bool han = !ql && is_han_at(s, i, &len);
         if (inrun && !han) {
             out += '"';
             inrun = false;
             if (s[i] != ' ' && s[i] != ')')
                 out += ' ';
         }
-        if (quote)
-            inq = !inq;
+        if (ql) {
+            // The user's quotes: a phrase opens only at a word boundary and
+            // only if it also closes; any other quote (glued to a word, as
+            // in `type:T"`, which the parser takes as part of the value, or
+            // unbalanced) becomes a space, so our idea of what is quoted is
+            // the parser's.
+            bool boundary = i == 0 || strchr(" \t([{+-:", s[i - 1]) != nullptr;
+            bool closes = false;
+            for (size_t j = i + ql; j < s.size() && !closes; j++)
+                closes = quote_len(s, j) != 0;
+            if (inq || (boundary && closes)) {
+                inq = !inq;
+                out.append(s, i, ql);
+            } else {
+                out += ' ';
+            }
+            i += ql;
+            continue;
+        }
         if (han && !inq && !inrun) {
             size_t end = i, l2;
             while (end < s.size() && is_han_at(s, end, &l2))
@@ -502,6 +527,8 @@ static std::string quote_cjk(const std::string &s)
             out += '"';
             inrun = true;
         }
+        if (!han)
+            len = 1;
         out.append(s, i, len);
         i += len;
     }
