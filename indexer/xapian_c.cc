@@ -71,6 +71,41 @@ static std::string make_term(const char *prefix, const char *v, size_t n)
     return t;
 }
 
+// Xapian 1.4's CJK::codepoint_is_cjk (common/cjk-tokenizer.cc): the
+// characters its n-gram mode (and its parser bug) applies to.
+static bool xapian_cjk(uint32_t p)
+{
+    static const uint32_t r[][2] = {
+        {0x2E80, 0x2FDF}, {0x2FF0, 0x4DBF}, {0x4DC0, 0x9FFF},
+        {0xA700, 0xA71F}, {0xAC00, 0xD7AF}, {0xF900, 0xFAFF},
+        {0xFE30, 0xFE4F}, {0xFF00, 0xFFEF}, {0x20000, 0x2A6DF},
+        {0x2F800, 0x2FA1F}};
+    for (const auto &x : r)
+        if (p >= x[0] && p <= x[1])
+            return true;
+    return false;
+}
+
+// A copy of s with a space on each side of every CJK character, so that
+// each is a word (a unigram with its own position) for the term generator.
+static std::string spread_cjk(const char *s, size_t n)
+{
+    std::string out;
+    out.reserve(n + n / 2);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        uint32_t cp = cjk_utf8_next(s, n, &j);
+        bool c = xapian_cjk(cp) || cjk_is_han(cp);
+        if (c)
+            out += ' ';
+        out.append(s + i, j - i);
+        if (c)
+            out += ' ';
+        i = j;
+    }
+    return out;
+}
+
 extern "C" wy_code idx_xdb_open(struct idx_xdb **out, const char *path,
                                 enum idx_xdb_mode mode, struct wy_err *err)
 {
@@ -265,8 +300,11 @@ extern "C" wy_code idx_xdoc_new(struct idx_xdoc **out, struct wy_err *err)
     try {
         std::unique_ptr<idx_xdoc> d(new idx_xdoc);
         d->tg.set_stemmer(Xapian::Stem("english"));
-        d->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-        d->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+        // Every word is indexed stemmed only (STEM_ALL: one term per word,
+        // not an exact and a stemmed one), and every CJK character is a
+        // word of its own (see spread_cjk): queries search runs of them as
+        // phrases, so Xapian's bigrams would never be used.
+        d->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
         d->tg.set_document(d->doc);
         *out = d.release();
         return WY_OK;
@@ -295,10 +333,12 @@ extern "C" wy_code idx_xdoc_clear(struct idx_xdoc *d, struct wy_err *err)
 }
 
 extern "C" wy_code idx_xdoc_text(struct idx_xdoc *d, const char *prefix,
-                                 const char *s, size_t n, struct wy_err *err)
+                                 const char *s, size_t n, unsigned wdf_inc,
+                                 struct wy_err *err)
 {
     try {
-        d->tg.index_text(Xapian::Utf8Iterator(s, n), 1, prefix ? prefix : "");
+        std::string t = spread_cjk(s, n);
+        d->tg.index_text(t, wdf_inc ? wdf_inc : 1, prefix ? prefix : "");
         return WY_OK;
     } catch (...) {
         return fail(err, "indexing text");
@@ -356,6 +396,21 @@ extern "C" wy_code idx_xdb_replace(struct idx_xdb *db, const char *idterm,
         std::string t = make_term("", idterm, strlen(idterm));
         d->doc.add_boolean_term(t);
         db->w.replace_document(t, d->doc);
+        return WY_OK;
+    } catch (...) {
+        fail(err, "adding a document");
+        return wy_err_prefix(err, "'%s'", idterm);
+    }
+}
+
+extern "C" wy_code idx_xdb_add(struct idx_xdb *db, const char *idterm,
+                               struct idx_xdoc *d, struct wy_err *err)
+{
+    if (need_writable(db, "adding a document", err) != WY_OK)
+        return err->code;
+    try {
+        d->doc.add_boolean_term(make_term("", idterm, strlen(idterm)));
+        db->w.add_document(d->doc);
         return WY_OK;
     } catch (...) {
         fail(err, "adding a document");
@@ -445,21 +500,6 @@ struct idx_xresults {
     bool have_snippets = false;
 };
 
-// Xapian 1.4's CJK::codepoint_is_cjk (common/cjk-tokenizer.cc): the
-// characters its n-gram mode (and its parser bug) applies to.
-static bool xapian_cjk(uint32_t p)
-{
-    static const uint32_t r[][2] = {
-        {0x2E80, 0x2FDF}, {0x2FF0, 0x4DBF}, {0x4DC0, 0x9FFF},
-        {0xA700, 0xA71F}, {0xAC00, 0xD7AF}, {0xF900, 0xFAFF},
-        {0xFE30, 0xFE4F}, {0xFF00, 0xFFEF}, {0x20000, 0x2A6DF},
-        {0x2F800, 0x2FA1F}};
-    for (const auto &x : r)
-        if (p >= x[0] && p <= x[1])
-            return true;
-    return false;
-}
-
 static bool is_han_at(const std::string &s, size_t i, size_t *len)
 {
     size_t j = i;
@@ -542,15 +582,17 @@ static void setup_parser(Xapian::QueryParser &qp, Xapian::Database &db,
 {
     qp.set_database(db);
     qp.set_stemmer(Xapian::Stem("english"));
-    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
     qp.set_default_op(q->default_and ? Xapian::Query::OP_AND
                                      : Xapian::Query::OP_OR);
     for (size_t i = 0; i < q->nfields; i++) {
         const struct idx_xfield &f = q->fields[i];
         if (f.boolean)
             qp.add_boolean_prefix(f.name, f.prefix);
-        else
-            qp.add_prefix(f.name, free_as_plain ? "" : f.prefix);
+        else if (!free_as_plain)
+            qp.add_prefix(f.name, f.prefix);
+        else if (*f.name)
+            qp.add_prefix(f.name, "");
     }
 }
 
