@@ -39,7 +39,7 @@ cc -std=c11 -O2 $CPPFLAGS_ $(pkg-config --cflags libxml-2.0) \
 log "Zebra: zebra-setup.sh with N=$N (installs, generates, indexes, serves)"
 N=$N PORT=$PORT WORKDIR=$ZW KEEP=1 bash "$SHARED/tools/zebra-setup.sh" \
   > "$WORKDIR/zebra-setup.log" 2>&1
-trap 'kill "$(cat "$ZW/zebrasrv.pid")" 2>/dev/null || true' EXIT
+trap 'kill "$(cat "$ZW/zebrasrv.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
 grep -E '^(MARCXML|ISO2709) *:' "$WORKDIR/zebra-setup.log" | tee "$WORKDIR/zebra-rate.txt"
 ZEBRA_MRC_RATE=$(awk '/^ISO2709/ {print $(NF-1)}' "$WORKDIR/zebra-rate.txt")
 ZEBRA_XML_RATE=$(awk '/^MARCXML/ {print $(NF-1)}' "$WORKDIR/zebra-rate.txt")
@@ -47,10 +47,15 @@ MRC=$ZW/data/mrc/guji.mrc
 
 # ------------------------------------------------------------ Wenyuan index
 log "Wenyuan: read $MRC (ISO 2709) and index in-process"
-"$WORKDIR/bench_index" index "$WORKDIR/wy-index" "$MRC" > "$WORKDIR/wy-index.txt"
+TIMEFORMAT='%R %U %S'
+{ time "$WORKDIR/bench_index" index "$WORKDIR/wy-index" "$MRC" \
+    > "$WORKDIR/wy-index.txt"; } 2> "$WORKDIR/wy-time.txt"
 read -r WY_N WY_SEC WY_BAD < "$WORKDIR/wy-index.txt"
-WY_RATE=$(awk -v n="$WY_N" -v s="$WY_SEC" 'BEGIN{printf "%.0f", n/s}')
-echo "Wenyuan: $WY_N records in $WY_SEC s = $WY_RATE rec/s ($WY_BAD bad)"
+read -r WY_REAL WY_USER WY_SYS < "$WORKDIR/wy-time.txt"
+WY_CPU=$(awk -v u="$WY_USER" -v s="$WY_SYS" 'BEGIN{print u+s}')
+WY_RATE=$(awk -v n="$WY_N" -v s="$WY_REAL" 'BEGIN{printf "%.0f", n/s}')
+WY_CRATE=$(awk -v n="$WY_N" -v s="$WY_CPU" 'BEGIN{printf "%.0f", n/s}')
+echo "Wenyuan: $WY_N records in $WY_REAL s wall ($WY_RATE rec/s), $WY_CPU s CPU ($WY_CRATE rec/s), $WY_BAD bad"
 
 log "Wenyuan end to end: wenyuan import + wenyuan index (catalog, then index)"
 rm -rf "$WORKDIR/home"
@@ -133,6 +138,19 @@ paste "$WORKDIR/queries.tsv" "$WORKDIR/zebra-results.tsv" "$WORKDIR/wy-results.t
   | awk -F'\t' 'BEGIN{OFS="\t"; print "cql","wenyuan","from","to","zebra_hits","zebra_ms","wy_hits","wy_ms"} {print}' \
   > "$WORKDIR/results.tsv"
 
+# ------------------------------------------------------------ Zebra, timed here
+log "Zebra: zebraidx on the same ISO 2709 file, timed like Wenyuan (wall and CPU)"
+kill "$(cat "$ZW/zebrasrv.pid")" 2>/dev/null || true
+sleep 1
+( cd "$ZW" && zebraidx -c zebra.cfg -l tmp/bench.log init &&
+  { time zebraidx -c zebra.cfg -l tmp/bench.log -d gujimrc update data/mrc; } \
+    2> "$WORKDIR/zebra-time.txt" )
+read -r Z_REAL Z_USER Z_SYS < "$WORKDIR/zebra-time.txt"
+Z_CPU=$(awk -v u="$Z_USER" -v s="$Z_SYS" 'BEGIN{print u+s}')
+Z_RATE=$(awk -v n="$N" -v s="$Z_REAL" 'BEGIN{printf "%.0f", n/s}')
+Z_CRATE=$(awk -v n="$N" -v s="$Z_CPU" 'BEGIN{printf "%.0f", n/s}')
+echo "Zebra: $N records in $Z_REAL s wall ($Z_RATE rec/s), $Z_CPU s CPU ($Z_CRATE rec/s)"
+
 # ------------------------------------------------------------ summary
 pct() {  # pct COLUMN P: the P-th percentile of a column of results.tsv
   tail -n +2 "$WORKDIR/results.tsv" | cut -f"$1" | sort -g |
@@ -146,9 +164,14 @@ SAME=$(awk -F'\t' 'NR>1 && $5 == $7' "$WORKDIR/results.tsv" | wc -l)
 ZHITS=$(awk -F'\t' 'NR>1 {s+=$5} END{print s}' "$WORKDIR/results.tsv")
 WHITS=$(awk -F'\t' 'NR>1 {s+=$7} END{print s}' "$WORKDIR/results.tsv")
 
-log "summary (N=$N records, Q=$Q queries, $(nproc) cores)"
-printf 'indexing   Zebra ISO2709 %s rec/s, MARCXML %s rec/s; Wenyuan %s rec/s; ratio %.1fx (vs ISO2709)\n' \
-  "$ZEBRA_MRC_RATE" "$ZEBRA_XML_RATE" "$WY_RATE" "$(awk -v a="$WY_RATE" -v b="$ZEBRA_MRC_RATE" 'BEGIN{print a/b}')"
+log "summary (N=$N records, Q=$Q queries, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+printf 'indexing   zebra-setup.sh: ISO2709 %s rec/s, MARCXML %s rec/s (wall)\n' "$ZEBRA_MRC_RATE" "$ZEBRA_XML_RATE"
+printf 'indexing   ISO2709, same file: Zebra %s s wall / %s s CPU; Wenyuan %s s wall / %s s CPU\n' \
+  "$Z_REAL" "$Z_CPU" "$WY_REAL" "$WY_CPU"
+printf 'indexing   rec/s: Zebra %s wall, %s CPU; Wenyuan %s wall, %s CPU; ratio %.1fx wall, %.1fx CPU\n' \
+  "$Z_RATE" "$Z_CRATE" "$WY_RATE" "$WY_CRATE" \
+  "$(awk -v a="$WY_RATE" -v b="$Z_RATE" 'BEGIN{print a/b}')" \
+  "$(awk -v a="$WY_CRATE" -v b="$Z_CRATE" 'BEGIN{print a/b}')"
 printf 'end to end wenyuan import %s s + wenyuan index %s s = %.0f rec/s\n' "$IMPORT_SEC" "$SYNC_SEC" \
   "$(awk -v n="$N" -v a="$IMPORT_SEC" -v b="$SYNC_SEC" 'BEGIN{print n/(a+b)}')"
 printf 'latency    Zebra SRU p50 %s ms p99 %s ms; Wenyuan in-process p50 %s ms p99 %s ms\n' \
