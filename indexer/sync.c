@@ -327,6 +327,15 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
                             h->index_path, idx_stale(x));
     }
     struct idx_sync_stats s0 = {0};
+    uint64_t seq = 0, docs = 0;
+    if (rc == WY_OK && !rebuild) {
+        rc = idx_get_seq(x, &seq, err);
+        if (rc == WY_OK)
+            rc = idx_count(x, &docs, err);
+        /* a new, empty index is filled like a rebuild, in place */
+        if (rc == WY_OK && seq == 0 && docs == 0)
+            rebuild = 2;
+    }
     if (rc == WY_OK && rebuild)
         rc = idx_sync_full(x, h->cat, st, batch ? batch : IDX_SYNC_BATCH, log,
                            &s0, err);
@@ -337,7 +346,7 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
     wy_code crc = idx_close(x, err);
     if (rc == WY_OK)
         rc = crc;
-    if (rc == WY_OK && rebuild) {
+    if (rc == WY_OK && rebuild == 1) {
         /* the old index out of the way, the new one in, the old one gone */
         rc = wy_rmtree(wy_buf_cstr(&old), err);
         if (rc == WY_OK && wy_is_dir(h->index_path) &&
@@ -351,7 +360,7 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
             rc = wy_rmtree(wy_buf_cstr(&old), err);
         if (rc == WY_OK)
             rc = wy_fsync_dir_of(h->index_path, err);
-    } else if (rc != WY_OK && rebuild) {
+    } else if (rc != WY_OK && rebuild == 1) {
         struct wy_err ignore = WY_ERR_INIT;
         wy_rmtree(wy_buf_cstr(&tmp), &ignore);   /* nothing half-built left */
         wy_err_release(&ignore);
