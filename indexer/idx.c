@@ -16,7 +16,7 @@
 #include "indexer/xapian_c.h"
 
 /* Bump when prefixes, slots or what goes into a document change. */
-#define IDX_SCHEMA "wenyuan-index 3"
+#define IDX_SCHEMA "wenyuan-index 4"
 #define META_SCHEMA "wenyuan.schema"
 #define META_CJK "wenyuan.cjk"
 #define META_SEQ "wenyuan.seq"
@@ -26,7 +26,8 @@ enum {
     SLOT_YEAR_FROM = 0,   /* sortable_serialise(year) */
     SLOT_YEAR_TO = 1,
     SLOT_TITLE_SORT = 2,
-    SLOT_FACET0 = 3,      /* 3..10: the facets, in idx_facet_kind order */
+    SLOT_FACETS = 3,      /* the facets, in idx_facet_kind order, separated
+                             by IDX_X_FACET_SEP; values by IDX_X_MULTI_SEP */
     SLOT_SNIPPET = 20,    /* normalized text snippets are cut from */
     SLOT_DATE_SORT = 21   /* year_from, or after every year when unknown */
 };
@@ -702,11 +703,19 @@ static wy_code build(struct idx *x, const struct wy_record *r,
 
     if (rc == WY_OK && d->ntitles)
         rc = add_title_key(x, d->titles[0], err);
-    for (int f = 0; f < IDX_NFACETS && rc == WY_OK; f++)
-        if (x->facet[f].len)
-            rc = idx_xdoc_value(x->doc, SLOT_FACET0 + (unsigned)f,
-                                wy_buf_cstr(&x->facet[f]), x->facet[f].len,
-                                err);
+    if (rc == WY_OK) {
+        /* every facet in one slot: one value read per match when counting */
+        wy_buf_reset(&x->val);
+        for (int f = 0; f < IDX_NFACETS; f++) {
+            if (f)
+                wy_buf_addc(&x->val, IDX_X_FACET_SEP);
+            wy_buf_add(&x->val, wy_buf_cstr(&x->facet[f]), x->facet[f].len);
+        }
+        rc = wy_buf_status(&x->val, err);
+        if (rc == WY_OK)
+            rc = idx_xdoc_value(x->doc, SLOT_FACETS, wy_buf_cstr(&x->val),
+                                x->val.len, err);
+    }
     if (rc == WY_OK)
         rc = idx_xdoc_value(x->doc, SLOT_SNIPPET, wy_buf_cstr(&x->snip),
                             x->snip.len, err);
@@ -974,9 +983,7 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
         ranges[nr] = (struct idx_xrange){SLOT_YEAR_FROM, NULL, hi, 0, 0};
         ranges[nr++].hilen = idx_x_sortable((double)q->to_year, hi);
     }
-    unsigned slots[IDX_NFACETS];
-    for (unsigned f = 0; f < IDX_NFACETS; f++)
-        slots[f] = SLOT_FACET0 + f;
+    unsigned slots[1] = {SLOT_FACETS};
 
     struct idx_xquery xq = {0};
     xq.text = text;
@@ -1007,6 +1014,7 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
     xq.pagesize = size;
     xq.facet_slots = slots;
     xq.nfacets = IDX_NFACETS;
+    xq.facets_packed = 1;
     xq.snippet_slot = SLOT_SNIPPET;
     xq.snippet_len = 240;
     xq.hi_start = "<b>";

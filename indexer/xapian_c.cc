@@ -463,28 +463,53 @@ extern "C" size_t idx_x_sortable(double v, char out[18])
 class FacetSpy : public Xapian::MatchSpy {
   public:
     std::vector<Xapian::valueno> slots;
+    int packed;   // >= 0: every facet is in this one slot (IDX_X_FACET_SEP)
     std::vector<std::map<std::string, uint64_t>> counts;
-    explicit FacetSpy(std::vector<Xapian::valueno> s)
-        : slots(std::move(s)), counts(slots.size()) {}
+    FacetSpy(std::vector<Xapian::valueno> s, int packed_slot, size_t n)
+        : slots(std::move(s)), packed(packed_slot), counts(n) {}
+
+    // Counts the values of one facet (separated by IDX_X_MULTI_SEP), each
+    // once per document.
+    void count(size_t f, const char *p, size_t n)
+    {
+        const char *end = p + n;
+        std::vector<std::pair<const char *, size_t>> seen;
+        while (p < end) {
+            const char *q = static_cast<const char *>(
+                memchr(p, IDX_X_MULTI_SEP, static_cast<size_t>(end - p)));
+            if (!q)
+                q = end;
+            size_t len = static_cast<size_t>(q - p);
+            bool dup = false;
+            for (const auto &v : seen)
+                dup = dup || (v.second == len && memcmp(v.first, p, len) == 0);
+            if (len && !dup) {
+                counts[f][std::string(p, len)]++;
+                seen.emplace_back(p, len);
+            }
+            p = q + 1;
+        }
+    }
     void operator()(const Xapian::Document &doc, double) override
     {
+        if (packed >= 0) {
+            // one value read per document: glass caches one value stream
+            // at a time, so reading eight slots per match costs eight seeks
+            std::string v = doc.get_value(static_cast<Xapian::valueno>(packed));
+            const char *p = v.data(), *end = p + v.size();
+            for (size_t f = 0; f < counts.size() && p <= end; f++) {
+                const char *q = static_cast<const char *>(
+                    memchr(p, IDX_X_FACET_SEP, static_cast<size_t>(end - p)));
+                if (!q)
+                    q = end;
+                count(f, p, static_cast<size_t>(q - p));
+                p = q + 1;
+            }
+            return;
+        }
         for (size_t i = 0; i < slots.size(); i++) {
             std::string v = doc.get_value(slots[i]);
-            std::vector<std::string> seen;
-            size_t start = 0;
-            while (start <= v.size()) {
-                size_t end = v.find(IDX_X_MULTI_SEP, start);
-                if (end == std::string::npos)
-                    end = v.size();
-                if (end > start) {
-                    std::string part = v.substr(start, end - start);
-                    if (std::find(seen.begin(), seen.end(), part) == seen.end()) {
-                        counts[i][part]++;
-                        seen.push_back(std::move(part));
-                    }
-                }
-                start = end + 1;
-            }
+            count(i, v.data(), v.size());
         }
     }
     std::string name() const override { return "Wenyuan::FacetSpy"; }
@@ -666,9 +691,13 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
     if (q->sort_slot >= 0)
         enq.set_sort_by_value_then_relevance(
             static_cast<Xapian::valueno>(q->sort_slot), q->sort_reverse != 0);
-    std::vector<Xapian::valueno> slots(q->facet_slots,
-                                       q->facet_slots + q->nfacets);
-    FacetSpy spy(slots);
+    std::vector<Xapian::valueno> slots;
+    int packed = -1;
+    if (q->nfacets && q->facets_packed)
+        packed = static_cast<int>(q->facet_slots[0]);
+    else
+        slots.assign(q->facet_slots, q->facet_slots + q->nfacets);
+    FacetSpy spy(slots, packed, q->nfacets);
     if (q->nfacets)
         enq.add_matchspy(&spy);
     Xapian::doccount check = q->nfacets ? d.get_doccount() : 0;

@@ -150,6 +150,9 @@ struct idx_xfilter {
    separated by IDX_X_MULTI_SEP (each counted once per document, so counts
    stay exact for multi-valued facets such as holding libraries). */
 #define IDX_X_MULTI_SEP '\x1f'
+/* Several facets packed in one slot are separated by this byte, in order
+   (faster: one value read per match). */
+#define IDX_X_FACET_SEP '\x1e'
 
 struct idx_xquery {
     const char *text;            /* normalized query text; "" matches all */
@@ -166,6 +169,9 @@ struct idx_xquery {
     size_t offset, pagesize;     /* the page of hits wanted */
     const unsigned *facet_slots; /* counted over all matches */
     size_t nfacets;
+    int facets_packed;           /* 1: the nfacets facets are all in slot
+                                    facet_slots[0], separated by
+                                    IDX_X_FACET_SEP */
     /* Snippets are cut from this value slot of each hit (-1: none), with
        CJK n-gram highlighting of the query's terms between hi_start and
        hi_end (e.g. "<b>" "</b>"), about snippet_len bytes long. */
