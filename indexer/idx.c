@@ -337,6 +337,22 @@ static wy_code add_text(struct idx *x, const char *prefix, const char *s,
     return rc == WY_OK ? wy_buf_status(&x->snip, err) : rc;
 }
 
+/* Whether the value b[start..] (the last one) is already among the values
+   before it (separated by IDX_X_MULTI_SEP). */
+static int has_value(const struct wy_buf *b, size_t start)
+{
+    const char *p = wy_buf_cstr(b), *v = p + start;
+    size_t vlen = b->len - start, i = 0;
+    while (start && i < start - 1) {
+        const char *q = memchr(p + i, IDX_X_MULTI_SEP, start - 1 - i);
+        size_t end = q ? (size_t)(q - p) : start - 1;
+        if (end - i == vlen && !memcmp(p + i, v, vlen))
+            return 1;
+        i = end + 1;
+    }
+    return 0;
+}
+
 /* Adds an exact term and, when f is a facet, the display value. */
 static wy_code add_exact(struct idx *x, const char *prefix, int f,
                          const char *s, struct wy_err *err)
@@ -380,6 +396,8 @@ static wy_code add_exact(struct idx *x, const char *prefix, int f,
             wy_buf_addc(b, v[i]);
         }
         rc = wy_buf_status(b, err);
+        if (rc == WY_OK && has_value(b, start))
+            wy_buf_truncate(b, start ? start - 1 : 0);   /* a repeat */
     }
     return rc;
 }

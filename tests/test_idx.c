@@ -67,7 +67,7 @@ static const struct spec recs[] = {
      "明萬曆間",
      1573,
      1620,
-     {"上海图书馆", "国家图书馆", NULL},
+     {"上海图书馆", "国家图书馆", "上海圖書館"}, /* held twice */
      "chi",
      "Text",
      "善本",
