@@ -736,7 +736,7 @@ wy_code iso2709_stream_next(void *state, struct wy_record *rec,
     wy_code rc = iso2709_reader_next(s->rd, &p, &n, &recno, &off, err);
     if (rc != WY_OK)
         return rc;
-    if (s->cs == ISO2709_BY_LEADER && p[9] == ' ' && !s->m8) {
+    if (s->cs == ISO2709_BY_LEADER && n > 24 && p[9] == ' ' && !s->m8) {
         /* opened on first need: most files are UTF-8 */
         s->m8 = iso2709_marc8_new();
     }
