@@ -314,6 +314,29 @@ static void detection(void **state)
     }
     assert_int_equal(marc21_handler.detect((const unsigned char *)"<x/>", 4),
                      0);
+
+    /* neither 245/008 nor 200: the reader asks instead of guessing */
+    struct wy_err err = WY_ERR_INIT;
+    struct wy_record *r = wy_record_new();
+    struct wy_buf out = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    r->kind = WY_UNIMARC;
+    assert_non_null(wy_record_add_control(r, "001", "x1", 2));
+    struct wy_field *f = wy_record_add_field(r, "500", ' ', ' ');
+    assert_true(wy_field_add_sub(r, f, 'a', "note", 4));
+    assert_int_equal(unimarc_handler.write(r, &out, &err), WY_OK);
+    struct fmt_reader *rd = NULL;
+    assert_int_equal(fmt_reader_open_mem(&rd, NULL, out.p, out.len, "amb.mrc",
+                                         &err),
+                     WY_EFORMAT);
+    assert_err(&err, WY_EFORMAT, "amb.mrc: the records could be 'marc21' or "
+                                 "'unimarc'; name the format with --from");
+    wy_err_release(&err);
+    assert_int_equal(fmt_reader_open_mem(&rd, &unimarc_handler, out.p,
+                                         out.len, "amb.mrc", &err),
+                     WY_OK);
+    fmt_reader_free(rd);
+    wy_buf_release(&out);
+    wy_record_free(r);
 }
 
 /* Truncated input: real records cut short. */
