@@ -115,9 +115,12 @@ static void desc(struct wy_buf *b, const struct wy_desc *d)
 static const char *kind_name(enum wy_marc_kind k)
 {
     switch (k) {
-    case WY_MARC21: return "marc21";
-    case WY_UNIMARC: return "unimarc";
-    case WY_MARC_NONE: break;
+    case WY_MARC21:
+        return "marc21";
+    case WY_UNIMARC:
+        return "unimarc";
+    case WY_MARC_NONE:
+        break;
     }
     return NULL;
 }
@@ -208,8 +211,8 @@ static wy_code next_line(struct jr *j, int *got, struct wy_err *err)
                 if (j->eof)
                     break;
                 size_t n = 0;
-                wy_code rc = fmt_input_read(j->in, j->block, sizeof(j->block),
-                                            &n, err);
+                wy_code rc =
+                    fmt_input_read(j->in, j->block, sizeof(j->block), &n, err);
                 if (rc != WY_OK)
                     return rc;
                 j->pos = 0;
@@ -220,8 +223,10 @@ static wy_code next_line(struct jr *j, int *got, struct wy_err *err)
                 }
             }
             have = 1;
-            unsigned char *nl = memchr(j->block + j->pos, '\n', j->len - j->pos);
-            size_t k = nl ? (size_t)(nl - (j->block + j->pos)) : j->len - j->pos;
+            unsigned char *nl =
+                memchr(j->block + j->pos, '\n', j->len - j->pos);
+            size_t k =
+                nl ? (size_t)(nl - (j->block + j->pos)) : j->len - j->pos;
             wy_buf_add(&j->line, j->block + j->pos, k);
             j->pos += k;
             if (nl) {
@@ -297,7 +302,8 @@ static wy_code from_json(json_t *o, struct wy_record *rec, struct wy_err *err)
         return bad(err, "no \"fields\" array");
     size_t i;
     json_t *f;
-    json_array_foreach(fields, i, f) {
+    json_array_foreach(fields, i, f)
+    {
         if (!json_is_object(f) || json_object_size(f) != 1)
             return wy_err_set(err, WY_EFORMAT,
                               "field %zu is not an object with one tag", i + 1);
@@ -318,7 +324,8 @@ static wy_code from_json(json_t *o, struct wy_record *rec, struct wy_err *err)
                 has_delim(json_string_value(v), json_string_length(v)))
                 return wy_err_set(err, WY_EFORMAT,
                                   "field %s: the value is not a string "
-                                  "without control characters", tag);
+                                  "without control characters",
+                                  tag);
             if (!wy_record_add_control(rec, tag, json_string_value(v),
                                        json_string_length(v)))
                 return wy_err_set(err, WY_ENOMEM, "out of memory");
@@ -326,20 +333,24 @@ static wy_code from_json(json_t *o, struct wy_record *rec, struct wy_err *err)
         }
         char i1 = ' ', i2 = ' ';
         json_t *subs = json_object_get(v, "subfields");
-        json_t *j1 = json_object_get(v, "ind1"), *j2 = json_object_get(v, "ind2");
+        json_t *j1 = json_object_get(v, "ind1"),
+               *j2 = json_object_get(v, "ind2");
         if (!json_is_object(v) || !json_is_array(subs) ||
             (j1 && !one_ascii(j1, &i1)) || (j2 && !one_ascii(j2, &i2)))
             return wy_err_set(err, WY_EFORMAT,
                               "field %s: needs \"subfields\" and one-character "
-                              "indicators", tag);
+                              "indicators",
+                              tag);
         struct wy_field *df = wy_record_add_field(rec, tag, i1, i2);
         if (!df)
             return wy_err_set(err, WY_ENOMEM, "out of memory");
         size_t k;
         json_t *sf;
-        json_array_foreach(subs, k, sf) {
+        json_array_foreach(subs, k, sf)
+        {
             void *sit = json_is_object(sf) && json_object_size(sf) == 1
-                            ? json_object_iter(sf) : NULL;
+                            ? json_object_iter(sf)
+                            : NULL;
             const char *code = sit ? json_object_iter_key(sit) : NULL;
             json_t *sv = sit ? json_object_iter_value(sit) : NULL;
             if (!code || strlen(code) != 1 || (unsigned char)code[0] <= 0x20 ||
@@ -347,7 +358,8 @@ static wy_code from_json(json_t *o, struct wy_record *rec, struct wy_err *err)
                 has_delim(json_string_value(sv), json_string_length(sv)))
                 return wy_err_set(err, WY_EFORMAT,
                                   "field %s: subfield %zu is not {\"code\": "
-                                  "\"text\"}", tag, k + 1);
+                                  "\"text\"}",
+                                  tag, k + 1);
             if (!wy_field_add_sub(rec, df, code[0], json_string_value(sv),
                                   json_string_length(sv)))
                 return wy_err_set(err, WY_ENOMEM, "out of memory");

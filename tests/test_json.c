@@ -124,10 +124,12 @@ static void bad_lines_named(void **state)
 {
     (void)state;
     static const char doc[] =
-        "{\"leader\":\"00000nam a2200000   4500\",\"fields\":[{\"001\":\"a\"}]}\n"
+        "{\"leader\":\"00000nam a2200000   "
+        "4500\",\"fields\":[{\"001\":\"a\"}]}\n"
         "\n"
         "{\"leader\":\"short\",\"fields\":[]}\n"
-        "{\"leader\":\"00000nam a2200000   4500\",\"fields\":[{\"24\":\"x\"}]}\n"
+        "{\"leader\":\"00000nam a2200000   "
+        "4500\",\"fields\":[{\"24\":\"x\"}]}\n"
         "{\"fields\":[{\"245\":{\"subfields\":[{\"ab\":\"x\"}]}}]}\n"
         "{\"fields\":[{\"245\":{\"subfields\":[{\"a\":\"x\\u0007\"}]}}]}\n"
         "{\"fields\":[{\"245\":{\"ind1\":\"12\",\"subfields\":[]}}]}\n"
@@ -139,16 +141,17 @@ static void bad_lines_named(void **state)
         "j: record 3 (line 4): field 1: tag is not three letters or digits",
         "j: record 4 (line 5): field 245: subfield 1 is not",
         "j: record 5 (line 6): field 245: subfield 1 is not",
-        "j: record 6 (line 7): field 245: needs \"subfields\" and one-character",
+        "j: record 6 (line 7): field 245: needs \"subfields\" and "
+        "one-character",
         "j: record 7 (line 8): column ",
         NULL,
     };
     struct wy_err err = WY_ERR_INIT;
     struct fmt_reader *r = NULL;
     struct wy_record *rec;
-    assert_int_equal(fmt_reader_open_mem(&r, &json_handler, doc,
-                                         sizeof(doc) - 1, "j", &err),
-                     WY_OK);
+    assert_int_equal(
+        fmt_reader_open_mem(&r, &json_handler, doc, sizeof(doc) - 1, "j", &err),
+        WY_OK);
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         wy_code rc = fmt_reader_next(r, &rec, &err);
         if (!want[i]) {
