@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/xml.h"
 #include "formats/format.h"
@@ -496,6 +497,44 @@ static void parse_node_api(void **state)
     free(buf);
 }
 
+/* Our allocations fail one after the other (libxml2's own are not
+   hooked): WY_ENOMEM, never a crash or a leak. */
+static void allocation_failures(void **state)
+{
+    (void)state;
+    size_t n;
+    char *buf = wy_test_slurp(wy_fixture("records/pymarc/batch.xml"), &n);
+    for (long k = 0;; k++) {
+        struct wy_err err = WY_ERR_INIT;
+        struct fmt_reader *r = NULL;
+        struct wy_buf out = WY_BUF_INIT(WY_BUF_NOLIMIT);
+        wy_alloc_fail_after(k);
+        wy_code rc =
+            fmt_reader_open_mem(&r, &marcxml_handler, buf, n, "b", &err);
+        size_t good = 0;
+        while (rc == WY_OK) {
+            struct wy_record *rec;
+            rc = fmt_reader_next(r, &rec, &err);
+            if (rc == WY_OK) {
+                good++;
+                rc = marcxml_handler.write(rec, &out, &err);
+            }
+        }
+        fmt_reader_free(r);
+        wy_buf_release(&out);
+        wy_alloc_fail_after(-1);
+        if (rc == WY_EOF) {
+            assert_int_equal(good, 2);
+            break;
+        }
+        if (rc != WY_ENOMEM)
+            fail_msg("k=%ld: %s", k, wy_err_msg(&err));
+        wy_err_release(&err);
+        assert_true(k < 10000);
+    }
+    free(buf);
+}
+
 WY_GROUP(marcxml, NULL, NULL, cmocka_unit_test(round_trip_byte_identical),
          cmocka_unit_test(round_trip_after_marc8),
          cmocka_unit_test(output_validates_against_schema),
@@ -506,4 +545,5 @@ WY_GROUP(marcxml, NULL, NULL, cmocka_unit_test(round_trip_byte_identical),
          cmocka_unit_test(bare_record_without_namespace),
          cmocka_unit_test(malformed_xml), cmocka_unit_test(hostile_xml_refused),
          cmocka_unit_test(escaping_round_trip),
-         cmocka_unit_test(parse_node_api))
+         cmocka_unit_test(parse_node_api),
+         cmocka_unit_test(allocation_failures))
