@@ -187,6 +187,18 @@ static void name(struct mr *m, const xmlNode *n)
     m->primary[m->nprimary++] = (unsigned char)primary;
 }
 
+static int creator_role(const char *role)
+{
+    static const char *const roles[] = {"creator", "author", "cre", "aut",
+                                        "撰", "著", "作者", "著者", "撰者"};
+    if (!role)
+        return 0;
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (!strcasecmp(role, roles[i]))
+            return 1;
+    return 0;
+}
+
 /* Dates: the one shown is the first dateIssued (else dateCreated, else
    copyrightDate) as written, preferring one without an encoding; the year
    range comes from encoded dates (w3cdtf, marc, iso8601, edtf), point="start"
@@ -418,11 +430,13 @@ wy_code mods_describe_node(struct wy_record *r, const xmlNode *mods,
         memmove(d->titles + 1, d->titles, (size_t)m.main_title * sizeof(*d->titles));
         d->titles[0] = t;
     }
-    /* LoC's MARC to MODS marks the 1XX name usage="primary"; the others
-       (7XX) are contributors. Without any mark, every name is a creator. */
-    if (m.ok && m.any_primary)
+    /* LoC's MODS to DC: a name is a creator when it is the primary one
+       (usage="primary", MARC 1XX) or its role says creator or author;
+       every other name is a contributor. */
+    if (m.ok)
         for (size_t i = 0; i < d->ncreators && i < m.nprimary; i++)
-            d->creators[i].secondary = !m.primary[i];
+            d->creators[i].secondary =
+                !m.primary[i] && !creator_role(d->creators[i].role);
     if (m.ok && m.written_date) {
         d->date = m.written_date;
         if (m.enc_from != WY_YEAR_NONE) {

@@ -103,12 +103,17 @@ static wy_code fail(struct fmt_xml_stream *s, struct wy_err *err)
         wy_err_move(err, &s->iomsg);
         return s->ioerr;
     }
-    if (s->nerr)
-        return wy_err_set(err, WY_EFORMAT, "record %zu: line %d, column %d: %s",
-                          s->nrec + 1, s->errline, s->errcol,
-                          s->errmsg ? s->errmsg : "malformed XML");
-    return wy_err_set(err, WY_EFORMAT, "record %zu: line %d: malformed XML",
-                      s->nrec + 1, xmlTextReaderGetParserLineNumber(s->rd));
+    /* the parser reads ahead, so the error may lie in a record after the
+       last one handed out (or, in a small document, stop the first) */
+    int line = s->nerr ? s->errline : xmlTextReaderGetParserLineNumber(s->rd);
+    const char *msg = s->nerr && s->errmsg ? s->errmsg : "malformed XML";
+    if (!s->nerr)
+        s->errcol = 0;
+    if (s->nrec)
+        return wy_err_set(err, WY_EFORMAT, "line %d, column %d: %s (malformed "
+                          "after record %zu)", line, s->errcol, msg, s->nrec);
+    return wy_err_set(err, WY_EFORMAT, "line %d, column %d: %s", line,
+                      s->errcol, msg);
 }
 
 /* Remembers an OAI-PMH record header's identifier and status. */
@@ -154,7 +159,10 @@ wy_code fmt_xml_stream_next(struct fmt_xml_stream *s, xmlNodePtr *node,
         } else {
             ret = xmlTextReaderRead(s->rd);
         }
-        if (ret < 0 || s->nerr || s->ioerr)
+        /* the parser runs ahead of the reader: nodes before an error are
+           still handed out, and the error surfaces when the reader reaches
+           it (ret < 0) or the end */
+        if (ret < 0 || s->ioerr || (ret == 0 && s->nerr))
             return fail(s, err);
         if (ret == 0) {
             s->done = 1;
