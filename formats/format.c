@@ -129,14 +129,17 @@ static wy_code reader_open(struct fmt_reader **out, const struct fmt_handler *h,
                 rc = wy_err_set(err, WY_ENOMEM, "out of memory");
                 goto fail;
             }
-            size_t got = 1;
-            while (r->in.headlen < PEEK && got) {
-                rc = fmt_input_read(&r->in, r->in.head + r->in.headlen,
-                                    PEEK - r->in.headlen, &got, err);
+            /* headlen stays 0 while peeking, so the reads come from fd
+               rather than replaying the bytes being peeked */
+            size_t got = 1, have = 0;
+            while (have < PEEK && got) {
+                rc = fmt_input_read(&r->in, r->in.head + have, PEEK - have,
+                                    &got, err);
                 if (rc)
                     goto fail;
-                r->in.headlen += got;
+                have += got;
             }
+            r->in.headlen = have;
             r->in.offset = 0;
             p = r->in.head;
             n = r->in.headlen;
