@@ -10,7 +10,10 @@
 #include "harness.h"
 #include "xw_marc.h"
 
+#include <openssl/evp.h>
+
 #include "core/buf.h"
+#include "core/xml.h"
 #include "formats/format.h"
 #include "formats/mets.h"
 
@@ -274,7 +277,74 @@ static void errors_name_the_place(void **state)
     free(buf);
 }
 
+static void sha512_hex(const char *path, char out[129])
+{
+    size_t len;
+    char *buf = wy_test_slurp(path, &len);
+    unsigned char md[64];
+    unsigned int n = 0;
+    assert_true(EVP_Digest(buf, len, md, &n, EVP_sha512(), NULL));
+    for (unsigned i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    free(buf);
+}
+
+/* The generated sample items (samples/make-items.sh): METS valid against
+   the METS and MODS schemas, SHA-512 checksums that match the images,
+   pages in order, and the embedded MODS read through the mets handler. */
+static void sample_items(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *dir, *title, *dynasty;
+        size_t pages;
+        int from, to;
+    } items[] = {
+        {"samples/items/lunyu", "論語集注", "宋", 2, 1765, 1765},
+        {"samples/items/fangzhi", "嘉禾縣志", "清", 3, 1840, 1840},
+        {"samples/items/qianziwen-bag/data", "千字文", "南朝梁", 2, 1573, 1620},
+    };
+    struct wy_err err = WY_ERR_INIT;
+    for (size_t k = 0; k < sizeof(items) / sizeof(items[0]); k++) {
+        struct wy_buf path = WY_BUF_INIT(4096);
+        wy_buf_addf(&path, "%s/mets.xml", wy_srcpath(items[k].dir));
+        size_t len;
+        char *buf = wy_test_slurp(wy_buf_cstr(&path), &len);
+        xmlDocPtr doc;
+        assert_int_equal(wy_xml_doc_mem(&doc, buf, len, "mets.xml", &err), WY_OK);
+        if (wy_xml_validate(doc, wy_fixture("schemas/mets-mods-bundle-local.xsd"),
+                            &err) != WY_OK)
+            fail_msg("%s", wy_err_msg(&err));
+        xmlFreeDoc(doc);
+        free(buf);
+        struct mets_structure *s = parse_file(wy_buf_cstr(&path));
+        assert_int_equal(s->npages, items[k].pages);
+        for (size_t i = 0; i < s->npages; i++) {
+            assert_int_equal(s->pages[i].order, (long)i + 1);
+            const struct mets_file *f = &s->files[s->pages[i].files[0]];
+            assert_string_equal(f->checksumtype, "SHA-512");
+            struct wy_buf img = WY_BUF_INIT(4096);
+            wy_buf_addf(&img, "%s/%s", wy_srcpath(items[k].dir), f->href);
+            char hex[129];
+            sha512_hex(wy_buf_cstr(&img), hex);
+            assert_string_equal(f->checksum, hex);
+            wy_buf_release(&img);
+        }
+        mets_structure_free(s);
+        size_t n;
+        struct wy_record **d = xw_read_all(NULL, wy_buf_cstr(&path), &n);
+        assert_int_equal(n, 1);
+        assert_string_equal(d[0]->desc.titles[0], items[k].title);
+        assert_string_equal(d[0]->desc.creators[0].dynasty, items[k].dynasty);
+        assert_int_equal(d[0]->desc.year_from, items[k].from);
+        assert_int_equal(d[0]->desc.year_to, items[k].to);
+        xw_free_records(d, n);
+        wy_buf_release(&path);
+    }
+}
+
 WY_GROUP(mets, NULL, NULL,
+         cmocka_unit_test(sample_items),
          cmocka_unit_test(gutenberg_structure),
          cmocka_unit_test(tangut_sutra),
          cmocka_unit_test(tao_jiean),
