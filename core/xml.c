@@ -78,9 +78,9 @@ wy_code wy_xml_reader_fd(xmlTextReaderPtr *out, int fd, const char *name,
 }
 
 wy_code wy_xml_reader_io(xmlTextReaderPtr *out,
-                         int (*read)(void *ctx, char *buf, int len), void *ctx,
-                         const char *name, struct wy_xml_errors *errs,
-                         struct wy_err *err)
+                         int (*read)(void *ctx, char *buf, int len),
+                         void *ctx, const char *name,
+                         struct wy_xml_errors *errs, struct wy_err *err)
 {
     quiet_globals();
     *out = xmlReaderForIO(read, NULL, ctx, name, NULL, WY_XML_OPTS);
