@@ -212,7 +212,7 @@ static int match_dc(const xmlChar *ns, const xmlChar *local)
 static int dc_detect(const unsigned char *p, size_t n)
 {
     if (fmt_bytes_has(p, n, FMT_NS_OAI_DC) || fmt_bytes_has(p, n, FMT_NS_SRW_DC))
-        return 70;
+        return fmt_xml_root_is(p, n, "dc") ? 95 : 70;
     return 0;
 }
 

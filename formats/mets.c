@@ -80,8 +80,11 @@ static int match_mets(const xmlChar *ns, const xmlChar *local)
 
 static int mets_detect(const unsigned char *p, size_t n)
 {
-    /* above MODS and DC, which a METS document embeds */
-    return fmt_bytes_has(p, n, FMT_NS_METS) ? 85 : 0;
+    if (!fmt_bytes_has(p, n, FMT_NS_METS))
+        return 0;
+    /* a METS root wins over the MARCXML, MODS and DC it may embed; METS
+       inside an OAI-PMH page still bids above MODS and DC */
+    return fmt_xml_root_is(p, n, "mets") ? 95 : 85;
 }
 
 static wy_code mets_open(void **state, struct fmt_input *in,

@@ -462,7 +462,12 @@ static int match_mods(const xmlChar *ns, const xmlChar *local)
 
 static int mods_detect(const unsigned char *p, size_t n)
 {
-    return fmt_bytes_has(p, n, FMT_NS_MODS) ? 75 : 0;
+    if (!fmt_bytes_has(p, n, FMT_NS_MODS))
+        return 0;
+    /* a MODS root wins over MARCXML: LoC's MARC-to-MODS output declares
+       the MARC 21 slim namespace (xmlns:marc) */
+    return fmt_xml_root_is(p, n, "mods") || fmt_xml_root_is(p, n, "modsCollection")
+               ? 95 : 75;
 }
 
 static wy_code mods_open(void **state, struct fmt_input *in,

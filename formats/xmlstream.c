@@ -294,3 +294,26 @@ int fmt_bytes_has(const unsigned char *p, size_t n, const char *needle)
             return 1;
     return 0;
 }
+
+int fmt_xml_root_is(const unsigned char *p, size_t n, const char *local)
+{
+    size_t i = 0;
+    for (;;) {
+        while (i < n && p[i] != '<')
+            i++;
+        if (i + 1 >= n)
+            return 0;
+        if (p[i + 1] != '?' && p[i + 1] != '!')
+            break;
+        i++;   /* a declaration, comment or processing instruction */
+    }
+    size_t j = ++i;
+    while (j < n && p[j] != ' ' && p[j] != '>' && p[j] != '\n' &&
+           p[j] != '\t' && p[j] != '\r' && p[j] != '/')
+        j++;
+    size_t k = i;
+    for (size_t m = i; m < j; m++)
+        if (p[m] == ':')
+            k = m + 1;
+    return j - k == strlen(local) && !memcmp(p + k, local, j - k);
+}

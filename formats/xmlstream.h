@@ -70,6 +70,11 @@ void fmt_xml_stream_close(struct fmt_xml_stream *s);
 /* Whether the first n bytes contain needle (for detect functions). */
 int fmt_bytes_has(const unsigned char *p, size_t n, const char *needle);
 
+/* Whether the root element of the document starting at p has this local
+   name (any prefix), looking past the XML declaration, comments and
+   processing instructions (for detect functions). */
+int fmt_xml_root_is(const unsigned char *p, size_t n, const char *local);
+
 /* Whether n is an element with that namespace (NULL: any) and local name. */
 int fmt_xml_is(const xmlNode *n, const char *ns, const char *local);
 /* The element's text with runs of white space collapsed to one space and

@@ -219,6 +219,19 @@ static void dynasty_and_census(void **state)
     fmt_reader_free(r);
 }
 
+/* LoC's MARC-to-MODS output declares the MARC 21 namespace: still MODS. */
+static void detects_mods_over_marcxml(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- c -->\n"
+        "<mods xmlns=\"http://www.loc.gov/mods/v3\" "
+        "xmlns:marc=\"http://www.loc.gov/MARC21/slim\"><titleInfo><title>t"
+        "</title></titleInfo></mods>";
+    assert_ptr_equal(fmt_detect((const unsigned char *)doc, sizeof(doc) - 1),
+                     &mods_handler);
+}
+
 static void bad_input(void **state)
 {
     (void)state;
@@ -257,4 +270,5 @@ WY_GROUP(mods, NULL, NULL,
          cmocka_unit_test(reads_loc_sample),
          cmocka_unit_test(writes_valid_mods),
          cmocka_unit_test(dynasty_and_census),
+         cmocka_unit_test(detects_mods_over_marcxml),
          cmocka_unit_test(bad_input))
