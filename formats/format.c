@@ -9,36 +9,19 @@
 #include "core/alloc.h"
 #include "formats/crosswalk.h"
 
-/* Weak while the handlers are being written: a missing one is skipped. */
-#pragma weak marc21_handler
-#pragma weak unimarc_handler
-#pragma weak marcxml_handler
-#pragma weak mods_handler
-#pragma weak mets_handler
-#pragma weak dc_handler
-#pragma weak json_handler
-
 /* Detection order matters only for ties: the most specific first. */
-static const struct fmt_handler *const all[] = {
+static const struct fmt_handler *const handlers[] = {
     &marc21_handler, &unimarc_handler, &marcxml_handler, &mods_handler,
-    &mets_handler,   &dc_handler,      &json_handler,
+    &mets_handler,   &dc_handler,      &json_handler,    NULL,
 };
-static const struct fmt_handler *handlers[sizeof(all) / sizeof(all[0]) + 1];
 
 const struct fmt_handler *const *fmt_handlers(void)
 {
-    if (!handlers[0]) {
-        size_t n = 0;
-        for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-            if (all[i])
-                handlers[n++] = all[i];
-    }
-    return (const struct fmt_handler *const *)handlers;
+    return handlers;
 }
 
 const struct fmt_handler *fmt_find(const char *name)
 {
-    fmt_handlers();
     for (size_t i = 0; handlers[i]; i++)
         if (!strcmp(handlers[i]->name, name))
             return handlers[i];
@@ -49,7 +32,6 @@ const struct fmt_handler *fmt_detect(const unsigned char *p, size_t n)
 {
     const struct fmt_handler *best = NULL;
     int best_bid = 0;
-    fmt_handlers();
     for (size_t i = 0; handlers[i]; i++) {
         if (!handlers[i]->detect || !handlers[i]->open)
             continue;
@@ -129,14 +111,17 @@ static wy_code reader_open(struct fmt_reader **out, const struct fmt_handler *h,
                 rc = wy_err_set(err, WY_ENOMEM, "out of memory");
                 goto fail;
             }
-            size_t got = 1;
-            while (r->in.headlen < PEEK && got) {
-                rc = fmt_input_read(&r->in, r->in.head + r->in.headlen,
-                                    PEEK - r->in.headlen, &got, err);
+            /* headlen stays 0 while peeking, or the reads would replay
+               the bytes just peeked */
+            size_t got = 1, have = 0;
+            while (have < PEEK && got) {
+                rc = fmt_input_read(&r->in, r->in.head + have, PEEK - have,
+                                    &got, err);
                 if (rc)
                     goto fail;
-                r->in.headlen += got;
+                have += got;
             }
+            r->in.headlen = have;
             r->in.offset = 0;
             p = r->in.head;
             n = r->in.headlen;
@@ -221,6 +206,16 @@ const struct fmt_handler *fmt_reader_handler(const struct fmt_reader *r)
 size_t fmt_reader_count(const struct fmt_reader *r)
 {
     return r->count;
+}
+
+unsigned long long fmt_reader_bytes(const struct fmt_reader *r)
+{
+    return r->in.offset;
+}
+
+const char *fmt_reader_input_name(const struct fmt_reader *r)
+{
+    return r->in.name;
 }
 
 void fmt_reader_free(struct fmt_reader *r)

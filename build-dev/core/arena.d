@@ -1,3 +1,0 @@
-build-dev/core/arena.o: core/arena.c core/arena.h core/alloc.h
-core/arena.h:
-core/alloc.h:

@@ -1,6 +1,0 @@
-build-dev/formats/crosswalk.o: formats/crosswalk.c formats/crosswalk.h \
- core/err.h formats/record.h core/arena.h
-formats/crosswalk.h:
-core/err.h:
-formats/record.h:
-core/arena.h:
