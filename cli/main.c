@@ -37,6 +37,7 @@ static void usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
+    char *help_argv[3];
     int i = 1;
     /* -H HOME may come before the command; it is passed on through the
        environment so every command reads it the same way */
@@ -62,8 +63,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[i], "help")) {
         if (i + 1 < argc) {
-            char *h[] = {argv[i + 1], "--help", NULL};
-            argv = h;
+            help_argv[0] = argv[i + 1];
+            help_argv[1] = "--help";
+            help_argv[2] = NULL;
+            argv = help_argv;
             argc = 2;
             i = 0;
         } else {

@@ -77,6 +77,23 @@ wy_code wy_xml_reader_fd(xmlTextReaderPtr *out, int fd, const char *name,
     return WY_OK;
 }
 
+wy_code wy_xml_reader_io(xmlTextReaderPtr *out,
+                         int (*read)(void *ctx, char *buf, int len),
+                         void *ctx, const char *name,
+                         struct wy_xml_errors *errs, struct wy_err *err)
+{
+    quiet_globals();
+    *out = xmlReaderForIO(read, NULL, ctx, name, NULL, WY_XML_OPTS);
+    if (!*out)
+        return wy_err_set(err, WY_ENOMEM, "%s: cannot create an XML reader",
+                          name);
+    if (errs) {
+        errs->name = name;
+        xmlTextReaderSetStructuredErrorHandler(*out, collect_nc, errs);
+    }
+    return WY_OK;
+}
+
 wy_code wy_xml_doc_mem(xmlDocPtr *out, const char *buf, size_t len,
                        const char *name, struct wy_err *err)
 {

@@ -36,6 +36,14 @@ wy_code wy_xml_reader_mem(xmlTextReaderPtr *out, const char *buf, size_t len,
 wy_code wy_xml_reader_fd(xmlTextReaderPtr *out, int fd, const char *name,
                          struct wy_xml_errors *errs, struct wy_err *err);
 
+/* new: an xmlTextReader pulling its bytes through read(ctx, buf, len),
+   which returns the bytes read, 0 at the end or -1 on error (then the
+   reader reports an error). ctx is borrowed for the reader's life. */
+wy_code wy_xml_reader_io(xmlTextReaderPtr *out,
+                         int (*read)(void *ctx, char *buf, int len),
+                         void *ctx, const char *name,
+                         struct wy_xml_errors *errs, struct wy_err *err);
+
 /* new: a whole document parsed from memory; free with xmlFreeDoc(). */
 wy_code wy_xml_doc_mem(xmlDocPtr *out, const char *buf, size_t len,
                        const char *name, struct wy_err *err);

@@ -10,13 +10,9 @@
 #include "formats/crosswalk.h"
 
 /* Weak while the handlers are being written: a missing one is skipped. */
-#pragma weak marc21_handler
-#pragma weak unimarc_handler
-#pragma weak marcxml_handler
 #pragma weak mods_handler
 #pragma weak mets_handler
 #pragma weak dc_handler
-#pragma weak json_handler
 
 /* Detection order matters only for ties: the most specific first. */
 static const struct fmt_handler *const all[] = {
@@ -129,14 +125,17 @@ static wy_code reader_open(struct fmt_reader **out, const struct fmt_handler *h,
                 rc = wy_err_set(err, WY_ENOMEM, "out of memory");
                 goto fail;
             }
-            size_t got = 1;
-            while (r->in.headlen < PEEK && got) {
-                rc = fmt_input_read(&r->in, r->in.head + r->in.headlen,
-                                    PEEK - r->in.headlen, &got, err);
+            /* headlen stays 0 while peeking, or the reads would replay
+               the bytes just peeked */
+            size_t got = 1, have = 0;
+            while (have < PEEK && got) {
+                rc = fmt_input_read(&r->in, r->in.head + have, PEEK - have,
+                                    &got, err);
                 if (rc)
                     goto fail;
-                r->in.headlen += got;
+                have += got;
             }
+            r->in.headlen = have;
             r->in.offset = 0;
             p = r->in.head;
             n = r->in.headlen;
@@ -221,6 +220,16 @@ const struct fmt_handler *fmt_reader_handler(const struct fmt_reader *r)
 size_t fmt_reader_count(const struct fmt_reader *r)
 {
     return r->count;
+}
+
+unsigned long long fmt_reader_bytes(const struct fmt_reader *r)
+{
+    return r->in.offset;
+}
+
+const char *fmt_reader_input_name(const struct fmt_reader *r)
+{
+    return r->in.name;
 }
 
 void fmt_reader_free(struct fmt_reader *r)

@@ -87,6 +87,10 @@ wy_code fmt_reader_next(struct fmt_reader *r, struct wy_record **out,
 const struct fmt_handler *fmt_reader_handler(const struct fmt_reader *r);
 /* Records returned so far (good and bad). */
 size_t fmt_reader_count(const struct fmt_reader *r);
+/* Bytes of input consumed so far (for progress). */
+unsigned long long fmt_reader_bytes(const struct fmt_reader *r);
+/* borrowed: the input's name given at open ("-" for stdin). */
+const char *fmt_reader_input_name(const struct fmt_reader *r);
 void fmt_reader_free(struct fmt_reader *r);
 
 /* Writes one whole record as a standalone document (begin, record, end). */

@@ -203,7 +203,7 @@ int wy_desc_add_creator(struct wy_record *r, const struct wy_name *nm)
     int ok = 1;
     struct wy_name c = {dupz(r, nm->name, &ok), dupz(r, nm->role, &ok),
                         dupz(r, nm->dynasty, &ok), dupz(r, nm->dates, &ok),
-                        nm->personal};
+                        nm->personal, nm->secondary};
     if (!ok)
         return 0;
     struct wy_desc *d = &r->desc;

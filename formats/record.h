@@ -38,6 +38,8 @@ struct wy_name {
     const char *dynasty;   /* 朝代 for ancient books, e.g. "清"; or NULL */
     const char *dates;     /* life dates as written; or NULL */
     int personal;          /* 1 person, 0 corporate body */
+    int secondary;         /* 1 contributor (MARC 7XX, UNIMARC 702/712, DC
+                              contributor), 0 creator */
 };
 
 struct wy_ident {

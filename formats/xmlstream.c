@@ -1,0 +1,229 @@
+/* formats/xmlstream.c: record elements streamed out of an XML document. */
+#include "formats/xmlstream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/alloc.h"
+
+static int input_read(void *ctx, char *buf, int len)
+{
+    struct fmt_xml_stream *s = ctx;
+    size_t got = 0;
+    if (len <= 0)
+        return 0;
+    wy_code rc = fmt_input_read(s->in, buf, (size_t)len, &got, &s->iomsg);
+    if (rc != WY_OK) {
+        s->ioerr = rc;
+        return -1;
+    }
+    return (int)got;
+}
+
+wy_code fmt_xml_stream_open(struct fmt_xml_stream *s, struct fmt_input *in,
+                            fmt_xml_match match, struct wy_err *err)
+{
+    memset(s, 0, sizeof(*s));
+    s->in = in;
+    s->match = match;
+    snprintf(s->where, sizeof(s->where), "record 1");
+    return wy_xml_reader_io(&s->rd, input_read, s, s->where, &s->errs, err);
+}
+
+void fmt_xml_stream_close(struct fmt_xml_stream *s)
+{
+    if (s->rd)
+        xmlFreeTextReader(s->rd);
+    s->rd = NULL;
+    wy_err_release(&s->errs.err);
+    wy_err_release(&s->iomsg);
+    free(s->oai_id);
+    s->oai_id = NULL;
+}
+
+/* Ends the stream with the first cause: input error, parse error, or ours. */
+static wy_code fail(struct fmt_xml_stream *s, struct wy_err *err)
+{
+    s->done = 1;
+    if (s->ioerr != WY_OK) {
+        wy_err_move(err, &s->iomsg);
+        return s->ioerr;
+    }
+    if (s->errs.err.code != WY_OK) {
+        wy_code c = s->errs.err.code;
+        wy_err_move(err, &s->errs.err);
+        return c;
+    }
+    return wy_err_set(err, WY_EFORMAT, "%s: line %d: malformed XML", s->where,
+                      xmlTextReaderGetParserLineNumber(s->rd));
+}
+
+/* Remembers an OAI-PMH record header's identifier and status. */
+static wy_code oai_header(struct fmt_xml_stream *s, xmlNodePtr h,
+                          struct wy_err *err)
+{
+    free(s->oai_id);
+    s->oai_id = NULL;
+    s->oai_deleted = fmt_xml_attr_is(h, "status", "deleted");
+    for (xmlNodePtr c = h->children; c; c = c->next) {
+        if (!fmt_xml_is(c, FMT_NS_OAI, "identifier"))
+            continue;
+        xmlChar *t = xmlNodeGetContent(c);
+        if (!t)
+            return wy_err_set(err, WY_ENOMEM, "out of memory");
+        /* trim: identifiers are URIs without spaces */
+        char *p = (char *)t, *e = p + strlen(p);
+        while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+            p++;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\t' ||
+                         e[-1] == '\r'))
+            e--;
+        s->oai_id = wy_strndup(p, (size_t)(e - p));
+        xmlFree(t);
+        if (!s->oai_id)
+            return wy_err_set(err, WY_ENOMEM, "out of memory");
+        break;
+    }
+    return WY_OK;
+}
+
+wy_code fmt_xml_stream_next(struct fmt_xml_stream *s, xmlNodePtr *node,
+                            struct wy_err *err)
+{
+    *node = NULL;
+    if (s->done)
+        return WY_EOF;
+    snprintf(s->where, sizeof(s->where), "record %zu", s->nrec + 1);
+    for (;;) {
+        int ret;
+        if (s->skip) {
+            s->skip = 0;
+            ret = xmlTextReaderNext(s->rd);
+        } else {
+            ret = xmlTextReaderRead(s->rd);
+        }
+        if (ret < 0 || s->errs.count || s->ioerr)
+            return fail(s, err);
+        if (ret == 0) {
+            s->done = 1;
+            return WY_EOF;
+        }
+        int type = xmlTextReaderNodeType(s->rd);
+        if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
+            s->done = 1;
+            return wy_err_set(err, WY_EFORMAT,
+                              "line %d: a <!DOCTYPE> declaration is refused "
+                              "(no DTDs or entities in records)",
+                              xmlTextReaderGetParserLineNumber(s->rd));
+        }
+        if (type != XML_READER_TYPE_ELEMENT)
+            continue;
+        const xmlChar *ns = xmlTextReaderConstNamespaceUri(s->rd);
+        const xmlChar *local = xmlTextReaderConstLocalName(s->rd);
+        int is_header = ns && local &&
+                        !strcmp((const char *)ns, FMT_NS_OAI) &&
+                        !strcmp((const char *)local, "header");
+        if (!is_header && !s->match(ns, local))
+            continue;
+        xmlNodePtr n = xmlTextReaderExpand(s->rd);
+        if (!n || s->errs.count || s->ioerr)
+            return fail(s, err);
+        s->skip = 1;
+        if (is_header) {
+            wy_code rc = oai_header(s, n, err);
+            if (rc != WY_OK) {
+                s->done = 1;
+                return rc;
+            }
+            continue;
+        }
+        s->nrec++;
+        *node = n;
+        return WY_OK;
+    }
+}
+
+int fmt_xml_is(const xmlNode *n, const char *ns, const char *local)
+{
+    if (!n || n->type != XML_ELEMENT_NODE || !n->name)
+        return 0;
+    if (strcmp((const char *)n->name, local))
+        return 0;
+    if (!ns)
+        return 1;
+    return n->ns && n->ns->href && !strcmp((const char *)n->ns->href, ns);
+}
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+const char *fmt_xml_text(struct wy_record *r, const xmlNode *n, int *ok)
+{
+    xmlChar *t = xmlNodeGetContent(n);
+    if (!t) {
+        /* an element with no text gives "" here; NULL means no memory */
+        if (n->children)
+            *ok = 0;
+        return NULL;
+    }
+    size_t len = strlen((const char *)t), o = 0;
+    char *d = wy_arena_alloc(r->arena, len + 1);
+    if (!d) {
+        xmlFree(t);
+        *ok = 0;
+        return NULL;
+    }
+    int pending = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = t[i];
+        if (is_space(c)) {
+            pending = o > 0;
+            continue;
+        }
+        if (pending)
+            d[o++] = ' ';
+        pending = 0;
+        d[o++] = (char)c;
+    }
+    d[o] = '\0';
+    xmlFree(t);
+    return o ? d : NULL;
+}
+
+const char *fmt_xml_attr(struct wy_record *r, const xmlNode *n,
+                         const char *name, int *ok)
+{
+    xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+    if (!v)
+        return NULL;
+    char *d = wy_arena_strdup(r->arena, (const char *)v);
+    xmlFree(v);
+    if (!d)
+        *ok = 0;
+    return d;
+}
+
+int fmt_xml_attr_is(const xmlNode *n, const char *name, const char *value)
+{
+    xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+    if (!v)
+        return 0;
+    int eq = !strcasecmp((const char *)v, value);
+    xmlFree(v);
+    return eq;
+}
+
+int fmt_bytes_has(const unsigned char *p, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    if (!k || k > n)
+        return 0;
+    for (size_t i = 0; i + k <= n; i++)
+        if (p[i] == (unsigned char)needle[0] && !memcmp(p + i, needle, k))
+            return 1;
+    return 0;
+}

@@ -1,0 +1,155 @@
+/* tests/xw_marc.c: see xw_marc.h. */
+#include "xw_marc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#include "core/xml.h"
+#include "formats/crosswalk.h"
+#include "formats/format.h"
+
+static char *prop(xmlNodePtr n, const char *name)
+{
+    return (char *)xmlGetNoNsProp(n, (const xmlChar *)name);
+}
+
+static int is(xmlNodePtr n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+static struct wy_record *build(xmlNodePtr rec, enum wy_marc_kind kind)
+{
+    struct wy_record *r = wy_record_new();
+    assert_non_null(r);
+    r->kind = kind;
+    for (xmlNodePtr c = rec->children; c; c = c->next) {
+        if (is(c, "leader")) {
+            xmlChar *t = xmlNodeGetContent(c);
+            size_t n = strlen((char *)t);
+            memcpy(r->leader, t, n < 24 ? n : 24);
+            xmlFree(t);
+        } else if (is(c, "controlfield")) {
+            char *tag = prop(c, "tag");
+            xmlChar *t = xmlNodeGetContent(c);
+            assert_non_null(wy_record_add_control(r, tag, (char *)t,
+                                                  strlen((char *)t)));
+            xmlFree(t);
+            xmlFree(tag);
+        } else if (is(c, "datafield")) {
+            char *tag = prop(c, "tag"), *i1 = prop(c, "ind1"),
+                 *i2 = prop(c, "ind2");
+            struct wy_field *f = wy_record_add_field(
+                r, tag, i1 && *i1 ? *i1 : ' ', i2 && *i2 ? *i2 : ' ');
+            assert_non_null(f);
+            for (xmlNodePtr s = c->children; s; s = s->next) {
+                if (!is(s, "subfield"))
+                    continue;
+                char *code = prop(s, "code");
+                xmlChar *t = xmlNodeGetContent(s);
+                assert_true(wy_field_add_sub(r, f, code ? code[0] : '?',
+                                             (char *)t, strlen((char *)t)));
+                xmlFree(t);
+                xmlFree(code);
+            }
+            xmlFree(tag);
+            xmlFree(i1);
+            xmlFree(i2);
+        }
+    }
+    struct wy_err err = WY_ERR_INIT;
+    if (xwalk_describe(r, &err) != WY_OK)
+        fail_msg("xwalk_describe: %s", wy_err_msg(&err));
+    return r;
+}
+
+static void collect(xmlNodePtr n, enum wy_marc_kind kind,
+                    struct wy_record ***recs, size_t *cnt)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        /* a MARC record, not SRU's <record> envelope */
+        int marc = is(n, "record");
+        if (marc) {
+            marc = 0;
+            for (xmlNodePtr c = n->children; c; c = c->next)
+                if (is(c, "leader"))
+                    marc = 1;
+        }
+        if (marc) {
+            *recs = realloc(*recs, (*cnt + 1) * sizeof(**recs));
+            (*recs)[(*cnt)++] = build(n, kind);
+        } else {
+            collect(n->children, kind, recs, cnt);
+        }
+    }
+}
+
+struct wy_record **xw_load_marcxml(const char *path, enum wy_marc_kind kind,
+                                   size_t *n)
+{
+    size_t len;
+    char *buf = wy_test_slurp(path, &len);
+    xmlDocPtr doc;
+    struct wy_err err = WY_ERR_INIT;
+    if (wy_xml_doc_mem(&doc, buf, len, path, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    struct wy_record **recs = NULL;
+    *n = 0;
+    collect(xmlDocGetRootElement(doc), kind, &recs, n);
+    xmlFreeDoc(doc);
+    free(buf);
+    return recs;
+}
+
+void xw_free_records(struct wy_record **recs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        wy_record_free(recs[i]);
+    free(recs);
+}
+
+/* A deep copy of the view is not needed: each record read is moved out of
+   the reader by re-reading into a fresh record. */
+struct wy_record **xw_read_all(const char *handler, const char *path,
+                               size_t *n)
+{
+    size_t len;
+    char *buf = wy_test_slurp(path, &len);
+    struct wy_err err = WY_ERR_INIT;
+    struct wy_record **recs = NULL;
+    *n = 0;
+    for (size_t want = 0;; want++) {
+        struct fmt_reader *rd;
+        if (fmt_reader_open_mem(&rd, handler ? fmt_find(handler) : NULL, buf,
+                                len, path, &err) != WY_OK)
+            fail_msg("%s", wy_err_msg(&err));
+        struct wy_record *rec = NULL;
+        wy_code rc = WY_OK;
+        for (size_t i = 0; i <= want; i++) {
+            rc = fmt_reader_next(rd, &rec, &err);
+            if (rc == WY_EOF)
+                break;
+            if (rc != WY_OK)
+                fail_msg("%s", wy_err_msg(&err));
+        }
+        if (rc == WY_EOF) {
+            fmt_reader_free(rd);
+            break;
+        }
+        /* keep this record: swap it out of the reader by hand */
+        struct wy_record *keep = wy_record_new();
+        assert_non_null(keep);
+        struct wy_record tmp = *keep;
+        *keep = *rec;
+        *rec = tmp;
+        recs = realloc(recs, (*n + 1) * sizeof(*recs));
+        recs[(*n)++] = keep;
+        fmt_reader_free(rd);
+    }
+    free(buf);
+    return recs;
+}
