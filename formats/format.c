@@ -9,11 +9,6 @@
 #include "core/alloc.h"
 #include "formats/crosswalk.h"
 
-/* Weak while the handlers are being written: a missing one is skipped. */
-#pragma weak mods_handler
-#pragma weak mets_handler
-#pragma weak dc_handler
-
 /* Detection order matters only for ties: the most specific first. */
 static const struct fmt_handler *const all[] = {
     &marc21_handler, &unimarc_handler, &marcxml_handler, &mods_handler,
