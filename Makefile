@@ -10,9 +10,9 @@ DEB_PKGS := build-essential pkg-config clang libclang-rt-14-dev \
   libxml2-dev libxml2-utils libcurl4-openssl-dev libarchive-dev libsqlite3-dev \
   libmicrohttpd-dev libssl-dev libjansson-dev libopencc-dev opencc \
   libmagic-dev libyaz-dev yaz libxapian-dev libcmocka-dev unicode-data \
-  fonts-noto-cjk imagemagick curl zstd libicu-dev
+  fonts-noto-cjk imagemagick curl zstd libicu-dev zlib1g-dev xxd
 PKGS     := libxml-2.0 libcurl libarchive sqlite3 libmicrohttpd libcrypto \
-  jansson opencc yaz xapian-core libmagic icu-uc
+  jansson opencc yaz xapian-core libmagic icu-uc zlib
 
 MODULES  := core formats harvester repository indexer service
 SRC_C    := $(sort $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
@@ -76,6 +76,16 @@ $(B)/gen/commands.h: $(CLI_SRC)
 $(B)/tests/main.o: $(B)/gen/test_groups.h
 $(B)/tests/test_fuzz_regress.o: $(B)/gen/fuzz_targets.h
 $(B)/cli/main.o: $(B)/gen/commands.h
+
+# The web page's assets, compiled in (xxd -i) with a table of their names.
+ASSETS   := $(sort $(wildcard service/assets/*))
+$(B)/gen/assets.h: $(ASSETS)
+	@mkdir -p $(@D)
+	@{ for f in $(ASSETS); do xxd -i $$f | sed 's/^unsigned/static const unsigned/'; done; \
+	  echo '#define WY_ASSET_LIST \'; for f in $(ASSETS); do \
+	  echo "  X($$(echo $$f | sed 's/[^a-zA-Z0-9]/_/g'), \"$$(basename $$f)\") \\"; done; \
+	  echo; } > $@.tmp && mv $@.tmp $@
+$(B)/service/web.o: $(B)/gen/assets.h
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)

@@ -1,0 +1,111 @@
+/* service/app.c: the served home and its token secret. */
+#include "service/app.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/path.h"
+
+static int unhex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+static wy_code load_secret(struct svc_app *a, struct wy_err *err)
+{
+    struct wy_buf path = WY_BUF_INIT(4096);
+    wy_path_join(&path, a->home, "service.secret");
+    wy_code rc = wy_buf_status(&path, err);
+    if (rc != WY_OK)
+        goto out;
+    const char *p = wy_buf_cstr(&path);
+    if (wy_is_file(p)) {
+        /* wy_file_read reserves 64 KiB at a time: a smaller limit fails */
+        struct wy_buf b = WY_BUF_INIT(1u << 20);
+        rc = wy_file_read(p, &b, err);
+        if (rc == WY_OK) {
+            const char *s = wy_buf_cstr(&b);
+            size_t n = b.len;
+            while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+                n--;
+            if (n != 2 * SVC_SECRET_LEN)
+                rc = wy_err_set(err, WY_EFORMAT,
+                                "'%s': expected %d hex digits, found %zu "
+                                "bytes", p, 2 * SVC_SECRET_LEN, n);
+            for (size_t i = 0; rc == WY_OK && i < SVC_SECRET_LEN; i++) {
+                int h = unhex(s[2 * i]), l = unhex(s[2 * i + 1]);
+                if (h < 0 || l < 0)
+                    rc = wy_err_set(err, WY_EFORMAT,
+                                    "'%s': byte %zu is not a hex digit", p,
+                                    2 * i + (h < 0 ? 0 : 1));
+                else
+                    a->secret[i] = (unsigned char)(h * 16 + l);
+            }
+        }
+        wy_buf_release(&b);
+        goto out;
+    }
+    if (RAND_bytes(a->secret, SVC_SECRET_LEN) != 1) {
+        rc = wy_err_set(err, WY_EIO, "no random bytes for '%s'", p);
+        goto out;
+    }
+    char hex[2 * SVC_SECRET_LEN + 2];
+    for (size_t i = 0; i < SVC_SECRET_LEN; i++) {
+        static const char d[] = "0123456789abcdef";
+        hex[2 * i] = d[a->secret[i] >> 4];
+        hex[2 * i + 1] = d[a->secret[i] & 15];
+    }
+    hex[2 * SVC_SECRET_LEN] = '\n';
+    hex[2 * SVC_SECRET_LEN + 1] = '\0';
+    mode_t old = umask(077);   /* the secret is readable by its owner only */
+    rc = wy_file_replace(p, hex, 2 * SVC_SECRET_LEN + 1, err);
+    umask(old);
+out:
+    wy_buf_release(&path);
+    return rc;
+}
+
+wy_code svc_app_open(struct svc_app **out, const char *home,
+                     struct wy_err *err)
+{
+    *out = NULL;
+    if (!home || !wy_is_dir(home))
+        return wy_err_set(err, WY_ENOTFOUND, "home '%s' is not a directory",
+                          home ? home : "");
+    struct svc_app *a = wy_calloc(1, sizeof(*a));
+    if (!a || !(a->home = wy_strdup(home))) {
+        free(a);
+        return wy_err_set(err, WY_ENOMEM, "no memory to open '%s'", home);
+    }
+    a->page_size = 100;
+    a->token_ttl_s = 24 * 3600;
+    wy_code rc = load_secret(a, err);
+    if (rc != WY_OK) {
+        svc_app_close(a);
+        return rc;
+    }
+    *out = a;
+    return WY_OK;
+}
+
+void svc_app_close(struct svc_app *a)
+{
+    if (!a)
+        return;
+    OPENSSL_cleanse(a->secret, sizeof(a->secret));
+    free(a->home);
+    free(a->base_url);
+    free(a);
+}

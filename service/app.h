@@ -1,0 +1,33 @@
+/* service/app.h: what the service serves: one home (catalog, store, index)
+   and the secret that signs resumption tokens. Opened once by `wenyuan
+   serve` (or a test) and shared, read-only, by the worker threads. */
+#ifndef WY_SERVICE_APP_H
+#define WY_SERVICE_APP_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+
+#define SVC_SECRET_LEN 32
+
+struct svc_app {
+    char *home;                          /* owned */
+    char *base_url;                      /* owned; NULL: from the Host header */
+    unsigned char secret[SVC_SECRET_LEN];
+    unsigned page_size;                  /* OAI records per page; 100 */
+    unsigned token_ttl_s;                /* resumption token lifetime; 1 day */
+};
+
+/*
+ * new: opens the home for serving. The token secret lives in
+ * HOME/service.secret (created on first use, mode 0600, written whole), so
+ * tokens survive restarts. WY_ENOTFOUND when HOME is not a directory;
+ * WY_EFORMAT when the secret file is damaged (the message names it).
+ */
+wy_code svc_app_open(struct svc_app **out, const char *home,
+                     struct wy_err *err);
+
+/* NULL is a no-op. */
+void svc_app_close(struct svc_app *a);
+
+#endif

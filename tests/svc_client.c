@@ -1,0 +1,145 @@
+/* tests/svc_client.c: see svc_client.h. */
+#include "svc_client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "harness.h"
+#include "service/app.h"
+#include "service/http.h"
+
+static void hook(void *ctx, enum wy_level lv, const char *msg)
+{
+    struct tc_srv *t = ctx;
+    (void)lv;
+    snprintf(t->last_log, sizeof(t->last_log), "%s", msg);
+}
+
+void tc_srv_start(struct tc_srv *t, const char *home)
+{
+    struct wy_err err = WY_ERR_INIT;
+    memset(t, 0, sizeof(*t));
+    if (home) {
+        t->home = strdup(home);
+    } else {
+        t->home = wy_test_tmpdir();
+        t->own_home = 1;
+    }
+    wy_log_init(&t->log, NULL, WY_LOG_INFO);
+    t->log.hook = hook;
+    t->log.hook_ctx = t;
+    if (svc_app_open(&t->app, t->home, &err) != WY_OK)
+        fail_msg("svc_app_open: %s", wy_err_msg(&err));
+    struct svc_config cfg = {.host = "127.0.0.1", .port = 0, .threads = 2};
+    if (svc_server_start(&t->srv, &cfg, t->app, &t->log, &err) != WY_OK)
+        fail_msg("svc_server_start: %s", wy_err_msg(&err));
+    t->port = svc_server_port(t->srv);
+}
+
+void tc_srv_stop(struct tc_srv *t)
+{
+    svc_server_stop(t->srv, 5);
+    svc_app_close(t->app);
+    if (t->own_home)
+        wy_test_rmdir(t->home);
+    else
+        free(t->home);
+    memset(t, 0, sizeof(*t));
+}
+
+struct sink {
+    char *p;
+    size_t n;
+};
+
+static size_t on_data(char *p, size_t sz, size_t nm, void *ud)
+{
+    struct sink *s = ud;
+    size_t n = sz * nm;
+    char *q = realloc(s->p, s->n + n + 1);
+    if (!q)
+        return 0;
+    memcpy(q + s->n, p, n);
+    s->n += n;
+    q[s->n] = '\0';
+    s->p = q;
+    return n;
+}
+
+void tc_request(const struct tc_srv *t, const char *method, const char *path,
+                const char *body, const char *const *hdrs, int gzip,
+                struct tc_resp *r)
+{
+    memset(r, 0, sizeof(*r));
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    size_t ul = strlen(path) + 64;
+    char *url = malloc(ul);
+    snprintf(url, ul, "http://127.0.0.1:%u%s", t->port, path);
+    struct sink b = {NULL, 0}, h = {NULL, 0};
+    struct curl_slist *sl = NULL;
+    for (size_t i = 0; hdrs && hdrs[i]; i++)
+        sl = curl_slist_append(sl, hdrs[i]);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, sl);
+    if (gzip)
+        curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
+    if (!strcmp(method, "HEAD"))
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    else if (!strcmp(method, "POST"))
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+    else if (strcmp(method, "GET"))
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK)
+        fail_msg("%s %s: %s", method, path, curl_easy_strerror(rc));
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_slist_free_all(sl);
+    curl_easy_cleanup(c);
+    free(url);
+    r->body = b.p ? b.p : strdup("");
+    r->len = b.n;
+    r->headers = h.p ? h.p : strdup("");
+}
+
+void tc_resp_free(struct tc_resp *r)
+{
+    free(r->body);
+    free(r->headers);
+    memset(r, 0, sizeof(*r));
+}
+
+const char *tc_header(const struct tc_resp *r, const char *name)
+{
+    static char val[1024];
+    size_t nl = strlen(name);
+    for (const char *p = r->headers; p && *p;) {
+        const char *e = strchr(p, '\n');
+        size_t ll = e ? (size_t)(e - p) : strlen(p);
+        if (ll > nl && !strncasecmp(p, name, nl) && p[nl] == ':') {
+            const char *v = p + nl + 1;
+            while (*v == ' ')
+                v++;
+            size_t vl = (size_t)(p + ll - v);
+            while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' '))
+                vl--;
+            if (vl >= sizeof(val))
+                vl = sizeof(val) - 1;
+            memcpy(val, v, vl);
+            val[vl] = '\0';
+            return val;
+        }
+        p = e ? e + 1 : NULL;
+    }
+    return NULL;
+}

@@ -1,0 +1,50 @@
+/* tests/svc_client.h: a libcurl client and a served temporary home for the
+   service tests (MHD's src/testcurl style: the daemon runs in the test). */
+#ifndef WY_TESTS_SVC_CLIENT_H
+#define WY_TESTS_SVC_CLIENT_H
+
+#include <stddef.h>
+
+#include "core/log.h"
+
+struct svc_app;
+struct svc_server;
+
+struct tc_resp {
+    long status;
+    char *body;       /* NUL-terminated (decoded when gzip was asked) */
+    size_t len;
+    char *headers;    /* all header lines, as received */
+};
+
+/* A running server over a home. */
+struct tc_srv {
+    char *home;                  /* owned when made by tc_srv_start(NULL) */
+    int own_home;
+    struct svc_app *app;
+    struct svc_server *srv;
+    struct wy_log log;
+    char last_log[1024];         /* the last log line (access log) */
+    unsigned port;
+};
+
+/* Starts a server over home (NULL: a fresh empty temporary home). */
+void tc_srv_start(struct tc_srv *t, const char *home);
+/* Stops it; the home is removed only if tc_srv_start made it. */
+void tc_srv_stop(struct tc_srv *t);
+
+/*
+ * One request: method GET/POST/HEAD/anything; path is sent as is (no
+ * normalization of ".."); body: POST form body or NULL; hdrs: NULL or a
+ * NULL-terminated list of "Name: value". gzip: ask for gzip and decode it.
+ */
+void tc_request(const struct tc_srv *t, const char *method, const char *path,
+                const char *body, const char *const *hdrs, int gzip,
+                struct tc_resp *r);
+#define tc_get(t, path, r) tc_request((t), "GET", (path), NULL, NULL, 0, (r))
+void tc_resp_free(struct tc_resp *r);
+/* borrowed: the value of a response header (case-insensitive), copied into
+   a static buffer, or NULL. */
+const char *tc_header(const struct tc_resp *r, const char *name);
+
+#endif
