@@ -729,6 +729,69 @@ static void cli_source_and_harvest(void **state)
     free(out);
 }
 
+/* ---- the pure helpers -------------------------------------------------- */
+
+static void retry_after_values(void **state)
+{
+    (void)state;
+    assert_true(oai_retry_after("120", 0, 600) == 120);
+    assert_true(oai_retry_after("3600", 0, 600) == 600);   /* capped */
+    /* RFC 9110's example date, 30 s after "now" */
+    long long t = 784111777LL;   /* Sun, 06 Nov 1994 08:49:37 GMT */
+    assert_true(oai_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t - 30,
+                                600) == 30);
+    assert_true(oai_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t + 30,
+                                600) == 0);
+    assert_true(oai_retry_after("soon", 0, 600) < 0);
+    assert_true(oai_retry_after("12x", 0, 600) < 0);
+    assert_true(oai_retry_after("", 0, 600) < 0);
+}
+
+static void from_at_granularity(void **state)
+{
+    (void)state;
+    char *s = oai_from_for("2013-02-27T09:10:56Z", "YYYY-MM-DD");
+    assert_string_equal(s, "2013-02-27");
+    free(s);
+    s = oai_from_for("2013-02-27T09:10:56Z", "YYYY-MM-DDThh:mm:ssZ");
+    assert_string_equal(s, "2013-02-27T09:10:56Z");
+    free(s);
+    s = oai_from_for("2000-01-01T00:00:00.000Z", "YYYY-MM-DDthh:mm:ssZ");
+    assert_string_equal(s, "2000-01-01T00:00:00Z");
+    free(s);
+    assert_null(oai_from_for(NULL, "YYYY-MM-DD"));
+}
+
+static void richest_prefix(void **state)
+{
+    (void)state;
+    const char *melinda[] = {"oai_dc", "marc21", "melinda_marc"};
+    assert_string_equal(oai_pick_prefix(melinda, 3), "marc21");
+    const char *sickle[] = {"epicur", "xMetaDissPlus", "oai_dc", "mods",
+                            "swepub_mods"};
+    assert_string_equal(oai_pick_prefix(sickle, 5), "mods");
+    const char *dc[] = {"oai_dc"};
+    assert_string_equal(oai_pick_prefix(dc, 1), "oai_dc");
+    const char *none[] = {"epicur"};
+    assert_null(oai_pick_prefix(none, 1));
+}
+
+/* A provider offering nothing we read: the error lists what it offers. */
+static void no_known_prefix(void **state)
+{
+    struct fx *f = *state;
+    route(f, "verb:Identify", "records/sickle/Identify.xml");
+    route_src(f, "verb:ListMetadataFormats",
+              "tests/fixtures/oai/formats-epicur.xml");
+    add_source(f, "s", "", NULL);
+    struct oai_counts c;
+    struct wy_err err = WY_ERR_INIT;
+    assert_int_equal(run(f, "s", &c, &err), WY_EINVAL);
+    assert_err(&err, WY_EINVAL, "it offers 'epicur'");
+    assert_non_null(strstr(wy_err_msg(&err), "ListMetadataFormats"));
+    wy_err_release(&err);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 WY_GROUP(harvest, NULL, NULL, T(day_granularity_and_deletions),
          T(melinda_marc21), T(retry_after_503), T(dropped_connection),
@@ -736,4 +799,7 @@ WY_GROUP(harvest, NULL, NULL, T(day_granularity_and_deletions),
          T(oai_error_reported), T(server_errors_exhaust_retries),
          T(repeated_token_stops), T(page_limit_and_list_size),
          T(getrecord_mode), T(reconcile_marks_missing), T(parallel_sources),
-         T(kill_and_resume), T(cli_source_and_harvest))
+         T(kill_and_resume), T(cli_source_and_harvest), T(no_known_prefix),
+         cmocka_unit_test(retry_after_values),
+         cmocka_unit_test(from_at_granularity),
+         cmocka_unit_test(richest_prefix))
