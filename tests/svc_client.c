@@ -143,3 +143,62 @@ const char *tc_header(const struct tc_resp *r, const char *name)
     }
     return NULL;
 }
+
+#include "core/xml.h"
+
+void tc_assert_oai_valid(const char *dir, const char *body, size_t len)
+{
+    char xsd[4096];
+    snprintf(xsd, sizeof(xsd), "%s/oai-bundle.xsd", dir);
+    FILE *fp = fopen(xsd, "wx");
+    if (fp) {   /* first use in this directory */
+        static const char *const imp[][2] = {
+            {"http://www.openarchives.org/OAI/2.0/", "OAI-PMH.xsd"},
+            {"http://www.openarchives.org/OAI/2.0/oai_dc/", "oai_dc-local.xsd"},
+            {"http://www.openarchives.org/OAI/2.0/oai-identifier",
+             "oai-identifier.xsd"},
+            {"http://www.loc.gov/MARC21/slim", "MARC21slim.xsd"},
+            {"http://www.loc.gov/mods/v3", "mods-3-8-local.xsd"},
+        };
+        fprintf(fp, "<?xml version=\"1.0\"?>\n<xs:schema "
+                    "xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n");
+        for (size_t i = 0; i < sizeof(imp) / sizeof(imp[0]); i++) {
+            char rel[256];
+            snprintf(rel, sizeof(rel), "schemas/%s", imp[i][1]);
+            fprintf(fp, "<xs:import namespace=\"%s\" schemaLocation=\"%s\"/>\n",
+                    imp[i][0], wy_fixture(rel));
+        }
+        fprintf(fp, "</xs:schema>\n");
+        fclose(fp);
+    }
+    struct wy_err err = WY_ERR_INIT;
+    xmlDocPtr doc = NULL;
+    if (wy_xml_doc_mem(&doc, body, len, "reply", &err) != WY_OK)
+        fail_msg("reply is not well-formed: %s\n%.2000s", wy_err_msg(&err),
+                 body);
+    if (wy_xml_validate(doc, xsd, &err) != WY_OK) {
+        xmlFreeDoc(doc);
+        fail_msg("reply is not valid: %s\n%.3000s", wy_err_msg(&err), body);
+    }
+    xmlFreeDoc(doc);
+}
+
+char *tc_between(const char *s, const char *open, const char *close)
+{
+    const char *a = strstr(s, open);
+    if (!a)
+        return NULL;
+    a += strlen(open);
+    const char *b = strstr(a, close);
+    if (!b)
+        return NULL;
+    return strndup(a, (size_t)(b - a));
+}
+
+size_t tc_count(const char *s, const char *needle)
+{
+    size_t n = 0, l = strlen(needle);
+    for (const char *p = s; (p = strstr(p, needle)); p += l)
+        n++;
+    return n;
+}

@@ -48,3 +48,15 @@ void tc_resp_free(struct tc_resp *r);
 const char *tc_header(const struct tc_resp *r, const char *name);
 
 #endif
+
+/* Validates an XML reply against the OAI-PMH schema with the oai_dc,
+   MARCXML, MODS and oai-identifier schemas of ../shared/fixtures/schemas
+   (a driver schema importing them is written into dir). Fails the test
+   with libxml2's message when the reply is not valid. */
+void tc_assert_oai_valid(const char *dir, const char *body, size_t len);
+
+/* new: the text between the first "<tag" ... ">" and "</tag>" after
+   *from (advanced past it), or NULL. */
+char *tc_between(const char *s, const char *open, const char *close);
+/* Occurrences of needle in s. */
+size_t tc_count(const char *s, const char *needle);

@@ -57,7 +57,7 @@ static struct wy_record *make_rec(const char *id, const char *title)
     f = wy_record_add_field(r, "100", '0', ' ');
     wy_field_add_sub(r, f, 'a', "曹雪芹", strlen("曹雪芹"));
     wy_desc_add_title(r, title, strlen(title));
-    struct wy_name nm = {"曹雪芹", "撰", "清", NULL, 1};
+    struct wy_name nm = {"曹雪芹", "撰", "清", NULL, 1, 0};
     wy_desc_add_creator(r, &nm);
     r->desc.year_from = 1791;
     r->desc.year_to = 1791;
