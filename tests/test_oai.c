@@ -85,6 +85,7 @@ static int setup(void **state)
     struct wy_home *h;
     assert_int_equal(home_open(&h, path, 0, &err), WY_OK);
     assert_int_equal(cat_set_now(h->cat, "2020-01-01T08:00:00Z", &err), WY_OK);
+    assert_int_equal(cat_begin(h->cat, &err), WY_OK);   /* one fsync */
     assert_int_equal(load(h->cat, "unimarc", "records/derived/dp2-bnu-cnmarc-10.iso",
                           "bnu", "guji", &f->first_cn), NCN);
     size_t nbu = load(h->cat, "marc21", "records/catmandu-marc/bu_bibs.mrc",
@@ -97,6 +98,7 @@ static int setup(void **state)
     struct cat_list_query all = {.include_deleted = 1};
     assert_int_equal(cat_count(h->cat, &all, &count, &err), WY_OK);
     assert_int_equal(count, f->nall);
+    assert_int_equal(cat_commit(h->cat, &err), WY_OK);
     assert_int_equal(cat_set_now(h->cat, "2021-07-01T00:00:00Z", &err), WY_OK);
     struct cat_put_result res;
     assert_int_equal(cat_delete_record(h->cat, NULL, "bu-050", NULL, NULL,
