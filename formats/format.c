@@ -9,32 +9,19 @@
 #include "core/alloc.h"
 #include "formats/crosswalk.h"
 
-/* Weak while the handlers are being written: a missing one is skipped. */
-#pragma weak mods_handler
-#pragma weak mets_handler
-#pragma weak dc_handler
-
 /* Detection order matters only for ties: the most specific first. */
-static const struct fmt_handler *const all[] = {
+static const struct fmt_handler *const handlers[] = {
     &marc21_handler, &unimarc_handler, &marcxml_handler, &mods_handler,
-    &mets_handler,   &dc_handler,      &json_handler,
+    &mets_handler,   &dc_handler,      &json_handler,    NULL,
 };
-static const struct fmt_handler *handlers[sizeof(all) / sizeof(all[0]) + 1];
 
 const struct fmt_handler *const *fmt_handlers(void)
 {
-    if (!handlers[0]) {
-        size_t n = 0;
-        for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-            if (all[i])
-                handlers[n++] = all[i];
-    }
-    return (const struct fmt_handler *const *)handlers;
+    return handlers;
 }
 
 const struct fmt_handler *fmt_find(const char *name)
 {
-    fmt_handlers();
     for (size_t i = 0; handlers[i]; i++)
         if (!strcmp(handlers[i]->name, name))
             return handlers[i];
@@ -45,7 +32,6 @@ const struct fmt_handler *fmt_detect(const unsigned char *p, size_t n)
 {
     const struct fmt_handler *best = NULL;
     int best_bid = 0;
-    fmt_handlers();
     for (size_t i = 0; handlers[i]; i++) {
         if (!handlers[i]->detect || !handlers[i]->open)
             continue;

@@ -1,0 +1,1103 @@
+/* indexer/idx.c: records to Xapian documents, and searches. The schema
+   (prefixes, value slots) is in the tables below and in docs/SEARCH.md. */
+#include "indexer/idx.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/path.h"
+#include "formats/dates.h"
+#include "indexer/cjk.h"
+#include "indexer/xapian_c.h"
+
+/* Bump when prefixes, slots or what goes into a document change. */
+#define IDX_SCHEMA "wenyuan-index 1"
+#define META_SCHEMA "wenyuan.schema"
+#define META_CJK "wenyuan.cjk"
+#define META_SEQ "wenyuan.seq"
+
+/* Value slots. */
+enum {
+    SLOT_YEAR_FROM = 0,   /* sortable_serialise(year) */
+    SLOT_YEAR_TO = 1,
+    SLOT_TITLE_SORT = 2,
+    SLOT_FACET0 = 3,      /* 3..10: the facets, in idx_facet_kind order */
+    SLOT_SNIPPET = 20,    /* normalized text snippets are cut from */
+    SLOT_DATE_SORT = 21   /* year_from, or after every year when unknown */
+};
+
+/* Term prefixes of free-text fields (also indexed without prefix). */
+#define P_TITLE "S"
+#define P_CREATOR "A"
+#define P_SUBJECT "K"
+#define P_PUBLISHER "XPUB"
+#define P_PLACE "XPLACE"
+#define P_EDITION "XED"
+#define P_NOTE "XN"
+#define P_TEXT "XF"
+/* Boolean (exact) prefixes. */
+#define P_ID "Q"
+#define P_IDENT "XID"
+#define P_SET "XSET"
+
+static const struct {
+    const char *name, *prefix;
+} facet_defs[IDX_NFACETS] = {
+    [IDX_FACET_COLLECTION] = {"collection", "XCOLL"},
+    [IDX_FACET_LIBRARY] = {"library", "XLIB"},
+    [IDX_FACET_TYPE] = {"type", "XTYPE"},
+    [IDX_FACET_LANGUAGE] = {"language", "XLANG"},
+    [IDX_FACET_CREATOR] = {"creator", "XAUTH"},
+    [IDX_FACET_CENTURY] = {"century", "XCENT"},
+    [IDX_FACET_DYNASTY] = {"dynasty", "XDYN"},
+    [IDX_FACET_SOURCE] = {"source", "XSRC"},
+};
+
+/* Field names of the query language (English and Chinese). */
+static const struct idx_xfield query_fields[] = {
+    {"title", P_TITLE, 0},        {"题名", P_TITLE, 0},
+    {"creator", P_CREATOR, 0},    {"author", P_CREATOR, 0},
+    {"责任者", P_CREATOR, 0},     {"作者", P_CREATOR, 0},
+    {"subject", P_SUBJECT, 0},    {"主题", P_SUBJECT, 0},
+    {"publisher", P_PUBLISHER, 0}, {"出版者", P_PUBLISHER, 0},
+    {"place", P_PLACE, 0},        {"出版地", P_PLACE, 0},
+    {"edition", P_EDITION, 0},    {"版本", P_EDITION, 0},
+    {"note", P_NOTE, 0},          {"附注", P_NOTE, 0},
+    {"text", P_TEXT, 0},          {"全文", P_TEXT, 0},
+    {"id", P_IDENT, 1},           {"isbn", P_IDENT, 1},
+    {"issn", P_IDENT, 1},         {"callno", P_IDENT, 1},
+    {"set", P_SET, 1},            {"collection", "XCOLL", 1},
+    {"library", "XLIB", 1},       {"type", "XTYPE", 1},
+    {"language", "XLANG", 1},     {"lang", "XLANG", 1},
+    {"century", "XCENT", 1},      {"dynasty", "XDYN", 1},
+    {"朝代", "XDYN", 1},          {"source", "XSRC", 1},
+};
+#define NQUERY_FIELDS (sizeof(query_fields) / sizeof(query_fields[0]))
+
+struct idx {
+    struct idx_xdb *db;
+    struct cjk *cjk;
+    struct idx_xdoc *doc;      /* reused for every record */
+    enum idx_mode mode;
+    char *stale;               /* why the index needs a rebuild, or NULL */
+    struct wy_buf tmp, val, snip;   /* scratch, reused */
+    struct wy_buf facet[IDX_NFACETS];
+};
+
+const char *idx_facet_name(enum idx_facet_kind f)
+{
+    return (unsigned)f < IDX_NFACETS ? facet_defs[f].name : "?";
+}
+
+static const char *norm_version(void)
+{
+    return cjk_version();
+}
+
+static wy_code check_versions(struct idx *x, struct wy_err *err)
+{
+    char *schema = NULL, *cjkv = NULL;
+    wy_code rc = idx_xdb_get_meta(x->db, META_SCHEMA, &schema, err);
+    if (rc == WY_OK)
+        rc = idx_xdb_get_meta(x->db, META_CJK, &cjkv, err);
+    if (rc != WY_OK)
+        goto out;
+    uint64_t n = 0;
+    rc = idx_xdb_doccount(x->db, &n, err);
+    if (rc != WY_OK)
+        goto out;
+    if (!*schema && n == 0 && x->mode != IDX_READ) {
+        /* a new index: stamp it */
+        rc = idx_xdb_set_meta(x->db, META_SCHEMA, IDX_SCHEMA, err);
+        if (rc == WY_OK)
+            rc = idx_xdb_set_meta(x->db, META_CJK, norm_version(), err);
+        goto out;
+    }
+    struct wy_buf b = WY_BUF_INIT(4096);
+    if (strcmp(schema, IDX_SCHEMA))
+        wy_buf_addf(&b, "index schema '%s', this program writes '%s'", schema,
+                    IDX_SCHEMA);
+    else if (strcmp(cjkv, norm_version()))
+        wy_buf_addf(&b, "index built with variant table '%s', this program "
+                        "has '%s'", cjkv, norm_version());
+    if (b.len)
+        x->stale = wy_buf_take(&b, NULL);
+    rc = wy_buf_status(&b, err);
+    wy_buf_release(&b);
+out:
+    free(schema);
+    free(cjkv);
+    return rc;
+}
+
+wy_code idx_open(struct idx **out, const char *path, enum idx_mode mode,
+                 struct wy_err *err)
+{
+    *out = NULL;
+    struct idx *x = wy_calloc(1, sizeof(*x));
+    if (!x)
+        return wy_err_set(err, WY_ENOMEM, "out of memory opening an index");
+    x->mode = mode;
+    wy_buf_init(&x->tmp, CJK_MAX_INPUT * 2);
+    wy_buf_init(&x->val, CJK_MAX_INPUT * 2);
+    wy_buf_init(&x->snip, CJK_MAX_INPUT * 2);
+    for (int f = 0; f < IDX_NFACETS; f++)
+        wy_buf_init(&x->facet[f], 1u << 20);
+    static const enum idx_xdb_mode xm[] = {
+        [IDX_READ] = IDX_XDB_READ, [IDX_WRITE] = IDX_XDB_WRITE,
+        [IDX_REBUILD] = IDX_XDB_OVERWRITE, [IDX_MEMORY] = IDX_XDB_MEMORY};
+    wy_code rc = idx_xdb_open(&x->db, path, xm[mode], err);
+    if (rc == WY_OK)
+        rc = cjk_new(&x->cjk, err);
+    if (rc == WY_OK && mode != IDX_READ)
+        rc = idx_xdoc_new(&x->doc, err);
+    if (rc == WY_OK)
+        rc = check_versions(x, err);
+    if (rc != WY_OK) {
+        struct wy_err ignore = WY_ERR_INIT;
+        idx_close(x, &ignore);
+        wy_err_release(&ignore);
+        return rc;
+    }
+    *out = x;
+    return WY_OK;
+}
+
+wy_code idx_close(struct idx *x, struct wy_err *err)
+{
+    if (!x)
+        return WY_OK;
+    wy_code rc = idx_xdb_close(x->db, err);
+    idx_xdoc_free(x->doc);
+    cjk_free(x->cjk);
+    free(x->stale);
+    wy_buf_release(&x->tmp);
+    wy_buf_release(&x->val);
+    wy_buf_release(&x->snip);
+    for (int f = 0; f < IDX_NFACETS; f++)
+        wy_buf_release(&x->facet[f]);
+    free(x);
+    return rc;
+}
+
+const char *idx_stale(const struct idx *x)
+{
+    return x->stale;
+}
+
+wy_code idx_reopen(struct idx *x, struct wy_err *err)
+{
+    return idx_xdb_reopen(x->db, NULL, err);
+}
+
+wy_code idx_begin(struct idx *x, struct wy_err *err)
+{
+    return idx_xdb_begin(x->db, err);
+}
+
+wy_code idx_commit(struct idx *x, struct wy_err *err)
+{
+    return idx_xdb_commit(x->db, err);
+}
+
+wy_code idx_cancel(struct idx *x, struct wy_err *err)
+{
+    return idx_xdb_cancel(x->db, err);
+}
+
+wy_code idx_count(struct idx *x, uint64_t *out, struct wy_err *err)
+{
+    return idx_xdb_doccount(x->db, out, err);
+}
+
+wy_code idx_get_seq(struct idx *x, uint64_t *out, struct wy_err *err)
+{
+    char *v = NULL;
+    *out = 0;
+    wy_code rc = idx_xdb_get_meta(x->db, META_SEQ, &v, err);
+    if (rc != WY_OK)
+        return rc;
+    if (*v) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (errno || *end || *v == '-')
+            rc = wy_err_set(err, WY_EINDEX,
+                            "index metadata '%s' is not a number: '%s'",
+                            META_SEQ, v);
+        else
+            *out = n;
+    }
+    free(v);
+    return rc;
+}
+
+wy_code idx_set_seq(struct idx *x, uint64_t seq, struct wy_err *err)
+{
+    char b[32];
+    snprintf(b, sizeof(b), "%llu", (unsigned long long)seq);
+    return idx_xdb_set_meta(x->db, META_SEQ, b, err);
+}
+
+/* ---- building documents ------------------------------------------------ */
+
+/* Normalizes s into x->tmp (replacing its content). */
+static wy_code norm(struct idx *x, const char *s, size_t n, struct wy_err *err)
+{
+    wy_buf_reset(&x->tmp);
+    return cjk_normalize(x->cjk, s, n, &x->tmp, err);
+}
+
+/* A value for an exact term: normalized, ASCII lowercased, spaces
+   collapsed and trimmed. Appended to out. */
+static wy_code exact_value(struct idx *x, const char *s, size_t n,
+                           struct wy_buf *out, struct wy_err *err)
+{
+    wy_code rc = norm(x, s, n, err);
+    if (rc != WY_OK)
+        return rc;
+    const char *p = wy_buf_cstr(&x->tmp);
+    int space = 0;
+    size_t start = out->len;
+    for (size_t i = 0; i < x->tmp.len; i++) {
+        char c = p[i];
+        if (c == ' ' || c == '\t') {
+            space = 1;
+            continue;
+        }
+        if (space && out->len > start)
+            wy_buf_addc(out, ' ');
+        space = 0;
+        wy_buf_addc(out, (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c);
+    }
+    return wy_buf_status(out, err);
+}
+
+/* Indexes free text under prefix and without prefix; adds it to the
+   snippet text. wdf weight: repeat (titles count more). */
+static wy_code add_text(struct idx *x, const char *prefix, const char *s,
+                        int repeat, struct wy_err *err)
+{
+    if (!s || !*s)
+        return WY_OK;
+    wy_code rc = norm(x, s, strlen(s), err);
+    if (rc != WY_OK)
+        return rc;
+    const char *t = wy_buf_cstr(&x->tmp);
+    for (int i = 0; i < repeat && rc == WY_OK; i++) {
+        rc = idx_xdoc_text(x->doc, "", t, x->tmp.len, err);
+        idx_xdoc_gap(x->doc);
+    }
+    if (rc == WY_OK && prefix)
+        rc = idx_xdoc_text(x->doc, prefix, t, x->tmp.len, err);
+    idx_xdoc_gap(x->doc);
+    if (x->snip.len < 64 * 1024) {
+        wy_buf_add(&x->snip, t, x->tmp.len);
+        wy_buf_adds(&x->snip, " \xe2\x80\xa6 ");   /* " … " */
+    }
+    return rc == WY_OK ? wy_buf_status(&x->snip, err) : rc;
+}
+
+/* Adds an exact term and, when f is a facet, the display value. */
+static wy_code add_exact(struct idx *x, const char *prefix, int f,
+                         const char *s, struct wy_err *err)
+{
+    if (!s)
+        return WY_OK;
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        n--;
+    if (!n)
+        return WY_OK;
+    wy_buf_reset(&x->val);
+    wy_code rc = exact_value(x, s, n, &x->val, err);
+    if (rc != WY_OK || !x->val.len)
+        return rc;
+    rc = idx_xdoc_term(x->doc, prefix, wy_buf_cstr(&x->val), x->val.len, err);
+    if (rc == WY_OK && f >= 0) {
+        /* the displayed value is normalized too (case kept), so 國家圖書館
+           and 国家图书馆 are one facet value, as they are one term */
+        rc = norm(x, s, n, err);
+        if (rc != WY_OK)
+            return rc;
+        wy_buf_reset(&x->val);
+        cjk_restore_rare(wy_buf_cstr(&x->tmp), x->tmp.len, &x->val);
+        struct wy_buf *b = &x->facet[f];
+        if (b->len)
+            wy_buf_addc(b, IDX_X_MULTI_SEP);
+        const char *v = wy_buf_cstr(&x->val);
+        int space = 0;
+        size_t start = b->len;
+        for (size_t i = 0; i < x->val.len; i++) {
+            if (v[i] == ' ' || v[i] == IDX_X_MULTI_SEP) {
+                space = 1;
+                continue;
+            }
+            if (space && b->len > start)
+                wy_buf_addc(b, ' ');
+            space = 0;
+            wy_buf_addc(b, v[i]);
+        }
+        rc = wy_buf_status(b, err);
+    }
+    return rc;
+}
+
+static wy_code add_facet(struct idx *x, enum idx_facet_kind f, const char *s,
+                         struct wy_err *err)
+{
+    return add_exact(x, facet_defs[f].prefix, (int)f, s, err);
+}
+
+/* Identifiers are matched without case, spaces or hyphens (ISBNs are
+   written with and without hyphens). */
+static wy_code add_ident(struct idx *x, const char *v, struct wy_err *err)
+{
+    if (!v)
+        return WY_OK;
+    wy_code rc = add_exact(x, P_IDENT, -1, v, err);
+    struct wy_buf b = WY_BUF_INIT(4096);
+    for (const char *p = v; *p; p++)
+        if (*p != '-' && *p != ' ')
+            wy_buf_addc(&b, *p);
+    if (rc == WY_OK && b.len && strcmp(wy_buf_cstr(&b), v))
+        rc = add_exact(x, P_IDENT, -1, wy_buf_cstr(&b), err);
+    wy_buf_release(&b);
+    return rc;
+}
+
+static int century_of(int year)
+{
+    return year > 0 ? (year - 1) / 100 + 1 : -((-year) / 100 + 1);
+}
+
+/* "[清]", "清代", "(清)" -> "清". Appended to out. */
+static void clean_dynasty(const char *s, struct wy_buf *out)
+{
+    size_t n = strlen(s), i = 0;
+    static const char *const br[] = {"[", "]", "(", ")", "\xef\xbc\x88",
+                                     "\xef\xbc\x89", "\xe3\x80\x94",
+                                     "\xe3\x80\x95", " "};
+    struct wy_buf t = WY_BUF_INIT(1024);
+    while (i < n) {
+        int skipped = 0;
+        for (size_t k = 0; k < sizeof(br) / sizeof(br[0]); k++) {
+            size_t l = strlen(br[k]);
+            if (!strncmp(s + i, br[k], l)) {
+                i += l, skipped = 1;
+                break;
+            }
+        }
+        if (!skipped)
+            wy_buf_addc(&t, s[i++]);
+    }
+    const char *c = wy_buf_cstr(&t);
+    size_t l = t.len;
+    /* a trailing 代 or 朝 (3 bytes each) after at least one character */
+    if (l > 3 && (!strcmp(c + l - 3, "代") || !strcmp(c + l - 3, "朝")))
+        l -= 3;
+    wy_buf_add(out, c, l);
+    wy_buf_release(&t);
+}
+
+static int has_han(const char *s)
+{
+    size_t n = strlen(s), i = 0;
+    while (i < n)
+        if (cjk_is_han(cjk_utf8_next(s, n, &i)))
+            return 1;
+    return 0;
+}
+
+/* Which free-text field a MARC 21 tag feeds (for its 880 pair). */
+static const char *prefix_of_tag(const char *tag, char code)
+{
+    static const struct {
+        const char *tag, *prefix;
+    } map[] = {
+        {"245", P_TITLE},   {"246", P_TITLE},   {"240", P_TITLE},
+        {"130", P_TITLE},   {"730", P_TITLE},   {"740", P_TITLE},
+        {"490", P_TITLE},   {"830", P_TITLE},   {"100", P_CREATOR},
+        {"110", P_CREATOR}, {"111", P_CREATOR}, {"700", P_CREATOR},
+        {"710", P_CREATOR}, {"711", P_CREATOR}, {"600", P_SUBJECT},
+        {"610", P_SUBJECT}, {"611", P_SUBJECT}, {"630", P_SUBJECT},
+        {"650", P_SUBJECT}, {"651", P_SUBJECT}, {"250", P_EDITION},
+        {"500", P_NOTE},    {"505", P_NOTE},    {"520", P_NOTE},
+    };
+    if (!strncmp(tag, "260", 3) || !strncmp(tag, "264", 3))
+        return code == 'a' ? P_PLACE : code == 'b' ? P_PUBLISHER : NULL;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (!strncmp(tag, map[i].tag, 3))
+            return map[i].prefix;
+    return NULL;
+}
+
+/* MARC 880 (alternate graphic representation): its $6 names the field it
+   pairs with ("245-01/$1"); its text is indexed as that field. */
+static wy_code add_880(struct idx *x, const struct wy_record *r,
+                       struct wy_err *err)
+{
+    wy_code rc = WY_OK;
+    for (const struct wy_field *f = wy_record_field(r, "880", NULL);
+         f && rc == WY_OK; f = wy_record_field(r, "880", f)) {
+        const char *link = wy_field_sub(f, '6');
+        if (!link || strlen(link) < 3)
+            continue;
+        struct wy_buf b = WY_BUF_INIT(1u << 20);
+        const char *last = NULL;
+        for (size_t i = 0; i < f->nsub; i++) {
+            const char *p = prefix_of_tag(link, f->sub[i].code);
+            if (f->sub[i].code == '6' || !p || (f->sub[i].code >= '0' &&
+                                               f->sub[i].code <= '9'))
+                continue;
+            if (last && strcmp(last, p)) {
+                rc = add_text(x, last, wy_buf_cstr(&b), 1, err);
+                wy_buf_reset(&b);
+            }
+            last = p;
+            if (b.len)
+                wy_buf_addc(&b, ' ');
+            wy_buf_add(&b, f->sub[i].data, f->sub[i].len);
+        }
+        if (rc == WY_OK && last && b.len)
+            rc = add_text(x, last, wy_buf_cstr(&b), !strcmp(last, P_TITLE) ? 2 : 1,
+                          err);
+        if (rc == WY_OK)
+            rc = wy_buf_status(&b, err);
+        wy_buf_release(&b);
+    }
+    return rc;
+}
+
+/* The text of an hOCR page: the character data of its body, tags dropped
+   and the five XML entities and numeric references decoded. */
+static void hocr_text(const char *p, size_t n, struct wy_buf *out)
+{
+    size_t i = 0;
+    const char *body = NULL;
+    for (size_t k = 0; k + 5 <= n; k++)
+        if (!strncmp(p + k, "<body", 5)) {
+            body = p + k;
+            break;
+        }
+    if (body)
+        i = (size_t)(body - p);
+    while (i < n) {
+        if (p[i] == '<') {
+            while (i < n && p[i] != '>')
+                i++;
+            i++;
+            wy_buf_addc(out, ' ');
+            continue;
+        }
+        if (p[i] == '&') {
+            static const struct {
+                const char *ent;
+                char c;
+            } e[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'},
+                     {"&quot;", '"'}, {"&apos;", '\''}};
+            int done = 0;
+            for (size_t k = 0; k < 5 && !done; k++) {
+                size_t l = strlen(e[k].ent);
+                if (i + l <= n && !strncmp(p + i, e[k].ent, l)) {
+                    wy_buf_addc(out, e[k].c);
+                    i += l, done = 1;
+                }
+            }
+            if (!done && i + 3 < n && p[i + 1] == '#') {
+                size_t j = i + 2;
+                int hex = j < n && (p[j] == 'x' || p[j] == 'X');
+                j += (size_t)hex;
+                unsigned long cp = 0;
+                size_t digits = 0;
+                while (j < n && digits < 8) {
+                    int v = p[j] >= '0' && p[j] <= '9'   ? p[j] - '0'
+                            : hex && p[j] >= 'a' && p[j] <= 'f' ? p[j] - 'a' + 10
+                            : hex && p[j] >= 'A' && p[j] <= 'F' ? p[j] - 'A' + 10
+                                                                : -1;
+                    if (v < 0)
+                        break;
+                    cp = cp * (hex ? 16 : 10) + (unsigned long)v;
+                    j++, digits++;
+                }
+                if (digits && j < n && p[j] == ';' && cp && cp <= 0x10FFFF &&
+                    !(cp >= 0xD800 && cp <= 0xDFFF)) {
+                    cjk_utf8_put(out, (uint32_t)cp);
+                    i = j + 1, done = 1;
+                }
+            }
+            if (done)
+                continue;
+        }
+        wy_buf_addc(out, p[i++]);
+    }
+}
+
+static wy_code add_full_text(struct idx *x, const struct idx_text *t,
+                             struct wy_err *err)
+{
+    struct wy_buf plain = WY_BUF_INIT(CJK_MAX_INPUT);
+    const char *s = t->data;
+    size_t n = t->len;
+    if (t->kind == IDX_TEXT_HOCR) {
+        hocr_text(t->data, t->len, &plain);
+        s = wy_buf_cstr(&plain);
+        n = plain.len;
+    }
+    wy_code rc = wy_buf_status(&plain, err);
+    if (rc == WY_OK)
+        rc = norm(x, s, n, err);
+    if (rc == WY_OK)
+        rc = idx_xdoc_text(x->doc, "", wy_buf_cstr(&x->tmp), x->tmp.len, err);
+    if (rc == WY_OK)
+        rc = idx_xdoc_text(x->doc, P_TEXT, wy_buf_cstr(&x->tmp), x->tmp.len,
+                           err);
+    idx_xdoc_gap(x->doc);
+    if (rc == WY_OK && x->snip.len < 64 * 1024)
+        wy_buf_add(&x->snip, wy_buf_cstr(&x->tmp),
+                   x->tmp.len < 32 * 1024 ? x->tmp.len : 32 * 1024);
+    wy_buf_release(&plain);
+    if (rc != WY_OK && t->object)
+        wy_err_prefix(err, "object '%s'", t->object);
+    return rc;
+}
+
+static wy_code add_year(struct idx *x, unsigned slot, int y,
+                        struct wy_err *err)
+{
+    if (y == WY_YEAR_NONE)
+        return WY_OK;
+    char b[18];
+    size_t n = idx_x_sortable((double)y, b);
+    return idx_xdoc_value(x->doc, slot, b, n, err);
+}
+
+/* The title sort key: normalized, lowercased, leading punctuation and
+   English articles dropped. */
+static wy_code add_title_key(struct idx *x, const char *title,
+                             struct wy_err *err)
+{
+    wy_buf_reset(&x->val);
+    wy_code rc = exact_value(x, title, strlen(title), &x->val, err);
+    if (rc != WY_OK)
+        return rc;
+    const char *s = wy_buf_cstr(&x->val);
+    while (*s && strchr(" \"'[(<.-", *s))
+        s++;
+    static const char *const art[] = {"the ", "a ", "an "};
+    for (size_t i = 0; i < 3; i++)
+        if (!strncmp(s, art[i], strlen(art[i]))) {
+            s += strlen(art[i]);
+            break;
+        }
+    size_t n = strlen(s);
+    return idx_xdoc_value(x->doc, SLOT_TITLE_SORT, s, n > 200 ? 200 : n, err);
+}
+
+/* Document data: id, title, date, first creator, year_from, year_to,
+   separated by 0x1e (fields never hold it: it is a control character). */
+static void add_data_field(struct wy_buf *b, const char *s, int last)
+{
+    for (; s && *s; s++)
+        wy_buf_addc(b, *s == '\x1e' ? ' ' : *s);
+    if (!last)
+        wy_buf_addc(b, '\x1e');
+}
+
+static wy_code build(struct idx *x, const struct wy_record *r,
+                     const struct idx_meta *m, const struct idx_text *texts,
+                     size_t ntexts, struct wy_err *err)
+{
+    const struct wy_desc *d = &r->desc;
+    wy_code rc = idx_xdoc_clear(x->doc, err);
+    wy_buf_reset(&x->snip);
+    for (int f = 0; f < IDX_NFACETS; f++)
+        wy_buf_reset(&x->facet[f]);
+
+    for (size_t i = 0; i < d->ntitles && rc == WY_OK; i++)
+        rc = add_text(x, P_TITLE, d->titles[i], 2, err);
+    for (size_t i = 0; i < d->ncreators && rc == WY_OK; i++) {
+        rc = add_text(x, P_CREATOR, d->creators[i].name, 1, err);
+        if (rc == WY_OK)
+            rc = add_facet(x, IDX_FACET_CREATOR, d->creators[i].name, err);
+    }
+    for (size_t i = 0; i < d->nsubjects && rc == WY_OK; i++)
+        rc = add_text(x, P_SUBJECT, d->subjects[i], 1, err);
+    if (rc == WY_OK)
+        rc = add_text(x, P_PUBLISHER, d->publisher, 1, err);
+    if (rc == WY_OK)
+        rc = add_text(x, P_PLACE, d->place, 1, err);
+    if (rc == WY_OK)
+        rc = add_text(x, P_EDITION, d->edition, 1, err);
+    if (rc == WY_OK)
+        rc = add_text(x, NULL, d->date, 1, err);
+    for (size_t i = 0; i < d->nnotes && rc == WY_OK; i++)
+        rc = add_text(x, P_NOTE, d->notes[i], 1, err);
+    if (rc == WY_OK && r->kind == WY_MARC21)
+        rc = add_880(x, r, err);
+    for (size_t i = 0; i < d->nidents && rc == WY_OK; i++)
+        rc = add_ident(x, d->idents[i].value, err);
+    for (size_t i = 0; i < d->nholdings && rc == WY_OK; i++) {
+        rc = add_facet(x, IDX_FACET_LIBRARY, d->holdings[i].institution, err);
+        if (rc == WY_OK)
+            rc = add_ident(x, d->holdings[i].callno, err);
+        if (rc == WY_OK)
+            rc = add_ident(x, d->holdings[i].census, err);
+    }
+    for (size_t i = 0; i < d->nlanguages && rc == WY_OK; i++)
+        rc = add_facet(x, IDX_FACET_LANGUAGE, d->languages[i], err);
+    if (rc == WY_OK)
+        rc = add_facet(x, IDX_FACET_TYPE, d->type, err);
+    if (rc == WY_OK)
+        rc = add_facet(x, IDX_FACET_COLLECTION, m->collection, err);
+    if (rc == WY_OK)
+        rc = add_facet(x, IDX_FACET_SOURCE, m->source, err);
+    for (size_t i = 0; i < m->nsets && rc == WY_OK; i++)
+        rc = add_exact(x, P_SET, -1, m->sets[i], err);
+
+    /* dates: the range, its century, and for Chinese books the dynasty */
+    if (rc == WY_OK)
+        rc = add_year(x, SLOT_YEAR_FROM, d->year_from, err);
+    if (rc == WY_OK)
+        rc = add_year(x, SLOT_YEAR_TO, d->year_to, err);
+    if (rc == WY_OK)
+        rc = add_year(x, SLOT_DATE_SORT,
+                      d->year_from == WY_YEAR_NONE ? 1000000 : d->year_from,
+                      err);
+    if (rc == WY_OK && d->year_from != WY_YEAR_NONE) {
+        char c[16];
+        snprintf(c, sizeof(c), "%d", century_of(d->year_from));
+        rc = add_facet(x, IDX_FACET_CENTURY, c, err);
+    }
+    const char *dyn = NULL;
+    for (size_t i = 0; i < d->ncreators && !dyn; i++)
+        if (d->creators[i].dynasty && *d->creators[i].dynasty)
+            dyn = d->creators[i].dynasty;
+    struct wy_buf db = WY_BUF_INIT(1024);
+    if (dyn)
+        clean_dynasty(dyn, &db);
+    else if (d->ntitles && has_han(d->titles[0]) && d->year_from != WY_YEAR_NONE
+             && fmt_date_dynasty(d->year_from))
+        wy_buf_adds(&db, fmt_date_dynasty(d->year_from));
+    if (rc == WY_OK && db.len)
+        rc = add_facet(x, IDX_FACET_DYNASTY, wy_buf_cstr(&db), err);
+    wy_buf_release(&db);
+
+    for (size_t i = 0; i < ntexts && rc == WY_OK; i++)
+        rc = add_full_text(x, &texts[i], err);
+
+    if (rc == WY_OK && d->ntitles)
+        rc = add_title_key(x, d->titles[0], err);
+    for (int f = 0; f < IDX_NFACETS && rc == WY_OK; f++)
+        if (x->facet[f].len)
+            rc = idx_xdoc_value(x->doc, SLOT_FACET0 + (unsigned)f,
+                                wy_buf_cstr(&x->facet[f]), x->facet[f].len,
+                                err);
+    if (rc == WY_OK)
+        rc = idx_xdoc_value(x->doc, SLOT_SNIPPET, wy_buf_cstr(&x->snip),
+                            x->snip.len, err);
+    if (rc == WY_OK) {
+        struct wy_buf data = WY_BUF_INIT(1u << 20);
+        char yf[16] = "", yt[16] = "";
+        if (d->year_from != WY_YEAR_NONE)
+            snprintf(yf, sizeof(yf), "%d", d->year_from);
+        if (d->year_to != WY_YEAR_NONE)
+            snprintf(yt, sizeof(yt), "%d", d->year_to);
+        add_data_field(&data, m->id, 0);
+        add_data_field(&data, d->ntitles ? d->titles[0] : "", 0);
+        add_data_field(&data, d->date, 0);
+        add_data_field(&data, d->ncreators ? d->creators[0].name : "", 0);
+        add_data_field(&data, yf, 0);
+        add_data_field(&data, yt, 1);
+        rc = wy_buf_status(&data, err);
+        if (rc == WY_OK)
+            rc = idx_xdoc_data(x->doc, wy_buf_cstr(&data), data.len, err);
+        wy_buf_release(&data);
+    }
+    return rc;
+}
+
+static wy_code id_term(const char *id, struct wy_buf *b, struct wy_err *err)
+{
+    wy_buf_adds(b, P_ID);
+    wy_buf_adds(b, id);
+    return wy_buf_status(b, err);
+}
+
+wy_code idx_put(struct idx *x, const struct wy_record *r,
+                const struct idx_meta *m, const struct idx_text *texts,
+                size_t ntexts, struct wy_err *err)
+{
+    if (!m || !m->id || !*m->id)
+        return wy_err_set(err, WY_EINVAL, "indexing a record without an id");
+    if (m->deleted)
+        return idx_delete(x, m->id, err);
+    if (!r)
+        return wy_err_set(err, WY_EINVAL, "record '%s': no record to index",
+                          m->id);
+    if (strlen(m->id) > IDX_X_MAX_TERM - 1)
+        return wy_err_set(err, WY_ETOOBIG,
+                          "record id of %zu bytes is over the limit of %d",
+                          strlen(m->id), IDX_X_MAX_TERM - 1);
+    struct wy_buf t = WY_BUF_INIT(4096);
+    wy_code rc = build(x, r, m, texts, ntexts, err);
+    if (rc == WY_OK)
+        rc = id_term(m->id, &t, err);
+    if (rc == WY_OK)
+        rc = idx_xdb_replace(x->db, wy_buf_cstr(&t), x->doc, err);
+    wy_buf_release(&t);
+    if (rc != WY_OK)
+        wy_err_prefix(err, "record '%s'", m->id);
+    return rc;
+}
+
+wy_code idx_delete(struct idx *x, const char *id, struct wy_err *err)
+{
+    struct wy_buf t = WY_BUF_INIT(4096);
+    wy_code rc = id_term(id, &t, err);
+    if (rc == WY_OK)
+        rc = idx_xdb_delete(x->db, wy_buf_cstr(&t), err);
+    wy_buf_release(&t);
+    return rc;
+}
+
+/* ---- searching --------------------------------------------------------- */
+
+wy_code idx_sort_parse(const char *s, enum idx_sort *out, struct wy_err *err)
+{
+    if (!strcmp(s, "relevance"))
+        *out = IDX_SORT_RELEVANCE;
+    else if (!strcmp(s, "date"))
+        *out = IDX_SORT_DATE;
+    else if (!strcmp(s, "-date") || !strcmp(s, "date-desc"))
+        *out = IDX_SORT_DATE_DESC;
+    else if (!strcmp(s, "title"))
+        *out = IDX_SORT_TITLE;
+    else
+        return wy_err_set(err, WY_EINVAL,
+                          "unknown sort '%s' (relevance, date, -date, title)",
+                          s);
+    return WY_OK;
+}
+
+/* Boolean field values in the query text are exact terms, so they get the
+   same lowercasing as at index time ("type:Text" finds "text"); the rest
+   of the text keeps its case (AND, OR, NOT are operators). */
+static void lower_boolean_values(char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && !(s[i - 1] == ' ' || s[i - 1] == '(' || s[i - 1] == '+' ||
+                       s[i - 1] == '-'))
+            continue;
+        for (size_t k = 0; k < NQUERY_FIELDS; k++) {
+            if (!query_fields[k].boolean)
+                continue;
+            size_t l = strlen(query_fields[k].name);
+            if (i + l < n && !strncmp(s + i, query_fields[k].name, l) &&
+                s[i + l] == ':') {
+                size_t j = i + l + 1;
+                int quoted = j < n && s[j] == '"';
+                j += (size_t)quoted;
+                for (; j < n && (quoted ? s[j] != '"' : s[j] != ' '); j++)
+                    if (s[j] >= 'A' && s[j] <= 'Z')
+                        s[j] = (char)(s[j] - 'A' + 'a');
+                i = j;
+                break;
+            }
+        }
+    }
+}
+
+static wy_code fill_hit(struct idx_result *res, const struct idx_xresults *xr,
+                        size_t i, struct wy_err *err)
+{
+    struct idx_hit *h = &res->hits[i];
+    size_t len;
+    const char *data = idx_xresults_data(xr, i, &len);
+    const char *part[6] = {"", "", "", "", "", ""};
+    char *copy = wy_arena_strndup(res->arena, data ? data : "", data ? len : 0);
+    if (!copy)
+        return wy_err_set(err, WY_ENOMEM, "out of memory for search results");
+    size_t k = 0;
+    part[k++] = copy;
+    for (char *p = copy; *p && k < 6; p++)
+        if (*p == '\x1e') {
+            *p = '\0';
+            part[k++] = p + 1;
+        }
+    h->id = part[0];
+    h->title = part[1];
+    h->date = part[2];
+    h->creator = part[3];
+    h->year_from = *part[4] ? (int)strtol(part[4], NULL, 10) : WY_YEAR_NONE;
+    h->year_to = *part[5] ? (int)strtol(part[5], NULL, 10) : WY_YEAR_NONE;
+    h->weight = idx_xresults_weight(xr, i);
+    const char *sn = idx_xresults_snippet(xr, i);
+    h->snippet = "";
+    if (sn) {
+        struct wy_buf b = WY_BUF_INIT(1u << 20);
+        cjk_restore_rare(sn, strlen(sn), &b);
+        wy_code rc = wy_buf_status(&b, err);
+        if (rc == WY_OK && !(h->snippet = wy_arena_strndup(
+                                 res->arena, wy_buf_cstr(&b), b.len)))
+            rc = wy_err_set(err, WY_ENOMEM, "out of memory for snippets");
+        wy_buf_release(&b);
+        if (rc != WY_OK)
+            return rc;
+    }
+    return WY_OK;
+}
+
+static wy_code fill_facets(struct idx_result *res,
+                           const struct idx_xresults *xr, struct wy_err *err)
+{
+    for (size_t f = 0; f < IDX_NFACETS; f++) {
+        struct idx_facet *fc = &res->facets[f];
+        fc->name = facet_defs[f].name;
+        fc->nvalues = idx_xresults_nvalues(xr, f);
+        if (!fc->nvalues)
+            continue;
+        fc->values = wy_arena_alloc(res->arena,
+                                    fc->nvalues * sizeof(*fc->values));
+        if (!fc->values)
+            return wy_err_set(err, WY_ENOMEM, "out of memory for facets");
+        for (size_t k = 0; k < fc->nvalues; k++) {
+            size_t len;
+            uint64_t count;
+            const char *v = idx_xresults_facet(xr, f, k, &len, &count);
+            fc->values[k].value = wy_arena_strndup(res->arena, v, len);
+            fc->values[k].count = count;
+            if (!fc->values[k].value)
+                return wy_err_set(err, WY_ENOMEM, "out of memory for facets");
+        }
+    }
+    return WY_OK;
+}
+
+/* Turns "NAME:VALUE" into a filter; the value normalized like the indexed
+   one, kept in vals (offsets: the buffer may move). */
+static wy_code parse_facet(struct idx *x, const char *sel, const char **prefix,
+                           struct wy_buf *vals, size_t *off,
+                           struct wy_err *err)
+{
+    const char *colon = strchr(sel, ':');
+    if (!colon)
+        return wy_err_set(err, WY_EINVAL,
+                          "facet selection '%s' is not NAME:VALUE", sel);
+    for (int f = 0; f < IDX_NFACETS; f++) {
+        size_t l = strlen(facet_defs[f].name);
+        if ((size_t)(colon - sel) == l && !strncmp(sel, facet_defs[f].name, l)) {
+            *prefix = facet_defs[f].prefix;
+            *off = vals->len;
+            wy_code rc = exact_value(x, colon + 1, strlen(colon + 1), vals, err);
+            wy_buf_addc(vals, '\0');
+            return rc == WY_OK ? wy_buf_status(vals, err) : rc;
+        }
+    }
+    return wy_err_set(err, WY_EINVAL,
+                      "unknown facet '%.*s' in '%s' (collection, library, "
+                      "type, language, creator, century, dynasty, source)",
+                      (int)(colon - sel), sel, sel);
+}
+
+wy_code idx_search(struct idx *x, const struct idx_query *q,
+                   struct idx_result **out, struct wy_err *err)
+{
+    *out = NULL;
+    size_t page = q->page ? q->page : 1;
+    size_t size = q->page_size ? q->page_size : 20;
+    if (size > 1000)
+        return wy_err_set(err, WY_EINVAL, "page size %zu is over 1000", size);
+    if (page > 1000000)
+        return wy_err_set(err, WY_EINVAL, "page %zu is out of range", page);
+    size_t nfilt = q->nfacets + (q->collection ? 1 : 0);
+    struct idx_xfilter *filt = wy_calloc(nfilt + 1, sizeof(*filt));
+    size_t *offs = wy_calloc(nfilt + 1, sizeof(*offs));
+    struct wy_buf vals = WY_BUF_INIT(1u << 20);
+    struct idx_xresults *xr = NULL;
+    struct idx_result *res = NULL;
+    wy_code rc = WY_OK;
+    if (!filt || !offs) {
+        rc = wy_err_set(err, WY_ENOMEM, "out of memory for a search");
+        goto out;
+    }
+
+    rc = norm(x, q->q ? q->q : "", q->q ? strlen(q->q) : 0, err);
+    if (rc != WY_OK)
+        goto out;
+    char *text = wy_buf_take(&x->tmp, NULL);
+    if (!text) {
+        rc = wy_err_set(err, WY_ENOMEM, "out of memory for a query");
+        goto out;
+    }
+    lower_boolean_values(text, strlen(text));
+
+    size_t k = 0;
+    for (size_t i = 0; i < q->nfacets && rc == WY_OK; i++, k++)
+        rc = parse_facet(x, q->facets[i], &filt[k].prefix, &vals, &offs[k], err);
+    if (rc == WY_OK && q->collection) {
+        filt[k].prefix = facet_defs[IDX_FACET_COLLECTION].prefix;
+        offs[k] = vals.len;
+        rc = exact_value(x, q->collection, strlen(q->collection), &vals, err);
+        wy_buf_addc(&vals, '\0');
+        k++;
+    }
+    if (rc == WY_OK)
+        rc = wy_buf_status(&vals, err);
+    for (size_t i = 0; i < k && rc == WY_OK; i++)
+        filt[i].value = wy_buf_cstr(&vals) + offs[i];
+
+    char lo[18], hi[18];
+    struct idx_xrange ranges[2];
+    size_t nr = 0;
+    if (q->from_year != WY_YEAR_NONE) {
+        ranges[nr] = (struct idx_xrange){SLOT_YEAR_TO, lo, NULL, 0, 0};
+        ranges[nr++].lolen = idx_x_sortable((double)q->from_year, lo);
+    }
+    if (q->to_year != WY_YEAR_NONE) {
+        ranges[nr] = (struct idx_xrange){SLOT_YEAR_FROM, NULL, hi, 0, 0};
+        ranges[nr++].hilen = idx_x_sortable((double)q->to_year, hi);
+    }
+    unsigned slots[IDX_NFACETS];
+    for (unsigned f = 0; f < IDX_NFACETS; f++)
+        slots[f] = SLOT_FACET0 + f;
+
+    struct idx_xquery xq = {0};
+    xq.text = text;
+    xq.flags = IDX_QP_DEFAULT | IDX_QP_WILDCARD | IDX_QP_PURE_NOT;
+    xq.default_and = 1;
+    xq.fields = query_fields;
+    xq.nfields = NQUERY_FIELDS;
+    xq.filters = filt;
+    xq.nfilters = k;
+    xq.ranges = ranges;
+    xq.nranges = nr;
+    xq.sort_slot = -1;
+    switch (q->sort) {
+    case IDX_SORT_RELEVANCE:
+        break;
+    case IDX_SORT_DATE:
+        xq.sort_slot = SLOT_DATE_SORT;
+        break;
+    case IDX_SORT_DATE_DESC:
+        xq.sort_slot = SLOT_YEAR_TO;
+        xq.sort_reverse = 1;
+        break;
+    case IDX_SORT_TITLE:
+        xq.sort_slot = SLOT_TITLE_SORT;
+        break;
+    }
+    xq.offset = (page - 1) * size;
+    xq.pagesize = size;
+    xq.facet_slots = slots;
+    xq.nfacets = IDX_NFACETS;
+    xq.snippet_slot = SLOT_SNIPPET;
+    xq.snippet_len = 240;
+    xq.hi_start = "<b>";
+    xq.hi_end = "</b>";
+    if (rc == WY_OK)
+        rc = idx_xquery_run(x->db, &xq, &xr, err);
+    free(text);
+    if (rc != WY_OK)
+        goto out;
+
+    res = wy_calloc(1, sizeof(*res));
+    if (!res || !(res->arena = wy_arena_new())) {
+        rc = wy_err_set(err, WY_ENOMEM, "out of memory for search results");
+        goto out;
+    }
+    res->total = idx_xresults_estimate(xr);
+    res->total_lower = idx_xresults_lower(xr);
+    res->total_upper = idx_xresults_upper(xr);
+    res->parsed = wy_arena_strdup(res->arena, idx_xresults_query(xr));
+    res->nhits = idx_xresults_count(xr);
+    if (res->nhits)
+        res->hits = wy_arena_alloc(res->arena, res->nhits * sizeof(*res->hits));
+    if (!res->parsed || (res->nhits && !res->hits)) {
+        rc = wy_err_set(err, WY_ENOMEM, "out of memory for search results");
+        goto out;
+    }
+    for (size_t i = 0; i < res->nhits && rc == WY_OK; i++)
+        rc = fill_hit(res, xr, i, err);
+    if (rc == WY_OK)
+        rc = fill_facets(res, xr, err);
+out:
+    idx_xresults_free(xr);
+    free(filt);
+    free(offs);
+    wy_buf_release(&vals);
+    if (rc != WY_OK) {
+        idx_result_free(res);
+        return rc;
+    }
+    *out = res;
+    return WY_OK;
+}
+
+void idx_result_free(struct idx_result *r)
+{
+    if (!r)
+        return;
+    wy_arena_free(r->arena);
+    free(r);
+}
+
+static void json_str(struct wy_buf *out, const char *s)
+{
+    s = s ? s : "";
+    wy_buf_add_json(out, s, strlen(s));
+}
+
+void idx_result_json(const struct idx_result *r, const struct idx_query *q,
+                     struct wy_buf *out)
+{
+    wy_buf_addf(out, "{\"total\":%llu,\"page\":%zu,\"page_size\":%zu,"
+                     "\"hits\":[",
+                (unsigned long long)r->total, q->page ? q->page : 1,
+                q->page_size ? q->page_size : 20);
+    for (size_t i = 0; i < r->nhits; i++) {
+        const struct idx_hit *h = &r->hits[i];
+        wy_buf_adds(out, i ? ",{\"id\":" : "{\"id\":");
+        json_str(out, h->id);
+        wy_buf_adds(out, ",\"title\":");
+        json_str(out, h->title);
+        wy_buf_adds(out, ",\"creator\":");
+        json_str(out, h->creator);
+        wy_buf_adds(out, ",\"date\":");
+        json_str(out, h->date);
+        if (h->year_from != WY_YEAR_NONE)
+            wy_buf_addf(out, ",\"year_from\":%d", h->year_from);
+        if (h->year_to != WY_YEAR_NONE)
+            wy_buf_addf(out, ",\"year_to\":%d", h->year_to);
+        wy_buf_adds(out, ",\"snippet\":");
+        json_str(out, h->snippet);
+        wy_buf_addc(out, '}');
+    }
+    wy_buf_adds(out, "],\"facets\":{");
+    for (size_t f = 0; f < IDX_NFACETS; f++) {
+        const struct idx_facet *fc = &r->facets[f];
+        wy_buf_adds(out, f ? "," : "");
+        json_str(out, facet_defs[f].name);
+        wy_buf_adds(out, ":[");
+        for (size_t k = 0; k < fc->nvalues; k++) {
+            wy_buf_adds(out, k ? ",{\"value\":" : "{\"value\":");
+            json_str(out, fc->values[k].value);
+            wy_buf_addf(out, ",\"count\":%llu}",
+                        (unsigned long long)fc->values[k].count);
+        }
+        wy_buf_addc(out, ']');
+    }
+    wy_buf_adds(out, "}}");
+}
+
+void idx_home_path(const char *home, struct wy_buf *out)
+{
+    wy_path_join(out, home, "index");
+}

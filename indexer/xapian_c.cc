@@ -1,0 +1,756 @@
+// indexer/xapian_c.cc: the only file that sees Xapian's C++ API. Every
+// exported function is one try block whose catch (...) hands the exception
+// to fail(), notmuch's rethrow idiom, so no exception reaches C.
+#include <xapian.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+// core/err.h is C11; _Noreturn is spelled [[noreturn]] in C++
+#define _Noreturn [[noreturn]]
+extern "C" {
+#include "core/err.h"
+#include "indexer/cjk.h"
+#include "indexer/xapian_c.h"
+}
+#undef _Noreturn
+
+// Called only inside a catch block. get_type()/get_msg() do not allocate
+// a new string (get_msg returns a reference), and wy_err_set is C.
+static wy_code fail(struct wy_err *err, const char *op) noexcept
+{
+    try {
+        throw;
+    } catch (const Xapian::Error &x) {
+        return wy_err_set(err, WY_EINDEX, "%s: %s: %s", op, x.get_type(),
+                          x.get_msg().c_str());
+    } catch (const std::bad_alloc &) {
+        return wy_err_set(err, WY_ENOMEM, "%s: out of memory", op);
+    } catch (const std::exception &x) {
+        return wy_err_set(err, WY_EINDEX, "%s: %s", op, x.what());
+    } catch (...) {
+        return wy_err_set(err, WY_EINDEX, "%s: unknown C++ exception", op);
+    }
+}
+
+struct idx_xdb {
+    bool writable = false;
+    bool in_txn = false;
+    Xapian::WritableDatabase w;
+    Xapian::Database r;
+    std::string path;
+    Xapian::Database &db() { return writable ? w : r; }
+};
+
+struct idx_xdoc {
+    Xapian::Document doc;
+    Xapian::TermGenerator tg;
+};
+
+// A term cut to IDX_X_MAX_TERM bytes without splitting a UTF-8 sequence.
+static std::string make_term(const char *prefix, const char *v, size_t n)
+{
+    std::string t(prefix ? prefix : "");
+    // the QueryParser's convention: a multi-character prefix is followed
+    // by ':' when the value starts with a capital letter or a colon
+    if (t.size() > 1 && t.back() != ':' && n > 0 &&
+        ((v[0] >= 'A' && v[0] <= 'Z') || v[0] == ':'))
+        t += ':';
+    size_t room = IDX_X_MAX_TERM > t.size() ? IDX_X_MAX_TERM - t.size() : 0;
+    if (n > room) {
+        n = room;
+        while (n > 0 && (static_cast<unsigned char>(v[n]) & 0xC0) == 0x80)
+            n--;
+    }
+    t.append(v, n);
+    return t;
+}
+
+extern "C" wy_code idx_xdb_open(struct idx_xdb **out, const char *path,
+                                enum idx_xdb_mode mode, struct wy_err *err)
+{
+    *out = nullptr;
+    idx_xdb *db = nullptr;
+    try {
+        db = new idx_xdb;
+        db->path = path ? path : "";
+        switch (mode) {
+        case IDX_XDB_READ:
+            db->r = Xapian::Database(db->path);
+            break;
+        case IDX_XDB_WRITE:
+            db->w = Xapian::WritableDatabase(db->path, Xapian::DB_CREATE_OR_OPEN);
+            db->writable = true;
+            break;
+        case IDX_XDB_OVERWRITE:
+            db->w = Xapian::WritableDatabase(db->path,
+                                             Xapian::DB_CREATE_OR_OVERWRITE);
+            db->writable = true;
+            break;
+        case IDX_XDB_MEMORY:
+            db->w = Xapian::WritableDatabase(std::string(),
+                                             Xapian::DB_BACKEND_INMEMORY);
+            db->writable = true;
+            break;
+        }
+        *out = db;
+        return WY_OK;
+    } catch (...) {
+        fail(err, "opening");
+        try {
+            delete db;
+        } catch (...) {
+        }
+        return wy_err_prefix(err, "index '%s'", path ? path : "");
+    }
+}
+
+extern "C" wy_code idx_xdb_close(struct idx_xdb *db, struct wy_err *err)
+{
+    if (!db)
+        return WY_OK;
+    wy_code rc = WY_OK;
+    try {
+        if (db->writable) {
+            if (db->in_txn)
+                db->w.cancel_transaction();
+            db->in_txn = false;
+            db->w.commit();
+            db->w.close();
+        } else {
+            db->r.close();
+        }
+    } catch (...) {
+        rc = fail(err, "closing the index");
+    }
+    try {
+        delete db;   // a WritableDatabase destructor may commit: inside try
+    } catch (...) {
+        if (rc == WY_OK)
+            rc = fail(err, "closing the index");
+    }
+    return rc;
+}
+
+extern "C" wy_code idx_xdb_reopen(struct idx_xdb *db, int *changed,
+                                  struct wy_err *err)
+{
+    try {
+        bool c = db->writable ? false : db->r.reopen();
+        if (changed)
+            *changed = c;
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "reopening the index");
+    }
+}
+
+static wy_code need_writable(struct idx_xdb *db, const char *op,
+                             struct wy_err *err)
+{
+    if (db->writable)
+        return WY_OK;
+    return wy_err_set(err, WY_ESTATE, "%s: index '%s' is open read-only", op,
+                      db->path.c_str());
+}
+
+extern "C" wy_code idx_xdb_begin(struct idx_xdb *db, struct wy_err *err)
+{
+    if (need_writable(db, "beginning a transaction", err) != WY_OK)
+        return err->code;
+    if (db->in_txn)
+        return wy_err_set(err, WY_ESTATE,
+                          "beginning a transaction: one is already open");
+    try {
+        db->w.begin_transaction(true);
+        db->in_txn = true;
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "beginning a transaction");
+    }
+}
+
+extern "C" wy_code idx_xdb_commit(struct idx_xdb *db, struct wy_err *err)
+{
+    if (!db->in_txn)
+        return wy_err_set(err, WY_ESTATE,
+                          "committing a transaction: none is open");
+    try {
+        db->in_txn = false;
+        db->w.commit_transaction();
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "committing a transaction");
+    }
+}
+
+extern "C" wy_code idx_xdb_cancel(struct idx_xdb *db, struct wy_err *err)
+{
+    if (!db->in_txn)
+        return WY_OK;
+    try {
+        db->in_txn = false;
+        db->w.cancel_transaction();
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "cancelling a transaction");
+    }
+}
+
+extern "C" wy_code idx_xdb_flush(struct idx_xdb *db, struct wy_err *err)
+{
+    if (need_writable(db, "committing", err) != WY_OK)
+        return err->code;
+    try {
+        if (!db->in_txn)
+            db->w.commit();
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "committing the index");
+    }
+}
+
+extern "C" wy_code idx_xdb_doccount(struct idx_xdb *db, uint64_t *out,
+                                    struct wy_err *err)
+{
+    try {
+        *out = db->db().get_doccount();
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "counting documents");
+    }
+}
+
+extern "C" wy_code idx_xdb_get_meta(struct idx_xdb *db, const char *key,
+                                    char **out, struct wy_err *err)
+{
+    *out = nullptr;
+    try {
+        std::string v = db->db().get_metadata(key);
+        char *p = static_cast<char *>(malloc(v.size() + 1));
+        if (!p)
+            throw std::bad_alloc();
+        memcpy(p, v.data(), v.size());
+        p[v.size()] = '\0';
+        *out = p;
+        return WY_OK;
+    } catch (...) {
+        fail(err, "reading index metadata");
+        return wy_err_prefix(err, "key '%s'", key);
+    }
+}
+
+extern "C" wy_code idx_xdb_set_meta(struct idx_xdb *db, const char *key,
+                                    const char *value, struct wy_err *err)
+{
+    if (need_writable(db, "setting metadata", err) != WY_OK)
+        return err->code;
+    try {
+        db->w.set_metadata(key, value);
+        return WY_OK;
+    } catch (...) {
+        fail(err, "writing index metadata");
+        return wy_err_prefix(err, "key '%s'", key);
+    }
+}
+
+extern "C" wy_code idx_xdoc_new(struct idx_xdoc **out, struct wy_err *err)
+{
+    *out = nullptr;
+    try {
+        std::unique_ptr<idx_xdoc> d(new idx_xdoc);
+        d->tg.set_stemmer(Xapian::Stem("english"));
+        d->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+        d->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+        d->tg.set_document(d->doc);
+        *out = d.release();
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "creating a document");
+    }
+}
+
+extern "C" void idx_xdoc_free(struct idx_xdoc *d)
+{
+    try {
+        delete d;
+    } catch (...) {
+    }
+}
+
+extern "C" wy_code idx_xdoc_clear(struct idx_xdoc *d, struct wy_err *err)
+{
+    try {
+        d->doc = Xapian::Document();
+        d->tg.set_document(d->doc);
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "clearing a document");
+    }
+}
+
+extern "C" wy_code idx_xdoc_text(struct idx_xdoc *d, const char *prefix,
+                                 const char *s, size_t n, struct wy_err *err)
+{
+    try {
+        d->tg.index_text(Xapian::Utf8Iterator(s, n), 1, prefix ? prefix : "");
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "indexing text");
+    }
+}
+
+extern "C" void idx_xdoc_gap(struct idx_xdoc *d)
+{
+    try {
+        d->tg.increase_termpos(100);
+    } catch (...) {
+    }
+}
+
+extern "C" wy_code idx_xdoc_term(struct idx_xdoc *d, const char *prefix,
+                                 const char *value, size_t n,
+                                 struct wy_err *err)
+{
+    try {
+        d->doc.add_boolean_term(make_term(prefix, value, n));
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "adding a term");
+    }
+}
+
+extern "C" wy_code idx_xdoc_value(struct idx_xdoc *d, unsigned slot,
+                                  const char *v, size_t n, struct wy_err *err)
+{
+    try {
+        d->doc.add_value(slot, std::string(v, n));
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "setting a value");
+    }
+}
+
+extern "C" wy_code idx_xdoc_data(struct idx_xdoc *d, const char *p, size_t n,
+                                 struct wy_err *err)
+{
+    try {
+        d->doc.set_data(std::string(p, n));
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "setting document data");
+    }
+}
+
+extern "C" wy_code idx_xdb_replace(struct idx_xdb *db, const char *idterm,
+                                   struct idx_xdoc *d, struct wy_err *err)
+{
+    if (need_writable(db, "adding a document", err) != WY_OK)
+        return err->code;
+    try {
+        std::string t = make_term("", idterm, strlen(idterm));
+        d->doc.add_boolean_term(t);
+        db->w.replace_document(t, d->doc);
+        return WY_OK;
+    } catch (...) {
+        fail(err, "adding a document");
+        return wy_err_prefix(err, "'%s'", idterm);
+    }
+}
+
+extern "C" wy_code idx_xdb_delete(struct idx_xdb *db, const char *idterm,
+                                  struct wy_err *err)
+{
+    if (need_writable(db, "deleting a document", err) != WY_OK)
+        return err->code;
+    try {
+        db->w.delete_document(make_term("", idterm, strlen(idterm)));
+        return WY_OK;
+    } catch (...) {
+        fail(err, "deleting a document");
+        return wy_err_prefix(err, "'%s'", idterm);
+    }
+}
+
+extern "C" wy_code idx_xdb_has_term(struct idx_xdb *db, const char *idterm,
+                                    int *out, struct wy_err *err)
+{
+    try {
+        *out = db->db().term_exists(make_term("", idterm, strlen(idterm)));
+        return WY_OK;
+    } catch (...) {
+        return fail(err, "looking up a term");
+    }
+}
+
+extern "C" size_t idx_x_sortable(double v, char out[18])
+{
+    try {
+        std::string s = Xapian::sortable_serialise(v);
+        size_t n = std::min<size_t>(s.size(), 18);
+        memcpy(out, s.data(), n);
+        return n;
+    } catch (...) {
+        return 0;   // cannot happen: at most 18 bytes, a short string
+    }
+}
+
+// ---- queries ------------------------------------------------------------
+
+// Counts every value of the given slots once per matching document; a slot
+// may hold several values separated by IDX_X_MULTI_SEP. Exact when every
+// match is visited (checkatleast = doccount).
+class FacetSpy : public Xapian::MatchSpy {
+  public:
+    std::vector<Xapian::valueno> slots;
+    std::vector<std::map<std::string, uint64_t>> counts;
+    explicit FacetSpy(std::vector<Xapian::valueno> s)
+        : slots(std::move(s)), counts(slots.size()) {}
+    void operator()(const Xapian::Document &doc, double) override
+    {
+        for (size_t i = 0; i < slots.size(); i++) {
+            std::string v = doc.get_value(slots[i]);
+            std::vector<std::string> seen;
+            size_t start = 0;
+            while (start <= v.size()) {
+                size_t end = v.find(IDX_X_MULTI_SEP, start);
+                if (end == std::string::npos)
+                    end = v.size();
+                if (end > start) {
+                    std::string part = v.substr(start, end - start);
+                    if (std::find(seen.begin(), seen.end(), part) == seen.end()) {
+                        counts[i][part]++;
+                        seen.push_back(std::move(part));
+                    }
+                }
+                start = end + 1;
+            }
+        }
+    }
+    std::string name() const override { return "Wenyuan::FacetSpy"; }
+};
+
+struct idx_xresults {
+    uint64_t est = 0, lower = 0, upper = 0;
+    std::vector<std::string> data, snippets;
+    std::vector<double> weights;
+    std::vector<std::vector<std::pair<unsigned, std::string>>> values;
+    std::vector<std::vector<std::pair<std::string, uint64_t>>> facets;
+    std::string desc;
+    bool have_snippets = false;
+};
+
+static bool is_han_at(const std::string &s, size_t i, size_t *len)
+{
+    size_t j = i;
+    uint32_t cp = cjk_utf8_next(s.data(), s.size(), &j);
+    *len = j - i;
+    return cjk_is_han(cp);
+}
+
+// Wraps each run of CJK characters outside quotes in quotes, so it is
+// searched as a phrase (its characters adjacent, as users of Chinese
+// catalogues expect and as Zebra's ICU chain does). This also keeps clear
+// of 1.4.22's parse error on `abc 红楼 def` (fixed upstream in 1.4.25),
+// whose error path leaks memory inside Xapian.
+static std::string quote_cjk(const std::string &s)
+{
+    std::string out;
+    bool inq = false, inrun = false;
+    for (size_t i = 0; i < s.size();) {
+        size_t len;
+        bool han = is_han_at(s, i, &len);
+        bool quote = s[i] == '"' || s.compare(i, 3, "\xe2\x80\x9c") == 0 ||
+                     s.compare(i, 3, "\xe2\x80\x9d") == 0;
+        if (inrun && !han) {
+            out += '"';
+            inrun = false;
+            if (s[i] != ' ' && s[i] != ')')
+                out += ' ';
+        }
+        if (quote)
+            inq = !inq;
+        if (han && !inq && !inrun) {
+            size_t end = i, l2;
+            while (end < s.size() && is_han_at(s, end, &l2))
+                end += l2;
+            if (end < s.size() && s[end] == ':') {
+                out.append(s, i, end - i);   // a field name (题名:)
+                i = end;
+                continue;
+            }
+            out += '"';
+            inrun = true;
+        }
+        out.append(s, i, len);
+        i += len;
+    }
+    if (inrun)
+        out += '"';
+    return out;
+}
+
+static void setup_parser(Xapian::QueryParser &qp, Xapian::Database &db,
+                         const struct idx_xquery *q, bool free_as_plain)
+{
+    qp.set_database(db);
+    qp.set_stemmer(Xapian::Stem("english"));
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_default_op(q->default_and ? Xapian::Query::OP_AND
+                                     : Xapian::Query::OP_OR);
+    for (size_t i = 0; i < q->nfields; i++) {
+        const struct idx_xfield &f = q->fields[i];
+        if (f.boolean)
+            qp.add_boolean_prefix(f.name, f.prefix);
+        else
+            qp.add_prefix(f.name, free_as_plain ? "" : f.prefix);
+    }
+}
+
+static Xapian::Query parse(Xapian::QueryParser &qp, const std::string &text,
+                           unsigned flags)
+{
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        return Xapian::Query::MatchAll;
+    std::string quoted = quote_cjk(text);
+    try {
+        return qp.parse_query(quoted, flags);
+    } catch (const Xapian::QueryParserError &) {
+        // fall back to plain words and phrases
+    }
+    return qp.parse_query(quoted, flags & (IDX_QP_CJK_NGRAM | IDX_QP_PHRASE));
+}
+
+static Xapian::Query build_query(Xapian::Database &db,
+                                 const struct idx_xquery *q,
+                                 Xapian::Query *hl)
+{
+    Xapian::QueryParser qp;
+    setup_parser(qp, db, q, false);
+    std::string text = q->text ? q->text : "";
+    Xapian::Query main = parse(qp, text, q->flags);
+    if (hl) {
+        // snippets highlight only unprefixed terms, so the highlighting
+        // query is the same text with every free-text field unprefixed
+        Xapian::QueryParser hp;
+        setup_parser(hp, db, q, true);
+        *hl = parse(hp, text, q->flags);
+    }
+    std::map<std::string, std::vector<Xapian::Query>> groups;
+    for (size_t i = 0; i < q->nfilters; i++) {
+        const char *v = q->filters[i].value ? q->filters[i].value : "";
+        groups[q->filters[i].prefix ? q->filters[i].prefix : ""].push_back(
+            Xapian::Query(make_term(q->filters[i].prefix, v, strlen(v))));
+    }
+    std::vector<Xapian::Query> filt;
+    for (auto &g : groups)
+        filt.push_back(Xapian::Query(Xapian::Query::OP_OR, g.second.begin(),
+                                     g.second.end()));
+    for (size_t i = 0; i < q->nranges; i++) {
+        const struct idx_xrange &r = q->ranges[i];
+        std::string lo = r.lo ? std::string(r.lo, r.lolen) : std::string();
+        std::string hi = r.hi ? std::string(r.hi, r.hilen) : std::string();
+        if (r.lo && r.hi)
+            filt.push_back(Xapian::Query(Xapian::Query::OP_VALUE_RANGE,
+                                         r.slot, lo, hi));
+        else if (r.lo)
+            filt.push_back(Xapian::Query(Xapian::Query::OP_VALUE_GE, r.slot, lo));
+        else if (r.hi)
+            filt.push_back(Xapian::Query(Xapian::Query::OP_VALUE_LE, r.slot, hi));
+    }
+    if (filt.empty())
+        return main;
+    Xapian::Query f(Xapian::Query::OP_AND, filt.begin(), filt.end());
+    return Xapian::Query(Xapian::Query::OP_FILTER, main, f);
+}
+
+static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
+{
+    Xapian::Database &d = db->db();
+    bool want_snip = q->snippet_slot >= 0;
+    Xapian::Query hlq;
+    Xapian::Query query = build_query(d, q, want_snip ? &hlq : nullptr);
+    res.desc = query.get_description();
+
+    Xapian::Enquire enq(d);
+    enq.set_query(query);
+    if (q->sort_slot >= 0)
+        enq.set_sort_by_value_then_relevance(
+            static_cast<Xapian::valueno>(q->sort_slot), q->sort_reverse != 0);
+    std::vector<Xapian::valueno> slots(q->facet_slots,
+                                       q->facet_slots + q->nfacets);
+    FacetSpy spy(slots);
+    if (q->nfacets)
+        enq.add_matchspy(&spy);
+    Xapian::doccount check = q->nfacets ? d.get_doccount() : 0;
+    Xapian::MSet m = enq.get_mset(static_cast<Xapian::doccount>(q->offset),
+                                  static_cast<Xapian::doccount>(q->pagesize),
+                                  check);
+    res.est = m.get_matches_estimated();
+    res.lower = m.get_matches_lower_bound();
+    res.upper = m.get_matches_upper_bound();
+
+    Xapian::MSet hm;
+    if (want_snip) {
+        Xapian::Enquire he(d);
+        he.set_query(hlq);
+        hm = he.get_mset(0, 0);
+    }
+    for (Xapian::MSetIterator it = m.begin(); it != m.end(); ++it) {
+        Xapian::Document doc = it.get_document();
+        res.data.push_back(doc.get_data());
+        res.weights.push_back(it.get_weight());
+        std::vector<std::pair<unsigned, std::string>> vals;
+        for (Xapian::ValueIterator v = doc.values_begin(); v != doc.values_end();
+             ++v)
+            vals.emplace_back(v.get_valueno(), *v);
+        res.values.push_back(std::move(vals));
+        if (want_snip) {
+            std::string text = doc.get_value(
+                static_cast<Xapian::valueno>(q->snippet_slot));
+            std::string sn = hm.snippet(
+                text, q->snippet_len ? q->snippet_len : 200,
+                Xapian::Stem("english"),
+                Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
+                    Xapian::MSet::SNIPPET_EXHAUSTIVE |
+                    Xapian::MSet::SNIPPET_CJK_NGRAM,
+                q->hi_start ? q->hi_start : "<b>",
+                q->hi_end ? q->hi_end : "</b>", "...");
+            // CJK n-grams are highlighted one character at a time: join
+            // adjacent highlights ("<b>红</b><b>楼</b>" -> "<b>红楼</b>")
+            std::string join = std::string(q->hi_end ? q->hi_end : "</b>") +
+                               (q->hi_start ? q->hi_start : "<b>");
+            for (size_t p; (p = sn.find(join)) != std::string::npos;)
+                sn.erase(p, join.size());
+            res.snippets.push_back(std::move(sn));
+        }
+    }
+    res.have_snippets = want_snip;
+    for (auto &c : spy.counts) {
+        std::vector<std::pair<std::string, uint64_t>> v(c.begin(), c.end());
+        std::stable_sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
+            return a.second > b.second;
+        });
+        res.facets.push_back(std::move(v));
+    }
+}
+
+extern "C" wy_code idx_xquery_run(struct idx_xdb *db,
+                                  const struct idx_xquery *q,
+                                  struct idx_xresults **out,
+                                  struct wy_err *err)
+{
+    *out = nullptr;
+    try {
+        std::unique_ptr<idx_xresults> res(new idx_xresults);
+        try {
+            run_once(db, q, *res);
+        } catch (const Xapian::DatabaseModifiedError &) {
+            // a writer committed past our snapshot: reopen, retry once
+            db->db().reopen();
+            res.reset(new idx_xresults);
+            run_once(db, q, *res);
+        }
+        *out = res.release();
+        return WY_OK;
+    } catch (const Xapian::QueryParserError &x) {
+        return wy_err_set(err, WY_EINVAL, "query '%s': %s",
+                          q->text ? q->text : "", x.get_msg().c_str());
+    } catch (...) {
+        fail(err, "searching");
+        return wy_err_prefix(err, "query '%s'", q->text ? q->text : "");
+    }
+}
+
+extern "C" void idx_xresults_free(struct idx_xresults *r)
+{
+    try {
+        delete r;
+    } catch (...) {
+    }
+}
+
+extern "C" uint64_t idx_xresults_estimate(const struct idx_xresults *r)
+{
+    return r->est;
+}
+extern "C" uint64_t idx_xresults_lower(const struct idx_xresults *r)
+{
+    return r->lower;
+}
+extern "C" uint64_t idx_xresults_upper(const struct idx_xresults *r)
+{
+    return r->upper;
+}
+extern "C" size_t idx_xresults_count(const struct idx_xresults *r)
+{
+    return r->data.size();
+}
+
+extern "C" const char *idx_xresults_data(const struct idx_xresults *r,
+                                         size_t i, size_t *len)
+{
+    if (i >= r->data.size())
+        return nullptr;
+    if (len)
+        *len = r->data[i].size();
+    return r->data[i].c_str();
+}
+
+extern "C" const char *idx_xresults_value(const struct idx_xresults *r,
+                                          size_t i, unsigned slot, size_t *len)
+{
+    if (len)
+        *len = 0;
+    if (i >= r->values.size())
+        return nullptr;
+    for (const auto &v : r->values[i])
+        if (v.first == slot) {
+            if (len)
+                *len = v.second.size();
+            return v.second.c_str();
+        }
+    return nullptr;
+}
+
+extern "C" const char *idx_xresults_snippet(const struct idx_xresults *r,
+                                            size_t i)
+{
+    if (!r->have_snippets || i >= r->snippets.size())
+        return nullptr;
+    return r->snippets[i].c_str();
+}
+
+extern "C" double idx_xresults_weight(const struct idx_xresults *r, size_t i)
+{
+    return i < r->weights.size() ? r->weights[i] : 0.0;
+}
+
+extern "C" const char *idx_xresults_query(const struct idx_xresults *r)
+{
+    return r->desc.c_str();
+}
+
+extern "C" size_t idx_xresults_nvalues(const struct idx_xresults *r, size_t f)
+{
+    return f < r->facets.size() ? r->facets[f].size() : 0;
+}
+
+extern "C" const char *idx_xresults_facet(const struct idx_xresults *r,
+                                          size_t f, size_t k, size_t *len,
+                                          uint64_t *count)
+{
+    if (f >= r->facets.size() || k >= r->facets[f].size())
+        return nullptr;
+    const auto &e = r->facets[f][k];
+    if (len)
+        *len = e.first.size();
+    if (count)
+        *count = e.second;
+    return e.first.c_str();
+}
