@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "formats/format.h"
+#include "indexer/idx.h"
 #include "repository/catalog.h"
 #include "repository/home.h"
 #include "repository/store.h"
@@ -59,6 +60,18 @@ static int check_args(struct svc_req *req, const char *const *allowed,
     return 0;
 }
 
+static int parse_int(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    if (!s || !*s || strlen(s) > 12)
+        return -1;
+    long v = strtol(s, &end, 10);
+    if (*end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static enum MHD_Result bad_param(struct svc_req *req, const char *name,
                                  const char *what)
 {
@@ -87,6 +100,126 @@ static void url_escape(struct wy_buf *b, const char *s, int keep_slash)
             wy_buf_addc(b, hex[*p & 15]);
         }
     }
+}
+
+/* ---- /api/search ------------------------------------------------------- */
+
+enum MHD_Result svc_api_search(struct svc_req *req)
+{
+    static const char *const allowed[] = {"q", "collection", "facet", "from",
+                                          "to", "sort", "page", "size", NULL};
+    enum MHD_Result ret;
+    if (check_args(req, allowed, &ret))
+        return ret;
+    struct idx_query q = IDX_QUERY_INIT;
+    const struct svc_params *ps = &req->params;
+    q.q = svc_params_get(ps, "q");
+    if (q.q && strlen(q.q) > SVC_QUERY_MAX)
+        return bad_param(req, "q", "is longer than 1000 bytes");
+    q.collection = svc_params_get(ps, "collection");
+    long v;
+    const char *s;
+    if ((s = svc_params_get(ps, "from"))) {
+        if (parse_int(s, -9999, 9999, &v))
+            return bad_param(req, "from", "is not a year from -9999 to 9999");
+        q.from_year = (int)v;
+    }
+    if ((s = svc_params_get(ps, "to"))) {
+        if (parse_int(s, -9999, 9999, &v))
+            return bad_param(req, "to", "is not a year from -9999 to 9999");
+        q.to_year = (int)v;
+    }
+    if (q.from_year != WY_YEAR_NONE && q.to_year != WY_YEAR_NONE &&
+        q.from_year > q.to_year)
+        return bad_param(req, "from", "is later than 'to'");
+    if ((s = svc_params_get(ps, "page"))) {
+        if (parse_int(s, 1, SVC_SEARCH_PAGE_MAX, &v))
+            return bad_param(req, "page", "is not a number from 1 to 10000");
+        q.page = (size_t)v;
+    }
+    if ((s = svc_params_get(ps, "size"))) {
+        if (parse_int(s, 1, SVC_SEARCH_SIZE_MAX, &v))
+            return bad_param(req, "size", "is not a number from 1 to 100");
+        q.page_size = (size_t)v;
+    }
+    struct wy_err err = WY_ERR_INIT;
+    if ((s = svc_params_get(ps, "sort")) &&
+        idx_sort_parse(s, &q.sort, &err) != WY_OK) {
+        wy_err_release(&err);
+        return bad_param(req, "sort",
+                         "is not relevance, date, -date or title");
+    }
+    const char *facets[SVC_PARAMS_MAX];
+    size_t nf = 0;
+    for (size_t i = 0; i < ps->n; i++)
+        if (!strcmp(ps->p[i].key, "facet")) {
+            if (!strchr(ps->p[i].val, ':'))
+                return bad_param(req, "facet", "is not NAME:VALUE");
+            facets[nf++] = ps->p[i].val;
+        }
+    q.facets = facets;
+    q.nfacets = nf;
+
+    struct idx *x = NULL;
+    struct idx_result *res = NULL;
+    if (svc_app_index(req->app, &x, &err) != WY_OK)
+        return fail(req, &err);
+    if (idx_search(x, &q, &res, &err) != WY_OK) {
+        if (err.code == WY_EINVAL) {
+            enum MHD_Result r = svc_reply_bad_param(req, nf ? "facet" : "q",
+                                                    &err);
+            wy_err_release(&err);
+            return r;
+        }
+        return fail(req, &err);
+    }
+    json_t *j = json_object();
+    json_object_set_new(j, "total", json_integer((json_int_t)res->total));
+    json_object_set_new(j, "page", json_integer((json_int_t)(q.page ? q.page
+                                                                    : 1)));
+    json_object_set_new(j, "size",
+                        json_integer((json_int_t)(q.page_size ? q.page_size
+                                                              : 20)));
+    json_t *hits = json_array();
+    for (size_t i = 0; i < res->nhits; i++) {
+        const struct idx_hit *h = &res->hits[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "id", jstr(h->id));
+        json_object_set_new(o, "title", jstr(h->title));
+        json_object_set_new(o, "creator", jstr(h->creator));
+        json_object_set_new(o, "date", jstr(h->date));
+        json_object_set_new(o, "snippet", jstr(h->snippet));
+        json_object_set_new(o, "year_from", h->year_from == WY_YEAR_NONE
+                                                ? json_null()
+                                                : json_integer(h->year_from));
+        json_object_set_new(o, "year_to", h->year_to == WY_YEAR_NONE
+                                              ? json_null()
+                                              : json_integer(h->year_to));
+        json_object_set_new(o, "score", json_real(h->weight));
+        json_array_append_new(hits, o);
+    }
+    json_object_set_new(j, "hits", hits);
+    json_t *fa = json_array();
+    for (size_t f = 0; f < IDX_NFACETS; f++) {
+        const struct idx_facet *fc = &res->facets[f];
+        json_t *o = json_object(), *vals = json_array();
+        json_object_set_new(o, "name", jstr(fc->name ? fc->name
+                                                     : idx_facet_name(f)));
+        for (size_t k = 0; k < fc->nvalues; k++) {
+            json_t *vv = json_object();
+            json_object_set_new(vv, "value", jstr(fc->values[k].value));
+            json_object_set_new(vv, "count",
+                                json_integer((json_int_t)fc->values[k].count));
+            json_array_append_new(vals, vv);
+        }
+        json_object_set_new(o, "values", vals);
+        json_array_append_new(fa, o);
+    }
+    json_object_set_new(j, "facets", fa);
+    idx_result_free(res);
+    ret = svc_reply_json(req, 200, j);
+    json_decref(j);
+    return ret;
 }
 
 /* ---- /api/records/ID --------------------------------------------------- */

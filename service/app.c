@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/path.h"
+#include "indexer/idx.h"
 #include "repository/home.h"
 #include "repository/store.h"
 
@@ -20,6 +21,7 @@
 struct tls {
     struct wy_home *home;
     struct store *store;
+    struct idx *idx;
 };
 
 static void tls_free(void *p)
@@ -27,6 +29,9 @@ static void tls_free(void *p)
     struct tls *t = p;
     if (!t)
         return;
+    struct wy_err err = WY_ERR_INIT;
+    idx_close(t->idx, &err);   /* a reader: nothing to lose */
+    wy_err_release(&err);
     store_close(t->store);
     home_close(t->home);
     free(t);
@@ -193,5 +198,27 @@ wy_code svc_app_store(struct svc_app *a, struct store **out,
             return rc;
     }
     *out = t->store;
+    return WY_OK;
+}
+
+wy_code svc_app_index(struct svc_app *a, struct idx **out,
+                      struct wy_err *err)
+{
+    struct wy_home *h;
+    wy_code rc = svc_app_home(a, &h, err);
+    if (rc != WY_OK)
+        return rc;
+    struct tls *t = pthread_getspecific(a->tls);
+    if (!t->idx) {
+        rc = idx_open(&t->idx, h->index_path, IDX_READ, err);
+        if (rc != WY_OK)
+            return rc;
+    } else {
+        /* see what the indexer committed since the last search */
+        rc = idx_reopen(t->idx, err);
+        if (rc != WY_OK)
+            return rc;
+    }
+    *out = t->idx;
     return WY_OK;
 }

@@ -53,4 +53,10 @@ wy_code svc_app_store(struct svc_app *a, struct store **out,
                       struct wy_err *err);
 
 
+/* borrowed: this thread's index reader (HOME/index), opened on first use
+   and reopened on each call so it sees the latest commit. WY_EINDEX when
+   the home has not been indexed. */
+wy_code svc_app_index(struct svc_app *a, struct idx **out,
+                      struct wy_err *err);
+
 #endif

@@ -13,6 +13,7 @@
 static const struct svc_route routes[] = {
     {"GET", "/oai", svc_oai},    /* OAI errors: 200 + <error code> */
     {"POST", "/oai", svc_oai},
+    {"GET", "/api/search", svc_api_search},
     {"GET", "/api/records/", svc_api_record},
     {"GET", "/api/collections", svc_api_collections},
     {"GET", "/api/objects/", svc_api_object},
