@@ -16,7 +16,9 @@ static void hook(void *ctx, enum wy_level lv, const char *msg)
 {
     struct tc_srv *t = ctx;
     (void)lv;
+    pthread_mutex_lock(&t->lock);
     snprintf(t->last_log, sizeof(t->last_log), "%s", msg);
+    pthread_mutex_unlock(&t->lock);
 }
 
 void tc_srv_start(struct tc_srv *t, const char *home)
@@ -29,6 +31,7 @@ void tc_srv_start(struct tc_srv *t, const char *home)
         t->home = wy_test_tmpdir();
         t->own_home = 1;
     }
+    pthread_mutex_init(&t->lock, NULL);
     wy_log_init(&t->log, NULL, WY_LOG_INFO);
     t->log.hook = hook;
     t->log.hook_ctx = t;
@@ -48,7 +51,21 @@ void tc_srv_stop(struct tc_srv *t)
         wy_test_rmdir(t->home);
     else
         free(t->home);
+    pthread_mutex_destroy(&t->lock);
     memset(t, 0, sizeof(*t));
+}
+
+int tc_log_wait(struct tc_srv *t, const char *needle)
+{
+    for (int i = 0; i < 300; i++) {
+        pthread_mutex_lock(&t->lock);
+        int found = strstr(t->last_log, needle) != NULL;
+        pthread_mutex_unlock(&t->lock);
+        if (found)
+            return 1;
+        usleep(10000);
+    }
+    return 0;
 }
 
 struct sink {

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <pthread.h>
+
 #include "core/log.h"
 
 struct svc_app;
@@ -25,11 +27,15 @@ struct tc_srv {
     struct svc_server *srv;
     struct wy_log log;
     char last_log[1024];         /* the last log line (access log) */
+    pthread_mutex_t lock;        /* guards last_log (written by workers) */
     unsigned port;
 };
 
 /* Starts a server over home (NULL: a fresh empty temporary home). */
 void tc_srv_start(struct tc_srv *t, const char *home);
+/* Waits up to 3 s for a log line holding needle (the access log is written
+   when MHD completes the request, after the client has its reply). */
+int tc_log_wait(struct tc_srv *t, const char *needle);
 /* Stops it; the home is removed only if tc_srv_start made it. */
 void tc_srv_stop(struct tc_srv *t);
 
