@@ -21,7 +21,19 @@ static void hook(void *ctx, enum wy_level lv, const char *msg)
     pthread_mutex_unlock(&t->lock);
 }
 
+static void start(struct tc_srv *t, const char *home, unsigned busy);
+
 void tc_srv_start(struct tc_srv *t, const char *home)
+{
+    start(t, home, 0);
+}
+
+void tc_srv_start_busy(struct tc_srv *t, unsigned busy_limit)
+{
+    start(t, NULL, busy_limit);
+}
+
+static void start(struct tc_srv *t, const char *home, unsigned busy)
 {
     struct wy_err err = WY_ERR_INIT;
     memset(t, 0, sizeof(*t));
@@ -37,7 +49,8 @@ void tc_srv_start(struct tc_srv *t, const char *home)
     t->log.hook_ctx = t;
     if (svc_app_open(&t->app, t->home, &err) != WY_OK)
         fail_msg("svc_app_open: %s", wy_err_msg(&err));
-    struct svc_config cfg = {.host = "127.0.0.1", .port = 0, .threads = 2};
+    struct svc_config cfg = {.host = "127.0.0.1", .port = 0, .threads = 2,
+                             .busy_limit = busy};
     if (svc_server_start(&t->srv, &cfg, t->app, &t->log, &err) != WY_OK)
         fail_msg("svc_server_start: %s", wy_err_msg(&err));
     t->port = svc_server_port(t->srv);

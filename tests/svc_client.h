@@ -33,6 +33,8 @@ struct tc_srv {
 
 /* Starts a server over home (NULL: a fresh empty temporary home). */
 void tc_srv_start(struct tc_srv *t, const char *home);
+/* A fresh home served with a busy limit (requests in progress). */
+void tc_srv_start_busy(struct tc_srv *t, unsigned busy_limit);
 /* Waits up to 3 s for a log line holding needle (the access log is written
    when MHD completes the request, after the client has its reply). */
 int tc_log_wait(struct tc_srv *t, const char *needle);

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -204,6 +207,34 @@ static void oversized_requests_refused(void **state)
     free(url);
 }
 
+/* Past the busy limit: 503 with Retry-After. One request is held in
+   progress by a client that sends half of its body. */
+static void busy_server_says_503(void **state)
+{
+    (void)state;
+    struct tc_srv t;
+    tc_srv_start_busy(&t, 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)t.port)};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    static const char half[] =
+        "POST /oai HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
+        "verb=";
+    assert_int_equal(write(fd, half, sizeof(half) - 1), (ssize_t)sizeof(half) - 1);
+    usleep(200000);   /* the server has begun it */
+    struct tc_resp r;
+    tc_get(&t, "/", &r);
+    assert_int_equal(r.status, 503);
+    assert_string_equal(tc_header(&r, "Retry-After"), "5");
+    assert_non_null(strstr(r.body, "\"error\":\"busy\""));
+    tc_resp_free(&r);
+    close(fd);
+    tc_srv_stop(&t);
+}
+
 /* `wenyuan serve` prints its URL, answers, and stops cleanly on SIGTERM. */
 static void serve_command_stops_on_sigterm(void **state)
 {
@@ -293,5 +324,6 @@ WY_GROUP(service, NULL, NULL, cmocka_unit_test(params_decode_and_repeat),
                                          srv_teardown),
          cmocka_unit_test_setup_teardown(oversized_requests_refused, srv_setup,
                                          srv_teardown),
+         cmocka_unit_test(busy_server_says_503),
          cmocka_unit_test(serve_command_stops_on_sigterm),
          cmocka_unit_test(serve_command_refuses_bad_options))
