@@ -53,7 +53,8 @@ static void bad_records_reported_and_skipped(void **state)
 {
     (void)state;
     char args[8192], *out, *err;
-    snprintf(args, sizeof(args), "convert --from marc21 --to marcxml %s %s/o.xml",
+    snprintf(args, sizeof(args),
+             "convert --from marc21 --to marcxml %s %s/o.xml",
              wy_fixture("records/pymarc/bad_records.mrc"), tmp);
     assert_int_equal(run(args, &out, &err), 1);
     /* each bad record on its own line with file, record and offset */
@@ -175,7 +176,8 @@ static void show_like_yaz(void **state)
     snprintf(args, sizeof(args), "show %s",
              wy_fixture("records/pymarc/one.dat"));
     assert_int_equal(run(args, &out, NULL), 0);
-    assert_non_null(strstr(out, "00755cam a22002414a 4500\n001 fol05731351 \n"));
+    assert_non_null(
+        strstr(out, "00755cam a22002414a 4500\n001 fol05731351 \n"));
     assert_non_null(strstr(out, "245 10 $a ActivePerl with ASP and ADO / $c "
                                 "Tobias Martinsson.\n"));
     assert_non_null(strstr(out, "-- description\n"));
@@ -195,6 +197,5 @@ static void show_like_yaz(void **state)
 WY_GROUP(convert_cli, setup, teardown,
          cmocka_unit_test(bad_records_reported_and_skipped),
          cmocka_unit_test(failure_leaves_nothing),
-         cmocka_unit_test(usage_errors),
-         cmocka_unit_test(pipes_and_detection),
+         cmocka_unit_test(usage_errors), cmocka_unit_test(pipes_and_detection),
          cmocka_unit_test(show_like_yaz))
