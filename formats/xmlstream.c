@@ -61,8 +61,8 @@ static void on_error(void *ctx, xmlErrorPtr e)
     s->errline = e->line;
     s->errcol = e->int2;
     const char *m = e->message ? e->message : "malformed XML";
-    size_t n = strlen(m);
-    while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
+    size_t n = strcspn(m, "\n");   /* one line: libxml2 may add a second */
+    while (n && m[n - 1] == ' ')
         n--;
     s->errmsg = wy_strndup(m, n);   /* NULL: the generic text is used */
 }

@@ -216,7 +216,9 @@ static void malformed_names_record_and_line(void **state)
     buf = wy_test_slurp(wy_fixture("records/debian-libhttp-oai-perl/badbytes.xml"),
                         &len);
     assert_int_equal(read_first_mem(buf, len, "badbytes.xml", &err), WY_EFORMAT);
-    assert_err(&err, WY_EFORMAT, "badbytes.xml: line ");
+    assert_err(&err, WY_EFORMAT, "badbytes.xml: line 4, column 1: Input is "
+                                 "not proper UTF-8");
+    assert_null(strchr(wy_err_msg(&err), '\n'));
     wy_err_release(&err);
     free(buf);
 }
