@@ -9,6 +9,7 @@
 #include "harness.h"
 #include "xw_marc.h"
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/xml.h"
 #include "formats/crosswalk.h"
@@ -339,7 +340,41 @@ static void marc_to_dc_and_mods_validate(void **state)
     }
 }
 
+/* xwalk_describe with each allocation failing in turn: WY_ENOMEM, then
+   the same view once allocations succeed. */
+static void allocation_failures(void **state)
+{
+    (void)state;
+    static const char *const in[] = {DP2 "sample_cnmarcxml.xml",
+                                     DP2 "sample_marcxml.xml"};
+    for (size_t f = 0; f < 2; f++) {
+        size_t n;
+        struct wy_record **m = xw_load_marcxml(wy_fixture(in[f]),
+                                               f ? WY_MARC21 : WY_UNIMARC, &n);
+        struct wy_record *r = m[f ? 1 : 0];
+        const char *title = r->desc.titles[0];
+        size_t nholdings = r->desc.nholdings;
+        for (long k = 0;; k++) {
+            struct wy_err err = WY_ERR_INIT;
+            memset(&r->desc, 0, sizeof(r->desc));   /* old view: in the arena */
+            r->desc.year_from = r->desc.year_to = WY_YEAR_NONE;
+            wy_alloc_fail_after(k);
+            wy_code rc = xwalk_describe(r, &err);
+            wy_alloc_fail_after(-1);
+            if (rc == WY_OK)
+                break;
+            assert_err(&err, WY_ENOMEM, "out of memory");
+            wy_err_release(&err);
+            assert_true(k < 10000);
+        }
+        assert_string_equal(r->desc.titles[0], title);
+        assert_int_equal(r->desc.nholdings, nholdings);
+        xw_free_records(m, n);
+    }
+}
+
 WY_GROUP(crosswalk, NULL, NULL,
+         cmocka_unit_test(allocation_failures),
          cmocka_unit_test(cnmarc_matches_published_dc),
          cmocka_unit_test(cnmarc_matches_published_mods),
          cmocka_unit_test(marc21_pymarc_record),

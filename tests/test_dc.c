@@ -270,7 +270,16 @@ static void ident_types(void **state)
     assert_string_equal(dc_ident_type("oai:x:1", &skip), "oai");
 }
 
+/* Every allocation of reading and writing failing in turn: WY_ENOMEM,
+   no leak, no crash. */
+static void allocation_failures(void **state)
+{
+    (void)state;
+    assert_int_equal(xw_alloc_failures("dc", wy_fixture("records/dp2-sru-cnmarc/sample_dc.xml")), 10);
+}
+
 WY_GROUP(dc, NULL, NULL,
+         cmocka_unit_test(allocation_failures),
          cmocka_unit_test(reads_sru_dc),
          cmocka_unit_test(reads_oai_pmh),
          cmocka_unit_test(detects_dc),

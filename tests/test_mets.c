@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/xml.h"
 #include "formats/format.h"
@@ -343,7 +344,42 @@ static void sample_items(void **state)
     }
 }
 
+/* Every allocation of reading and writing failing in turn: WY_ENOMEM,
+   no leak, no crash. */
+static void allocation_failures(void **state)
+{
+    (void)state;
+    assert_int_equal(xw_alloc_failures("mets", wy_fixture("records/figgy-princeton/pudl0003-tc85_2621.mets")), 1);
+}
+
+static void structure_allocation_failures(void **state)
+{
+    (void)state;
+    size_t len;
+    char *buf = wy_test_slurp(
+        wy_fixture(FIGGY "pudl0001-9946093213506421-s42.mets"), &len);
+    for (long k = 0;; k++) {
+        struct wy_err err = WY_ERR_INIT;
+        struct mets_structure *s = NULL;
+        wy_alloc_fail_after(k);
+        wy_code rc = mets_parse_structure(buf, len, "g.mets", &s, &err);
+        wy_alloc_fail_after(-1);
+        if (rc == WY_OK) {
+            assert_int_equal(s->npages, 6);
+            mets_structure_free(s);
+            break;
+        }
+        assert_null(s);
+        assert_err(&err, WY_ENOMEM, "out of memory");
+        wy_err_release(&err);
+        assert_true(k < 10000);
+    }
+    free(buf);
+}
+
 WY_GROUP(mets, NULL, NULL,
+         cmocka_unit_test(structure_allocation_failures),
+         cmocka_unit_test(allocation_failures),
          cmocka_unit_test(sample_items),
          cmocka_unit_test(gutenberg_structure),
          cmocka_unit_test(tangut_sutra),

@@ -264,7 +264,16 @@ static void bad_input(void **state)
     fmt_reader_free(r);
 }
 
+/* Every allocation of reading and writing failing in turn: WY_ENOMEM,
+   no leak, no crash. */
+static void allocation_failures(void **state)
+{
+    (void)state;
+    assert_int_equal(xw_alloc_failures("mods", wy_fixture("records/dp2-sru-cnmarc/sample_mods.xml")), 10);
+}
+
 WY_GROUP(mods, NULL, NULL,
+         cmocka_unit_test(allocation_failures),
          cmocka_unit_test(reads_sru_mods),
          cmocka_unit_test(reads_harvard_variants),
          cmocka_unit_test(reads_loc_sample),

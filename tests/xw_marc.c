@@ -6,7 +6,11 @@
 
 #include "harness.h"
 
+#include "core/alloc.h"
+#include "core/buf.h"
 #include "core/xml.h"
+#include "formats/dc.h"
+#include "formats/mods.h"
 #include "formats/crosswalk.h"
 #include "formats/format.h"
 
@@ -152,4 +156,46 @@ struct wy_record **xw_read_all(const char *handler, const char *path,
     }
     free(buf);
     return recs;
+}
+
+size_t xw_alloc_failures(const char *handler, const char *path)
+{
+    size_t len;
+    char *buf = wy_test_slurp(path, &len);
+    size_t good = 0;
+    for (long k = 0;; k++) {
+        struct wy_err err = WY_ERR_INIT;
+        struct fmt_reader *r = NULL;
+        struct wy_buf out = WY_BUF_INIT(1u << 22);
+        wy_alloc_fail_after(k);
+        wy_code rc = fmt_reader_open_mem(&r, fmt_find(handler), buf, len, path,
+                                         &err);
+        good = 0;
+        while (rc == WY_OK) {
+            struct wy_record *rec;
+            rc = fmt_reader_next(r, &rec, &err);
+            if (rc == WY_OK) {
+                good++;
+                wy_buf_reset(&out);
+                rc = dc_write(rec, &out, &err);
+                if (rc == WY_OK) {
+                    wy_buf_reset(&out);
+                    rc = mods_write(rec, &out, &err);
+                }
+            }
+        }
+        fmt_reader_free(r);
+        wy_buf_release(&out);
+        wy_alloc_fail_after(-1);
+        if (rc == WY_EOF) {
+            wy_err_release(&err);
+            break;
+        }
+        if (rc != WY_ENOMEM)
+            fail_msg("allocation %ld failing: %s", k, wy_err_msg(&err));
+        wy_err_release(&err);
+        assert_true(k < 100000);
+    }
+    free(buf);
+    return good;
 }
