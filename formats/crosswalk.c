@@ -4,6 +4,7 @@
    implemented is listed in docs/FORMATS.md. */
 #include "formats/crosswalk.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -551,7 +552,8 @@ static void add_name(struct xw *x, const struct wy_field *f,
         }
         if (!n)
             continue;
-        if (x->b.len)
+        /* UNIMARC data may carry its own separator: 700 $a Asimov $b , Isaac */
+        if (x->b.len && s[0] != ',')
             wy_buf_adds(&x->b, add ? ", " : " ");
         wy_buf_add(&x->b, s, n);
     }
@@ -1179,6 +1181,49 @@ static void describe_unimarc(struct xw *x)
         d->type = type;
 }
 
+/* The non-sorting markers of MARC (NSB/NSE: U+0088/U+0089, and UNIMARC's
+   U+0098/U+009C) belong to the MARC fields, not to titles shown or
+   indexed. Every view string is an arena copy made here (or a static
+   string, which holds no marker), so it is cleaned in place. */
+static void strip_markers(const char *cs)
+{
+    if (!cs)
+        return;
+    const unsigned char *p = (const unsigned char *)cs;
+    size_t i = 0, o = 0;
+    for (; p[i]; i++)
+        if (p[i] == 0xC2 && (p[i + 1] == 0x88 || p[i + 1] == 0x89 ||
+                             p[i + 1] == 0x98 || p[i + 1] == 0x9C))
+            break;
+    if (!p[i])
+        return;
+    char *s = (char *)(uintptr_t)cs;
+    for (o = i; p[i]; i++) {
+        if (p[i] == 0xC2 && (p[i + 1] == 0x88 || p[i + 1] == 0x89 ||
+                             p[i + 1] == 0x98 || p[i + 1] == 0x9C)) {
+            i++;
+            continue;
+        }
+        s[o++] = (char)p[i];
+    }
+    s[o] = '\0';
+}
+
+static void strip_view(struct wy_desc *d)
+{
+    for (size_t i = 0; i < d->ntitles; i++)
+        strip_markers(d->titles[i]);
+    for (size_t i = 0; i < d->ncreators; i++)
+        strip_markers(d->creators[i].name);
+    for (size_t i = 0; i < d->nsubjects; i++)
+        strip_markers(d->subjects[i]);
+    for (size_t i = 0; i < d->nnotes; i++)
+        strip_markers(d->notes[i]);
+    strip_markers(d->publisher);
+    strip_markers(d->place);
+    strip_markers(d->edition);
+}
+
 wy_code xwalk_describe(struct wy_record *r, struct wy_err *err)
 {
     if (r->kind == WY_MARC_NONE)
@@ -1194,6 +1239,8 @@ wy_code xwalk_describe(struct wy_record *r, struct wy_err *err)
                         "bytes", JOIN_LIMIT);
     else if (!x.ok)
         rc = wy_err_set(err, WY_ENOMEM, "out of memory describing a record");
+    else
+        strip_view(&r->desc);
     wy_buf_release(&x.b);
     return rc;
 }

@@ -209,6 +209,82 @@ static void marc21_alma_holdings(void **state)
     xw_free_records(m, n);
 }
 
+/* UNIMARC in ISO 2709 through the unimarc handler, then written as DC and
+   read back: title, creator and date. pymarc's testunimarc.dat (Italian
+   SBN record, as yaz-marcdump prints it):
+   200 1  $a L'altra faccia della spirale $f Isaac Asimov ...
+   210    $a Milano $c A. Mondadori $d 1996
+   700  1 $a Asimov $b , Isaac $4 070
+   702  1 $a Fruttero $b , Carlo */
+static void unimarc_iso_to_dc(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    size_t n;
+    struct wy_record **u = xw_read_all(
+        "unimarc", wy_fixture("records/pymarc/testunimarc.dat"), &n);
+    assert_int_equal(n, 1);
+    struct wy_buf b = WY_BUF_INIT(1u << 20);
+    assert_int_equal(fmt_write_one(&dc_handler, u[0], &b, &err), WY_OK);
+    const char *dc = wy_buf_cstr(&b);
+    assert_non_null(strstr(dc, "<dc:title>L&apos;altra faccia della spirale"
+                               "</dc:title>"));
+    assert_non_null(strstr(dc, "<dc:creator>Asimov, Isaac author</dc:creator>"));
+    assert_non_null(strstr(dc, "<dc:contributor>Fruttero, Carlo"
+                               "</dc:contributor>"));
+    assert_non_null(strstr(dc, "<dc:date>1996</dc:date>"));
+    assert_non_null(strstr(dc, "<dc:publisher>Milano : A. Mondadori"
+                               "</dc:publisher>"));
+    assert_non_null(strstr(dc, "<dc:identifier>URN:ISBN:88-04-40682-8"
+                               "</dc:identifier>"));
+    wy_buf_release(&b);
+    xw_free_records(u, n);
+
+    /* CNMARC in ISO 2709 (the dp2 records through yaz-marcdump, derived/)
+       against the DC Alma published for them */
+    size_t nd;
+    u = xw_read_all("unimarc", wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"),
+                    &n);
+    struct wy_record **d = xw_read_all(
+        "dc", wy_fixture("records/dp2-sru-cnmarc/sample_dc.xml"), &nd);
+    assert_int_equal(n, 10);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(u[i]->desc.id, d[i]->desc.id);
+        assert_memory_equal(u[i]->desc.titles[0], d[i]->desc.titles[0],
+                            strlen(u[i]->desc.titles[0]));
+        assert_string_equal(u[i]->desc.date, d[i]->desc.date);
+        assert_int_equal(u[i]->desc.year_from, d[i]->desc.year_from);
+    }
+    assert_string_equal(u[0]->desc.creators[0].name, "叶震");
+    assert_string_equal(u[0]->desc.creators[0].role, "主编");
+    xw_free_records(u, n);
+    xw_free_records(d, nd);
+}
+
+/* MARC 21 in ISO 2709 (pymarc test.dat through the marc21 handler) gives
+   the same view as the same records through yaz-marcdump's MARCXML; and
+   Boston University's 100 Alma records all make valid DC and MODS. */
+static void marc21_iso_same_view(void **state)
+{
+    (void)state;
+    size_t n, m;
+    struct wy_record **a = xw_read_all("marc21",
+                                       wy_fixture("records/pymarc/test.dat"), &n);
+    struct wy_record **b = xw_load_marcxml(
+        wy_srcpath("tests/fixtures/xwalk/pymarc-test.xml"), WY_MARC21, &m);
+    assert_int_equal(n, m);
+    for (size_t i = 0; i < n; i++) {
+        const struct wy_desc *x = &a[i]->desc, *y = &b[i]->desc;
+        assert_string_equal(x->titles[0], y->titles[0]);
+        assert_int_equal(x->ncreators, y->ncreators);
+        assert_int_equal(x->nsubjects, y->nsubjects);
+        assert_int_equal(x->year_from, y->year_from);
+        assert_string_equal(x->publisher, y->publisher);
+    }
+    xw_free_records(a, n);
+    xw_free_records(b, m);
+}
+
 static void year_ranges(void **state)
 {
     (void)state;
@@ -320,12 +396,37 @@ static void marc_to_dc_and_mods_validate(void **state)
         {"tests/fixtures/xwalk/pymarc-test.xml", 1, WY_MARC21},
         {"tests/fixtures/xwalk/pymarc-eacc-880.xml", 1, WY_MARC21},
     };
+    /* and through the ISO 2709 readers */
+    static const struct {
+        const char *handler, *path;
+    } iso[] = {
+        {"marc21", "records/catmandu-marc/bu_bibs.mrc"},
+        {"unimarc", "records/derived/dp2-bnu-cnmarc-10.iso"},
+        {"unimarc", "records/pymarc/testunimarc.dat"},
+    };
     struct wy_err err = WY_ERR_INIT;
     for (size_t k = 0; k < sizeof(in) / sizeof(in[0]); k++) {
         size_t n;
         struct wy_record **m = xw_load_marcxml(
             in[k].src ? wy_srcpath(in[k].path) : wy_fixture(in[k].path),
             in[k].kind, &n);
+        for (size_t i = 0; i < n; i++) {
+            struct wy_buf b = WY_BUF_INIT(1u << 20);
+            wy_buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+            assert_int_equal(dc_write(m[i], &b, &err), WY_OK);
+            validate(b.p, b.len, "schemas/oai_dc-local.xsd");
+            wy_buf_reset(&b);
+            assert_int_equal(fmt_write_one(&mods_handler, m[i], &b, &err), WY_OK);
+            validate(b.p, b.len, "schemas/mods-3-8-local.xsd");
+            wy_buf_release(&b);
+        }
+        xw_free_records(m, n);
+    }
+    for (size_t k = 0; k < sizeof(iso) / sizeof(iso[0]); k++) {
+        size_t n;
+        struct wy_record **m = xw_read_all(iso[k].handler,
+                                           wy_fixture(iso[k].path), &n);
+        assert_true(n >= 1);
         for (size_t i = 0; i < n; i++) {
             struct wy_buf b = WY_BUF_INIT(1u << 20);
             wy_buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -380,6 +481,8 @@ WY_GROUP(crosswalk, NULL, NULL,
          cmocka_unit_test(marc21_pymarc_record),
          cmocka_unit_test(marc21_880_vernacular),
          cmocka_unit_test(marc21_alma_holdings),
+         cmocka_unit_test(unimarc_iso_to_dc),
+         cmocka_unit_test(marc21_iso_same_view),
          cmocka_unit_test(year_ranges),
          cmocka_unit_test(dynasty_from_names),
          cmocka_unit_test(marc_to_dc_and_mods_validate))

@@ -116,8 +116,9 @@ void xw_free_records(struct wy_record **recs, size_t n)
     free(recs);
 }
 
-/* A deep copy of the view is not needed: each record read is moved out of
-   the reader by re-reading into a fresh record. */
+/* Each record is moved out of the reader by swapping it with a fresh one
+   (the reader clears its record before filling it again). Bad records
+   (WY_EFORMAT) are skipped, as the convert command does. */
 struct wy_record **xw_read_all(const char *handler, const char *path,
                                size_t *n)
 {
@@ -126,25 +127,21 @@ struct wy_record **xw_read_all(const char *handler, const char *path,
     struct wy_err err = WY_ERR_INIT;
     struct wy_record **recs = NULL;
     *n = 0;
-    for (size_t want = 0;; want++) {
-        struct fmt_reader *rd;
-        if (fmt_reader_open_mem(&rd, handler ? fmt_find(handler) : NULL, buf,
-                                len, path, &err) != WY_OK)
-            fail_msg("%s", wy_err_msg(&err));
+    struct fmt_reader *rd;
+    if (fmt_reader_open_mem(&rd, handler ? fmt_find(handler) : NULL, buf, len,
+                            path, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    for (;;) {
         struct wy_record *rec = NULL;
-        wy_code rc = WY_OK;
-        for (size_t i = 0; i <= want; i++) {
-            rc = fmt_reader_next(rd, &rec, &err);
-            if (rc == WY_EOF)
-                break;
-            if (rc != WY_OK)
-                fail_msg("%s", wy_err_msg(&err));
-        }
-        if (rc == WY_EOF) {
-            fmt_reader_free(rd);
+        wy_code rc = fmt_reader_next(rd, &rec, &err);
+        if (rc == WY_EOF)
             break;
+        if (rc == WY_EFORMAT) {
+            wy_err_release(&err);
+            continue;
         }
-        /* keep this record: swap it out of the reader by hand */
+        if (rc != WY_OK)
+            fail_msg("%s", wy_err_msg(&err));
         struct wy_record *keep = wy_record_new();
         assert_non_null(keep);
         struct wy_record tmp = *keep;
@@ -152,8 +149,8 @@ struct wy_record **xw_read_all(const char *handler, const char *path,
         *rec = tmp;
         recs = realloc(recs, (*n + 1) * sizeof(*recs));
         recs[(*n)++] = keep;
-        fmt_reader_free(rd);
     }
+    fmt_reader_free(rd);
     free(buf);
     return recs;
 }
