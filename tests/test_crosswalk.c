@@ -42,9 +42,10 @@ static void cnmarc_matches_published_dc(void **state)
 {
     (void)state;
     size_t nm, nd;
-    struct wy_record **m = xw_load_marcxml(wy_fixture(DP2 "sample_cnmarcxml.xml"),
-                                           WY_UNIMARC, &nm);
-    struct wy_record **d = xw_read_all("dc", wy_fixture(DP2 "sample_dc.xml"), &nd);
+    struct wy_record **m = xw_load_marcxml(
+        wy_fixture(DP2 "sample_cnmarcxml.xml"), WY_UNIMARC, &nm);
+    struct wy_record **d =
+        xw_read_all("dc", wy_fixture(DP2 "sample_dc.xml"), &nd);
     assert_int_equal(nm, 10);
     assert_int_equal(nd, 10);
     for (size_t i = 0; i < nm; i++) {
@@ -90,16 +91,16 @@ static void cnmarc_matches_published_mods(void **state)
 {
     (void)state;
     size_t nm, nd;
-    struct wy_record **m = xw_load_marcxml(wy_fixture(DP2 "sample_cnmarcxml.xml"),
-                                           WY_UNIMARC, &nm);
-    struct wy_record **d = xw_read_all("mods", wy_fixture(DP2 "sample_mods.xml"),
-                                       &nd);
+    struct wy_record **m = xw_load_marcxml(
+        wy_fixture(DP2 "sample_cnmarcxml.xml"), WY_UNIMARC, &nm);
+    struct wy_record **d =
+        xw_read_all("mods", wy_fixture(DP2 "sample_mods.xml"), &nd);
     assert_int_equal(nd, 10);
     for (size_t i = 0; i < nm; i++) {
         const struct wy_desc *a = &m[i]->desc, *b = &d[i]->desc;
         assert_string_equal(a->id, b->id);
         assert_string_equal(a->extent, b->extent);
-        assert_string_equal(a->notes[0], b->notes[0]);   /* 200 $f */
+        assert_string_equal(a->notes[0], b->notes[0]); /* 200 $f */
         for (size_t k = 0; k < b->ncreators; k++) {
             const struct wy_name *n = find_name(m[i], b->creators[k].name);
             assert_non_null(n);
@@ -152,7 +153,7 @@ static void marc21_pymarc_record(void **state)
     assert_true(has_subject(m[0], "Active server pages"));
     assert_string_equal(d->languages[0], "eng");
     assert_string_equal(d->type, "Text");
-    assert_string_equal(d->notes[0], "Tobias Martinsson.");   /* 245 $c */
+    assert_string_equal(d->notes[0], "Tobias Martinsson."); /* 245 $c */
     xw_free_records(m, n);
 }
 
@@ -166,9 +167,10 @@ static void marc21_880_vernacular(void **state)
         wy_srcpath("tests/fixtures/xwalk/pymarc-eacc-880.xml"), WY_MARC21, &n);
     assert_int_equal(n, 1);
     const struct wy_desc *d = &m[0]->desc;
-    assert_int_equal(d->ntitles, 3);   /* 245, 240, 880-245 */
+    assert_int_equal(d->ntitles, 3); /* 245, 240, 880-245 */
     /* MARC-8 writes the macron as a combining mark: o + U+0304 */
-    assert_string_equal(d->titles[0], "Beikoku no to\xCC\x84" "chi no shikumi");
+    assert_string_equal(d->titles[0], "Beikoku no to\xCC\x84"
+                                      "chi no shikumi");
     assert_string_equal(d->titles[2], "米国の統治の仕組");
     /* 260 c2004., 008 s2004 */
     assert_string_equal(d->date, "c2004");
@@ -194,8 +196,8 @@ static void marc21_alma_holdings(void **state)
 {
     (void)state;
     size_t n;
-    struct wy_record **m = xw_load_marcxml(wy_fixture(DP2 "sample_marcxml.xml"),
-                                           WY_MARC21, &n);
+    struct wy_record **m =
+        xw_load_marcxml(wy_fixture(DP2 "sample_marcxml.xml"), WY_MARC21, &n);
     assert_int_equal(n, 10);
     assert_string_equal(m[0]->desc.date, "2012");
     assert_int_equal(m[0]->desc.year_from, 2012);
@@ -203,7 +205,7 @@ static void marc21_alma_holdings(void **state)
     assert_string_equal(d->titles[0], "'08中国改革跟踪报告");
     assert_string_equal(d->languages[0], "chi");
     assert_string_equal(wy_desc_ident(m[1], "isbn"), "978-7-04-024765-7");
-    assert_int_equal(d->nholdings, 1);   /* two AVA, same call number */
+    assert_int_equal(d->nholdings, 1); /* two AVA, same call number */
     assert_string_equal(d->holdings[0].institution, "86BNU_INST");
     assert_string_equal(d->holdings[0].callno, "D61 bnu201");
     xw_free_records(m, n);
@@ -229,7 +231,8 @@ static void unimarc_iso_to_dc(void **state)
     const char *dc = wy_buf_cstr(&b);
     assert_non_null(strstr(dc, "<dc:title>L&apos;altra faccia della spirale"
                                "</dc:title>"));
-    assert_non_null(strstr(dc, "<dc:creator>Asimov, Isaac author</dc:creator>"));
+    assert_non_null(
+        strstr(dc, "<dc:creator>Asimov, Isaac author</dc:creator>"));
     assert_non_null(strstr(dc, "<dc:contributor>Fruttero, Carlo"
                                "</dc:contributor>"));
     assert_non_null(strstr(dc, "<dc:date>1996</dc:date>"));
@@ -243,8 +246,8 @@ static void unimarc_iso_to_dc(void **state)
     /* CNMARC in ISO 2709 (the dp2 records through yaz-marcdump, derived/)
        against the DC Alma published for them */
     size_t nd;
-    u = xw_read_all("unimarc", wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"),
-                    &n);
+    u = xw_read_all("unimarc",
+                    wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"), &n);
     struct wy_record **d = xw_read_all(
         "dc", wy_fixture("records/dp2-sru-cnmarc/sample_dc.xml"), &nd);
     assert_int_equal(n, 10);
@@ -268,8 +271,8 @@ static void marc21_iso_same_view(void **state)
 {
     (void)state;
     size_t n, m;
-    struct wy_record **a = xw_read_all("marc21",
-                                       wy_fixture("records/pymarc/test.dat"), &n);
+    struct wy_record **a =
+        xw_read_all("marc21", wy_fixture("records/pymarc/test.dat"), &n);
     struct wy_record **b = xw_load_marcxml(
         wy_srcpath("tests/fixtures/xwalk/pymarc-test.xml"), WY_MARC21, &m);
     assert_int_equal(n, m);
@@ -331,7 +334,8 @@ static void dynasty_from_names(void **state)
     wy_field_add_sub(r, f, 'd', "(清)", strlen("(清)"));
     wy_field_add_sub(r, f, '4', "edt", 3);
     f = wy_record_add_field(r, "260", ' ', ' ');
-    wy_field_add_sub(r, f, 'c', "清乾隆三十年[1765]", strlen("清乾隆三十年[1765]"));
+    wy_field_add_sub(r, f, 'c', "清乾隆三十年[1765]",
+                     strlen("清乾隆三十年[1765]"));
     assert_int_equal(xwalk_describe(r, &err), WY_OK);
     assert_string_equal(r->desc.creators[0].name, "纪昀");
     assert_string_equal(r->desc.creators[0].dynasty, "清");
@@ -416,7 +420,8 @@ static void marc_to_dc_and_mods_validate(void **state)
             assert_int_equal(dc_write(m[i], &b, &err), WY_OK);
             validate(b.p, b.len, "schemas/oai_dc-local.xsd");
             wy_buf_reset(&b);
-            assert_int_equal(fmt_write_one(&mods_handler, m[i], &b, &err), WY_OK);
+            assert_int_equal(fmt_write_one(&mods_handler, m[i], &b, &err),
+                             WY_OK);
             validate(b.p, b.len, "schemas/mods-3-8-local.xsd");
             wy_buf_release(&b);
         }
@@ -424,8 +429,8 @@ static void marc_to_dc_and_mods_validate(void **state)
     }
     for (size_t k = 0; k < sizeof(iso) / sizeof(iso[0]); k++) {
         size_t n;
-        struct wy_record **m = xw_read_all(iso[k].handler,
-                                           wy_fixture(iso[k].path), &n);
+        struct wy_record **m =
+            xw_read_all(iso[k].handler, wy_fixture(iso[k].path), &n);
         assert_true(n >= 1);
         for (size_t i = 0; i < n; i++) {
             struct wy_buf b = WY_BUF_INIT(1u << 20);
@@ -433,7 +438,8 @@ static void marc_to_dc_and_mods_validate(void **state)
             assert_int_equal(dc_write(m[i], &b, &err), WY_OK);
             validate(b.p, b.len, "schemas/oai_dc-local.xsd");
             wy_buf_reset(&b);
-            assert_int_equal(fmt_write_one(&mods_handler, m[i], &b, &err), WY_OK);
+            assert_int_equal(fmt_write_one(&mods_handler, m[i], &b, &err),
+                             WY_OK);
             validate(b.p, b.len, "schemas/mods-3-8-local.xsd");
             wy_buf_release(&b);
         }
@@ -450,14 +456,14 @@ static void allocation_failures(void **state)
                                      DP2 "sample_marcxml.xml"};
     for (size_t f = 0; f < 2; f++) {
         size_t n;
-        struct wy_record **m = xw_load_marcxml(wy_fixture(in[f]),
-                                               f ? WY_MARC21 : WY_UNIMARC, &n);
+        struct wy_record **m =
+            xw_load_marcxml(wy_fixture(in[f]), f ? WY_MARC21 : WY_UNIMARC, &n);
         struct wy_record *r = m[f ? 1 : 0];
         const char *title = r->desc.titles[0];
         size_t nholdings = r->desc.nholdings;
         for (long k = 0;; k++) {
             struct wy_err err = WY_ERR_INIT;
-            memset(&r->desc, 0, sizeof(r->desc));   /* old view: in the arena */
+            memset(&r->desc, 0, sizeof(r->desc)); /* old view: in the arena */
             r->desc.year_from = r->desc.year_to = WY_YEAR_NONE;
             wy_alloc_fail_after(k);
             wy_code rc = xwalk_describe(r, &err);
@@ -474,15 +480,13 @@ static void allocation_failures(void **state)
     }
 }
 
-WY_GROUP(crosswalk, NULL, NULL,
-         cmocka_unit_test(allocation_failures),
+WY_GROUP(crosswalk, NULL, NULL, cmocka_unit_test(allocation_failures),
          cmocka_unit_test(cnmarc_matches_published_dc),
          cmocka_unit_test(cnmarc_matches_published_mods),
          cmocka_unit_test(marc21_pymarc_record),
          cmocka_unit_test(marc21_880_vernacular),
          cmocka_unit_test(marc21_alma_holdings),
          cmocka_unit_test(unimarc_iso_to_dc),
-         cmocka_unit_test(marc21_iso_same_view),
-         cmocka_unit_test(year_ranges),
+         cmocka_unit_test(marc21_iso_same_view), cmocka_unit_test(year_ranges),
          cmocka_unit_test(dynasty_from_names),
          cmocka_unit_test(marc_to_dc_and_mods_validate))

@@ -9,10 +9,10 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/xml.h"
-#include "formats/dc.h"
-#include "formats/mods.h"
 #include "formats/crosswalk.h"
+#include "formats/dc.h"
 #include "formats/format.h"
+#include "formats/mods.h"
 
 static char *prop(xmlNodePtr n, const char *name)
 {
@@ -38,8 +38,8 @@ static struct wy_record *build(xmlNodePtr rec, enum wy_marc_kind kind)
         } else if (is(c, "controlfield")) {
             char *tag = prop(c, "tag");
             xmlChar *t = xmlNodeGetContent(c);
-            assert_non_null(wy_record_add_control(r, tag, (char *)t,
-                                                  strlen((char *)t)));
+            assert_non_null(
+                wy_record_add_control(r, tag, (char *)t, strlen((char *)t)));
             xmlFree(t);
             xmlFree(tag);
         } else if (is(c, "datafield")) {
@@ -119,8 +119,7 @@ void xw_free_records(struct wy_record **recs, size_t n)
 /* Each record is moved out of the reader by swapping it with a fresh one
    (the reader clears its record before filling it again). Bad records
    (WY_EFORMAT) are skipped, as the convert command does. */
-struct wy_record **xw_read_all(const char *handler, const char *path,
-                               size_t *n)
+struct wy_record **xw_read_all(const char *handler, const char *path, size_t *n)
 {
     size_t len;
     char *buf = wy_test_slurp(path, &len);
@@ -165,8 +164,8 @@ size_t xw_alloc_failures(const char *handler, const char *path)
         struct fmt_reader *r = NULL;
         struct wy_buf out = WY_BUF_INIT(1u << 22);
         wy_alloc_fail_after(k);
-        wy_code rc = fmt_reader_open_mem(&r, fmt_find(handler), buf, len, path,
-                                         &err);
+        wy_code rc =
+            fmt_reader_open_mem(&r, fmt_find(handler), buf, len, path, &err);
         good = 0;
         while (rc == WY_OK) {
             struct wy_record *rec;
