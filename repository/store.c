@@ -198,6 +198,14 @@ static wy_code fsync_tree(const char *dir, struct wy_err *err)
                             strerror(errno));
         else if (S_ISDIR(st.st_mode))
             rc = fsync_tree(p, err);
+        else if (S_ISREG(st.st_mode)) {
+            int fd = open(p, O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || fsync(fd) != 0)
+                rc = wy_err_set(err, WY_EIO, "cannot sync '%s': %s", p,
+                                strerror(errno));
+            if (fd >= 0)
+                close(fd);
+        }
         free(p);
     }
     closedir(d);
@@ -1128,6 +1136,8 @@ static wy_code copy_hash(struct store_version *v, const struct src *src,
     struct md5job job;
     pthread_t th;
     int threaded = 0, cur = 0;
+    uint64_t flushed = 0;
+    uint64_t prevflushed = 0;
     memset(&job, 0, sizeof(job));
     job.md5 = b;
     if (!a || !b || !EVP_DigestInit_ex(a, EVP_sha512(), NULL) ||
@@ -1162,6 +1172,24 @@ static wy_code copy_hash(struct store_version *v, const struct src *src,
             break;
         *size += got;
         cur ^= 1;
+        /* start writing back what is written (without waiting), so the
+           disk writes while the next blocks are read; the commit fsyncs */
+        if (*size - flushed >= ((uint64_t)8 << 20)) {
+            (void)sync_file_range(outfd, (off_t)flushed,
+                                  (off_t)(*size - flushed),
+                                  SYNC_FILE_RANGE_WRITE);
+            /* and wait for the range before: at most ~16 MiB of a file is
+               dirty at a time, so writes stream instead of piling up
+               for the commit's fsync */
+            if (flushed > prevflushed)
+                (void)sync_file_range(outfd, (off_t)prevflushed,
+                                      (off_t)(flushed - prevflushed),
+                                      SYNC_FILE_RANGE_WAIT_BEFORE |
+                                          SYNC_FILE_RANGE_WRITE |
+                                          SYNC_FILE_RANGE_WAIT_AFTER);
+            prevflushed = flushed;
+            flushed = *size;
+        }
     }
     if (threaded) {
         md5_wait(&job);
@@ -1240,9 +1268,10 @@ static wy_code add_common(struct store_version *v, const char *logical,
     rc = copy_hash(v, src, fd, tmp, fi.sha512, fi.md5, &fi.size, err);
     if (rc == WY_OK && step(v->s, "content", err) != WY_OK)
         rc = WY_EIO;
-    if (rc == WY_OK && fsync(fd) != 0)
-        rc = wy_err_set(err, WY_EIO, "cannot sync '%s': %s", tmp,
-                        strerror(errno));
+    /* the data is fsynced at commit (fsync_tree), before the switch; here
+       its writeback only starts */
+    if (rc == WY_OK)
+        (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     if (close(fd) != 0 && rc == WY_OK)
         rc = wy_err_set(err, WY_EIO, "cannot close '%s': %s", tmp,
                         strerror(errno));
