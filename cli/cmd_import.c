@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/batch_report.h"
 #include "cli/cmd.h"
 #include "core/log.h"
 #include "formats/format.h"
@@ -79,6 +80,7 @@ WY_COMMAND(import, "load catalogue records (MARC, MARCXML, DC, MODS) into the ca
         return cmd_fail("import", &err);
     struct cat_import_stats st = {0};
     int status = CMD_OK;
+    int64_t mark = cmd_batch_mark(h->cat);
     for (int i = optind; i < argc; i++) {
         wy_code rc = cat_import_file(h->cat, argv[i], &o, &st, &err);
         if (rc == WY_OK)
@@ -90,6 +92,8 @@ WY_COMMAND(import, "load catalogue records (MARC, MARCXML, DC, MODS) into the ca
         if (stop)
             break;
     }
+    if (status == CMD_OK)
+        status = cmd_batch_report(h->cat, mark, "import");
     home_close(h);
     printf("%llu records: %llu added, %llu updated, %llu unchanged, "
            "%llu deleted, %llu bad\n",

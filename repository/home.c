@@ -90,7 +90,7 @@ wy_code home_init(const char *path, struct wy_err *err)
         goto out;
     }
     made_store = 1;
-    rc = store_create(h->store_path, err);
+    rc = store_create(h->store_path, err);   /* the OCFL storage root */
     if (rc == WY_OK)
         rc = make_dir(h->index_path, &made_index, err);
     if (rc == WY_OK) {
