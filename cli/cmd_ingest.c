@@ -105,7 +105,8 @@ WY_COMMAND(ingest, "archive digitized items (folder, zip/tar, BagIt, CSV sheet)"
                             (size_t)(argc - optind), &o, &st, &err);
     home_close(h);
     double mb = (double)st.bytes / 1e6;
-    printf("%s%llu items: %llu new, %llu new versions, %llu unchanged, "
+    if (rc == WY_OK || st.batch)
+        printf("%s%llu items: %llu new, %llu new versions, %llu unchanged, "
            "%llu skipped (done before); %llu files, %.1f MB read, %.1f MB "
            "stored, %.1f MB/s\n",
            o.dry_run ? "dry run: " : "", (unsigned long long)st.items,

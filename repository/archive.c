@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <iconv.h>
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,8 +101,39 @@ static struct archive *new_reader(const char *charset)
     return a;
 }
 
+/* The signatures of what we read; a damaged archive still has them, while
+   libarchive may refuse to even open it (a truncated gzip stream). */
+static int has_signature(const char *path)
+{
+    unsigned char h[262];
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return 0;
+    size_t n = fread(h, 1, sizeof(h), fp);
+    fclose(fp);
+    static const struct {
+        size_t off, len;
+        const char *sig;
+    } sigs[] = {
+        {0, 4, "PK\3\4"}, {0, 4, "PK\5\6"},          /* zip */
+        {0, 2, "\x1f\x8b"},                              /* gzip */
+        {0, 3, "BZh"},                                   /* bzip2 */
+        {0, 6, "\xfd" "7zXZ\0"},                         /* xz */
+        {0, 4, "\x28\xb5\x2f\xfd"},                      /* zstd */
+        {0, 6, "7z\xbc\xaf\x27\x1c"},                     /* 7-Zip */
+        {257, 5, "ustar"},                               /* tar */
+    };
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        if (n >= sigs[i].off + sigs[i].len &&
+            !memcmp(h + sigs[i].off, sigs[i].sig, sigs[i].len))
+            return 1;
+    return 0;
+}
+
 int ingest_archive_probe(const char *path)
 {
+    if (has_signature(path))
+        return 1;
     struct archive *a = new_reader(NULL);
     if (!a)
         return 0;
@@ -109,10 +141,11 @@ int ingest_archive_probe(const char *path)
     int yes = archive_read_open_filename(a, path, 65536) == ARCHIVE_OK;
     if (yes) {
         int r = archive_read_next_header(a, &e);
-        /* an empty archive is still an archive */
-        yes = r == ARCHIVE_OK || r == ARCHIVE_WARN || r == ARCHIVE_EOF;
-        if (yes && r == ARCHIVE_EOF)
-            yes = archive_format(a) != 0;
+        /* an empty archive is still an archive; so is a damaged one whose
+           compression or format was recognized (the real read reports the
+           damage) */
+        yes = r == ARCHIVE_OK || r == ARCHIVE_WARN ||
+              archive_format(a) != 0 || archive_filter_count(a) > 1;
     }
     archive_read_free(a);
     return yes;
@@ -241,13 +274,6 @@ wy_code ingest_archive_next(struct ingest_archive *a,
             nm[--len] = '\0';
         if (!len || (len == 1 && nm[0] == '.'))
             continue;   /* the archive's root folder itself */
-        if (memchr(a->name.p, 0, a->name.len) &&
-            (size_t)(nm - a->name.p) + len != a->name.len) {
-            rc = wy_err_set(err, WY_EFORMAT,
-                            "archive '%s': entry %zu: NUL in name: refused",
-                            a->path, a->index);
-            break;
-        }
         const char *why = wy_path_unsafe(nm);
         if (why) {
             rc = wy_err_set(err, WY_EFORMAT,

@@ -548,12 +548,7 @@ static wy_code plan_one(struct run *run, struct item *it, const char *path,
         rc = bag_open(&it->bag, path, run->o->log, err);
         for (size_t i = 0; rc == WY_OK && i < bag_nfiles(it->bag); i++) {
             const struct bag_file *f = bag_file(it->bag, i);
-            struct wy_buf src = WY_BUF_INIT(WY_BUF_NOLIMIT);
-            wy_path_join(&src, path, f->path);
-            rc = wy_buf_status(&src, err);
-            if (rc == WY_OK)
-                rc = add_pfile(it, f->path + 5, src.p, f->size, err);
-            wy_buf_release(&src);
+            rc = add_pfile(it, f->path + 5, f->fs_path, f->size, err);
         }
         if (rc == WY_OK)
             rc = read_meta_file(it, err);
