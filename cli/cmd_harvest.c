@@ -41,6 +41,8 @@ static void usage(FILE *fp)
             "5)\n"
             "      --max-pages N    stop a source after N pages (default "
             "1000000)\n"
+            "      --id ID          fetch only the record ID of one source "
+            "(GetRecord)\n"
             "  -q, --quiet          no progress, warnings only\n"
             "  -v, --verbose        say more\n"
             "  -H HOME              the Wenyuan home\n\n"
@@ -104,7 +106,7 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
         usage(stdout);
         return CMD_OK;
     }
-    enum { O_FULL = 1000, O_DELAY, O_RETRIES, O_MAXPAGES };
+    enum { O_FULL = 1000, O_DELAY, O_RETRIES, O_MAXPAGES, O_ID };
     static const struct option opts[] = {
         {"all", no_argument, NULL, 'a'},
         {"from", required_argument, NULL, 'f'},
@@ -116,13 +118,14 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
         {"delay", required_argument, NULL, O_DELAY},
         {"retries", required_argument, NULL, O_RETRIES},
         {"max-pages", required_argument, NULL, O_MAXPAGES},
+        {"id", required_argument, NULL, O_ID},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"home", required_argument, NULL, 'H'},
         {NULL, 0, NULL, 0}};
     struct oai_harvest_opts ho;
     oai_harvest_opts_default(&ho);
-    const char *home = NULL;
+    const char *home = NULL, *id = NULL;
     int all = 0, jobs = 4, bad = 0;
     enum wy_level level = WY_LOG_WARN;
     int quiet = 0;
@@ -182,6 +185,9 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
         case O_MAXPAGES:
             ho.max_pages = number(optarg, "--max-pages", &bad);
             break;
+        case O_ID:
+            id = optarg;
+            break;
         case 'q':
             quiet = 1;
             break;
@@ -196,7 +202,8 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
             return CMD_USAGE;
         }
     }
-    if (bad || (all && optind < argc) || (!all && optind >= argc)) {
+    if (bad || (all && optind < argc) || (!all && optind >= argc) ||
+        (id && (all || argc - optind != 1))) {
         usage(stderr);
         return CMD_USAGE;
     }
@@ -204,6 +211,19 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
     struct wy_home *h = NULL;
     if (home_open(&h, home, 0, &err) != WY_OK)
         return cmd_fail("harvest", &err);
+    if (id) {
+        struct wy_log l1;
+        wy_log_init(&l1, stderr, level);
+        ho.log = &l1;
+        struct oai_counts c;
+        wy_code rc = oai_harvest_source_one(h->cat, argv[optind], id, &ho, &c,
+                                            &err);
+        home_close(h);
+        if (rc != WY_OK)
+            return cmd_fail("harvest", &err);
+        printf("%s: record '%s' stored\n", argv[optind], id);
+        return CMD_OK;
+    }
     struct cat_source *srcs = NULL;
     size_t nsrcs = 0, n = 0;
     const char **names = NULL;

@@ -683,6 +683,72 @@ static wy_code harvest(struct run *r, struct wy_err *err)
     return r->sink->finish(r->sink->ctx, r->started, &r->c, err);
 }
 
+static wy_code get_one(struct run *r, const char *identifier,
+                       struct wy_err *err)
+{
+    wy_code rc = choose_prefix(r, err);
+    if (rc != WY_OK)
+        return rc;
+    const char *kv[] = {"verb", "GetRecord", "identifier", identifier,
+                        "metadataPrefix", r->prefix};
+    rc = oai_client_request(r->cl, kv, 3, &r->body, err);
+    if (rc != WY_OK)
+        return rc;
+    struct oai_parse_opts po = {0};
+    po.prefix = r->prefix;
+    po.ctx = r;
+    po.item = on_item;
+    po.log = r->log;
+    struct oai_response resp;
+    rc = r->sink->begin_page(r->sink->ctx, err);
+    if (rc != WY_OK)
+        return rc;
+    rc = oai_parse((const unsigned char *)r->body.p, r->body.len, url_of(r),
+                   &po, &resp, err);
+    if (rc == WY_OK && resp.nerrors)
+        rc = oai_failed(r, &resp, err);
+    if (rc == WY_OK && !resp.nitems)
+        rc = wy_err_set(err, WY_EFORMAT, "%s: the answer holds no usable "
+                        "record", url_of(r));
+    if (rc == WY_OK) {
+        r->c.items += (long long)resp.nitems;
+        r->c.bad += (long long)resp.nbad;
+        rc = r->sink->commit(r->sink->ctx, err);
+    } else {
+        r->sink->abort_page(r->sink->ctx);
+    }
+    oai_response_release(&resp);
+    return rc;
+}
+
+wy_code oai_harvest_one(const struct oai_source_cfg *src,
+                        const struct oai_sink *sink,
+                        const struct oai_harvest_opts *o,
+                        const char *identifier, struct oai_counts *counts,
+                        struct wy_err *err)
+{
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    r.src = src;
+    r.sink = sink;
+    r.o = o;
+    r.log = o->log;
+    r.c.complete_list_size = -1;
+    wy_buf_init(&r.body, o->http.max_bytes ? o->http.max_bytes : 1);
+    wy_code rc = oai_client_new(&r.cl, src->url, &o->http, o->log, err);
+    if (rc == WY_OK)
+        rc = get_one(&r, identifier, err);
+    if (rc != WY_OK)
+        wy_err_prefix(err, "source '%s': GetRecord '%s'", src->name,
+                      identifier);
+    if (counts)
+        *counts = r.c;
+    oai_client_free(r.cl);
+    wy_buf_release(&r.body);
+    free(r.prefix);
+    return rc;
+}
+
 wy_code oai_harvest(const struct oai_source_cfg *src,
                     const struct oai_sink *sink,
                     const struct oai_harvest_opts *o,

@@ -71,6 +71,9 @@ struct oai_sink {
        commits, all in the transaction begin_page opened. */
     wy_code (*commit_page)(void *ctx, const struct oai_checkpoint *cp,
                            struct wy_err *err);
+    /* Commits the open transaction without touching the checkpoint (a
+       single GetRecord). */
+    wy_code (*commit)(void *ctx, struct wy_err *err);
     /* Rolls the page back; never fails. */
     void (*abort_page)(void *ctx);
     /* Remembers what Identify/ListMetadataFormats told (may be NULL). */
@@ -129,6 +132,18 @@ wy_code oai_harvest(const struct oai_source_cfg *src,
                     const struct oai_sink *sink,
                     const struct oai_harvest_opts *o,
                     struct oai_counts *counts, struct wy_err *err);
+
+/*
+ * Fetches one record with GetRecord (the source's prefix, or the richest
+ * offered) and stores it (or its deletion) in one transaction; the
+ * checkpoint and the incremental window are left alone. Errors as for
+ * oai_harvest; an OAI error such as idDoesNotExist is WY_EHTTP naming it.
+ */
+wy_code oai_harvest_one(const struct oai_source_cfg *src,
+                        const struct oai_sink *sink,
+                        const struct oai_harvest_opts *o,
+                        const char *identifier, struct oai_counts *counts,
+                        struct wy_err *err);
 
 /* The from of an incremental harvest: date cut to the granularity
    ("YYYY-MM-DD" keeps the day). new: free(); NULL when date is NULL. */

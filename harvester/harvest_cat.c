@@ -18,6 +18,12 @@ static wy_code s_begin(void *ctx, struct wy_err *err)
     return cat_begin(s->cat, err);
 }
 
+static wy_code s_commit_only(void *ctx, struct wy_err *err)
+{
+    struct oai_catsink *s = ctx;
+    return cat_commit(s->cat, err);
+}
+
 static void s_abort(void *ctx)
 {
     struct oai_catsink *s = ctx;
@@ -266,6 +272,7 @@ void oai_catsink_init(struct oai_catsink *s, struct cat *cat,
     sink->begin_page = s_begin;
     sink->record = s_record;
     sink->commit_page = s_commit;
+    sink->commit = s_commit_only;
     sink->abort_page = s_abort;
     sink->learned = s_learned;
     sink->finish = s_finish;
@@ -367,6 +374,26 @@ wy_code oai_harvest_source(struct cat *c, const char *name,
         cs.collection = st.src.collection;
         cs.prefix = st.src.prefix;
         rc = oai_harvest(&st.cfg, &sink, opts, counts, err);
+        oai_catsink_release(&cs);
+    }
+    oai_source_state_release(&st);
+    return rc;
+}
+
+wy_code oai_harvest_source_one(struct cat *c, const char *name,
+                               const char *identifier,
+                               const struct oai_harvest_opts *opts,
+                               struct oai_counts *counts, struct wy_err *err)
+{
+    struct oai_source_state st;
+    wy_code rc = oai_source_load(c, name, &st, err);
+    if (rc == WY_OK) {
+        struct oai_catsink cs;
+        struct oai_sink sink;
+        oai_catsink_init(&cs, c, st.src.name, opts->log, &sink);
+        cs.collection = st.src.collection;
+        cs.prefix = st.src.prefix;
+        rc = oai_harvest_one(&st.cfg, &sink, opts, identifier, counts, err);
         oai_catsink_release(&cs);
     }
     oai_source_state_release(&st);

@@ -54,6 +54,12 @@ wy_code oai_harvest_source(struct cat *c, const char *name,
                            const struct oai_harvest_opts *opts,
                            struct oai_counts *counts, struct wy_err *err);
 
+/* oai_harvest_one on a source of the catalog. */
+wy_code oai_harvest_source_one(struct cat *c, const char *name,
+                               const char *identifier,
+                               const struct oai_harvest_opts *opts,
+                               struct oai_counts *counts, struct wy_err *err);
+
 /* One source's outcome in oai_harvest_sources. */
 struct oai_result {
     const char *name;            /* borrowed from the names given */

@@ -459,6 +459,43 @@ static void getrecord_mode(void **state)
     assert_non_null(strstr(wy_buf_cstr(&f->msgs), "'idDoesNotExist'"));
 }
 
+/* One record by GetRecord: stored, a deletion, an unknown identifier. */
+static void single_getrecord(void **state)
+{
+    struct fx *f = *state;
+    route(f, "verb:Identify", "records/pyoai/fake1/00001.xml");
+    route(f, "id:hdl:1765/315", "records/pyoai/fake1/00004.xml");
+    route(f, "id:hdl:1765/1160", "records/pyoai/fake2/00000.xml");
+    route(f, "id:*", "records/melinda-oai-pmh/error-idDoesNotExist.xml");
+    add_source(f, "eur", "oai_dc", NULL);
+    struct oai_counts c;
+    struct wy_err err = WY_ERR_INIT;
+    if (oai_harvest_source_one(f->home->cat, "eur", "hdl:1765/315", &f->o, &c,
+                               &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(state_of(f, "eur", "hdl:1765/315"), 0);
+    if (oai_harvest_source_one(f->home->cat, "eur", "hdl:1765/1160", &f->o,
+                               &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(state_of(f, "eur", "hdl:1765/1160"), 1);
+    assert_int_equal(oai_harvest_source_one(f->home->cat, "eur", "nosuch",
+                                            &f->o, &c, &err),
+                     WY_EHTTP);
+    assert_err(&err, WY_EHTTP, "GetRecord 'nosuch'");
+    assert_non_null(strstr(wy_err_msg(&err), "'idDoesNotExist'"));
+    wy_err_release(&err);
+    /* the incremental state is untouched */
+    struct cat_source s;
+    get_source(f, "eur", &s);
+    assert_null(s.last_response_date);
+    assert_null(s.token);
+    cat_source_release(&s);
+    char *log = oai_replay_log(f->rp);
+    assert_non_null(strstr(log, "verb=GetRecord&identifier=hdl:1765/315&"
+                                "metadataPrefix=oai_dc\n"));
+    free(log);
+}
+
 /* The provider no longer lists a record the catalog holds: reconcile marks
    it deleted and leaves the others. */
 static void reconcile_marks_missing(void **state)
@@ -682,6 +719,8 @@ static void cli_source_and_harvest(void **state)
 {
     struct fx *f = *state;
     sickle_routes(f, "records/sickle/ListRecords.xml");
+    route(f, "id:oai:test.example.com:1996652",
+          "records/sickle/GetRecord_utf8test.xml");
     char cmd[8192];
     char *out = NULL;
     snprintf(cmd, sizeof(cmd),
@@ -719,6 +758,13 @@ static void cli_source_and_harvest(void **state)
     snprintf(cmd, sizeof(cmd), "%s -H %s/home harvest --from 2013-13 sickle 2>/dev/null",
              wy_test_bin(), f->dir);
     assert_int_equal(wy_test_run(cmd, NULL), 2);
+    snprintf(cmd, sizeof(cmd),
+             "%s -H %s/home harvest sickle --id oai:test.example.com:1996652 "
+             "--delay 0 2>&1", wy_test_bin(), f->dir);
+    assert_int_equal(wy_test_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "record 'oai:test.example.com:1996652' "
+                                "stored"));
+    free(out);
     snprintf(cmd, sizeof(cmd), "%s -H %s/home source remove broken",
              wy_test_bin(), f->dir);
     assert_int_equal(wy_test_run(cmd, NULL), 0);
@@ -800,6 +846,7 @@ WY_GROUP(harvest, NULL, NULL, T(day_granularity_and_deletions),
          T(repeated_token_stops), T(page_limit_and_list_size),
          T(getrecord_mode), T(reconcile_marks_missing), T(parallel_sources),
          T(kill_and_resume), T(cli_source_and_harvest), T(no_known_prefix),
+         T(single_getrecord),
          cmocka_unit_test(retry_after_values),
          cmocka_unit_test(from_at_granularity),
          cmocka_unit_test(richest_prefix))
