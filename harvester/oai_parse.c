@@ -11,6 +11,10 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/xml.h"
+#include "formats/crosswalk.h"
+#include "formats/dc.h"
+#include "formats/marcxml.h"
+#include "formats/mods.h"
 
 /* ---- repair: illegal characters and bad UTF-8 -------------------------- */
 
@@ -361,6 +365,8 @@ struct item_state {
     int deleted;
     char *metadata;    /* xmlChar from libxml2; xmlFree */
     size_t mlen;
+    int read;          /* 1: read into pass->rec; -1: bad (why) */
+    const char *why;
 };
 
 struct pass {
@@ -370,6 +376,7 @@ struct pass {
     struct oai_response *resp;
     struct wy_arena *ia;          /* item strings */
     struct xml_fail xf;
+    struct wy_record *rec;        /* reused for metadata read in place */
     enum list_kind kind;
     const char *d1;               /* local name of the current depth-1 element */
     struct item_state it;
@@ -489,6 +496,60 @@ static void log_bad(struct pass *p, size_t ordinal, const char *id,
             id && *id ? id : "(no identifier)", reason);
 }
 
+/* The reader of an item's metadata: the one asked for, the one of the
+   metadataPrefix, the one its root element names, or the best bidder. */
+static const struct fmt_handler *handler_for(const struct pass *p,
+                                             const char *md, size_t n)
+{
+    const struct fmt_handler *h = p->o->handler;
+    if (!h)
+        h = oai_handler_for(p->o->prefix);
+    if (!h)
+        h = handler_by_root(md, n);
+    if (!h)
+        h = fmt_detect((const unsigned char *)md, n);
+    return h;
+}
+
+/* MARCXML, DC and MODS are read from the subtree the reader has already
+   built (no second parse); node is borrowed until the reader moves. The
+   outcome goes into p->it.read. Returns WY_OK or a fatal error. */
+static wy_code read_in_place(struct pass *p, xmlNodePtr node,
+                             const struct fmt_handler *h, struct wy_err *err)
+{
+    struct wy_record *rec = p->rec;
+    wy_record_clear(rec);
+    rec->format = h->name;
+    struct wy_err e = WY_ERR_INIT;
+    wy_code rc;
+    if (h == &marcxml_handler) {
+        rec->kind = WY_MARC21;
+        rc = marcxml_parse_node(node, rec, &e);
+        /* CNMARC-XML looks like MARCXML; its fields say which it is */
+        if (rc == WY_OK && !wy_record_field(rec, "245", NULL) &&
+            wy_record_field(rec, "200", NULL))
+            rec->kind = WY_UNIMARC;
+    } else if (h == &dc_handler) {
+        rc = dc_describe_node(rec, node, &e);
+    } else {
+        rc = mods_describe_node(rec, node, &e);
+    }
+    if (rc == WY_OK)
+        rc = xwalk_describe(rec, &e);
+    if (rc == WY_OK) {
+        p->it.read = 1;
+        return WY_OK;
+    }
+    if (rc == WY_EFORMAT) {
+        p->it.read = -1;
+        p->it.why = wy_arena_strdup(p->ia, wy_err_msg(&e));
+        wy_err_release(&e);
+        return p->it.why ? WY_OK : nomem(err);
+    }
+    wy_err_move(err, &e);
+    return rc;
+}
+
 /* The position on the original page of record j of this pass (1-based);
    exact when at most one record per pass was cut, which is for messages. */
 static size_t ordinal_of(const struct pass *p, size_t j)
@@ -523,14 +584,26 @@ static wy_code item_finish(struct pass *p, struct wy_err *err)
             log_bad(p, ordinal, it->identifier, "the record has no metadata");
             goto done;
         }
-        const struct fmt_handler *h = o->handler;
-        if (!h)
-            h = oai_handler_for(o->prefix);
-        if (!h)
-            h = handler_by_root(it->metadata, it->mlen);
-        if (!h)
-            h = fmt_detect((const unsigned char *)it->metadata, it->mlen);
-        if (h && h->open) {
+        const struct fmt_handler *h =
+            it->read ? NULL : handler_for(p, it->metadata, it->mlen);
+        if (it->read < 0) {
+            log_bad(p, ordinal, it->identifier, it->why);
+            goto done;
+        }
+        if (it->read > 0) {
+            struct wy_record *rec = p->rec;
+            rec->orig = it->metadata;
+            rec->orig_len = it->mlen;
+            if ((!rec->desc.id &&
+                 !wy_desc_set(rec, &rec->desc.id, it->identifier,
+                              strlen(it->identifier))) ||
+                !wy_desc_add_ident(rec, "oai", it->identifier,
+                                   strlen(it->identifier))) {
+                rc = nomem(err);
+                goto done;
+            }
+            out.rec = rec;
+        } else if (h && h->open) {
             struct wy_err e = WY_ERR_INIT;
             struct wy_record *rec = NULL;
             rc = fmt_reader_open_mem(&fr, h, it->metadata, it->mlen,
@@ -557,7 +630,10 @@ static wy_code item_finish(struct pass *p, struct wy_err *err)
             }
             rec->orig = it->metadata;
             rec->orig_len = it->mlen;
-            if (!wy_desc_add_ident(rec, "oai", it->identifier,
+            if ((!rec->desc.id &&
+                 !wy_desc_set(rec, &rec->desc.id, it->identifier,
+                              strlen(it->identifier))) ||
+                !wy_desc_add_ident(rec, "oai", it->identifier,
                                    strlen(it->identifier))) {
                 rc = nomem(err);
                 goto done;
@@ -578,9 +654,11 @@ done:
 
 /* Handles <metadata>: the first element child is kept as a standalone
    document (libxml2 declares the namespaces it borrows from ancestors on the
-   copy's root). Leaves the reader on </metadata>. Returns the reader's
-   status (1 ok). */
-static int read_metadata(struct pass *p, int depth)
+   copy's root); MARCXML, DC and MODS are read into a record on the spot.
+   Leaves the reader on </metadata>. Returns the reader's status (1 ok);
+   0 with *rc set on a fatal error. */
+static int read_metadata(struct pass *p, int depth, wy_code *rc,
+                         struct wy_err *err)
 {
     int ret = xmlTextReaderRead(p->r);
     while (ret == 1) {
@@ -595,6 +673,19 @@ static int read_metadata(struct pass *p, int depth)
                     return -1;
                 p->it.metadata = (char *)x;
                 p->it.mlen = strlen((const char *)x);
+                const struct fmt_handler *h =
+                    handler_for(p, p->it.metadata, p->it.mlen);
+                xmlNodePtr node = xmlTextReaderCurrentNode(p->r);
+                const char *ln = (const char *)xmlTextReaderConstLocalName(
+                    p->r);
+                if (node && ln &&
+                    ((h == &marcxml_handler && !strcmp(ln, "record")) ||
+                     (h == &dc_handler && !strcmp(ln, "dc")) ||
+                     (h == &mods_handler && !strcmp(ln, "mods")))) {
+                    *rc = read_in_place(p, node, h, err);
+                    if (*rc != WY_OK)
+                        return 0;
+                }
             }
             ret = xmlTextReaderNext(p->r);
             continue;
@@ -865,7 +956,9 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
                     ret = xmlTextReaderNext(p->r);
                     continue;
                 }
-                ret = read_metadata(p, depth);
+                ret = read_metadata(p, depth, &rc, err);
+                if (rc != WY_OK)
+                    goto out;
                 if (ret != 1)
                     break;
             } else if (!strcmp(ln, "about")) {
@@ -1078,7 +1171,10 @@ wy_code oai_parse(const unsigned char *p, size_t n, const char *name,
     ps.resp = resp;
     ps.gap = (size_t)-1;
     ps.ia = wy_arena_new();
-    if (!ps.ia) {
+    ps.rec = wy_record_new();
+    if (!ps.ia || !ps.rec) {
+        wy_arena_free(ps.ia);
+        wy_record_free(ps.rec);
         rc = nomem(err);
         goto done;
     }
@@ -1155,6 +1251,7 @@ wy_code oai_parse(const unsigned char *p, size_t n, const char *name,
     free(synth);
     wy_err_release(&ps.xf.err);
     wy_arena_free(ps.ia);
+    wy_record_free(ps.rec);
     if (rc == WY_OK && !resp->verb && !resp->nerrors)
         rc = wy_err_set(err, WY_EFORMAT,
                         "%s: the response holds neither a verb element nor "

@@ -24,6 +24,8 @@ struct seen {
     size_t n;
     char *md[128];
     int has_rec[128];
+    char f245a[128][64];     /* MARC 245 $a of the record read */
+    char creator[128][64];   /* desc.creators[0] */
     char prefixes[16][32];
     size_t nprefixes;
     size_t nsetspecs;
@@ -46,6 +48,13 @@ static wy_code on_item(void *ctx, const struct oai_item *it,
         s->md[s->n] = it->metadata ? strndup(it->metadata, it->metadata_len)
                                    : NULL;
         s->has_rec[s->n] = it->rec != NULL;
+        const char *t = it->rec ? wy_record_subfield(it->rec, "245", 'a')
+                                : NULL;
+        snprintf(s->f245a[s->n], 64, "%s", t ? t : "");
+        snprintf(s->creator[s->n], 64, "%s",
+                 it->rec && it->rec->desc.ncreators
+                     ? it->rec->desc.creators[0].name
+                     : "");
         s->n++;
     }
     return WY_OK;
@@ -437,8 +446,21 @@ static void marc21_metadata_to_record(void **state)
     assert_non_null(strstr(s.md[0], "http://www.loc.gov/MARC21/slim"));
     assert_non_null(strstr(s.md[0], "Foo Bar"));
     assert_non_null(strstr(s.md[1], "Fubar"));
-    /* with the MARCXML reader linked, the metadata became a record */
-    assert_int_equal(s.has_rec[0], oai_handler_for("marc21") != NULL);
+    /* the metadata became a record: 245 $a as the fixture has it */
+    assert_int_equal(s.has_rec[0], 1);
+    assert_string_equal(s.f245a[0], "Foo Bar");
+    assert_string_equal(s.f245a[1], "Fubar");
+    assert_string_equal(s.f245a[2], "Bar Foo");
+    oai_response_release(&r);
+    seen_free(&s);
+    /* oai_dc: the creator of Sickle's UTF-8 test record */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(parse_file(wy_fixture("records/sickle/"
+                                           "GetRecord_utf8test.xml"),
+                                "oai_dc", &s, &r, &err),
+                     WY_OK);
+    assert_int_equal(s.has_rec[0], 1);
+    assert_string_equal(s.creator[0], "某人");
     oai_response_release(&r);
     seen_free(&s);
 }
