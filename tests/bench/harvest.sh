@@ -11,7 +11,6 @@
 set -eu
 N=${1:-200000}
 SIZE=${2:-500}
-PORT=${PORT:-18480}
 ROOT=$(pwd)
 SHARED=${WY_SHARED:-$ROOT/../shared}
 WY=$ROOT/build/wenyuan
@@ -31,6 +30,8 @@ fi
 echo "generating $N records x 2 formats in pages of $SIZE ..." >&2
 perl "$ROOT/tests/bench/oai_pages.pl" "$W/pages" "$N" "$SIZE" "$SHARED"
 
+# a free loopback port (other benchmarks may be running)
+PORT=${PORT:-$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')}
 cat > "$W/nginx.conf" <<CONF
 daemon on;
 pid $W/nginx.pid;
