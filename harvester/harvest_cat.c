@@ -54,9 +54,9 @@ static wy_code s_record(void *ctx, const struct oai_item *it,
     struct oai_catsink *s = ctx;
     struct cat_put_result res = {0};
     if (it->deleted) {
-        wy_code rc = cat_delete_record(s->cat, s->source, it->identifier,
-                                       it->identifier, it->datestamp, &res,
-                                       err);
+        wy_code rc =
+            cat_delete_record(s->cat, s->source, it->identifier, it->identifier,
+                              it->datestamp, &res, err);
         if (rc == WY_OK)
             count(counts, res.action);
         return rc;
@@ -125,8 +125,8 @@ static wy_code s_commit(void *ctx, const struct oai_checkpoint *cp,
     return rc;
 }
 
-static wy_code s_learned(void *ctx, const char *granularity,
-                         const char *prefix, struct wy_err *err)
+static wy_code s_learned(void *ctx, const char *granularity, const char *prefix,
+                         struct wy_err *err)
 {
     struct oai_catsink *s = ctx;
     struct cat_source src;
@@ -136,8 +136,8 @@ static wy_code s_learned(void *ctx, const char *granularity,
     free(s->learned_prefix);
     s->learned_prefix = wy_strdup(prefix);
     int changed = 0;
-    if (granularity && (!src.granularity || strcmp(src.granularity,
-                                                   granularity))) {
+    if (granularity &&
+        (!src.granularity || strcmp(src.granularity, granularity))) {
         free(src.granularity);
         src.granularity = wy_strdup(granularity);
         changed = 1;
@@ -240,12 +240,14 @@ static wy_code s_reconcile(void *ctx, const char *const *ids, size_t n,
         rc = cat_begin(s->cat, err);
         for (size_t i = 0; rc == WY_OK && i < g.nmissing; i++) {
             struct cat_put_result res = {0};
-            rc = cat_delete_record(s->cat, s->source, g.missing[i], NULL,
-                                   NULL, &res, err);
+            rc = cat_delete_record(s->cat, s->source, g.missing[i], NULL, NULL,
+                                   &res, err);
             if (rc == WY_OK && res.action == CAT_DELETED) {
                 c->reconciled++;
-                wy_info(s->log, "%s: '%s' is gone from the provider; marked "
-                        "deleted", s->source, g.missing[i]);
+                wy_info(s->log,
+                        "%s: '%s' is gone from the provider; marked "
+                        "deleted",
+                        s->source, g.missing[i]);
             }
         }
         if (rc == WY_OK)
@@ -290,8 +292,8 @@ void oai_catsink_release(struct oai_catsink *s)
 
 /* Splits the space-separated setSpecs of a source (new array, in place
    over a copy held in *copy). */
-static wy_code split_sets(const char *sets, char **copy, char ***out,
-                          size_t *n, struct wy_err *err)
+static wy_code split_sets(const char *sets, char **copy, char ***out, size_t *n,
+                          struct wy_err *err)
 {
     *copy = NULL;
     *out = NULL;
@@ -413,7 +415,7 @@ struct pool {
 
 struct worker {
     struct pool *pool;
-    struct wy_log log;        /* forwards to the shared log under mu */
+    struct wy_log log; /* forwards to the shared log under mu */
 };
 
 static void forward(void *ctx, enum wy_level lv, const char *msg)
@@ -455,8 +457,7 @@ static void *work(void *arg)
         res->counts.complete_list_size = -1;
         wy_code rc = cat_open(&c, pool->path, 0, &err);
         if (rc == WY_OK)
-            rc = oai_harvest_source(c, pool->names[i], &o, &res->counts,
-                                    &err);
+            rc = oai_harvest_source(c, pool->names[i], &o, &res->counts, &err);
         cat_close(c);
         res->code = rc;
         res->seconds = wy_now() - t0;
@@ -467,8 +468,8 @@ static void *work(void *arg)
     return NULL;
 }
 
-wy_code oai_harvest_sources(const char *catalog_path,
-                            const char *const *names, size_t n, int threads,
+wy_code oai_harvest_sources(const char *catalog_path, const char *const *names,
+                            size_t n, int threads,
                             const struct oai_harvest_opts *opts,
                             struct oai_result *results, struct wy_err *err)
 {
@@ -479,12 +480,12 @@ wy_code oai_harvest_sources(const char *catalog_path,
         threads = 1;
     if ((size_t)threads > n)
         threads = (int)n;
-    struct pool pool = {catalog_path, names, n, 0, opts, results,
-                        PTHREAD_MUTEX_INITIALIZER};
-    struct worker *w = wy_calloc((size_t)threads ? (size_t)threads : 1,
-                                 sizeof(*w));
-    pthread_t *tid = wy_calloc((size_t)threads ? (size_t)threads : 1,
-                               sizeof(*tid));
+    struct pool pool = {
+        catalog_path, names, n, 0, opts, results, PTHREAD_MUTEX_INITIALIZER};
+    struct worker *w =
+        wy_calloc((size_t)threads ? (size_t)threads : 1, sizeof(*w));
+    pthread_t *tid =
+        wy_calloc((size_t)threads ? (size_t)threads : 1, sizeof(*tid));
     if (!w || !tid) {
         free(w);
         free(tid);
@@ -503,7 +504,7 @@ wy_code oai_harvest_sources(const char *catalog_path,
             break;
         started = t + 1;
     }
-    work(&w[0]);   /* the calling thread works too */
+    work(&w[0]); /* the calling thread works too */
     for (int t = 1; t < started; t++)
         pthread_join(tid[t], NULL);
     free(w);

@@ -165,7 +165,7 @@ static void scan_text(const unsigned char *p, size_t n, struct scan *s)
 static void clean_copy(const unsigned char *p, size_t n, struct wy_buf *out,
                        size_t *stripped, size_t *replaced)
 {
-    size_t run = 0;   /* start of the pending run of good bytes */
+    size_t run = 0; /* start of the pending run of good bytes */
     for (size_t i = 0; i < n;) {
         unsigned c = p[i];
         unsigned long cp;
@@ -295,7 +295,7 @@ const struct fmt_handler *oai_handler_for(const char *prefix)
         return &mods_handler;
     if (!strcasecmp(prefix, "mets"))
         return &mets_handler;
-    if (has_marc(prefix))   /* marc21, marcxml, MARC21, usmarc, unimarc */
+    if (has_marc(prefix)) /* marc21, marcxml, MARC21, usmarc, unimarc */
         return &marcxml_handler;
     return NULL;
 }
@@ -306,8 +306,8 @@ static const struct fmt_handler *handler_by_root(const char *p, size_t n)
 {
     size_t i = 0;
     for (;;) {
-        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' ||
-                         p[i] == '\r'))
+        while (i < n &&
+               (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
             i++;
         if (i + 1 < n && p[i] == '<' && (p[i + 1] == '?' || p[i + 1] == '!')) {
             while (i < n && p[i] != '>')
@@ -320,8 +320,8 @@ static const struct fmt_handler *handler_by_root(const char *p, size_t n)
     if (i >= n || p[i] != '<')
         return NULL;
     size_t s = ++i;
-    while (i < n && p[i] != ' ' && p[i] != '>' && p[i] != '/' &&
-           p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+    while (i < n && p[i] != ' ' && p[i] != '>' && p[i] != '/' && p[i] != '\t' &&
+           p[i] != '\n' && p[i] != '\r')
         i++;
     const char *name = p + s;
     size_t len = i - s;
@@ -348,7 +348,7 @@ static const struct fmt_handler *handler_by_root(const char *p, size_t n)
 
 enum list_kind { LIST_NONE, LIST_RECORDS, LIST_IDENTIFIERS };
 
-struct xml_fail {      /* the first libxml2 error of a pass */
+struct xml_fail { /* the first libxml2 error of a pass */
     int line, col;
     unsigned count;
     struct wy_err err;
@@ -357,15 +357,15 @@ struct xml_fail {      /* the first libxml2 error of a pass */
 
 struct item_state {
     int active;
-    int depth;         /* depth of <record> (or ListIdentifiers <header>) */
-    int header_depth;  /* depth of <header>, -1 before it */
+    int depth;        /* depth of <record> (or ListIdentifiers <header>) */
+    int header_depth; /* depth of <header>, -1 before it */
     const char *identifier, *datestamp;
     const char **sets;
     size_t nsets, capsets;
     int deleted;
-    char *metadata;    /* xmlChar from libxml2; xmlFree */
+    char *metadata; /* xmlChar from libxml2; xmlFree */
     size_t mlen;
-    int read;          /* 1: read into pass->rec; -1: bad (why) */
+    int read; /* 1: read into pass->rec; -1: bad (why) */
     const char *why;
 };
 
@@ -374,18 +374,18 @@ struct pass {
     const char *name;
     const struct oai_parse_opts *o;
     struct oai_response *resp;
-    struct wy_arena *ia;          /* item strings */
+    struct wy_arena *ia; /* item strings */
     struct xml_fail xf;
-    struct wy_record *rec;        /* reused for metadata read in place */
+    struct wy_record *rec; /* reused for metadata read in place */
     enum list_kind kind;
-    const char *d1;               /* local name of the current depth-1 element */
+    const char *d1; /* local name of the current depth-1 element */
     struct item_state it;
     struct oai_format fmt;
     struct oai_set set;
     int in_fmt, in_set;
-    size_t consumed;              /* records of this pass's buffer done */
-    size_t ordinal_base;          /* records of the page before this pass */
-    size_t gap;                   /* index where a broken record was cut */
+    size_t consumed;     /* records of this pass's buffer done */
+    size_t ordinal_base; /* records of the page before this pass */
+    size_t gap;          /* index where a broken record was cut */
     int seen_root, seen_end;
 };
 
@@ -420,8 +420,8 @@ static const char *keep(struct wy_arena *a, const char *s, int trim)
     if (trim) {
         while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
             s++, n--;
-        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-                     s[n - 1] == '\n' || s[n - 1] == '\r'))
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
+                     s[n - 1] == '\r'))
             n--;
     }
     return wy_arena_strndup(a, s, n);
@@ -441,15 +441,14 @@ static const char *text_of(struct pass *p, struct wy_arena *a, int trim)
     return k;
 }
 
-static const char *attr_of(struct pass *p, struct wy_arena *a,
-                           const char *name)
+static const char *attr_of(struct pass *p, struct wy_arena *a, const char *name)
 {
     xmlChar *s = xmlTextReaderGetAttribute(p->r, (const xmlChar *)name);
     if (!s)
         return NULL;
     const char *k = keep(a, (const char *)s, 1);
     xmlFree(s);
-    return k ? k : "";   /* out of memory: treated as empty */
+    return k ? k : ""; /* out of memory: treated as empty */
 }
 
 static long long number_attr(struct pass *p, const char *name)
@@ -472,8 +471,8 @@ static long long number_attr(struct pass *p, const char *name)
 static int is_verb(const char *n)
 {
     static const char *const verbs[] = {
-        "Identify", "ListMetadataFormats", "ListSets", "ListRecords",
-        "ListIdentifiers", "GetRecord", NULL};
+        "Identify",        "ListMetadataFormats", "ListSets", "ListRecords",
+        "ListIdentifiers", "GetRecord",           NULL};
     for (size_t i = 0; verbs[i]; i++)
         if (!strcmp(n, verbs[i]))
             return 1;
@@ -612,8 +611,10 @@ static wy_code item_finish(struct pass *p, struct wy_err *err)
                 rc = fmt_reader_next(fr, &rec, &e);
             if (rc == WY_EOF) {
                 char why[128];
-                snprintf(why, sizeof(why), "the '%s' reader found no record "
-                         "in the metadata", h->name);
+                snprintf(why, sizeof(why),
+                         "the '%s' reader found no record "
+                         "in the metadata",
+                         h->name);
                 log_bad(p, ordinal, it->identifier, why);
                 rc = WY_OK;
                 goto done;
@@ -676,8 +677,8 @@ static int read_metadata(struct pass *p, int depth, wy_code *rc,
                 const struct fmt_handler *h =
                     handler_for(p, p->it.metadata, p->it.mlen);
                 xmlNodePtr node = xmlTextReaderCurrentNode(p->r);
-                const char *ln = (const char *)xmlTextReaderConstLocalName(
-                    p->r);
+                const char *ln =
+                    (const char *)xmlTextReaderConstLocalName(p->r);
                 if (node && ln &&
                     ((h == &marcxml_handler && !strcmp(ln, "record")) ||
                      (h == &dc_handler && !strcmp(ln, "dc")) ||
@@ -729,7 +730,7 @@ static int identify_child(struct pass *p, const char *ln)
     else if (!strcmp(ln, "baseURL"))
         slot = &id->base_url;
     else if (!strcmp(ln, "protocolVersion") ||
-             !strcmp(ln, "procotolVersion"))   /* sic, Melinda */
+             !strcmp(ln, "procotolVersion")) /* sic, Melinda */
         slot = &id->protocol_version;
     else if (!strcmp(ln, "earliestDatestamp") ||
              !strcmp(ln, "earliestTimestamp"))
@@ -818,7 +819,8 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
             if (strcmp(ln, "OAI-PMH")) {
                 rc = wy_err_set(err, WY_EFORMAT,
                                 "%s: not an OAI-PMH response (the root "
-                                "element is '%s')", p->name, ln);
+                                "element is '%s')",
+                                p->name, ln);
                 goto out;
             }
             p->seen_root = 1;
@@ -846,9 +848,9 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
                 if (!(resp->request_url = text_of(p, a, 1)))
                     break;
             } else if (!strcmp(ln, "error")) {
-                struct oai_error *e = wy_arena_grow(
-                    a, resp->errors, &resp->caperrors, resp->nerrors + 1,
-                    sizeof(*e));
+                struct oai_error *e =
+                    wy_arena_grow(a, resp->errors, &resp->caperrors,
+                                  resp->nerrors + 1, sizeof(*e));
                 if (!e) {
                     rc = nomem(err);
                     goto out;
@@ -873,7 +875,7 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
             ret = xmlTextReaderRead(p->r);
             continue;
         }
-        if (!p->d1) {   /* inside something we do not read */
+        if (!p->d1) { /* inside something we do not read */
             ret = xmlTextReaderRead(p->r);
             continue;
         }
@@ -889,8 +891,7 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
                 t->value = only_space(v) ? "" : v;
                 t->present = 1;
             } else if (!strcmp(ln, "record") ||
-                       (p->kind == LIST_IDENTIFIERS &&
-                        !strcmp(ln, "header"))) {
+                       (p->kind == LIST_IDENTIFIERS && !strcmp(ln, "header"))) {
                 /* ListIdentifiers headers wrapped in <record> (Melinda)
                    are taken as they come */
                 item_reset(p);
@@ -929,9 +930,8 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
         if (depth == 3 && p->in_fmt) {
             const char **slot = !strcmp(ln, "metadataPrefix") ? &p->fmt.prefix
                                 : !strcmp(ln, "schema")       ? &p->fmt.schema
-                                : !strcmp(ln, "metadataNamespace")
-                                    ? &p->fmt.ns
-                                    : NULL;
+                                : !strcmp(ln, "metadataNamespace") ? &p->fmt.ns
+                                                                   : NULL;
             if (slot && !(*slot = text_of(p, a, 1)))
                 break;
         } else if (depth == 3 && p->in_set) {
@@ -991,7 +991,7 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
             wy_err_set(&p->xf.err, WY_EFORMAT, "%s: malformed XML", p->name);
         rc = WY_EFORMAT;
     } else if (ret == 1) {
-        rc = nomem(err);   /* a text or attribute copy failed */
+        rc = nomem(err); /* a text or attribute copy failed */
     } else if (!p->seen_root) {
         wy_err_set(&p->xf.err, WY_EFORMAT, "%s: the response is empty",
                    p->name);
@@ -1006,11 +1006,11 @@ out:
 /* ---- resynchronising after a broken record ----------------------------- */
 
 struct anchors {
-    size_t *at;      /* offsets of the item starts (<record> or <header>) */
-    size_t *hdr;     /* offsets of the <header> tags */
+    size_t *at;  /* offsets of the item starts (<record> or <header>) */
+    size_t *hdr; /* offsets of the <header> tags */
     size_t n, cap;
-    size_t first;    /* where the first item starts */
-    size_t tail;     /* where the list's closing part starts */
+    size_t first; /* where the first item starts */
+    size_t tail;  /* where the list's closing part starts */
 };
 
 /* Offset of "<name" (with any namespace prefix) at or after `from` that is a
@@ -1120,8 +1120,8 @@ static size_t offset_of(const char *b, size_t n, int line, int col)
 }
 
 /* The text of the first <identifier> between from and to, for messages. */
-static const char *ident_between(struct wy_arena *a, const char *b,
-                                 size_t from, size_t to)
+static const char *ident_between(struct wy_arena *a, const char *b, size_t from,
+                                 size_t to)
 {
     size_t i = find_tag(b, to, from, "identifier", 0);
     if (i >= to)
@@ -1138,8 +1138,8 @@ static const char *ident_between(struct wy_arena *a, const char *b,
 #define MAX_PASSES 256
 
 wy_code oai_parse(const unsigned char *p, size_t n, const char *name,
-                  const struct oai_parse_opts *opts,
-                  struct oai_response *resp, struct wy_err *err)
+                  const struct oai_parse_opts *opts, struct oai_response *resp,
+                  struct wy_err *err)
 {
     memset(resp, 0, sizeof(*resp));
     resp->token.cursor = resp->token.complete_list_size = -1;
@@ -1178,7 +1178,7 @@ wy_code oai_parse(const unsigned char *p, size_t n, const char *name,
         rc = nomem(err);
         goto done;
     }
-    char *synth = NULL;   /* the page less the records already handled */
+    char *synth = NULL; /* the page less the records already handled */
     for (int passno = 0;; passno++) {
         ps.xf.name = name;
         ps.it.header_depth = -1;
@@ -1255,7 +1255,8 @@ wy_code oai_parse(const unsigned char *p, size_t n, const char *name,
     if (rc == WY_OK && !resp->verb && !resp->nerrors)
         rc = wy_err_set(err, WY_EFORMAT,
                         "%s: the response holds neither a verb element nor "
-                        "an error", name);
+                        "an error",
+                        name);
 done:
     wy_buf_release(&fixed);
     return rc;
