@@ -2,6 +2,7 @@
    harvesting of several sources. */
 #include "harvester/harvest_cat.h"
 
+#include <libxml/parser.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,6 +492,8 @@ wy_code oai_harvest_sources(const char *catalog_path, const char *const *names,
         free(tid);
         return wy_err_set(err, WY_ENOMEM, "out of memory");
     }
+    /* libxml2 2.9 initialises itself lazily, which is not thread-safe */
+    xmlInitParser();
     int started = 0;
     for (int t = 0; t < threads; t++) {
         w[t].pool = &pool;
@@ -514,7 +517,8 @@ wy_code oai_harvest_sources(const char *catalog_path, const char *const *names,
     for (size_t i = 0; i < n; i++)
         if (results[i].code != WY_OK && first == WY_OK) {
             first = results[i].code;
-            wy_err_set(err, first, "%s", results[i].msg);
+            wy_err_set(err, first, "%s",
+                       results[i].msg ? results[i].msg : wy_strerror(first));
         }
     return first;
 }
