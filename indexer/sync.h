@@ -44,8 +44,10 @@ wy_code idx_sync(struct idx *x, struct cat *c, struct store *st, size_t batch,
 /*
  * What `wenyuan index` does: opens HOME/index for writing (created when
  * missing) and syncs it with the home's catalog and store. rebuild: the
- * index is built afresh in HOME/index.new and then put in place of the old
- * one by rename, so searches keep working on the old index meanwhile. An
+ * index is built afresh in HOME/index.new from the catalog's live records
+ * (each read once, documents added without lookups), then the changes made
+ * meanwhile, and put in place of the old one by rename, so searches keep
+ * working on the old index meanwhile; stats then describe the rebuild. An
  * index built with another schema or variant table is refused (WY_ESTATE,
  * "run 'wenyuan index --rebuild'") unless rebuilding.
  */
