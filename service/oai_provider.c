@@ -10,6 +10,7 @@
 #include "formats/format.h"
 #include "repository/catalog.h"
 #include "repository/home.h"
+#include "repository/recjson.h"
 #include "service/app.h"
 #include "service/oai_args.h"
 #include "service/oai_token.h"
@@ -263,9 +264,20 @@ static wy_code metadata(struct wy_buf *b, const struct cat_record *r,
                         const struct oai_format *f, struct wy_err *err)
 {
     struct wy_record *rec = NULL;
-    wy_code rc = cat_record_model(r, &rec, err);
-    if (rc != WY_OK)
+    wy_code rc;
+    if (f->needs_marc) {
+        rc = cat_record_model(r, &rec, err);
+    } else {
+        /* DC and MODS are written from the normalized view alone: parsing
+           the stored MARC structure too would double the cost per record */
+        rec = wy_record_new();
+        rc = rec ? cat_json_load(rec, NULL, r->desc_json, err)
+                 : wy_err_set(err, WY_ENOMEM, "no memory for a record");
+    }
+    if (rc != WY_OK) {
+        wy_record_free(rec);
         return rc;
+    }
     if (f->needs_marc && !marc21_ok(rec)) {
         wy_record_free(rec);
         return wy_err_set(err, WY_EINVAL,
