@@ -13,6 +13,7 @@
 #include "repository/recjson.h"
 #include "service/app.h"
 #include "service/oai_args.h"
+#include "service/oai_cache.h"
 #include "service/oai_token.h"
 #include "service/reply.h"
 
@@ -259,9 +260,11 @@ static int marc21_ok(const struct wy_record *rec)
     return !memcmp(l + 20, "4500", 4) || !memcmp(l + 20, "    ", 4);
 }
 
-/* Appends <metadata>..</metadata> for a live record loaded whole. */
-static wy_code metadata(struct wy_buf *b, const struct cat_record *r,
-                        const struct oai_format *f, struct wy_err *err)
+/* Writes the metadata element's content of a record loaded whole into
+   frag. WY_EINVAL (or the writer's error) when the record cannot be sent in
+   this format. */
+static wy_code render(struct wy_buf *frag, const struct cat_record *r,
+                      const struct oai_format *f, struct wy_err *err)
 {
     struct wy_record *rec = NULL;
     wy_code rc;
@@ -289,12 +292,65 @@ static wy_code metadata(struct wy_buf *b, const struct cat_record *r,
     if (rc == WY_OK)
         rc = wy_buf_status(&x, err);
     if (rc == WY_OK) {
-        wy_buf_adds(b, "<metadata>");
-        add_metadata_xml(b, x.p ? x.p : "", x.len, f);
-        wy_buf_adds(b, "</metadata>");
+        add_metadata_xml(frag, x.p ? x.p : "", x.len, f);
+        rc = wy_buf_status(frag, err);
     }
     wy_buf_release(&x);
     wy_record_free(rec);
+    return rc;
+}
+
+/*
+ * Appends <metadata>..</metadata> for a live record. r may hold only its
+ * header: the rest is loaded when the rendered metadata is not in the
+ * cache, which is keyed by format and content hash (never stale). A record
+ * that cannot be sent in the format is remembered as an empty value.
+ */
+static wy_code metadata(struct wy_buf *b, struct cat *cat,
+                        struct oai_cache *cache, const struct cat_record *r,
+                        const struct oai_format *f, struct wy_err *err)
+{
+    char key[256];
+    int cacheable = r->hash && strlen(r->hash) < 200;
+    if (cacheable) {
+        snprintf(key, sizeof(key), "%s:%s", f->prefix, r->hash);
+        size_t mark = b->len;
+        wy_buf_adds(b, "<metadata>");
+        size_t inner = b->len;
+        if (oai_cache_get(cache, key, b)) {
+            if (b->len == inner) {
+                wy_buf_truncate(b, mark);
+                return wy_err_set(err, WY_EINVAL, "record %" PRId64 " is not "
+                                  "available as %s", r->id, f->prefix);
+            }
+            wy_buf_adds(b, "</metadata>");
+            return wy_buf_status(b, err);
+        }
+        wy_buf_truncate(b, mark);
+    }
+    struct cat_record *loaded = NULL;
+    const struct cat_record *full = r;
+    wy_code rc;
+    if (!r->desc_json && !r->model_json) {
+        rc = cat_get_record(cat, r->id, CAT_LOAD_ALL, &loaded, err);
+        if (rc != WY_OK)
+            return rc;
+        full = loaded;
+    }
+    struct wy_buf frag = WY_BUF_INIT(RECORD_MAX + 4096);
+    rc = render(&frag, full, f, err);
+    if (rc == WY_OK) {
+        if (cacheable)
+            oai_cache_put(cache, key, frag.p ? frag.p : "", frag.len);
+        wy_buf_adds(b, "<metadata>");
+        wy_buf_add(b, frag.p ? frag.p : "", frag.len);
+        wy_buf_adds(b, "</metadata>");
+        rc = wy_buf_status(b, err);
+    } else if (cacheable && (rc == WY_EINVAL || rc == WY_EFORMAT)) {
+        oai_cache_put(cache, key, "", 0);
+    }
+    wy_buf_release(&frag);
+    cat_record_free(loaded);
     return rc;
 }
 
@@ -571,7 +627,8 @@ static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
     head(req, &b, rq, now);
     wy_buf_adds(&b, "<GetRecord>\n<record>");
     header(&b, r);
-    if (!r->deleted && metadata(&b, r, f, &err) != WY_OK) {
+    if (!r->deleted &&
+        metadata(&b, cat, req->app->cache, r, f, &err) != WY_OK) {
         cat_record_free(r);
         wy_buf_release(&b);
         wy_err_release(&err);
@@ -640,7 +697,8 @@ static wy_code emit_record(void *ctx, const struct cat_record *r,
     header(b, r);
     if (l->records && !r->deleted) {
         struct wy_err e2 = WY_ERR_INIT;
-        if (metadata(b, r, l->f, &e2) != WY_OK) {
+        if (metadata(b, l->cat, l->req->app->cache, r, l->f, &e2) !=
+            WY_OK) {
             /* not in this format (or damaged): left out of the list, and
                the log says so; the position still moves past it */
             svc_log(l->req, WY_LOG_WARN, "oai: record %" PRId64 " left out "
@@ -690,7 +748,8 @@ static wy_code skip_one(void *ctx, const struct cat_record *r,
     if (!r->deleted) {
         struct wy_buf scratch = WY_BUF_INIT(RECORD_MAX + 4096);
         struct wy_err e2 = WY_ERR_INIT;
-        wy_code rc = metadata(&scratch, r, l->f, &e2);
+        wy_code rc = metadata(&scratch, l->cat, l->req->app->cache, r, l->f,
+                              &e2);
         wy_buf_release(&scratch);
         wy_err_release(&e2);
         if (rc == WY_ENOMEM)
@@ -718,7 +777,7 @@ static wy_code skip_unsendable(struct list *l, int *found, struct wy_err *err)
     for (;;) {
         char after[21];
         struct cat_list_query q;
-        query_of(l, &q, after, BATCH, CAT_LOAD_ALL);
+        query_of(l, &q, after, BATCH, CAT_LOAD_HEADER);
         size_t got = 0;
         wy_code rc = cat_list(l->cat, &q, skip_one, &sk, &got, err);
         if (rc != WY_OK)
@@ -756,8 +815,7 @@ static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
         size_t want = l->page - l->sent < BATCH ? l->page - l->sent : BATCH;
         char after[21];
         struct cat_list_query q;
-        query_of(l, &q, after, want,
-                 l->records ? CAT_LOAD_ALL : CAT_LOAD_HEADER);
+        query_of(l, &q, after, want, CAT_LOAD_HEADER);
         size_t got = 0;
         wy_code rc = cat_list(l->cat, &q, emit_record, l, &got, err);
         if (rc != WY_OK)
