@@ -18,10 +18,10 @@
 #include "service/reply.h"
 
 #define OAI_NS "http://www.openarchives.org/OAI/2.0/"
-#define BATCH 20          /* records fetched per producer step */
+#define BATCH 100         /* records fetched per producer step */
 /* A page reads at most this many records, sent or left out, so a long run
    of records not in the format does not make one page arbitrarily slow. */
-#define SCAN_MAX(l) (10 * (l)->page + BATCH)
+#define SCAN_MAX(l) (10 * (l)->page + 20)
 #define RECORD_MAX (4u << 20)
 
 /* The formats we disseminate: prefix, handler name(s), schema, namespace. */
@@ -692,6 +692,11 @@ static wy_code emit_record(void *ctx, const struct cat_record *r,
     struct list *l = ctx;
     struct wy_buf *b = l->out;
     size_t mark = b->len;
+    if (l->sent >= l->page || l->scanned >= SCAN_MAX(l)) {
+        /* one record past the page: the list goes on */
+        l->more = 1;
+        return WY_EOF;
+    }
     if (l->records)
         wy_buf_adds(b, "<record>");
     header(b, r);
@@ -812,7 +817,10 @@ static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
         return WY_OK;
     }
     if (l->phase == 1) {
-        size_t want = l->page - l->sent < BATCH ? l->page - l->sent : BATCH;
+        /* one more row than the page needs: if the callback sees it, the
+           list goes on (no separate probe) */
+        size_t want = (l->page - l->sent < BATCH ? l->page - l->sent : BATCH)
+                      + 1;
         char after[21];
         struct cat_list_query q;
         query_of(l, &q, after, want, CAT_LOAD_HEADER);
@@ -820,15 +828,10 @@ static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
         wy_code rc = cat_list(l->cat, &q, emit_record, l, &got, err);
         if (rc != WY_OK)
             return rc;
-        if (got < want) {
-            l->more = 0;
+        if (l->more)
             l->phase = 2;
-        } else if (l->sent >= l->page || l->scanned >= SCAN_MAX(l)) {
-            rc = probe(l, &l->more, err);
-            if (rc != WY_OK)
-                return rc;
-            l->phase = 2;
-        }
+        else if (got < want)
+            l->phase = 2;   /* the end of the list */
         return WY_OK;
     }
     /* the tail: a token when more follows; an empty one ends a list that
@@ -856,6 +859,45 @@ static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
                 l->records ? "ListRecords" : "ListIdentifiers");
     *done = 1;
     return WY_OK;
+}
+
+/* completeListSize, counted at the first page (a COUNT over the window
+   costs as much as the list is long). The count is kept in the cache under
+   the arguments and the catalog's last change: it may then miss records
+   changed within the current second, which the protocol allows (an
+   estimate), and is exact again after the next change. */
+static wy_code count_list(struct list *l, const struct oai_request *rq,
+                          struct wy_err *err)
+{
+    int64_t seq = 0, total = 0;
+    wy_code rc = cat_last_seq(l->cat, &seq, err);
+    if (rc != WY_OK)
+        return rc;
+    struct wy_buf key = WY_BUF_INIT(8192);
+    wy_buf_addf(&key, "count\n%s\n%s\n%s\n%lld", l->tok.set ? l->tok.set : "",
+                rq->from_s ? rq->from_s : "", rq->until_s ? rq->until_s : "-",
+                (long long)seq);
+    struct wy_buf val = WY_BUF_INIT(64);
+    if (key.error == WY_OK &&
+        oai_cache_get(l->req->app->cache, wy_buf_cstr(&key), &val) &&
+        val.len > 0) {
+        total = strtoll(wy_buf_cstr(&val), NULL, 10);
+    } else {
+        struct cat_list_query q;
+        char after[21];
+        query_of(l, &q, after, 0, CAT_LOAD_HEADER);
+        rc = cat_count(l->cat, &q, &total, err);
+        if (rc == WY_OK && key.error == WY_OK) {
+            char num[32];
+            int n = snprintf(num, sizeof(num), "%lld", (long long)total);
+            oai_cache_put(l->req->app->cache, wy_buf_cstr(&key), num,
+                          (size_t)n);
+        }
+    }
+    wy_buf_release(&key);
+    wy_buf_release(&val);
+    l->tok.total = (uint64_t)total;
+    return rc;
 }
 
 static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
@@ -938,15 +980,8 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
                                     : "no records match the arguments");
         goto out;
     }
-    if (!rq->token) {
-        int64_t total = 0;
-        struct cat_list_query q;
-        char after[21];
-        query_of(l, &q, after, 0, CAT_LOAD_HEADER);
-        if (cat_count(cat, &q, &total, &err) != WY_OK)
-            goto fail;
-        l->tok.total = (uint64_t)total;
-    }
+    if (!rq->token && count_list(l, rq, &err) != WY_OK)
+        goto fail;
     head(req, &l->head, rq, now);
     if (wy_buf_status(&l->head, &err) != WY_OK)
         goto fail;
