@@ -14,6 +14,7 @@ static void usage(FILE *fp)
     fprintf(fp,
             "usage: wenyuan cluster [-H HOME] sync\n"
             "       wenyuan cluster [-H HOME] stats\n"
+            "       wenyuan cluster [-H HOME] rebuild\n"
             "       wenyuan cluster [-H HOME] show ID\n"
             "       wenyuan cluster [-H HOME] split [--note TEXT] RECORD...\n"
             "       wenyuan cluster [-H HOME] merge [--note TEXT] ID ID\n\n"
@@ -94,6 +95,7 @@ WY_COMMAND(cluster, "union-catalogue clusters: sync, stats, show, split, merge")
     int nargs = argc - optind;
     char **args = argv + optind;
     int ok = (!strcmp(verb, "sync") && nargs == 0) ||
+             (!strcmp(verb, "rebuild") && nargs == 0) ||
              (!strcmp(verb, "stats") && nargs == 0) ||
              (!strcmp(verb, "show") && nargs == 1) ||
              (!strcmp(verb, "split") && nargs >= 1) ||
@@ -120,11 +122,14 @@ WY_COMMAND(cluster, "union-catalogue clusters: sync, stats, show, split, merge")
     /* every verb first catches up with the catalog, so what it shows or
        changes is current */
     size_t done = 0;
+    int rebuild = !strcmp(verb, "rebuild");
     if (rc == WY_OK)
-        rc = cluster_sync(cl, h->cat, &done, &err);
-    if (rc == WY_OK && !strcmp(verb, "sync"))
+        rc = rebuild ? cluster_rebuild(cl, h->cat, &done, &err)
+                     : cluster_sync(cl, h->cat, &done, &err);
+    if (rc == WY_OK && (rebuild || !strcmp(verb, "sync")))
         printf("%zu changes clustered\n", done);
-    if (rc == WY_OK && (!strcmp(verb, "stats") || !strcmp(verb, "sync"))) {
+    if (rc == WY_OK && (!strcmp(verb, "stats") || !strcmp(verb, "sync") ||
+                        rebuild)) {
         int64_t c = 0, r = 0, s = 0;
         rc = cluster_stats(cl, &c, &r, &s, &err);
         if (rc == WY_OK)

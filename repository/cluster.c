@@ -982,6 +982,23 @@ wy_code cluster_sync(struct cluster *cl, struct cat *c, size_t *done,
     return rc;
 }
 
+wy_code cluster_rebuild(struct cluster *cl, struct cat *c, size_t *done,
+                        struct wy_err *err)
+{
+    wy_code rc = cluster_begin(cl, err);
+    if (rc)
+        return rc;
+    rc = exec(cl, "DELETE FROM cluster_member; DELETE FROM cluster_key;"
+                  " DELETE FROM cluster_holding;"
+                  " DELETE FROM cluster_state WHERE key = 'last_seq';",
+              "empty the cluster tables", err);
+    if (rc == WY_OK)
+        rc = cluster_commit(cl, err);
+    else
+        cluster_rollback(cl);
+    return rc ? rc : cluster_sync(cl, c, done, err);
+}
+
 /* ---- staff decisions --------------------------------------------------- */
 
 static wy_code log_decision(struct cluster *cl, const char *action,

@@ -91,6 +91,14 @@ wy_code cluster_remove(struct cluster *cl, int64_t record_id,
 wy_code cluster_sync(struct cluster *cl, struct cat *c, size_t *done,
                      struct wy_err *err);
 
+/*
+ * Recomputes every cluster from the records: the derived tables are
+ * emptied and the whole change log replayed (cluster_sync from 0). Staff
+ * decisions (partitions, links, the decision log) are kept and applied.
+ */
+wy_code cluster_rebuild(struct cluster *cl, struct cat *c, size_t *done,
+                        struct wy_err *err);
+
 /* The cluster of a record (its id), or WY_ENOTFOUND when the record is not
    clustered. */
 wy_code cluster_of(struct cluster *cl, int64_t record_id, int64_t *out,
