@@ -5,11 +5,13 @@
 
 #include "core/buf.h"
 #include "service/reply.h"
+#include "service/sru.h"
 #include "service/web.h"
 
 static const struct svc_route routes[] = {
     {"GET", "/", svc_web_index},
     {"GET", "/assets/", svc_web_asset},
+    {"GET", "/sru", svc_sru},   {"POST", "/sru", svc_sru},
     {NULL, NULL, NULL},
 };
 
