@@ -80,6 +80,7 @@ struct dcr {
     const char *publishers[2];   /* the first two dc:publisher values */
     size_t npub;
     int have_id;
+    int type_is_dcmi;
 };
 
 static void add_name(struct dcr *d, const char *v, int secondary)
@@ -137,9 +138,11 @@ static void element(struct dcr *d, const xmlNode *n)
             }
         }
     } else if (!strcmp(name, "type")) {
-        if (!ds->type) {
-            const char *t = xwalk_dcmi_type(v);
+        /* a DCMI Type term wins over other vocabularies (info:eu-repo/...) */
+        const char *t = xwalk_dcmi_type(v);
+        if (!ds->type || (t && !d->type_is_dcmi)) {
             ds->type = t ? t : v;
+            d->type_is_dcmi = t != NULL;
         }
     } else if (!strcmp(name, "format") || !strcmp(name, "extent")) {
         if (!ds->extent)
@@ -166,7 +169,7 @@ static void element(struct dcr *d, const xmlNode *n)
 wy_code dc_describe_node(struct wy_record *r, const xmlNode *dc,
                          struct wy_err *err)
 {
-    struct dcr d = {r, 1, {NULL, NULL}, 0, r->desc.id != NULL};
+    struct dcr d = {r, 1, {NULL, NULL}, 0, r->desc.id != NULL, 0};
     r->kind = WY_MARC_NONE;
     for (const xmlNode *n = dc->children; n && d.ok; n = n->next) {
         if (n->type != XML_ELEMENT_NODE || !n->ns || !n->ns->href)
@@ -209,7 +212,7 @@ static int match_dc(const xmlChar *ns, const xmlChar *local)
 static int dc_detect(const unsigned char *p, size_t n)
 {
     if (fmt_bytes_has(p, n, FMT_NS_OAI_DC) || fmt_bytes_has(p, n, FMT_NS_SRW_DC))
-        return 70;
+        return fmt_xml_root_is(p, n, "dc") ? 95 : 70;
     return 0;
 }
 

@@ -60,8 +60,9 @@ static void desc(struct wy_buf *b, const struct wy_desc *d)
             opt(b, "role", n->role);
             opt(b, "dynasty", n->dynasty);
             opt(b, "dates", n->dates);
-            wy_buf_adds(b, n->personal ? ",\"personal\":true}"
-                                       : ",\"personal\":false}");
+            wy_buf_adds(b, n->personal ? ",\"personal\":true"
+                                       : ",\"personal\":false");
+            wy_buf_adds(b, n->secondary ? ",\"secondary\":true}" : "}");
         }
         wy_buf_addc(b, ']');
     }

@@ -47,7 +47,7 @@ void line_write_desc(const struct wy_record *rec, struct wy_buf *out)
         item(out, i ? "variant:" : "title:", d->titles[i]);
     for (size_t i = 0; i < d->ncreators; i++) {
         const struct wy_name *n = &d->creators[i];
-        wy_buf_addf(out, "  %-10s ", "creator:");
+        wy_buf_addf(out, "  %-10s ", n->secondary ? "contrib:" : "creator:");
         if (n->dynasty)
             wy_buf_addf(out, "(%s) ", n->dynasty);
         wy_buf_adds(out, n->name ? n->name : "");

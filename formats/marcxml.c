@@ -214,7 +214,7 @@ struct mx {
     struct wy_err ioerr;
     struct wy_buf scratch;
     size_t recno;
-    int done;
+    int done, broken;
 };
 
 static int mx_read(void *ctx, char *buf, int len)
@@ -272,7 +272,11 @@ static wy_code mx_fatal(struct mx *m, struct wy_err *err)
     else
         wy_err_set(err, WY_EFORMAT, "line %d: malformed XML",
                    xmlTextReaderGetParserLineNumber(m->rd));
-    return wy_err_prefix(err, "record %zu", m->recno + 1);
+    /* libxml2 stops delivering nodes once a chunk holds an error, so the
+       place is the last good record and libxml2's line and column */
+    if (m->recno == 0)
+        return wy_err_prefix(err, "before the first record");
+    return wy_err_prefix(err, "after record %zu", m->recno);
 }
 
 static wy_code mx_next(void *state, struct wy_record *rec, struct wy_err *err)
@@ -281,9 +285,13 @@ static wy_code mx_next(void *state, struct wy_record *rec, struct wy_err *err)
     rec->kind = WY_MARC21;
     if (m->done)
         return WY_EOF;
+    if (m->broken)
+        return mx_fatal(m, err);
     for (;;) {
+        /* libxml2 may report an error ahead of the nodes it still
+           delivers; only a failed read ends the records */
         int ret = xmlTextReaderRead(m->rd);
-        if (ret < 0 || m->xerr.err.code != WY_OK || m->ioerr.code != WY_OK)
+        if (ret < 0 || m->ioerr.code != WY_OK)
             return mx_fatal(m, err);
         if (ret == 0) {
             m->done = 1;
@@ -292,10 +300,11 @@ static wy_code mx_next(void *state, struct wy_record *rec, struct wy_err *err)
         int type = xmlTextReaderNodeType(m->rd);
         if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
             m->done = 1;
-            return wy_err_set(err, WY_EFORMAT,
-                              "line %d: DOCTYPE declarations are refused "
-                              "(no DTDs or entities in records)",
-                              xmlTextReaderGetParserLineNumber(m->rd));
+            wy_err_set(err, WY_EFORMAT,
+                       "line %d: DOCTYPE declarations are refused (no DTDs "
+                       "or entities in records)",
+                       xmlTextReaderGetParserLineNumber(m->rd));
+            return wy_err_prefix(err, "record %zu", m->recno + 1);
         }
         if (type != XML_READER_TYPE_ELEMENT)
             continue;
@@ -305,7 +314,7 @@ static wy_code mx_next(void *state, struct wy_record *rec, struct wy_err *err)
         const xmlChar *ns = xmlTextReaderConstNamespaceUri(m->rd);
         int marc = !ns || !strcmp((const char *)ns, MARCXML_NS);
         xmlNodePtr node = xmlTextReaderExpand(m->rd);
-        if (!node || m->xerr.err.code != WY_OK || m->ioerr.code != WY_OK)
+        if (!node || m->ioerr.code != WY_OK)
             return mx_fatal(m, err);
         if (!marc && !marcxml_is_record(node))
             continue;   /* a wrapper such as OAI-PMH's or SRU's record */
@@ -315,8 +324,8 @@ static wy_code mx_next(void *state, struct wy_record *rec, struct wy_err *err)
         if (rc == WY_OK && !wy_record_field(rec, "245", NULL) &&
             wy_record_field(rec, "200", NULL))
             rec->kind = WY_UNIMARC;
-        if (xmlTextReaderNext(m->rd) < 0 && rc == WY_OK)
-            return mx_fatal(m, err);
+        if (xmlTextReaderNext(m->rd) < 0)
+            m->broken = 1;   /* reported on the next call */
         if (rc != WY_OK)
             return wy_err_prefix(err, "record %zu", m->recno);
         return WY_OK;

@@ -80,8 +80,11 @@ static int match_mets(const xmlChar *ns, const xmlChar *local)
 
 static int mets_detect(const unsigned char *p, size_t n)
 {
-    /* above MODS and DC, which a METS document embeds */
-    return fmt_bytes_has(p, n, FMT_NS_METS) ? 85 : 0;
+    if (!fmt_bytes_has(p, n, FMT_NS_METS))
+        return 0;
+    /* a METS root wins over the MARCXML, MODS and DC it may embed; METS
+       inside an OAI-PMH page still bids above MODS and DC */
+    return fmt_xml_root_is(p, n, "mets") ? 95 : 85;
 }
 
 static wy_code mets_open(void **state, struct fmt_input *in,
@@ -391,16 +394,35 @@ static wy_code parse(struct ps *p, const xmlNode *mets, struct wy_err *err)
     }
     if (!p->ok)
         return wy_err_set(err, WY_ENOMEM, "out of memory");
-    if (!smap)
-        return WY_OK;
-    s->structmap = attr(p, smap, "TYPE");
-    for (const xmlNode *d = smap->children; d; d = d->next) {
-        if (!is_mets(d, "div"))
-            continue;
-        wy_code rc = walk_div(p, d, 0, err);
-        if (rc != WY_OK)
-            return rc;
+    /* every structMap is checked; the pages are those of the preferred one
+       (physical) when it has any, else of the first that has */
+    struct mets_page *pages = NULL;
+    size_t npages = 0;
+    const char *type = smap ? attr(p, smap, "TYPE") : NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        for (const xmlNode *c = mets->children; c; c = c->next) {
+            if (!is_mets(c, "structMap") || (pass == 0) != (c == smap))
+                continue;
+            s->pages = NULL;
+            s->npages = 0;
+            p->cappages = 0;
+            for (const xmlNode *d = c->children; d; d = d->next) {
+                if (!is_mets(d, "div"))
+                    continue;
+                wy_code rc = walk_div(p, d, 0, err);
+                if (rc != WY_OK)
+                    return rc;
+            }
+            if (!npages && s->npages) {
+                pages = s->pages;
+                npages = s->npages;
+                type = attr(p, c, "TYPE");
+            }
+        }
     }
+    s->pages = pages;
+    s->npages = npages;
+    s->structmap = type;
     return p->ok ? WY_OK : wy_err_set(err, WY_ENOMEM, "out of memory");
 }
 

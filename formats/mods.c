@@ -187,6 +187,18 @@ static void name(struct mr *m, const xmlNode *n)
     m->primary[m->nprimary++] = (unsigned char)primary;
 }
 
+static int creator_role(const char *role)
+{
+    static const char *const roles[] = {"creator", "author", "cre", "aut",
+                                        "撰", "著", "作者", "著者", "撰者"};
+    if (!role)
+        return 0;
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (!strcasecmp(role, roles[i]))
+            return 1;
+    return 0;
+}
+
 /* Dates: the one shown is the first dateIssued (else dateCreated, else
    copyrightDate) as written, preferring one without an encoding; the year
    range comes from encoded dates (w3cdtf, marc, iso8601, edtf), point="start"
@@ -418,11 +430,13 @@ wy_code mods_describe_node(struct wy_record *r, const xmlNode *mods,
         memmove(d->titles + 1, d->titles, (size_t)m.main_title * sizeof(*d->titles));
         d->titles[0] = t;
     }
-    /* LoC's MARC to MODS marks the 1XX name usage="primary"; the others
-       (7XX) are contributors. Without any mark, every name is a creator. */
-    if (m.ok && m.any_primary)
+    /* LoC's MODS to DC: a name is a creator when it is the primary one
+       (usage="primary", MARC 1XX) or its role says creator or author;
+       every other name is a contributor. */
+    if (m.ok)
         for (size_t i = 0; i < d->ncreators && i < m.nprimary; i++)
-            d->creators[i].secondary = !m.primary[i];
+            d->creators[i].secondary =
+                !m.primary[i] && !creator_role(d->creators[i].role);
     if (m.ok && m.written_date) {
         d->date = m.written_date;
         if (m.enc_from != WY_YEAR_NONE) {
@@ -448,7 +462,12 @@ static int match_mods(const xmlChar *ns, const xmlChar *local)
 
 static int mods_detect(const unsigned char *p, size_t n)
 {
-    return fmt_bytes_has(p, n, FMT_NS_MODS) ? 75 : 0;
+    if (!fmt_bytes_has(p, n, FMT_NS_MODS))
+        return 0;
+    /* a MODS root wins over MARCXML: LoC's MARC-to-MODS output declares
+       the MARC 21 slim namespace (xmlns:marc) */
+    return fmt_xml_root_is(p, n, "mods") || fmt_xml_root_is(p, n, "modsCollection")
+               ? 95 : 75;
 }
 
 static wy_code mods_open(void **state, struct fmt_input *in,

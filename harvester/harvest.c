@@ -494,6 +494,8 @@ static wy_code run_list(struct run *r, size_t set_index, const char *token0,
                 token = NULL;
                 restarted = 1;
                 list_items = 0;
+                free(r->tokens.h);   /* the tokens of a new list */
+                memset(&r->tokens, 0, sizeof(r->tokens));
                 continue;
             } else {
                 rc = oai_failed(r, &resp, err);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -278,18 +279,64 @@ static int has_marc(const char *s)
     return 0;
 }
 
+/* The handlers are named here (not only looked up by name) so that a
+   program linking the harvester always gets them from the library. */
 const struct fmt_handler *oai_handler_for(const char *prefix)
 {
     if (!prefix)
         return NULL;
     if (!strcasecmp(prefix, "oai_dc") || !strcasecmp(prefix, "dc"))
-        return fmt_find("dc");
+        return &dc_handler;
     if (!strcasecmp(prefix, "mods"))
-        return fmt_find("mods");
+        return &mods_handler;
     if (!strcasecmp(prefix, "mets"))
-        return fmt_find("mets");
-    if (has_marc(prefix))   /* marc21, marcxml, MARC21, usmarc */
-        return fmt_find("marcxml");
+        return &mets_handler;
+    if (has_marc(prefix))   /* marc21, marcxml, MARC21, usmarc, unimarc */
+        return &marcxml_handler;
+    return NULL;
+}
+
+/* The handler for metadata whose prefix says nothing we know
+   (melinda_marc, ...): its root element decides. */
+static const struct fmt_handler *handler_by_root(const char *p, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' ||
+                         p[i] == '\r'))
+            i++;
+        if (i + 1 < n && p[i] == '<' && (p[i + 1] == '?' || p[i + 1] == '!')) {
+            while (i < n && p[i] != '>')
+                i++;
+            i++;
+            continue;
+        }
+        break;
+    }
+    if (i >= n || p[i] != '<')
+        return NULL;
+    size_t s = ++i;
+    while (i < n && p[i] != ' ' && p[i] != '>' && p[i] != '/' &&
+           p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+        i++;
+    const char *name = p + s;
+    size_t len = i - s;
+    for (size_t k = 0; k < len; k++)
+        if (name[k] == ':') {
+            name += k + 1;
+            len -= k + 1;
+            break;
+        }
+#define IS(lit) (len == sizeof(lit) - 1 && !memcmp(name, lit, len))
+    if (IS("mets"))
+        return &mets_handler;
+    if (IS("mods") || IS("modsCollection"))
+        return &mods_handler;
+    if (IS("record") || IS("collection"))
+        return &marcxml_handler;
+    if (IS("dc"))
+        return &dc_handler;
+#undef IS
     return NULL;
 }
 
@@ -480,6 +527,8 @@ static wy_code item_finish(struct pass *p, struct wy_err *err)
         if (!h)
             h = oai_handler_for(o->prefix);
         if (!h)
+            h = handler_by_root(it->metadata, it->mlen);
+        if (!h)
             h = fmt_detect((const unsigned char *)it->metadata, it->mlen);
         if (h && h->open) {
             struct wy_err e = WY_ERR_INIT;
@@ -489,8 +538,10 @@ static wy_code item_finish(struct pass *p, struct wy_err *err)
             if (rc == WY_OK)
                 rc = fmt_reader_next(fr, &rec, &e);
             if (rc == WY_EOF) {
-                log_bad(p, ordinal, it->identifier,
-                        "the metadata holds no record");
+                char why[128];
+                snprintf(why, sizeof(why), "the '%s' reader found no record "
+                         "in the metadata", h->name);
+                log_bad(p, ordinal, it->identifier, why);
                 rc = WY_OK;
                 goto done;
             }
@@ -738,14 +789,14 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
         if (depth == 2) {
             if (p->kind != LIST_NONE && !strcmp(ln, "resumptionToken")) {
                 struct oai_token *t = &resp->token;
-                t->present = 1;
                 t->cursor = number_attr(p, "cursor");
                 t->complete_list_size = number_attr(p, "completeListSize");
                 t->expiration_date = attr_of(p, a, "expirationDate");
-                if (!(t->value = text_of(p, a, 0)))
+                const char *v = text_of(p, a, 0);
+                if (!v)
                     break;
-                if (only_space(t->value))
-                    t->value = "";
+                t->value = only_space(v) ? "" : v;
+                t->present = 1;
             } else if (!strcmp(ln, "record") ||
                        (p->kind == LIST_IDENTIFIERS &&
                         !strcmp(ln, "header"))) {

@@ -445,12 +445,27 @@ struct idx_xresults {
     bool have_snippets = false;
 };
 
+// Xapian 1.4's CJK::codepoint_is_cjk (common/cjk-tokenizer.cc): the
+// characters its n-gram mode (and its parser bug) applies to.
+static bool xapian_cjk(uint32_t p)
+{
+    static const uint32_t r[][2] = {
+        {0x2E80, 0x2FDF}, {0x2FF0, 0x4DBF}, {0x4DC0, 0x9FFF},
+        {0xA700, 0xA71F}, {0xAC00, 0xD7AF}, {0xF900, 0xFAFF},
+        {0xFE30, 0xFE4F}, {0xFF00, 0xFFEF}, {0x20000, 0x2A6DF},
+        {0x2F800, 0x2FA1F}};
+    for (const auto &x : r)
+        if (p >= x[0] && p <= x[1])
+            return true;
+    return false;
+}
+
 static bool is_han_at(const std::string &s, size_t i, size_t *len)
 {
     size_t j = i;
     uint32_t cp = cjk_utf8_next(s.data(), s.size(), &j);
     *len = j - i;
-    return cjk_is_han(cp);
+    return xapian_cjk(cp) || cjk_is_han(cp);
 }
 
 // Wraps each run of CJK characters outside quotes in quotes, so it is
@@ -458,23 +473,48 @@ static bool is_han_at(const std::string &s, size_t i, size_t *len)
 // catalogues expect and as Zebra's ICU chain does). This also keeps clear
 // of 1.4.22's parse error on `abc 红楼 def` (fixed upstream in 1.4.25),
 // whose error path leaks memory inside Xapian.
+static size_t quote_len(const std::string &s, size_t i)
+{
+    if (s[i] == '"')
+        return 1;
+    if (s.compare(i, 3, "\xe2\x80\x9c") == 0 ||
+        s.compare(i, 3, "\xe2\x80\x9d") == 0)
+        return 3;
+    return 0;
+}
+
 static std::string quote_cjk(const std::string &s)
 {
     std::string out;
     bool inq = false, inrun = false;
     for (size_t i = 0; i < s.size();) {
-        size_t len;
-        bool han = is_han_at(s, i, &len);
-        bool quote = s[i] == '"' || s.compare(i, 3, "\xe2\x80\x9c") == 0 ||
-                     s.compare(i, 3, "\xe2\x80\x9d") == 0;
+        size_t len = 1, ql = quote_len(s, i);
+        bool han = !ql && is_han_at(s, i, &len);
         if (inrun && !han) {
             out += '"';
             inrun = false;
             if (s[i] != ' ' && s[i] != ')')
                 out += ' ';
         }
-        if (quote)
-            inq = !inq;
+        if (ql) {
+            // The user's quotes: a phrase opens only at a word boundary and
+            // only if it also closes; any other quote (glued to a word, as
+            // in `type:T"`, which the parser takes as part of the value, or
+            // unbalanced) becomes a space, so our idea of what is quoted is
+            // the parser's.
+            bool boundary = i == 0 || strchr(" \t([{+-:", s[i - 1]) != nullptr;
+            bool closes = false;
+            for (size_t j = i + ql; j < s.size() && !closes; j++)
+                closes = quote_len(s, j) != 0;
+            if (inq || (boundary && closes)) {
+                inq = !inq;
+                out.append(s, i, ql);
+            } else {
+                out += ' ';
+            }
+            i += ql;
+            continue;
+        }
         if (han && !inq && !inrun) {
             size_t end = i, l2;
             while (end < s.size() && is_han_at(s, end, &l2))
@@ -487,6 +527,8 @@ static std::string quote_cjk(const std::string &s)
             out += '"';
             inrun = true;
         }
+        if (!han)
+            len = 1;
         out.append(s, i, len);
         i += len;
     }

@@ -229,6 +229,8 @@ enum MHD_Result replay_handle(void *cls, struct MHD_Connection *c,
     wy_buf_add(&r->log, q.p, q.len);
     wy_buf_addc(&r->log, '\n');
     struct route *rt = find(r, wy_buf_cstr(&key));
+    if (!rt && !tok && id)
+        rt = find(r, "id:*");   /* any other identifier */
     enum replay_fault f = REPLAY_OK;
     const char *body = NULL, *fbody = NULL;
     size_t len = 0, flen = 0;

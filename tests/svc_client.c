@@ -16,10 +16,24 @@ static void hook(void *ctx, enum wy_level lv, const char *msg)
 {
     struct tc_srv *t = ctx;
     (void)lv;
+    pthread_mutex_lock(&t->lock);
     snprintf(t->last_log, sizeof(t->last_log), "%s", msg);
+    pthread_mutex_unlock(&t->lock);
 }
 
+static void start(struct tc_srv *t, const char *home, unsigned busy);
+
 void tc_srv_start(struct tc_srv *t, const char *home)
+{
+    start(t, home, 0);
+}
+
+void tc_srv_start_busy(struct tc_srv *t, unsigned busy_limit)
+{
+    start(t, NULL, busy_limit);
+}
+
+static void start(struct tc_srv *t, const char *home, unsigned busy)
 {
     struct wy_err err = WY_ERR_INIT;
     memset(t, 0, sizeof(*t));
@@ -29,12 +43,14 @@ void tc_srv_start(struct tc_srv *t, const char *home)
         t->home = wy_test_tmpdir();
         t->own_home = 1;
     }
+    pthread_mutex_init(&t->lock, NULL);
     wy_log_init(&t->log, NULL, WY_LOG_INFO);
     t->log.hook = hook;
     t->log.hook_ctx = t;
     if (svc_app_open(&t->app, t->home, &err) != WY_OK)
         fail_msg("svc_app_open: %s", wy_err_msg(&err));
-    struct svc_config cfg = {.host = "127.0.0.1", .port = 0, .threads = 2};
+    struct svc_config cfg = {.host = "127.0.0.1", .port = 0, .threads = 2,
+                             .busy_limit = busy};
     if (svc_server_start(&t->srv, &cfg, t->app, &t->log, &err) != WY_OK)
         fail_msg("svc_server_start: %s", wy_err_msg(&err));
     t->port = svc_server_port(t->srv);
@@ -48,7 +64,21 @@ void tc_srv_stop(struct tc_srv *t)
         wy_test_rmdir(t->home);
     else
         free(t->home);
+    pthread_mutex_destroy(&t->lock);
     memset(t, 0, sizeof(*t));
+}
+
+int tc_log_wait(struct tc_srv *t, const char *needle)
+{
+    for (int i = 0; i < 300; i++) {
+        pthread_mutex_lock(&t->lock);
+        int found = strstr(t->last_log, needle) != NULL;
+        pthread_mutex_unlock(&t->lock);
+        if (found)
+            return 1;
+        usleep(10000);
+    }
+    return 0;
 }
 
 struct sink {
@@ -142,4 +172,63 @@ const char *tc_header(const struct tc_resp *r, const char *name)
         p = e ? e + 1 : NULL;
     }
     return NULL;
+}
+
+#include "core/xml.h"
+
+void tc_assert_oai_valid(const char *dir, const char *body, size_t len)
+{
+    char xsd[4096];
+    snprintf(xsd, sizeof(xsd), "%s/oai-bundle.xsd", dir);
+    FILE *fp = fopen(xsd, "wx");
+    if (fp) {   /* first use in this directory */
+        static const char *const imp[][2] = {
+            {"http://www.openarchives.org/OAI/2.0/", "OAI-PMH.xsd"},
+            {"http://www.openarchives.org/OAI/2.0/oai_dc/", "oai_dc-local.xsd"},
+            {"http://www.openarchives.org/OAI/2.0/oai-identifier",
+             "oai-identifier.xsd"},
+            {"http://www.loc.gov/MARC21/slim", "MARC21slim.xsd"},
+            {"http://www.loc.gov/mods/v3", "mods-3-8-local.xsd"},
+        };
+        fprintf(fp, "<?xml version=\"1.0\"?>\n<xs:schema "
+                    "xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n");
+        for (size_t i = 0; i < sizeof(imp) / sizeof(imp[0]); i++) {
+            char rel[256];
+            snprintf(rel, sizeof(rel), "schemas/%s", imp[i][1]);
+            fprintf(fp, "<xs:import namespace=\"%s\" schemaLocation=\"%s\"/>\n",
+                    imp[i][0], wy_fixture(rel));
+        }
+        fprintf(fp, "</xs:schema>\n");
+        fclose(fp);
+    }
+    struct wy_err err = WY_ERR_INIT;
+    xmlDocPtr doc = NULL;
+    if (wy_xml_doc_mem(&doc, body, len, "reply", &err) != WY_OK)
+        fail_msg("reply is not well-formed: %s\n%.2000s", wy_err_msg(&err),
+                 body);
+    if (wy_xml_validate(doc, xsd, &err) != WY_OK) {
+        xmlFreeDoc(doc);
+        fail_msg("reply is not valid: %s\n%.3000s", wy_err_msg(&err), body);
+    }
+    xmlFreeDoc(doc);
+}
+
+char *tc_between(const char *s, const char *open, const char *close)
+{
+    const char *a = strstr(s, open);
+    if (!a)
+        return NULL;
+    a += strlen(open);
+    const char *b = strstr(a, close);
+    if (!b)
+        return NULL;
+    return strndup(a, (size_t)(b - a));
+}
+
+size_t tc_count(const char *s, const char *needle)
+{
+    size_t n = 0, l = strlen(needle);
+    for (const char *p = s; (p = strstr(p, needle)); p += l)
+        n++;
+    return n;
 }

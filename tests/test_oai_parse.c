@@ -261,8 +261,8 @@ static void every_fixture(void **state)
                 assert_null(r.verb);
             if (r.nitems != e->items || r.ndeleted != e->deleted ||
                 r.nbad != e->bad)
-                fail_msg("%s: %zu items, %zu deleted, %zu bad", e->file,
-                         r.nitems, r.ndeleted, r.nbad);
+                fail_msg("%s: %zu items, %zu deleted, %zu bad: %s", e->file,
+                         r.nitems, r.ndeleted, r.nbad, wy_buf_cstr(&s.log));
             assert_int_equal(s.n, e->items);
             if (e->error) {
                 assert_int_equal(r.nerrors, 1);
@@ -652,11 +652,14 @@ static void repair_leaves_clean_input(void **state)
 static void prefix_handlers(void **state)
 {
     (void)state;
+    assert_non_null(oai_handler_for("oai_dc"));
     assert_ptr_equal(oai_handler_for("oai_dc"), fmt_find("dc"));
     assert_ptr_equal(oai_handler_for("marc21"), fmt_find("marcxml"));
     assert_ptr_equal(oai_handler_for("MARC21"), fmt_find("marcxml"));
     assert_ptr_equal(oai_handler_for("mods"), fmt_find("mods"));
+    assert_ptr_equal(oai_handler_for("mets"), fmt_find("mets"));
     assert_null(oai_handler_for("epicur"));
+    assert_ptr_equal(oai_handler_for("unimarc"), fmt_find("marcxml"));
     assert_null(oai_handler_for(NULL));
 }
 
