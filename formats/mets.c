@@ -49,7 +49,7 @@ static const xmlNode *find_md(const xmlNode *mets, const char *mdtype)
 }
 
 static wy_code mets_describe_node(struct wy_record *r, const xmlNode *mets,
-                           struct wy_err *err)
+                                  struct wy_err *err)
 {
     r->kind = WY_MARC_NONE;
     if (!r->desc.id) {
@@ -69,7 +69,7 @@ static wy_code mets_describe_node(struct wy_record *r, const xmlNode *mets,
             dc = wrapped(x, FMT_NS_SRW_DC, "dc");
         return dc_describe_node(r, dc, err);
     }
-    return WY_OK;   /* no embedded description: the record has only an id */
+    return WY_OK; /* no embedded description: the record has only an id */
 }
 
 static int match_mets(const xmlChar *ns, const xmlChar *local)
@@ -80,12 +80,14 @@ static int match_mets(const xmlChar *ns, const xmlChar *local)
 
 static int mets_detect(const unsigned char *p, size_t n)
 {
-    /* above MODS and DC, which a METS document embeds */
-    return fmt_bytes_has(p, n, FMT_NS_METS) ? 85 : 0;
+    if (!fmt_bytes_has(p, n, FMT_NS_METS))
+        return 0;
+    /* a METS root wins over the MARCXML, MODS and DC it may embed; METS
+       inside an OAI-PMH page still bids above MODS and DC */
+    return fmt_xml_root_is(p, n, "mets") ? 95 : 85;
 }
 
-static wy_code mets_open(void **state, struct fmt_input *in,
-                         struct wy_err *err)
+static wy_code mets_open(void **state, struct fmt_input *in, struct wy_err *err)
 {
     struct fmt_xml_stream *s = wy_calloc(1, sizeof(*s));
     if (!s)
@@ -108,16 +110,15 @@ static void mets_close(void *state)
     free(state);
 }
 
-static wy_code mets_next(void *state, struct wy_record *rec,
-                         struct wy_err *err)
+static wy_code mets_next(void *state, struct wy_record *rec, struct wy_err *err)
 {
     struct fmt_xml_stream *s = state;
     xmlNodePtr node;
     wy_code rc = fmt_xml_stream_next(s, &node, err);
     if (rc != WY_OK)
         return rc;
-    if (s->oai_id && !wy_desc_set(rec, &rec->desc.id, s->oai_id,
-                                  strlen(s->oai_id)))
+    if (s->oai_id &&
+        !wy_desc_set(rec, &rec->desc.id, s->oai_id, strlen(s->oai_id)))
         return wy_err_set(err, WY_ENOMEM, "out of memory");
     rc = mets_describe_node(rec, node, err);
     if (rc != WY_OK)
@@ -223,9 +224,9 @@ static wy_code file_grp(struct ps *p, const xmlNode *grp, const char *use,
         for (const xmlNode *l = c->children; l && !f.href; l = l->next)
             if (is_mets(l, "FLocat"))
                 f.href = href(p, l);
-        struct mets_file *a = wy_arena_grow(p->s->arena, p->s->files,
-                                            &p->capfiles, p->s->nfiles + 1,
-                                            sizeof(*a));
+        struct mets_file *a =
+            wy_arena_grow(p->s->arena, p->s->files, &p->capfiles,
+                          p->s->nfiles + 1, sizeof(*a));
         if (!a)
             return wy_err_set(err, WY_ENOMEM, "out of memory");
         p->s->files = a;
@@ -391,16 +392,35 @@ static wy_code parse(struct ps *p, const xmlNode *mets, struct wy_err *err)
     }
     if (!p->ok)
         return wy_err_set(err, WY_ENOMEM, "out of memory");
-    if (!smap)
-        return WY_OK;
-    s->structmap = attr(p, smap, "TYPE");
-    for (const xmlNode *d = smap->children; d; d = d->next) {
-        if (!is_mets(d, "div"))
-            continue;
-        wy_code rc = walk_div(p, d, 0, err);
-        if (rc != WY_OK)
-            return rc;
+    /* every structMap is checked; the pages are those of the preferred one
+       (physical) when it has any, else of the first that has */
+    struct mets_page *pages = NULL;
+    size_t npages = 0;
+    const char *type = smap ? attr(p, smap, "TYPE") : NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        for (const xmlNode *c = mets->children; c; c = c->next) {
+            if (!is_mets(c, "structMap") || (pass == 0) != (c == smap))
+                continue;
+            s->pages = NULL;
+            s->npages = 0;
+            p->cappages = 0;
+            for (const xmlNode *d = c->children; d; d = d->next) {
+                if (!is_mets(d, "div"))
+                    continue;
+                wy_code rc = walk_div(p, d, 0, err);
+                if (rc != WY_OK)
+                    return rc;
+            }
+            if (!npages && s->npages) {
+                pages = s->pages;
+                npages = s->npages;
+                type = attr(p, c, "TYPE");
+            }
+        }
     }
+    s->pages = pages;
+    s->npages = npages;
+    s->structmap = type;
     return p->ok ? WY_OK : wy_err_set(err, WY_ENOMEM, "out of memory");
 }
 
@@ -409,8 +429,10 @@ wy_code mets_parse_structure(const char *buf, size_t len, const char *name,
 {
     *out = NULL;
     if (wy_xml_has_dtd(buf, len))
-        return wy_err_set(err, WY_EFORMAT, "%s: a <!DOCTYPE> declaration is "
-                          "refused (no DTDs or entities in METS)", name);
+        return wy_err_set(err, WY_EFORMAT,
+                          "%s: a <!DOCTYPE> declaration is "
+                          "refused (no DTDs or entities in METS)",
+                          name);
     xmlDocPtr doc;
     wy_code rc = wy_xml_doc_mem(&doc, buf, len, name, err);
     if (rc != WY_OK)
@@ -424,8 +446,10 @@ wy_code mets_parse_structure(const char *buf, size_t len, const char *name,
     struct ps p = {s, name, 0, 0, 1};
     const xmlNode *mets = find_mets(xmlDocGetRootElement(doc), 0);
     if (!mets)
-        rc = wy_err_set(err, WY_EFORMAT, "%s: no <mets> element in the "
-                        "METS namespace", name);
+        rc = wy_err_set(err, WY_EFORMAT,
+                        "%s: no <mets> element in the "
+                        "METS namespace",
+                        name);
     else
         rc = parse(&p, mets, err);
     xmlFreeDoc(doc);

@@ -110,12 +110,9 @@ void oai_format_datestamp(int64_t t, char out[21])
         memcpy(out, "1970-01-01T00:00:00Z", 21);
         return;
     }
-    char buf[80];   /* room for any int, so -O2 sees no truncation */
-    snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02dZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec);
-    memcpy(out, buf, 20);
-    out[20] = '\0';
+    /* the year is 1..9999 here, so the text is exactly 20 characters */
+    if (strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+        memcpy(out, "1970-01-01T00:00:00Z", 21);
 }
 
 static int prefix_char(char c)
