@@ -110,7 +110,14 @@ WY_COMMAND(convert, "convert records between MARC, MARCXML, DC, MODS and JSON")
             wy_buf_status(&tmp, &err);
             goto fail;
         }
-        outfd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        /* a stale OUT.tmp (from a crash) is replaced, never followed */
+        if (unlink(tmp.p) != 0 && errno != ENOENT) {
+            wy_err_set(&err, WY_EIO, "cannot remove '%s': %s", tmp.p,
+                       strerror(errno));
+            goto fail;
+        }
+        outfd = open(
+            tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (outfd < 0) {
             wy_err_set(&err, WY_EIO, "cannot create '%s': %s", tmp.p,
                        strerror(errno));

@@ -107,6 +107,24 @@ static void failure_leaves_nothing(void **state)
     assert_false(exists("k.xml.tmp"));
 }
 
+/* A stale OUT.tmp left by a crash, even a symlink, is replaced and never
+   written through. */
+static void stale_tmp_not_followed(void **state)
+{
+    (void)state;
+    char args[8192], *out, *err;
+    snprintf(args, sizeof(args), "ln -s %s/victim %s/s.xml.tmp", tmp, tmp);
+    assert_int_equal(wy_test_run(args, NULL), 0);
+    snprintf(args, sizeof(args), "convert %s %s/s.xml",
+             wy_fixture("records/pymarc/one.dat"), tmp);
+    assert_int_equal(run(args, &out, &err), 0);
+    free(out);
+    free(err);
+    assert_true(exists("s.xml"));
+    assert_false(exists("victim"));
+    assert_false(exists("s.xml.tmp"));
+}
+
 static void usage_errors(void **state)
 {
     (void)state;
@@ -197,5 +215,6 @@ static void show_like_yaz(void **state)
 WY_GROUP(convert_cli, setup, teardown,
          cmocka_unit_test(bad_records_reported_and_skipped),
          cmocka_unit_test(failure_leaves_nothing),
+         cmocka_unit_test(stale_tmp_not_followed),
          cmocka_unit_test(usage_errors), cmocka_unit_test(pipes_and_detection),
          cmocka_unit_test(show_like_yaz))
