@@ -131,6 +131,7 @@ fuzz: deps
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); echo "  FUZZ $$n"; \
 	  clang -std=c11 $(CPPFLAGS) $(PKG_CFLAGS) -O1 -g -DWY_FUZZ_ENTRY=wy_$$n \
 	    -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+	    -fsanitize-link-c++-runtime \
 	    $$f -o build-fuzz/$$n \
 	    build-fuzz/libwenyuan.a $(LIBS) -lstdc++ || exit 1; done
 

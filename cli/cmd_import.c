@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/batch_report.h"
 #include "cli/cmd.h"
 #include "core/log.h"
 #include "formats/format.h"
@@ -79,12 +80,20 @@ WY_COMMAND(import, "load catalogue records (MARC, MARCXML, DC, MODS) into the ca
         return cmd_fail("import", &err);
     struct cat_import_stats st = {0};
     int status = CMD_OK;
+    int64_t mark = cmd_batch_mark(h->cat);
     for (int i = optind; i < argc; i++) {
-        if (cat_import_file(h->cat, argv[i], &o, &st, &err) != WY_OK) {
-            status = cmd_fail("import", &err);
+        wy_code rc = cat_import_file(h->cat, argv[i], &o, &st, &err);
+        if (rc == WY_OK)
+            continue;
+        /* a file that cannot be read is reported and the others go on;
+           a catalog failure stops everything */
+        int stop = rc == WY_EDB || rc == WY_ENOMEM || rc == WY_EINVAL;
+        status = cmd_fail("import", &err);
+        if (stop)
             break;
-        }
     }
+    if (status == CMD_OK)
+        status = cmd_batch_report(h, mark, "import");
     home_close(h);
     printf("%llu records: %llu added, %llu updated, %llu unchanged, "
            "%llu deleted, %llu bad\n",

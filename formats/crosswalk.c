@@ -3,6 +3,7 @@
    "MARC to MODS" mappings and IFLA's "UNIMARC to Dublin Core"; what is
    implemented is listed in docs/FORMATS.md. */
 #include "formats/crosswalk.h"
+#include "formats/dates.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -174,7 +175,7 @@ int xwalk_year_range(const char *s, size_t n, int *from, int *to)
             (i && s[i - 1] >= '0' && s[i - 1] <= '9'))
             continue;
         if (n - i < 4)
-            return 0;
+            break;
         /* a run of more than four digits is a number, not a year */
         if (all_digits(s + i, 4) && n - i > 4 && s[i + 4] >= '0' &&
             s[i + 4] <= '9') {
@@ -221,7 +222,7 @@ int xwalk_year_range(const char *s, size_t n, int *from, int *to)
         }
         return 1;
     }
-    return 0;
+    return fmt_date_years_n(s, n, from, to);   /* reign eras, dynasties */
 }
 
 static const struct {

@@ -16,7 +16,7 @@
 #include "indexer/xapian_c.h"
 
 /* Bump when prefixes, slots or what goes into a document change. */
-#define IDX_SCHEMA "wenyuan-index 1"
+#define IDX_SCHEMA "wenyuan-index 4"
 #define META_SCHEMA "wenyuan.schema"
 #define META_CJK "wenyuan.cjk"
 #define META_SEQ "wenyuan.seq"
@@ -26,7 +26,8 @@ enum {
     SLOT_YEAR_FROM = 0,   /* sortable_serialise(year) */
     SLOT_YEAR_TO = 1,
     SLOT_TITLE_SORT = 2,
-    SLOT_FACET0 = 3,      /* 3..10: the facets, in idx_facet_kind order */
+    SLOT_FACETS = 3,      /* the facets, in idx_facet_kind order, separated
+                             by IDX_X_FACET_SEP; values by IDX_X_MULTI_SEP */
     SLOT_SNIPPET = 20,    /* normalized text snippets are cut from */
     SLOT_DATE_SORT = 21   /* year_from, or after every year when unknown */
 };
@@ -40,6 +41,7 @@ enum {
 #define P_EDITION "XED"
 #define P_NOTE "XN"
 #define P_TEXT "XF"
+#define P_DATE "XDATE"
 /* Boolean (exact) prefixes. */
 #define P_ID "Q"
 #define P_IDENT "XID"
@@ -60,7 +62,11 @@ static const struct {
 
 /* Field names of the query language (English and Chinese). */
 static const struct idx_xfield query_fields[] = {
-    {"title", P_TITLE, 0},        {"题名", P_TITLE, 0},
+    {"", P_TITLE, 0},             {"", P_CREATOR, 0},
+    {"", P_SUBJECT, 0},           {"", P_PUBLISHER, 0},
+    {"", P_PLACE, 0},             {"", P_EDITION, 0},
+    {"", P_NOTE, 0},              {"", P_TEXT, 0},
+    {"", P_DATE, 0},    {"title", P_TITLE, 0},        {"题名", P_TITLE, 0},
     {"creator", P_CREATOR, 0},    {"author", P_CREATOR, 0},
     {"责任者", P_CREATOR, 0},     {"作者", P_CREATOR, 0},
     {"subject", P_SUBJECT, 0},    {"主题", P_SUBJECT, 0},
@@ -84,6 +90,7 @@ struct idx {
     struct cjk *cjk;
     struct idx_xdoc *doc;      /* reused for every record */
     enum idx_mode mode;
+    int fresh;                 /* see idx_set_fresh() */
     char *stale;               /* why the index needs a rebuild, or NULL */
     struct wy_buf tmp, val, snip;   /* scratch, reused */
     struct wy_buf facet[IDX_NFACETS];
@@ -183,6 +190,11 @@ wy_code idx_close(struct idx *x, struct wy_err *err)
         wy_buf_release(&x->facet[f]);
     free(x);
     return rc;
+}
+
+void idx_set_fresh(struct idx *x, int fresh)
+{
+    x->fresh = fresh;
 }
 
 const char *idx_stale(const struct idx *x)
@@ -289,12 +301,10 @@ static wy_code add_text(struct idx *x, const char *prefix, const char *s,
     if (rc != WY_OK)
         return rc;
     const char *t = wy_buf_cstr(&x->tmp);
-    for (int i = 0; i < repeat && rc == WY_OK; i++) {
-        rc = idx_xdoc_text(x->doc, "", t, x->tmp.len, err);
-        idx_xdoc_gap(x->doc);
-    }
-    if (rc == WY_OK && prefix)
-        rc = idx_xdoc_text(x->doc, prefix, t, x->tmp.len, err);
+    /* each field once, under its prefix: words without a field search all
+       of them (the "" entries of query_fields) */
+    rc = idx_xdoc_text(x->doc, prefix ? prefix : P_DATE, t, x->tmp.len,
+                       (unsigned)repeat, err);
     idx_xdoc_gap(x->doc);
     if (x->snip.len < 64 * 1024) {
         wy_buf_add(&x->snip, t, x->tmp.len);
@@ -555,10 +565,8 @@ static wy_code add_full_text(struct idx *x, const struct idx_text *t,
     if (rc == WY_OK)
         rc = norm(x, s, n, err);
     if (rc == WY_OK)
-        rc = idx_xdoc_text(x->doc, "", wy_buf_cstr(&x->tmp), x->tmp.len, err);
-    if (rc == WY_OK)
         rc = idx_xdoc_text(x->doc, P_TEXT, wy_buf_cstr(&x->tmp), x->tmp.len,
-                           err);
+                           1, err);
     idx_xdoc_gap(x->doc);
     if (rc == WY_OK && x->snip.len < 64 * 1024)
         wy_buf_add(&x->snip, wy_buf_cstr(&x->tmp),
@@ -695,11 +703,19 @@ static wy_code build(struct idx *x, const struct wy_record *r,
 
     if (rc == WY_OK && d->ntitles)
         rc = add_title_key(x, d->titles[0], err);
-    for (int f = 0; f < IDX_NFACETS && rc == WY_OK; f++)
-        if (x->facet[f].len)
-            rc = idx_xdoc_value(x->doc, SLOT_FACET0 + (unsigned)f,
-                                wy_buf_cstr(&x->facet[f]), x->facet[f].len,
-                                err);
+    if (rc == WY_OK) {
+        /* every facet in one slot: one value read per match when counting */
+        wy_buf_reset(&x->val);
+        for (int f = 0; f < IDX_NFACETS; f++) {
+            if (f)
+                wy_buf_addc(&x->val, IDX_X_FACET_SEP);
+            wy_buf_add(&x->val, wy_buf_cstr(&x->facet[f]), x->facet[f].len);
+        }
+        rc = wy_buf_status(&x->val, err);
+        if (rc == WY_OK)
+            rc = idx_xdoc_value(x->doc, SLOT_FACETS, wy_buf_cstr(&x->val),
+                                x->val.len, err);
+    }
     if (rc == WY_OK)
         rc = idx_xdoc_value(x->doc, SLOT_SNIPPET, wy_buf_cstr(&x->snip),
                             x->snip.len, err);
@@ -750,7 +766,9 @@ wy_code idx_put(struct idx *x, const struct wy_record *r,
     wy_code rc = build(x, r, m, texts, ntexts, err);
     if (rc == WY_OK)
         rc = id_term(m->id, &t, err);
-    if (rc == WY_OK)
+    if (rc == WY_OK && x->fresh)
+        rc = idx_xdb_add(x->db, wy_buf_cstr(&t), x->doc, err);
+    else if (rc == WY_OK)
         rc = idx_xdb_replace(x->db, wy_buf_cstr(&t), x->doc, err);
     wy_buf_release(&t);
     if (rc != WY_OK)
@@ -965,9 +983,7 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
         ranges[nr] = (struct idx_xrange){SLOT_YEAR_FROM, NULL, hi, 0, 0};
         ranges[nr++].hilen = idx_x_sortable((double)q->to_year, hi);
     }
-    unsigned slots[IDX_NFACETS];
-    for (unsigned f = 0; f < IDX_NFACETS; f++)
-        slots[f] = SLOT_FACET0 + f;
+    unsigned slots[1] = {SLOT_FACETS};
 
     struct idx_xquery xq = {0};
     xq.text = text;
@@ -998,6 +1014,7 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
     xq.pagesize = size;
     xq.facet_slots = slots;
     xq.nfacets = IDX_NFACETS;
+    xq.facets_packed = 1;
     xq.snippet_slot = SLOT_SNIPPET;
     xq.snippet_len = 240;
     xq.hi_start = "<b>";

@@ -73,9 +73,10 @@ void idx_xdoc_free(struct idx_xdoc *d);
 wy_code idx_xdoc_clear(struct idx_xdoc *d, struct wy_err *err);
 
 /* Indexes free text (already normalized by cjk_normalize) under prefix
-   ("" for none) with word positions, for phrase searches. */
+   ("" for none) with word positions, for phrase searches; each occurrence
+   counts wdf_inc (1 normally; more to weigh a field up). */
 wy_code idx_xdoc_text(struct idx_xdoc *d, const char *prefix, const char *s,
-                      size_t n, struct wy_err *err);
+                      size_t n, unsigned wdf_inc, struct wy_err *err);
 /* Leaves a gap in word positions so a phrase cannot span two fields. */
 void idx_xdoc_gap(struct idx_xdoc *d);
 /* Adds the boolean term prefix+value (no positions, no weight); values that
@@ -93,6 +94,11 @@ wy_code idx_xdoc_data(struct idx_xdoc *d, const char *p, size_t n,
    is added to the document). The document stays the caller's. */
 wy_code idx_xdb_replace(struct idx_xdb *db, const char *idterm,
                         struct idx_xdoc *d, struct wy_err *err);
+/* Adds the document with unique id term idterm without looking for an
+   older one (much faster in a large batch): only when none can exist, as
+   in a rebuild from scratch. */
+wy_code idx_xdb_add(struct idx_xdb *db, const char *idterm,
+                    struct idx_xdoc *d, struct wy_err *err);
 /* Deletes the documents with term idterm; none is not an error. */
 wy_code idx_xdb_delete(struct idx_xdb *db, const char *idterm,
                        struct wy_err *err);
@@ -120,7 +126,8 @@ enum {
 
 /* A field name usable in queries ("title:") and the term prefix behind
    it. boolean: the value is taken as one exact term (a filter). One name
-   may appear several times to search several prefixes. */
+   may appear several times to search several prefixes; the name "" lists
+   the prefixes searched by words without a field. */
 struct idx_xfield {
     const char *name, *prefix;
     int boolean;
@@ -143,6 +150,9 @@ struct idx_xfilter {
    separated by IDX_X_MULTI_SEP (each counted once per document, so counts
    stay exact for multi-valued facets such as holding libraries). */
 #define IDX_X_MULTI_SEP '\x1f'
+/* Several facets packed in one slot are separated by this byte, in order
+   (faster: one value read per match). */
+#define IDX_X_FACET_SEP '\x1e'
 
 struct idx_xquery {
     const char *text;            /* normalized query text; "" matches all */
@@ -159,6 +169,9 @@ struct idx_xquery {
     size_t offset, pagesize;     /* the page of hits wanted */
     const unsigned *facet_slots; /* counted over all matches */
     size_t nfacets;
+    int facets_packed;           /* 1: the nfacets facets are all in slot
+                                    facet_slots[0], separated by
+                                    IDX_X_FACET_SEP */
     /* Snippets are cut from this value slot of each hit (-1: none), with
        CJK n-gram highlighting of the query's terms between hi_start and
        hi_end (e.g. "<b>" "</b>"), about snippet_len bytes long. */

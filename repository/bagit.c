@@ -14,6 +14,7 @@
 
 #include "core/alloc.h"
 #include "core/path.h"
+#include "repository/store.h"
 #include "repository/walk.h"
 
 #define NOMEM() wy_err_set(err, WY_ENOMEM, "out of memory")
@@ -419,6 +420,7 @@ void bag_free(struct bag *b)
     free(b->info);
     for (size_t i = 0; i < b->nfiles; i++) {
         free(b->files[i].path);
+        free(b->files[i].fs_path);
         for (int a = 0; a < BAG_NALG; a++)
             free(b->files[i].digest[a]);
     }
@@ -540,12 +542,16 @@ static wy_code on_manifest(void *ctx, const char *digest, const char *path,
         b->capents = nc;
     }
     struct ent *e = &b->ents[b->nents];
-    e->path = wy_strdup(path);
+    wy_code rc = store_path_nfc(path, &e->path, err);
+    if (rc) {
+        e->path = NULL;
+        return rc;
+    }
     e->digest = wy_strdup(digest);
     e->alg = b->cur_alg;
     e->line = line;
     b->nents++;
-    if (!e->path || !e->digest)
+    if (!e->digest)
         return NOMEM();
     return WY_OK;
 }
@@ -642,9 +648,14 @@ static wy_code on_payload(void *ctx, const struct ingest_walk_entry *e,
 {
     struct bag *b = ctx;
     struct wy_buf rel = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    char *nfc = NULL;
+    wy_code rc = store_path_nfc(e->rel, &nfc, err);
+    if (rc)
+        return rc;
     wy_buf_adds(&rel, "data/");
-    wy_buf_adds(&rel, e->rel);
-    wy_code rc = wy_buf_status(&rel, err);
+    wy_buf_adds(&rel, nfc);
+    free(nfc);
+    rc = wy_buf_status(&rel, err);
     if (rc)
         return rc;
     b->walked_files++;
@@ -658,7 +669,17 @@ static wy_code on_payload(void *ctx, const struct ingest_walk_entry *e,
         return WY_OK;
     }
     size_t idx = (size_t)(f - b->files);
+    if (b->seen[idx]) {
+        problem(b, 0, "%s: two files with this name in different Unicode "
+                "normalizations", rel.p);
+        wy_buf_release(&rel);
+        return WY_OK;
+    }
     b->seen[idx] = 1;
+    if (!(f->fs_path = wy_strdup(e->path))) {
+        wy_buf_release(&rel);
+        return NOMEM();
+    }
     unsigned mask = 0;
     for (int a = 0; a < BAG_NALG; a++)
         if (f->digest[a])

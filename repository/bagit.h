@@ -63,9 +63,14 @@ wy_code bag_parse_tags(const char *name, const char *p, size_t n,
 
 /* A payload file of a verified bag. */
 struct bag_file {
-    char *path;               /* "data/..." as listed (decoded) */
+    char *path;               /* "data/..." as listed (decoded), in Unicode
+                                 NFC: a manifest and a file system that
+                                 spell a name differently still match */
     uint64_t size;
     char *digest[BAG_NALG];   /* lowercase hex, NULL when not listed */
+    char *fs_path;            /* the file as found on disk (bag dir joined
+                                 with its name as the file system spells
+                                 it), for reading */
 };
 
 struct bag;

@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/path.h"
+#include "repository/store.h"
 
 static char *join(const char *a, const char *b)
 {
@@ -88,7 +89,8 @@ wy_code home_init(const char *path, struct wy_err *err)
                         h->store_path);
         goto out;
     }
-    rc = make_dir(h->store_path, &made_store, err);
+    made_store = 1;
+    rc = store_create(h->store_path, err);   /* the OCFL storage root */
     if (rc == WY_OK)
         rc = make_dir(h->index_path, &made_index, err);
     if (rc == WY_OK) {

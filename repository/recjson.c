@@ -176,7 +176,10 @@ wy_code cat_json_desc(const struct wy_record *r, struct wy_buf *b,
             key_str(b, &f2, "role", nm->role);
             key_str(b, &f2, "dynasty", nm->dynasty);
             key_str(b, &f2, "dates", nm->dates);
-            wy_buf_addf(b, ",\"personal\":%s}", nm->personal ? "true" : "false");
+            wy_buf_addf(b, ",\"personal\":%s", nm->personal ? "true" : "false");
+            if (nm->secondary)
+                wy_buf_adds(b, ",\"secondary\":true");
+            wy_buf_addc(b, '}');
         }
         wy_buf_addc(b, ']');
     }
@@ -410,6 +413,7 @@ static wy_code load_desc(struct wy_record *r, const char *s,
         nm.dynasty = adup(r, v, "dynasty", &ok);
         nm.dates = adup(r, v, "dates", &ok);
         nm.personal = json_is_true(json_object_get(v, "personal"));
+        nm.secondary = json_is_true(json_object_get(v, "secondary"));
         if (!ok || (nm.name && !wy_desc_add_creator(r, &nm)))
             rc = NOMEM();
     }

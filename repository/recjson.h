@@ -22,7 +22,7 @@ wy_code cat_json_model(const struct wy_record *r, struct wy_buf *out,
 
 /*
  * Appends the normalized view: {"id","titles":[],"creators":[{"name","role",
- * "dynasty","dates","personal"}],"date","year_from","year_to","publisher",
+ * "dynasty","dates","personal","secondary"}],"date","year_from","year_to","publisher",
  * "place","edition","extent","subjects":[],"identifiers":[{"type","value"}],
  * "languages":[],"type","rights","notes":[],"holdings":[{"institution",
  * "callno","census","note"}]}; absent values are left out.

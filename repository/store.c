@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,14 @@ static wy_code fsync_tree(const char *dir, struct wy_err *err)
                             strerror(errno));
         else if (S_ISDIR(st.st_mode))
             rc = fsync_tree(p, err);
+        else if (S_ISREG(st.st_mode)) {
+            int fd = open(p, O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || fsync(fd) != 0)
+                rc = wy_err_set(err, WY_EIO, "cannot sync '%s': %s", p,
+                                strerror(errno));
+            if (fd >= 0)
+                close(fd);
+        }
         free(p);
     }
     closedir(d);
@@ -818,7 +827,7 @@ wy_code store_version_begin(struct store *s, const char *object_id,
     v->newc = json_object();
     v->cpaths = json_object();
     v->cdirs = json_object();
-    v->buf = wy_malloc(IOBUF);
+    v->buf = wy_malloc(2 * (size_t)IOBUF);
     if (!v->id || !v->objrel || !v->objdir || !v->stagedir || !v->state ||
         !v->dirs || !v->newc || !v->cpaths || !v->cdirs || !v->buf) {
         version_free(v);
@@ -1066,12 +1075,71 @@ struct src {
     void *ctx;
 };
 
+/* md5 runs in a second thread on the block sha512 is hashing, so the two
+ * digests cost about as much as sha512 alone (files >= 1 MiB) */
+struct md5job {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const unsigned char *p;
+    size_t n;
+    int has_job, quit;
+    EVP_MD_CTX *md5;
+};
+
+static void *md5_worker(void *arg)
+{
+    struct md5job *j = arg;
+    pthread_mutex_lock(&j->mu);
+    for (;;) {
+        while (!j->has_job && !j->quit)
+            pthread_cond_wait(&j->cv, &j->mu);
+        if (!j->has_job)
+            break;   /* quit, nothing pending */
+        const unsigned char *p = j->p;
+        size_t n = j->n;
+        pthread_mutex_unlock(&j->mu);
+        EVP_DigestUpdate(j->md5, p, n);
+        pthread_mutex_lock(&j->mu);
+        j->has_job = 0;
+        pthread_cond_broadcast(&j->cv);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+static void md5_wait(struct md5job *j)
+{
+    pthread_mutex_lock(&j->mu);
+    while (j->has_job)
+        pthread_cond_wait(&j->cv, &j->mu);
+    pthread_mutex_unlock(&j->mu);
+}
+
+static void md5_post(struct md5job *j, const unsigned char *p, size_t n)
+{
+    pthread_mutex_lock(&j->mu);
+    while (j->has_job)
+        pthread_cond_wait(&j->cv, &j->mu);
+    j->p = p;
+    j->n = n;
+    j->has_job = 1;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
 static wy_code copy_hash(struct store_version *v, const struct src *src,
                          int outfd, const char *tmp, char *sha, char *md5,
                          uint64_t *size, struct wy_err *err)
 {
     EVP_MD_CTX *a = EVP_MD_CTX_new(), *b = EVP_MD_CTX_new();
     wy_code rc = WY_OK;
+    struct md5job job;
+    pthread_t th;
+    int threaded = 0, cur = 0;
+    uint64_t flushed = 0;
+    uint64_t prevflushed = 0;
+    memset(&job, 0, sizeof(job));
+    job.md5 = b;
     if (!a || !b || !EVP_DigestInit_ex(a, EVP_sha512(), NULL) ||
         !EVP_DigestInit_ex(b, EVP_md5(), NULL)) {
         rc = wy_err_set(err, WY_ENOMEM, "cannot set up sha512/md5");
@@ -1079,18 +1147,59 @@ static wy_code copy_hash(struct store_version *v, const struct src *src,
     }
     *size = 0;
     for (;;) {
+        /* two buffers: the md5 thread may still read the other one */
+        unsigned char *buf = v->buf + (size_t)cur * IOBUF;
         size_t got = 0;
-        rc = src->read(src->ctx, v->buf, IOBUF, &got, err);
+        rc = src->read(src->ctx, buf, IOBUF, &got, err);
         if (rc != WY_OK || got == 0)
             break;
         if (got > IOBUF)
             WY_BUG("read callback overran its buffer");
-        EVP_DigestUpdate(a, v->buf, got);
-        EVP_DigestUpdate(b, v->buf, got);
-        rc = write_all_fd(outfd, tmp, v->buf, got, err);
+        if (!threaded && got == IOBUF && pthread_mutex_init(&job.mu, NULL) == 0) {
+            if (pthread_cond_init(&job.cv, NULL) == 0 &&
+                pthread_create(&th, NULL, md5_worker, &job) == 0)
+                threaded = 1;
+            else
+                pthread_mutex_destroy(&job.mu);
+        }
+        if (threaded)
+            md5_post(&job, buf, got);
+        else
+            EVP_DigestUpdate(b, buf, got);
+        EVP_DigestUpdate(a, buf, got);
+        rc = write_all_fd(outfd, tmp, buf, got, err);
         if (rc != WY_OK)
             break;
         *size += got;
+        cur ^= 1;
+        /* start writing back what is written (without waiting), so the
+           disk writes while the next blocks are read; the commit fsyncs */
+        if (*size - flushed >= ((uint64_t)8 << 20)) {
+            (void)sync_file_range(outfd, (off_t)flushed,
+                                  (off_t)(*size - flushed),
+                                  SYNC_FILE_RANGE_WRITE);
+            /* and wait for the range before: at most ~16 MiB of a file is
+               dirty at a time, so writes stream instead of piling up
+               for the commit's fsync */
+            if (flushed > prevflushed)
+                (void)sync_file_range(outfd, (off_t)prevflushed,
+                                      (off_t)(flushed - prevflushed),
+                                      SYNC_FILE_RANGE_WAIT_BEFORE |
+                                          SYNC_FILE_RANGE_WRITE |
+                                          SYNC_FILE_RANGE_WAIT_AFTER);
+            prevflushed = flushed;
+            flushed = *size;
+        }
+    }
+    if (threaded) {
+        md5_wait(&job);
+        pthread_mutex_lock(&job.mu);
+        job.quit = 1;
+        pthread_cond_broadcast(&job.cv);
+        pthread_mutex_unlock(&job.mu);
+        pthread_join(th, NULL);
+        pthread_cond_destroy(&job.cv);
+        pthread_mutex_destroy(&job.mu);
     }
     if (rc == WY_OK) {
         unsigned char md[EVP_MAX_MD_SIZE];
@@ -1159,9 +1268,10 @@ static wy_code add_common(struct store_version *v, const char *logical,
     rc = copy_hash(v, src, fd, tmp, fi.sha512, fi.md5, &fi.size, err);
     if (rc == WY_OK && step(v->s, "content", err) != WY_OK)
         rc = WY_EIO;
-    if (rc == WY_OK && fsync(fd) != 0)
-        rc = wy_err_set(err, WY_EIO, "cannot sync '%s': %s", tmp,
-                        strerror(errno));
+    /* the data is fsynced at commit (fsync_tree), before the switch; here
+       its writeback only starts */
+    if (rc == WY_OK)
+        (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     if (close(fd) != 0 && rc == WY_OK)
         rc = wy_err_set(err, WY_EIO, "cannot close '%s': %s", tmp,
                         strerror(errno));
@@ -1584,9 +1694,18 @@ wy_code store_version_commit(struct store_version *v, unsigned *version_out,
                             v->id, v->objdir);
             goto fail;
         }
-        rc = mkdirs_of(v->objdir, err);
-        if (rc == WY_OK)
-            rc = move(v->newobj, v->objdir, err);
+        /* another process aborting an object with the same tuple prefix
+           may remove an empty tuple directory under us: retry */
+        for (int attempt = 0;; attempt++) {
+            rc = mkdirs_of(v->objdir, err);
+            if (rc == WY_OK && rename(v->newobj, v->objdir) != 0) {
+                if (errno == ENOENT && attempt < 3)
+                    continue;
+                rc = wy_err_set(err, WY_EIO, "cannot rename '%s' to '%s': %s",
+                                v->newobj, v->objdir, strerror(errno));
+            }
+            break;
+        }
         if (rc != WY_OK)
             goto fail;
         phase = 2;

@@ -1,48 +1,90 @@
 #!/bin/sh
-# The main job on samples/: grows as the modules land. For now: convert every
-# sample record (samples/records, real Chinese and Western records; the METS
-# of samples/items, generated) to MARCXML, DC and MODS through the record
-# view, and print a summary: records per format, the first titles.
-set -e
+# make demo: the main job on samples/, end to end.
+#   1. convert the sample records between formats and summarize them
+#   2. a "partner library" home imports the sample catalogue records and
+#      serves them over OAI-PMH on 127.0.0.1
+#   3. our home ingests the three digitized sample items (a CSV batch sheet
+#      naming two folders and a BagIt bag) into the OCFL store
+#   4. it harvests the partner over OAI-PMH, indexes, searches, validates
+#      and audits
+#   5. it serves the result: on a terminal until Ctrl-C, otherwise it checks
+#      the endpoints once and stops
+# Environment: WENYUAN_DEMO_DIR (default build/demo), WENYUAN_DEMO_PORT
+# (default 8080; the partner uses the port after it).
+set -eu
 BIN=${1:-build/wenyuan}
-S=$(dirname "$0")
-OUT=$(mktemp -d "${TMPDIR:-/tmp}/wenyuan-demo.XXXXXX")
-trap 'rm -rf "$OUT"' EXIT INT TERM
+DIR=${WENYUAN_DEMO_DIR:-build/demo}
+PORT=${WENYUAN_DEMO_PORT:-8080}
+PPORT=$((PORT + 1))
+HOME_DIR=$DIR/home
+PARTNER=$DIR/partner
+step() { printf '\n== %s\n' "$*"; }
 
-"$BIN" --help >/dev/null
+rm -rf "$DIR"
+mkdir -p "$DIR/converted"
 
-echo "== wenyuan convert: samples/records and samples/items"
-printf '%-40s %-8s %7s  %s\n' "file" "format" "records" "first title"
-total=0
-for f in "$S"/records/*.iso "$S"/records/*.mrc "$S"/records/*.xml \
-         "$S"/items/*/mets.xml "$S"/items/*/data/mets.xml; do
-    [ -f "$f" ] || continue
-    name=${f#"$S"/}
-    # JSON Lines: one record per line, with the format it was read as
-    if ! "$BIN" convert --to json "$f" "$OUT/r.jsonl" 2>"$OUT/err"; then
-        echo "$name: $(head -n 1 "$OUT/err")" >&2
-    fi
-    n=$(grep -c . "$OUT/r.jsonl" || true)
-    fmt=$(grep -o '"format":"[a-z0-9]*"' "$OUT/r.jsonl" | head -n 1 | cut -d'"' -f4)
-    title=$(grep -o '"titles":\["[^"]*"' "$OUT/r.jsonl" | head -n 1 | cut -d'"' -f4)
-    printf '%-40s %-8s %7s  %s\n' "$name" "$fmt" "$n" "$title"
-    echo "$fmt $n" >> "$OUT/counts"
-    total=$((total + n))
-    # every record also goes out as MARCXML (MARC input), DC and MODS
-    case $fmt in marc21|unimarc|marcxml)
-        "$BIN" convert --to marcxml "$f" "$OUT/out.marcxml" ;;
-    esac
-    "$BIN" convert --to dc "$f" "$OUT/out.dc.xml"
-    "$BIN" convert --to mods "$f" "$OUT/out.mods.xml"
+step "1. Converting the sample records (samples/records)"
+for f in samples/records/*.iso samples/records/*.mrc samples/records/*.xml; do
+    base=$(basename "$f")
+    for to in marcxml dc mods json; do
+        "$BIN" convert --to "$to" "$f" "$DIR/converted/$base.$to" 2>>"$DIR/convert.log" || true
+    done
+    n=$(grep -c '<record' "$DIR/converted/$base.marcxml" 2>/dev/null || echo 0)
+    printf '  %-36s -> marcxml, dc, mods, json (%s MARC records)\n' "$base" "$n"
 done
+echo "  first record of the CNMARC sample, as 'wenyuan show' prints it:"
+"$BIN" show samples/records/bnu-cnmarc-10.iso 2>/dev/null | sed -n '1,14p' | sed 's/^/    /'
 
-echo
-echo "== records per input format"
-awk '{ n[$1] += $2 } END { for (f in n) printf "  %-8s %5d\n", f, n[f] }' \
-    "$OUT/counts" | sort
-echo "  total    $(printf '%5d' "$total")"
+step "2. A partner library publishes its catalogue over OAI-PMH"
+"$BIN" init "$PARTNER"
+"$BIN" -H "$PARTNER" import --source local \
+    samples/records/bnu-cnmarc-10.iso samples/records/pymarc-test.mrc \
+    samples/records/harvard-webster-mods.xml
+"$BIN" -H "$PARTNER" serve --listen "127.0.0.1:$PPORT" >"$DIR/partner.log" 2>&1 &
+PARTNER_PID=$!
+SERVE_PID=
+cleanup() {
+    kill "$PARTNER_PID" 2>/dev/null || true
+    [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    curl -fs "http://127.0.0.1:$PPORT/oai?verb=Identify" >/dev/null && break
+    sleep 0.3
+done
+echo "  partner serving http://127.0.0.1:$PPORT/oai"
 
-echo
-echo "== one record through the view: samples/records/bnu-cnmarc-10.iso (CNMARC) as DC"
-"$BIN" convert --to dc "$S/records/bnu-cnmarc-10.iso" "$OUT/bnu.dc.xml"
-sed -n '3,18p' "$OUT/bnu.dc.xml"
+step "3. Ingesting the digitized sample items into the OCFL store"
+"$BIN" init "$HOME_DIR"
+"$BIN" -H "$HOME_DIR" ingest samples/items/batch.csv
+
+step "4. Harvesting the partner, indexing, searching"
+"$BIN" -H "$HOME_DIR" source add partner "http://127.0.0.1:$PPORT/oai"
+"$BIN" -H "$HOME_DIR" harvest --delay 0 partner
+"$BIN" -H "$HOME_DIR" index
+for q in '論語' '中國發展報告' 'creator:朱熹' 'title:千字文'; do
+    echo "  \$ wenyuan search '$q'"
+    "$BIN" -H "$HOME_DIR" search "$q" | sed -n '1,4p' | sed 's/^/    /'
+done
+"$BIN" -H "$HOME_DIR" validate
+"$BIN" -H "$HOME_DIR" audit
+"$BIN" -H "$HOME_DIR" status
+
+step "5. Serving"
+"$BIN" -H "$HOME_DIR" serve --listen "127.0.0.1:$PORT" >"$DIR/serve.log" 2>&1 &
+SERVE_PID=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    curl -fs "http://127.0.0.1:$PORT/oai?verb=Identify" >/dev/null && break
+    sleep 0.3
+done
+URL="http://127.0.0.1:$PORT/"
+echo "  web page:   $URL"
+echo "  OAI-PMH:    ${URL}oai?verb=Identify"
+echo "  search API: ${URL}api/search?q=論語"
+if [ -t 0 ] && [ -t 1 ]; then
+    echo "  open $URL in a browser; press Ctrl-C to stop"
+    wait "$SERVE_PID"
+else
+    n=$(curl -fs "${URL}oai?verb=ListIdentifiers&metadataPrefix=oai_dc" | grep -c '<identifier>' || true)
+    echo "  checked: /oai lists $n identifiers on its first page; stopping (not a terminal)"
+fi

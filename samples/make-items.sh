@@ -148,9 +148,9 @@ EOF
 # the batch sheet for ingest: one row per item
 cat > "$OUT/batch.csv" <<'EOF'
 identifier,collection,title,creator,date,path
-wy-sample-lunyu,samples,論語集注,(宋)朱熹,清乾隆三十年[1765],lunyu
-wy-sample-fangzhi,samples,嘉禾縣志,(清)陳文覃,清道光二十年[1840],fangzhi
-wy-sample-qianziwen,samples,千字文,(南朝梁)周興嗣,明萬曆間[1573-1620],qianziwen-bag
+wy-sample-lunyu,guji,論語集注,(宋)朱熹,清乾隆三十年[1765],lunyu
+wy-sample-fangzhi,guji,嘉禾縣志,(清)陳文覃,清道光二十年[1840],fangzhi
+wy-sample-qianziwen,guji,千字文,(南朝梁)周興嗣,明萬曆間[1573-1620],qianziwen-bag
 EOF
 
 cat > "$OUT/README.md" <<'EOF'

@@ -184,6 +184,39 @@ static void utf16_and_latin1_tag_files(void **state)
     wy_test_rmdir(dir);
 }
 
+/* A name written in NFD on disk (as macOS does) and NFC in the manifest
+   (as most bagging tools write it) is one file; the conformance suite's
+   v0.97/warning/filename-normalization case. */
+static void unicode_normalization(void **state)
+{
+    (void)state;
+    char *dir, *bag = make_bag(&dir);
+    sh(bag, "python3 - <<'EOF'\n"
+            "import hashlib, unicodedata\n"
+            "nfd = unicodedata.normalize('NFD', 'data/café.txt')\n"
+            "nfc = unicodedata.normalize('NFC', 'data/café.txt')\n"
+            "assert nfd != nfc\n"
+            "open(nfd, 'wb').write(b'x')\n"
+            "for alg in ('sha256', 'md5'):\n"
+            "    h = hashlib.new(alg, b'x').hexdigest()\n"
+            "    open('manifest-%s.txt' % alg, 'a').write(h + '  ' + nfc + '\\n')\n"
+            "EOF\n"
+            "sed -i 's/Payload-Oxum: .*/Payload-Oxum: 35.4/' bag-info.txt && "
+            "sha256sum bagit.txt bag-info.txt manifest-sha256.txt "
+            "manifest-md5.txt > tagmanifest-sha256.txt");
+    struct wy_err err = WY_ERR_INIT;
+    struct bag *b = NULL;
+    if (bag_open(&b, bag, NULL, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(bag_nfiles(b), 4);
+    const struct bag_file *f = bag_file(b, 1);
+    assert_string_equal(f->path, "data/caf\xc3\xa9.txt");
+    assert_non_null(strstr(f->fs_path, "data/cafe\xcc\x81.txt"));
+    bag_free(b);
+    free(bag);
+    wy_test_rmdir(dir);
+}
+
 static wy_code count_tag(void *ctx, const char *label, const char *value,
                          size_t line, struct wy_err *err)
 {
@@ -248,4 +281,5 @@ WY_GROUP(bagit, NULL, NULL,
          cmocka_unit_test(tag_manifest_checked),
          cmocka_unit_test(links_and_fetch_refused),
          cmocka_unit_test(utf16_and_latin1_tag_files),
+         cmocka_unit_test(unicode_normalization),
          cmocka_unit_test(parsers))

@@ -297,7 +297,7 @@ static void year_ranges(void **state)
     } t[] = {
         {"1765", 1, 1765, 1765},
         {"[18--]", 1, 1800, 1899},
-        {"清乾隆三十年", 0, 0, 0},
+        {"清乾隆三十年", 1, 1765, 1765},   /* formats/dates.c */
         {"清乾隆三十年[1765]", 1, 1765, 1765},
         {"c1994.", 1, 1994, 1994},
         {"1994-1996", 1, 1994, 1996},
@@ -305,7 +305,7 @@ static void year_ranges(void **state)
         {"19uu", 1, 1900, 1999},
         {"1774mau", 1, 1774, 1774},
         {"20020204", 0, 0, 0},
-        {"民国20年", 0, 0, 0},
+        {"民国20年", 1, 1931, 1931},
         {"明万历(1573～1620)", 1, 1573, 1620},
         {"", 0, 0, 0},
     };
@@ -370,7 +370,7 @@ static void dynasty_from_names(void **state)
     assert_string_equal(r->desc.creators[1].role, "translator");
     assert_int_equal(r->desc.creators[1].secondary, 1);
     assert_string_equal(r->desc.date, "清乾隆三十年");
-    assert_int_equal(r->desc.year_from, WY_YEAR_NONE);
+    assert_int_equal(r->desc.year_from, 1765);
     assert_string_equal(r->desc.edition, "刻本");
     wy_record_free(r);
 }

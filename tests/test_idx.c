@@ -51,7 +51,8 @@ static struct wy_record *make(const struct spec *s)
     assert_non_null(r);
     assert_true(wy_desc_add_title(r, s->title, strlen(s->title)));
     if (s->creator) {
-        struct wy_name n = {s->creator, NULL, s->dynasty, NULL, 1, 0};
+        struct wy_name n = {.name = s->creator, .dynasty = s->dynasty,
+                            .personal = 1};
         assert_true(wy_desc_add_creator(r, &n));
     }
     if (s->date)

@@ -16,8 +16,8 @@ static void add(struct idx_xdb *db, const char *id, const char *title,
     struct wy_err err = WY_ERR_INIT;
     struct idx_xdoc *d;
     assert_int_equal(idx_xdoc_new(&d, &err), WY_OK);
-    assert_int_equal(idx_xdoc_text(d, "", title, strlen(title), &err), WY_OK);
-    assert_int_equal(idx_xdoc_text(d, "S", title, strlen(title), &err), WY_OK);
+    assert_int_equal(idx_xdoc_text(d, "", title, strlen(title), 1, &err), WY_OK);
+    assert_int_equal(idx_xdoc_text(d, "S", title, strlen(title), 1, &err), WY_OK);
     assert_int_equal(idx_xdoc_value(d, 1, libs, strlen(libs), &err), WY_OK);
     assert_int_equal(idx_xdoc_value(d, 2, title, strlen(title), &err), WY_OK);
     char y[18];

@@ -26,7 +26,7 @@ static struct idx *fuzz_index(void)
     for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++) {
         struct wy_record *r = wy_record_new();
         char id[8] = {'r', (char)('0' + i), 0};
-        struct wy_name n = {"曹雪芹", NULL, "清", NULL, 1, 0};
+        struct wy_name n = {.name = "曹雪芹", .dynasty = "清", .personal = 1};
         struct wy_holding h = {i % 2 ? "国家图书馆" : "上海图书馆", NULL, NULL,
                                NULL};
         if (!r || !wy_desc_add_title(r, titles[i], strlen(titles[i])) ||
