@@ -566,6 +566,10 @@ wy_code mods_write(const struct wy_record *r, struct wy_buf *b,
                    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
                    "version=\"3.8\" xsi:schemaLocation=\"" FMT_NS_MODS
                    " http://www.loc.gov/standards/mods/v3/mods-3-8.xsd\">\n");
+    /* MODS needs one element at least: an untitled record gets an empty
+       title, which reads back as none */
+    if (!d->ntitles)
+        wy_buf_adds(b, "<titleInfo><title/></titleInfo>\n");
     for (size_t i = 0; i < d->ntitles; i++)
         el(b,
            i ? "<titleInfo type=\"alternative\"><title>" : "<titleInfo><title>",

@@ -160,6 +160,18 @@ static void writes_valid_oai_dc(void **state)
     xw_free_records(d, n);
 }
 
+static void empty_record_valid(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    struct wy_record *r = wy_record_new();
+    struct wy_buf b = WY_BUF_INIT(1u << 16);
+    assert_int_equal(dc_write(r, &b, &err), WY_OK);
+    validate(b.p, b.len);
+    wy_buf_release(&b);
+    wy_record_free(r);
+}
+
 /* A dynasty before a DC name is read into the view and written back. */
 static void dynasty_round_trip(void **state)
 {
@@ -298,6 +310,7 @@ static void allocation_failures(void **state)
 WY_GROUP(dc, NULL, NULL, cmocka_unit_test(allocation_failures),
          cmocka_unit_test(reads_sru_dc), cmocka_unit_test(reads_oai_pmh),
          cmocka_unit_test(detects_dc), cmocka_unit_test(writes_valid_oai_dc),
+         cmocka_unit_test(empty_record_valid),
          cmocka_unit_test(dynasty_round_trip),
          cmocka_unit_test(malformed_names_record_and_line),
          cmocka_unit_test(doctype_refused), cmocka_unit_test(ident_types))

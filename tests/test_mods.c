@@ -224,6 +224,19 @@ static void dynasty_and_census(void **state)
     fmt_reader_free(r);
 }
 
+/* An empty view still makes valid MODS (the schema wants one element). */
+static void empty_record_valid(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    struct wy_record *r = wy_record_new();
+    struct wy_buf b = WY_BUF_INIT(1u << 16);
+    assert_int_equal(fmt_write_one(&mods_handler, r, &b, &err), WY_OK);
+    validate(b.p, b.len);
+    wy_buf_release(&b);
+    wy_record_free(r);
+}
+
 /* LoC's MARC-to-MODS output declares the MARC 21 namespace: still MODS. */
 static void detects_mods_over_marcxml(void **state)
 {
@@ -290,4 +303,4 @@ WY_GROUP(mods, NULL, NULL, cmocka_unit_test(allocation_failures),
          cmocka_unit_test(writes_valid_mods),
          cmocka_unit_test(dynasty_and_census),
          cmocka_unit_test(detects_mods_over_marcxml),
-         cmocka_unit_test(bad_input))
+         cmocka_unit_test(empty_record_valid), cmocka_unit_test(bad_input))
