@@ -91,6 +91,15 @@ WY_COMMAND(ingest, "archive digitized items (folder, zip/tar, BagIt, CSV sheet)"
         o.user = pw ? pw->pw_name : NULL;
     }
     o.cancel = &cancel;
+    /* OCFL wants the user's address as a URI: $EMAIL, when set */
+    char *mailto = NULL;
+    const char *email = getenv("EMAIL");
+    if (o.user && email && *email && strchr(email, '@') &&
+        (mailto = malloc(strlen(email) + 8))) {
+        memcpy(mailto, "mailto:", 7);
+        memcpy(mailto + 7, email, strlen(email) + 1);
+        o.user_address = mailto;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -104,6 +113,7 @@ WY_COMMAND(ingest, "archive digitized items (folder, zip/tar, BagIt, CSV sheet)"
     wy_code rc = ingest_run(h, (const char *const *)argv + optind,
                             (size_t)(argc - optind), &o, &st, &err);
     home_close(h);
+    free(mailto);
     double mb = (double)st.bytes / 1e6;
     if (rc == WY_OK || st.batch)
         printf("%s%llu items: %llu new, %llu new versions, %llu unchanged, "

@@ -17,6 +17,7 @@
 #include "core/path.h"
 #include "formats/dates.h"
 #include "formats/format.h"
+#include "formats/mets.h"
 #include "repository/archive.h"
 #include "repository/bagit.h"
 #include "repository/import.h"
@@ -706,6 +707,7 @@ struct written {
     struct cat_file *files;
     size_t n, cap;
     uint64_t bytes;
+    uint64_t stored;          /* new content, counted once committed */
 };
 
 static void written_release(struct written *w)
@@ -751,7 +753,7 @@ static wy_code note_file(struct run *run, struct written *w,
     run->st->files++;
     run->st->bytes += info->size;
     if (info->stored)
-        run->st->bytes_stored += info->size;
+        w->stored += info->size;
     run->done_bytes += info->size;
     wy_progress_update(&run->pr, run->done_items, run->done_bytes);
     return WY_OK;
@@ -937,6 +939,56 @@ static wy_code add_files(struct run *run, struct item *it,
     return rc;
 }
 
+/* The checksums a METS fileSec gives must match what was read: a scan that
+   is not the one described is refused before anything is committed. Files
+   the METS names but the item lacks are reported, not refused (a METS may
+   point at derivatives kept elsewhere). */
+static wy_code check_mets(struct run *run, struct item *it,
+                          const struct written *w, struct wy_err *err)
+{
+    if (!it->meta_format || strcmp(it->meta_format, "mets"))
+        return WY_OK;
+    struct mets_structure *ms = NULL;
+    wy_code rc = mets_parse_structure(it->meta.p ? it->meta.p : "",
+                                      it->meta.len, it->meta_name, &ms, err);
+    if (rc)
+        return wy_err_prefix(err, "%s", it->where);
+    for (size_t i = 0; rc == WY_OK && i < ms->nfiles; i++) {
+        const struct mets_file *mf = &ms->files[i];
+        if (!mf->href || !mf->checksum || !mf->checksumtype)
+            continue;
+        const char *href = mf->href;
+        if (!strncmp(href, "file://", 7))
+            continue;   /* absolute: not a path inside the item */
+        if (strstr(href, "://"))
+            continue;
+        while (href[0] == '.' && href[1] == '/')
+            href += 2;
+        int sha = !strcasecmp(mf->checksumtype, "SHA-512");
+        int md5 = !strcasecmp(mf->checksumtype, "MD5");
+        if (!sha && !md5)
+            continue;
+        const struct cat_file *f = NULL;
+        for (size_t k = 0; k < w->n; k++)
+            if (!strcmp(w->files[k].path, href))
+                f = &w->files[k];
+        if (!f) {
+            wy_warn(run->o->log, "%s: %s lists '%s', which the item does not "
+                    "hold", it->where, it->meta_name, href);
+            continue;
+        }
+        const char *have = sha ? f->sha512 : f->md5;
+        if (!have || strcasecmp(have, mf->checksum))
+            rc = wy_err_set(err, WY_EFIXITY,
+                            "%s: '%s' does not match its %s checksum in %s "
+                            "(METS %s, file %s)", it->where, href,
+                            mf->checksumtype, it->meta_name, mf->checksum,
+                            have ? have : "?");
+    }
+    mets_structure_free(ms);
+    return rc;
+}
+
 static wy_code write_catalog(struct run *run, struct item *it,
                              const struct written *w, unsigned head,
                              int64_t batch, struct wy_err *err)
@@ -985,12 +1037,14 @@ static wy_code write_item(struct run *run, struct item *it, int64_t batch,
             struct wy_buf msg = WY_BUF_INIT(8192);
             wy_buf_addf(&msg, "wenyuan ingest of '%s'", it->path);
             rc = store_version_set_meta(v, wy_buf_cstr(&msg), run->o->user,
-                                        NULL, err);
+                                        run->o->user_address, err);
             wy_buf_release(&msg);
         }
     }
     if (rc == WY_OK)
         rc = add_files(run, it, v, &w, err);
+    if (rc == WY_OK)
+        rc = check_mets(run, it, &w, err);
     if (rc || run->o->dry_run) {
         store_version_abort(v);
         written_release(&w);
@@ -1020,6 +1074,7 @@ static wy_code write_item(struct run *run, struct item *it, int64_t batch,
     if (rc) {
         cat_rollback(c);
     } else {
+        run->st->bytes_stored += changed ? w.stored : 0;
         if (!changed)
             run->st->unchanged++;
         else if (prev)

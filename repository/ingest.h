@@ -36,6 +36,7 @@ struct ingest_opts {
     int dry_run;                  /* check everything, write nothing */
     int resume;                   /* skip items the journal says are done */
     const char *user;             /* OCFL version user name, or NULL */
+    const char *user_address;     /* its URI ("mailto:..."), or NULL */
     struct wy_log *log;           /* warnings and progress; may be NULL */
     /* Set (e.g. by a SIGINT handler) to stop between files; the current
        item is abandoned cleanly and the batch marked interrupted. */

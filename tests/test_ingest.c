@@ -538,6 +538,51 @@ static void full_disk_writes_nothing(void **state)
     validate_store(f);
 }
 
+/* The samples (samples/items, made by samples/make-items.sh with METS
+   fileSec SHA-512 checksums): the batch sheet with two folders and a bag. */
+static void samples_batch_and_mets_checksums(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    struct ingest_stats st;
+    struct ingest_opts o = {.log = &f->log};
+    const char *paths[] = {wy_srcpath("samples/items/batch.csv")};
+    if (ingest_run(f->h, paths, 1, &o, &st, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(st.added, 3);
+    /* identifiers and collection from batch.csv; metadata from mets.xml */
+    struct cat_record *r = NULL;
+    assert_int_equal(cat_get_record_by_local(f->h->cat, NULL,
+                                             "wy-sample-qianziwen",
+                                             CAT_LOAD_ALL, &r, &err), WY_OK);
+    assert_string_equal(r->collection, "guji");
+    assert_string_equal(r->orig_format, "mets");
+    assert_non_null(strstr(r->desc_json, "千字文"));
+    cat_record_free(r);
+    struct cat_file *files;
+    size_t n;
+    assert_int_equal(cat_object_files(f->h->cat,
+                                      "urn:wenyuan:wy-sample-qianziwen",
+                                      &files, &n, &err), WY_OK);
+    assert_int_equal(n, 4);
+    assert_string_equal(files[0].path, "images/0001.jpg");
+    assert_string_equal(files[0].mime, "image/jpeg");
+    cat_files_free(files, n);
+    validate_store(f);
+    /* a page that is not the one its METS describes is refused */
+    char *before = snapshot(f);
+    sh(f, "cp -r '%s' lunyu && printf x | dd of=lunyu/images/0002.tif bs=1 "
+          "seek=5000 conv=notrunc 2>/dev/null",
+       wy_srcpath("samples/items/lunyu"));
+    struct ingest_opts o2 = {.id = "wy-sample-lunyu"};
+    assert_int_equal(run(f, "lunyu", &o2, &st, &err), WY_EFIXITY);
+    assert_err(&err, WY_EFIXITY, "'images/0002.tif' does not match its "
+                                 "SHA-512 checksum in mets.xml");
+    wy_err_release(&err);
+    assert_unchanged(f, before);
+    free(before);
+}
+
 static void format_checks(void **state)
 {
     (void)state;
@@ -573,4 +618,5 @@ WY_GROUP(ingest, NULL, NULL,
          cmocka_unit_test_setup_teardown(bad_archives_write_nothing, setup, teardown),
          cmocka_unit_test_setup_teardown(damaged_zip_then_resume, setup, teardown),
          cmocka_unit_test_setup_teardown(full_disk_writes_nothing, setup, teardown),
+         cmocka_unit_test_setup_teardown(samples_batch_and_mets_checksums, setup, teardown),
          cmocka_unit_test(format_checks))
