@@ -107,8 +107,10 @@ WY_COMMAND(ingest, "archive digitized items (folder, zip/tar, BagIt, CSV sheet)"
     sigaction(SIGTERM, &sa, NULL);
     struct wy_err err = WY_ERR_INIT;
     struct wy_home *h = NULL;
-    if (home_open(&h, home, 0, &err) != WY_OK)
+    if (home_open(&h, home, 0, &err) != WY_OK) {
+        free(mailto);
         return cmd_fail("ingest", &err);
+    }
     struct ingest_stats st;
     wy_code rc = ingest_run(h, (const char *const *)argv + optind,
                             (size_t)(argc - optind), &o, &st, &err);
