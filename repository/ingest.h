@@ -44,16 +44,16 @@ struct ingest_opts {
 };
 
 struct ingest_stats {
-    uint64_t items;               /* planned */
-    uint64_t added;               /* new objects */
-    uint64_t versioned;           /* new versions of existing objects */
-    uint64_t unchanged;           /* same files and metadata */
-    uint64_t skipped;             /* done in an earlier run (--resume) */
-    uint64_t files;               /* files read */
-    uint64_t bytes;               /* bytes read */
-    uint64_t bytes_stored;        /* bytes of new content written */
+    uint64_t items;        /* planned */
+    uint64_t added;        /* new objects */
+    uint64_t versioned;    /* new versions of existing objects */
+    uint64_t unchanged;    /* same files and metadata */
+    uint64_t skipped;      /* done in an earlier run (--resume) */
+    uint64_t files;        /* files read */
+    uint64_t bytes;        /* bytes read */
+    uint64_t bytes_stored; /* bytes of new content written */
     double seconds;
-    int64_t batch;                /* the journal batch id (0 in dry runs) */
+    int64_t batch; /* the journal batch id (0 in dry runs) */
 };
 
 /*
