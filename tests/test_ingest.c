@@ -583,6 +583,61 @@ static void samples_batch_and_mets_checksums(void **state)
     free(before);
 }
 
+/* kill -9 at several moments of a batch: the store always validates, and
+   the catalog never lists a version the store does not have; --resume then
+   finishes the batch. */
+static void killed_ingest_is_consistent(void **state)
+{
+    struct fx *f = *state;
+    sh(f, "mkdir -p k && for i in 1 2 3 4 5 6; do mkdir -p k/i$i && "
+          "head -c 3000000 /dev/urandom > k/i$i/a.tif && head -c 2000000 "
+          "/dev/urandom > k/i$i/b.tif; done && printf 'path\n' > k/s.csv && "
+          "for i in 1 2 3 4 5 6; do echo i$i >> k/s.csv; done");
+    static const char *const delays[] = {"0.05", "0.3", "0.8"};
+    struct wy_err err = WY_ERR_INIT;
+    for (size_t d = 0; d < 3; d++) {
+        char cmd[8192];
+        snprintf(cmd, sizeof(cmd),
+                 "%s -H '%s' ingest --resume '%s/k/s.csv' >/dev/null 2>&1 & "
+                 "pid=$!; sleep %s; kill -9 $pid; wait $pid 2>/dev/null; true",
+                 wy_test_bin(), f->home, f->dir, delays[d]);
+        assert_int_equal(wy_test_run(cmd, NULL), 0);
+        validate_store(f);
+        /* every object the catalog lists is in the store at that head */
+        home_close(f->h);
+        assert_int_equal(home_open(&f->h, f->home, 0, &err), WY_OK);
+        struct store *s = NULL;
+        assert_int_equal(store_open(&s, f->h->store_path, &err), WY_OK);
+        for (int i = 1; i <= 6; i++) {
+            char id[64];
+            snprintf(id, sizeof(id), "urn:wenyuan:i%d", i);
+            struct cat_object o;
+            if (cat_object_get(f->h->cat, id, &o, &err) != WY_OK) {
+                wy_err_release(&err);
+                continue;
+            }
+            struct store_object_info info;
+            assert_int_equal(store_object_info(s, id, 0, &info, &err), WY_OK);
+            char head[16];
+            snprintf(head, sizeof(head), "v%u", info.head);
+            assert_string_equal(o.head, head);
+            store_object_info_release(&info);
+            cat_object_release(&o);
+        }
+        store_close(s);
+    }
+    struct ingest_opts o = {.resume = 1};
+    struct ingest_stats st;
+    ok(f, "k/s.csv", &o, &st);
+    assert_int_equal(st.items, 6);
+    assert_int_equal(st.added + st.skipped + st.unchanged, 6);
+    struct cat_status cs;
+    assert_int_equal(cat_status_get(f->h->cat, &cs, &err), WY_OK);
+    assert_int_equal(cs.objects, 6);
+    cat_status_release(&cs);
+    validate_store(f);
+}
+
 static void format_checks(void **state)
 {
     (void)state;
@@ -619,4 +674,5 @@ WY_GROUP(ingest, NULL, NULL,
          cmocka_unit_test_setup_teardown(damaged_zip_then_resume, setup, teardown),
          cmocka_unit_test_setup_teardown(full_disk_writes_nothing, setup, teardown),
          cmocka_unit_test_setup_teardown(samples_batch_and_mets_checksums, setup, teardown),
+         cmocka_unit_test_setup_teardown(killed_ingest_is_consistent, setup, teardown),
          cmocka_unit_test(format_checks))
