@@ -6,6 +6,7 @@
 
 #include "harness.h"
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "repository/bagit.h"
 
@@ -271,7 +272,35 @@ static void parsers(void **state)
     wy_buf_release(&out);
 }
 
+static void allocation_failures(void **state)
+{
+    (void)state;
+    const char *tags = "A: 1\r\nB:two\r  more\n\tlines\n";
+    const char *m = "AB  data/a%0Ab%25c%7E\r\nCD\tdata/x y\n";
+    for (long k = 0;; k++) {
+        struct wy_err err = WY_ERR_INIT;
+        struct wy_buf out = WY_BUF_INIT(4096);
+        wy_alloc_fail_after(k);
+        wy_code rc = bag_parse_tags("t", tags, strlen(tags), count_tag, &out,
+                                    &err);
+        if (rc == WY_OK)
+            rc = bag_parse_manifest("m", m, strlen(m), -1, count_line, &out,
+                                    &err);
+        if (rc == WY_OK)
+            rc = wy_buf_status(&out, &err);
+        wy_alloc_fail_after(-1);
+        wy_buf_release(&out);
+        if (rc == WY_OK)
+            break;
+        if (rc != WY_ENOMEM)
+            fail_msg("k=%ld: %s", k, wy_err_msg(&err));
+        wy_err_release(&err);
+        assert_true(k < 10000);
+    }
+}
+
 WY_GROUP(bagit, NULL, NULL,
+         cmocka_unit_test(allocation_failures),
          cmocka_unit_test(valid_bag_verifies),
          cmocka_unit_test(flipped_byte_is_fixity),
          cmocka_unit_test(missing_and_extra_files),

@@ -538,6 +538,106 @@ static void full_disk_writes_nothing(void **state)
     validate_store(f);
 }
 
+/* The samples (samples/items, made by samples/make-items.sh with METS
+   fileSec SHA-512 checksums): the batch sheet with two folders and a bag. */
+static void samples_batch_and_mets_checksums(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    struct ingest_stats st;
+    struct ingest_opts o = {.log = &f->log};
+    const char *paths[] = {wy_srcpath("samples/items/batch.csv")};
+    if (ingest_run(f->h, paths, 1, &o, &st, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(st.added, 3);
+    /* identifiers and collection from batch.csv; metadata from mets.xml */
+    struct cat_record *r = NULL;
+    assert_int_equal(cat_get_record_by_local(f->h->cat, NULL,
+                                             "wy-sample-qianziwen",
+                                             CAT_LOAD_ALL, &r, &err), WY_OK);
+    assert_string_equal(r->collection, "guji");
+    assert_string_equal(r->orig_format, "mets");
+    assert_non_null(strstr(r->desc_json, "千字文"));
+    cat_record_free(r);
+    struct cat_file *files;
+    size_t n;
+    assert_int_equal(cat_object_files(f->h->cat,
+                                      "urn:wenyuan:wy-sample-qianziwen",
+                                      &files, &n, &err), WY_OK);
+    assert_int_equal(n, 4);
+    assert_string_equal(files[0].path, "images/0001.jpg");
+    assert_string_equal(files[0].mime, "image/jpeg");
+    cat_files_free(files, n);
+    validate_store(f);
+    /* a page that is not the one its METS describes is refused */
+    char *before = snapshot(f);
+    sh(f, "cp -r '%s' lunyu && printf x | dd of=lunyu/images/0002.tif bs=1 "
+          "seek=5000 conv=notrunc 2>/dev/null",
+       wy_srcpath("samples/items/lunyu"));
+    struct ingest_opts o2 = {.id = "wy-sample-lunyu"};
+    assert_int_equal(run(f, "lunyu", &o2, &st, &err), WY_EFIXITY);
+    assert_err(&err, WY_EFIXITY, "'images/0002.tif' does not match its "
+                                 "SHA-512 checksum in mets.xml");
+    wy_err_release(&err);
+    assert_unchanged(f, before);
+    free(before);
+}
+
+/* kill -9 at several moments of a batch: the store always validates, and
+   the catalog never lists a version the store does not have; --resume then
+   finishes the batch. */
+static void killed_ingest_is_consistent(void **state)
+{
+    struct fx *f = *state;
+    sh(f, "mkdir -p k && for i in 1 2 3 4 5 6; do mkdir -p k/i$i && "
+          "head -c 3000000 /dev/urandom > k/i$i/a.tif && head -c 2000000 "
+          "/dev/urandom > k/i$i/b.tif; done && printf 'path\n' > k/s.csv && "
+          "for i in 1 2 3 4 5 6; do echo i$i >> k/s.csv; done");
+    static const char *const delays[] = {"0.05", "0.3", "0.8"};
+    struct wy_err err = WY_ERR_INIT;
+    for (size_t d = 0; d < 3; d++) {
+        char cmd[8192];
+        snprintf(cmd, sizeof(cmd),
+                 "%s -H '%s' ingest --resume '%s/k/s.csv' >/dev/null 2>&1 & "
+                 "pid=$!; sleep %s; kill -9 $pid; wait $pid 2>/dev/null; true",
+                 wy_test_bin(), f->home, f->dir, delays[d]);
+        assert_int_equal(wy_test_run(cmd, NULL), 0);
+        validate_store(f);
+        /* every object the catalog lists is in the store at that head */
+        home_close(f->h);
+        assert_int_equal(home_open(&f->h, f->home, 0, &err), WY_OK);
+        struct store *s = NULL;
+        assert_int_equal(store_open(&s, f->h->store_path, &err), WY_OK);
+        for (int i = 1; i <= 6; i++) {
+            char id[64];
+            snprintf(id, sizeof(id), "urn:wenyuan:i%d", i);
+            struct cat_object o;
+            if (cat_object_get(f->h->cat, id, &o, &err) != WY_OK) {
+                wy_err_release(&err);
+                continue;
+            }
+            struct store_object_info info;
+            assert_int_equal(store_object_info(s, id, 0, &info, &err), WY_OK);
+            char head[16];
+            snprintf(head, sizeof(head), "v%u", info.head);
+            assert_string_equal(o.head, head);
+            store_object_info_release(&info);
+            cat_object_release(&o);
+        }
+        store_close(s);
+    }
+    struct ingest_opts o = {.resume = 1};
+    struct ingest_stats st;
+    ok(f, "k/s.csv", &o, &st);
+    assert_int_equal(st.items, 6);
+    assert_int_equal(st.added + st.skipped + st.unchanged, 6);
+    struct cat_status cs;
+    assert_int_equal(cat_status_get(f->h->cat, &cs, &err), WY_OK);
+    assert_int_equal(cs.objects, 6);
+    cat_status_release(&cs);
+    validate_store(f);
+}
+
 static void format_checks(void **state)
 {
     (void)state;
@@ -573,4 +673,6 @@ WY_GROUP(ingest, NULL, NULL,
          cmocka_unit_test_setup_teardown(bad_archives_write_nothing, setup, teardown),
          cmocka_unit_test_setup_teardown(damaged_zip_then_resume, setup, teardown),
          cmocka_unit_test_setup_teardown(full_disk_writes_nothing, setup, teardown),
+         cmocka_unit_test_setup_teardown(samples_batch_and_mets_checksums, setup, teardown),
+         cmocka_unit_test_setup_teardown(killed_ingest_is_consistent, setup, teardown),
          cmocka_unit_test(format_checks))

@@ -27,7 +27,9 @@ awk -v total="$TOTAL_MB" 'BEGIN { s = 12345; n = 0; sum = 0;
     while (sum < total) { s = (s * 1103515245 + 12345) % 2147483648;
         mb = 5 + s % 46; sum += mb; n++; printf "%04d %d\n", n, mb } }' |
 while read -r n mb; do
-    head -c "$((mb * 1048576))" /dev/urandom > "$BASE/src/scans/$n.tif"
+    # a TIFF header, then incompressible bytes: like a scan to libmagic
+    { printf 'II*\000\010\000\000\000'; head -c "$((mb * 1048576 - 8))" /dev/urandom; } \
+        > "$BASE/src/scans/$n.tif"
 done
 files=$(ls "$BASE/src/scans" | wc -l)
 bytes=$(du -sb "$BASE/src" | cut -f1)
