@@ -498,6 +498,65 @@ static void single_getrecord(void **state)
     free(log);
 }
 
+/* citebase (2005; day granularity, a stylesheet PI before the root) and
+   DSpace@MIT (METS with MODS inside), one record each by GetRecord; the
+   broken-bytes copy of the citebase record is stored repaired. */
+static void citebase_and_dspace(void **state)
+{
+    struct fx *f = *state;
+    route(f, "verb:Identify", "records/debian-libhttp-oai-perl/identify.xml");
+    route(f, "id:oai:arXiv.org:hep-th/0001001",
+          "records/debian-libhttp-oai-perl/getrecord.xml");
+    route(f, "id:oai:dspace.mit.edu:1721.1/8338",
+          "records/debian-libhttp-oai-perl/mets.xml");
+    add_source(f, "citebase", "oai_dc", NULL);
+    add_source(f, "mit", "mets", NULL);
+    struct oai_counts c;
+    struct wy_err err = WY_ERR_INIT;
+    if (oai_harvest_source_one(f->home->cat, "citebase",
+                               "oai:arXiv.org:hep-th/0001001", &f->o, &c,
+                               &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    if (oai_harvest_source_one(f->home->cat, "mit",
+                               "oai:dspace.mit.edu:1721.1/8338", &f->o, &c,
+                               &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    struct cat_record *r = NULL;
+    assert_int_equal(cat_get_record_by_local(f->home->cat, "mit",
+                                             "oai:dspace.mit.edu:1721.1/8338",
+                                             CAT_LOAD_ALL, &r, &err),
+                     WY_OK);
+    assert_string_equal(r->orig_format, "mets");
+    assert_non_null(strstr(r->orig, "mets"));
+    /* both setSpecs of the DSpace header */
+    assert_int_equal(r->nsets, 2);
+    cat_record_free(r);
+    assert_int_equal(cat_get_record_by_local(f->home->cat, "citebase",
+                                             "oai:arXiv.org:hep-th/0001001",
+                                             CAT_LOAD_ALL, &r, &err),
+                     WY_OK);
+    assert_string_equal(r->orig_format, "dc");
+    assert_non_null(
+        strstr(r->desc_json, "Compactification, Geometry and Duality"));
+    cat_record_free(r);
+    /* the same record with invalid UTF-8 and a U+0006: repaired, stored */
+    oai_replay_fault(f->rp, "id:oai:arXiv.org:hep-th/0001001", REPLAY_BODY, 1,
+                     wy_fixture("records/debian-libhttp-oai-perl/"
+                                "badbytes.xml"));
+    if (oai_harvest_source_one(f->home->cat, "citebase",
+                               "oai:arXiv.org:hep-th/0001001", &f->o, &c,
+                               &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_non_null(strstr(wy_buf_cstr(&f->msgs),
+                           "bytes that are not UTF-8 replaced by U+FFFD"));
+    assert_int_equal(cat_get_record_by_local(f->home->cat, "citebase",
+                                             "oai:arXiv.org:hep-th/0001001",
+                                             CAT_LOAD_ALL, &r, &err),
+                     WY_OK);
+    assert_non_null(strstr(r->orig, "\xEF\xBF\xBD"));
+    cat_record_free(r);
+}
+
 /* The provider no longer lists a record the catalog holds: reconcile marks
    it deleted and leaves the others. */
 static void reconcile_marks_missing(void **state)
@@ -985,6 +1044,6 @@ WY_GROUP(harvest, NULL, NULL, T(day_granularity_and_deletions),
          T(getrecord_mode), T(reconcile_marks_missing), T(parallel_sources),
          T(kill_and_resume), T(cli_source_and_harvest), T(no_known_prefix),
          T(single_getrecord), T(own_provider_round_trip),
-         cmocka_unit_test(retry_after_values),
+         T(citebase_and_dspace), cmocka_unit_test(retry_after_values),
          cmocka_unit_test(from_at_granularity),
          cmocka_unit_test(richest_prefix))
