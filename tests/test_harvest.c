@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "oai_replay.h"
+#include "svc_client.h"
 
 #include "core/buf.h"
 #include "core/log.h"
@@ -496,6 +498,65 @@ static void single_getrecord(void **state)
     free(log);
 }
 
+/* citebase (2005; day granularity, a stylesheet PI before the root) and
+   DSpace@MIT (METS with MODS inside), one record each by GetRecord; the
+   broken-bytes copy of the citebase record is stored repaired. */
+static void citebase_and_dspace(void **state)
+{
+    struct fx *f = *state;
+    route(f, "verb:Identify", "records/debian-libhttp-oai-perl/identify.xml");
+    route(f, "id:oai:arXiv.org:hep-th/0001001",
+          "records/debian-libhttp-oai-perl/getrecord.xml");
+    route(f, "id:oai:dspace.mit.edu:1721.1/8338",
+          "records/debian-libhttp-oai-perl/mets.xml");
+    add_source(f, "citebase", "oai_dc", NULL);
+    add_source(f, "mit", "mets", NULL);
+    struct oai_counts c;
+    struct wy_err err = WY_ERR_INIT;
+    if (oai_harvest_source_one(f->home->cat, "citebase",
+                               "oai:arXiv.org:hep-th/0001001", &f->o, &c,
+                               &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    if (oai_harvest_source_one(f->home->cat, "mit",
+                               "oai:dspace.mit.edu:1721.1/8338", &f->o, &c,
+                               &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    struct cat_record *r = NULL;
+    assert_int_equal(cat_get_record_by_local(f->home->cat, "mit",
+                                             "oai:dspace.mit.edu:1721.1/8338",
+                                             CAT_LOAD_ALL, &r, &err),
+                     WY_OK);
+    assert_string_equal(r->orig_format, "mets");
+    assert_non_null(strstr(r->orig, "mets"));
+    /* both setSpecs of the DSpace header */
+    assert_int_equal(r->nsets, 2);
+    cat_record_free(r);
+    assert_int_equal(cat_get_record_by_local(f->home->cat, "citebase",
+                                             "oai:arXiv.org:hep-th/0001001",
+                                             CAT_LOAD_ALL, &r, &err),
+                     WY_OK);
+    assert_string_equal(r->orig_format, "dc");
+    assert_non_null(
+        strstr(r->desc_json, "Compactification, Geometry and Duality"));
+    cat_record_free(r);
+    /* the same record with invalid UTF-8 and a U+0006: repaired, stored */
+    oai_replay_fault(f->rp, "id:oai:arXiv.org:hep-th/0001001", REPLAY_BODY, 1,
+                     wy_fixture("records/debian-libhttp-oai-perl/"
+                                "badbytes.xml"));
+    if (oai_harvest_source_one(f->home->cat, "citebase",
+                               "oai:arXiv.org:hep-th/0001001", &f->o, &c,
+                               &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_non_null(strstr(wy_buf_cstr(&f->msgs),
+                           "bytes that are not UTF-8 replaced by U+FFFD"));
+    assert_int_equal(cat_get_record_by_local(f->home->cat, "citebase",
+                                             "oai:arXiv.org:hep-th/0001001",
+                                             CAT_LOAD_ALL, &r, &err),
+                     WY_OK);
+    assert_non_null(strstr(r->orig, "\xEF\xBF\xBD"));
+    cat_record_free(r);
+}
+
 /* The provider no longer lists a record the catalog holds: reconcile marks
    it deleted and leaves the others. */
 static void reconcile_marks_missing(void **state)
@@ -775,6 +836,142 @@ static void cli_source_and_harvest(void **state)
     free(out);
 }
 
+/* ---- Wenyuan's own provider ------------------------------------------- */
+
+struct rec_row {
+    int64_t id;
+    int deleted;
+    char sets[256];
+};
+
+static wy_code keep_row(void *ctx, const struct cat_record *r,
+                        struct wy_err *err)
+{
+    struct rec_row *rows = ctx;
+    (void)err;
+    for (size_t i = 0; i < 200; i++) {
+        if (rows[i].id)
+            continue;
+        rows[i].id = r->id;
+        rows[i].deleted = r->deleted;
+        size_t k = 0;
+        for (size_t j = 0; j < r->nsets && k + 1 < sizeof(rows[i].sets); j++)
+            k += (size_t)snprintf(rows[i].sets + k, sizeof(rows[i].sets) - k,
+                                  "%s ", r->sets[j]);
+        break;
+    }
+    return WY_OK;
+}
+
+/* Our provider freezes its window one second in the past (changes made in
+   the current second go to the next harvest): let the clock move on. */
+static void let_a_second_pass(void)
+{
+    time_t t = time(NULL);
+    while (time(NULL) < t + 2)
+        usleep(20000);
+}
+
+/* The Erasmus pages harvested into a partner home, served by Wenyuan's own
+   /oai, harvested into a second home: every record, deletion and set
+   membership arrives; a later deletion at the partner arrives
+   incrementally. */
+static void own_provider_round_trip(void **state)
+{
+    struct fx *f = *state;
+    erasmus_routes(f);
+    struct wy_err err = WY_ERR_INIT;
+    char ph[4200];
+    snprintf(ph, sizeof(ph), "%s/partner", f->dir);
+    struct wy_home *partner = NULL;
+    if (home_init(ph, &err) != WY_OK ||
+        home_open(&partner, ph, 0, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    struct cat_source s = {0};
+    s.name = "eur";
+    s.url = (char *)oai_replay_url(f->rp);
+    s.prefix = "";
+    assert_int_equal(cat_source_put(partner->cat, &s, &err), WY_OK);
+    struct oai_counts c;
+    if (oai_harvest_source(partner->cat, "eur", &f->o, &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+
+    struct tc_srv srv;
+    tc_srv_start(&srv, ph);
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/oai", srv.port);
+    struct cat_source p = {0};
+    p.name = "partner";
+    p.url = url;
+    p.prefix = "oai_dc";
+    assert_int_equal(cat_source_put(f->home->cat, &p, &err), WY_OK);
+    let_a_second_pass();
+    if (run(f, "partner", &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    if (count(f, "partner", 1) != 81)
+        fail_msg("%lld pages, %lld items, %lld bad: %s", c.pages, c.items,
+                 c.bad, wy_buf_cstr(&f->msgs));
+    assert_int_equal(count(f, "partner", 0), 79);
+
+    /* record by record: deleted flag and setSpecs as the partner has them */
+    static struct rec_row rows[200];
+    memset(rows, 0, sizeof(rows));
+    struct cat_list_query q = {0};
+    q.source = "eur";
+    q.include_deleted = 1;
+    assert_int_equal(cat_list(partner->cat, &q, keep_row, rows, NULL, &err),
+                     WY_OK);
+    size_t n = 0;
+    for (; n < 200 && rows[n].id; n++) {
+        char id[64];
+        snprintf(id, sizeof(id), "oai:wenyuan:%lld", (long long)rows[n].id);
+        struct cat_record *r = NULL;
+        if (cat_get_record_by_local(f->home->cat, "partner", id,
+                                    CAT_LOAD_HEADER, &r, &err) != WY_OK)
+            fail_msg("%s", wy_err_msg(&err));
+        assert_int_equal(r->deleted, rows[n].deleted);
+        char sets[256];
+        size_t k = 0;
+        sets[0] = 0;
+        for (size_t j = 0; j < r->nsets && k + 1 < sizeof(sets); j++)
+            k +=
+                (size_t)snprintf(sets + k, sizeof(sets) - k, "%s ", r->sets[j]);
+        assert_string_equal(sets, rows[n].sets);
+        cat_record_free(r);
+    }
+    assert_int_equal(n, 81);
+
+    /* the partner deletes a record; the next (incremental) harvest says so */
+    assert_int_equal(cat_delete_record(partner->cat, "eur", "hdl:1765/9", NULL,
+                                       NULL, NULL, &err),
+                     WY_OK);
+    struct cat_record *gone = NULL;
+    assert_int_equal(cat_get_record_by_local(partner->cat, "eur", "hdl:1765/9",
+                                             CAT_LOAD_HEADER, &gone, &err),
+                     WY_OK);
+    char id[64];
+    snprintf(id, sizeof(id), "oai:wenyuan:%lld", (long long)gone->id);
+    cat_record_free(gone);
+    struct cat_source before;
+    get_source(f, "partner", &before);
+    let_a_second_pass();
+    if (run(f, "partner", &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    if (c.deleted != 1) {
+        struct cat_record *g = NULL;
+        cat_get_record_by_local(partner->cat, "eur", "hdl:1765/9",
+                                CAT_LOAD_HEADER, &g, &err);
+        fail_msg("from %s: %lld pages %lld items; the deletion is dated %s",
+                 before.last_response_date, c.pages, c.items,
+                 g ? g->datestamp : "?");
+    }
+    cat_source_release(&before);
+    assert_int_equal(state_of(f, "partner", id), 1);
+    assert_int_equal(count(f, "partner", 0), 78);
+    tc_srv_stop(&srv);
+    home_close(partner);
+}
+
 /* ---- the pure helpers -------------------------------------------------- */
 
 static void retry_after_values(void **state)
@@ -846,6 +1043,7 @@ WY_GROUP(harvest, NULL, NULL, T(day_granularity_and_deletions),
          T(repeated_token_stops), T(page_limit_and_list_size),
          T(getrecord_mode), T(reconcile_marks_missing), T(parallel_sources),
          T(kill_and_resume), T(cli_source_and_harvest), T(no_known_prefix),
-         T(single_getrecord), cmocka_unit_test(retry_after_values),
+         T(single_getrecord), T(own_provider_round_trip),
+         T(citebase_and_dspace), cmocka_unit_test(retry_after_values),
          cmocka_unit_test(from_at_granularity),
          cmocka_unit_test(richest_prefix))
