@@ -85,7 +85,7 @@ static wy_code object_texts(struct cat *c, struct store *st, int64_t rid,
         wy_buf_release(&path);
         if (rc == WY_OK && html && !strstr(wy_buf_cstr(&data), "ocr_page")) {
             wy_buf_release(&data);
-            continue;   /* an HTML file that is not hOCR */
+            continue; /* an HTML file that is not hOCR */
         }
         if (rc == WY_OK) {
             struct idx_text *t = &(*texts)[(*ntexts)++];
@@ -93,7 +93,8 @@ static wy_code object_texts(struct cat *c, struct store *st, int64_t rid,
             t->data = wy_buf_take(&data, &t->len);
             t->object = wy_strdup(o.ocfl_id);
             if (!t->data || !t->object)
-                rc = wy_err_set(err, WY_ENOMEM, "out of memory reading '%s'", p);
+                rc =
+                    wy_err_set(err, WY_ENOMEM, "out of memory reading '%s'", p);
         } else {
             wy_err_prefix(err, "object '%s'", o.ocfl_id);
         }
@@ -127,8 +128,12 @@ static wy_code put_record(struct idx *x, struct cat *c, struct store *st,
     if (rc == WY_OK && st)
         rc = object_texts(c, st, cr->id, &texts, &ntexts, err);
     if (rc == WY_OK) {
-        struct idx_meta m = {id, cr->source, cr->collection,
-                             (const char *const *)cr->sets, cr->nsets, 0};
+        struct idx_meta m = {id,
+                             cr->source,
+                             cr->collection,
+                             (const char *const *)cr->sets,
+                             cr->nsets,
+                             0};
         rc = idx_put(x, r, &m, texts, ntexts, err);
     }
     if (rc == WY_OK) {
@@ -148,7 +153,7 @@ static wy_code apply(struct idx *x, struct cat *c, struct store *st,
     snprintf(id, sizeof(id), "%lld", (long long)ch->record_id);
     struct cat_record *cr = NULL;
     wy_code rc = cat_get_record(c, ch->record_id, CAT_LOAD_ALL, &cr, err);
-    if (rc == WY_ENOTFOUND) {   /* gone from the catalog altogether */
+    if (rc == WY_ENOTFOUND) { /* gone from the catalog altogether */
         wy_err_release(err);
         s->deleted++;
         return idx_delete(x, id, err);
@@ -249,9 +254,9 @@ wy_code idx_sync(struct idx *x, struct cat *c, struct store *st, size_t batch,
         return rc;
     s.from_seq = s.to_seq = seq;
     if (log)
-        wy_progress_begin(&prog, log, "changes",
-                          last_seq > (int64_t)seq ? (uint64_t)last_seq - seq : 0,
-                          0);
+        wy_progress_begin(
+            &prog, log, "changes",
+            last_seq > (int64_t)seq ? (uint64_t)last_seq - seq : 0, 0);
     for (;;) {
         b.n = 0;
         int64_t last = 0;
@@ -358,7 +363,7 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
     if (rc == WY_OK && rebuild)
         rc = idx_sync_full(x, h->cat, st, batch ? batch : IDX_SYNC_BATCH, log,
                            &s0, err);
-    if (rc == WY_OK)   /* changes made meanwhile; everything when syncing */
+    if (rc == WY_OK) /* changes made meanwhile; everything when syncing */
         rc = idx_sync(x, h->cat, st, batch, log, rebuild ? NULL : stats, err);
     if (rebuild && stats)
         *stats = s0;
@@ -381,7 +386,7 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
             rc = wy_fsync_dir_of(h->index_path, err);
     } else if (rc != WY_OK && rebuild == 1) {
         struct wy_err ignore = WY_ERR_INIT;
-        wy_rmtree(wy_buf_cstr(&tmp), &ignore);   /* nothing half-built left */
+        wy_rmtree(wy_buf_cstr(&tmp), &ignore); /* nothing half-built left */
         wy_err_release(&ignore);
     }
     if (rc == WY_OK && stats)

@@ -20,10 +20,10 @@
 #define IDX_SYNC_MAX_TEXT (16u * 1024u * 1024u)
 
 struct idx_sync_stats {
-    uint64_t from_seq, to_seq;   /* the index's sequence before and after */
-    uint64_t changes;            /* change-log entries read */
-    uint64_t indexed, deleted;   /* documents written and removed */
-    uint64_t texts;              /* full-text files indexed */
+    uint64_t from_seq, to_seq; /* the index's sequence before and after */
+    uint64_t changes;          /* change-log entries read */
+    uint64_t indexed, deleted; /* documents written and removed */
+    uint64_t texts;            /* full-text files indexed */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 #include <vector>
 
 // core/err.h is C11; _Noreturn is spelled [[noreturn]] in C++
@@ -464,7 +465,8 @@ class FacetSpy : public Xapian::MatchSpy {
   public:
     std::vector<Xapian::valueno> slots;
     int packed;   // >= 0: every facet is in this one slot (IDX_X_FACET_SEP)
-    std::vector<std::map<std::string, uint64_t>> counts;
+    // transparent comparator: look values up without making a string
+    std::vector<std::map<std::string, uint64_t, std::less<>>> counts;
     FacetSpy(std::vector<Xapian::valueno> s, int packed_slot, size_t n)
         : slots(std::move(s)), packed(packed_slot), counts(n) {}
 
@@ -473,19 +475,27 @@ class FacetSpy : public Xapian::MatchSpy {
     void count(size_t f, const char *p, size_t n)
     {
         const char *end = p + n;
-        std::vector<std::pair<const char *, size_t>> seen;
+        std::string_view seen[16];
+        size_t nseen = 0;
         while (p < end) {
             const char *q = static_cast<const char *>(
                 memchr(p, IDX_X_MULTI_SEP, static_cast<size_t>(end - p)));
             if (!q)
                 q = end;
-            size_t len = static_cast<size_t>(q - p);
+            std::string_view v(p, static_cast<size_t>(q - p));
             bool dup = false;
-            for (const auto &v : seen)
-                dup = dup || (v.second == len && memcmp(v.first, p, len) == 0);
-            if (len && !dup) {
-                counts[f][std::string(p, len)]++;
-                seen.emplace_back(p, len);
+            for (size_t k = 0; k < nseen && !dup; k++)
+                dup = seen[k] == v;
+            if (!v.empty() && !dup) {
+                auto it = counts[f].find(v);
+                if (it != counts[f].end())
+                    it->second++;
+                else
+                    counts[f].emplace(std::string(v), 1);
+                if (nseen < 16)
+                    seen[nseen++] = v;
+                // past 16 distinct values a repeated one may count twice;
+                // values are deduplicated when the document is built
             }
             p = q + 1;
         }

@@ -24,7 +24,7 @@ struct fx {
     struct wy_home *h;
     int64_t ids[64];
     char titles[64][512];
-    int held[64];          /* has a holding of 86BNU_INST */
+    int held[64]; /* has a holding of 86BNU_INST */
     size_t n;
 };
 
@@ -165,8 +165,8 @@ static void changes_reach_the_index(void **state)
     }
     /* English stemming: "program" finds Programming (Porter's stem of
        "programmer" is "programm": not found) */
-    uint64_t stem = titles_with(f, "Programming") +
-                    titles_with(f, "programming");
+    uint64_t stem =
+        titles_with(f, "Programming") + titles_with(f, "programming");
     assert_true(stem >= 3);
     assert_int_equal(count(f, "title:program", NULL, NULL, NULL), stem);
     uint64_t held = 0, fc;
@@ -189,8 +189,9 @@ static void changes_reach_the_index(void **state)
     assert_true(victim < f->n);
     char local[64];
     snprintf(local, sizeof(local), "bnu-%zu", victim);
-    assert_int_equal(cat_delete_record(f->h->cat, "bnu", local, NULL, NULL,
-                                       NULL, &err), WY_OK);
+    assert_int_equal(
+        cat_delete_record(f->h->cat, "bnu", local, NULL, NULL, NULL, &err),
+        WY_OK);
     assert_int_equal(idx_update_home(f->h, 0, 0, NULL, &s, &err), WY_OK);
     assert_int_equal(s.changes, 1);
     assert_int_equal(s.deleted, 1);
@@ -209,14 +210,14 @@ static void commands_index_and_search(void **state)
     struct fx *f = *state;
     load(f, "records/dp2-sru-cnmarc/sample_marcxml.xml", "bnu");
     char cmd[8192], *out = NULL;
-    snprintf(cmd, sizeof(cmd), "%s index -H '%s' 2>&1", wy_test_bin(),
-             f->home);
+    snprintf(cmd, sizeof(cmd), "%s index -H '%s' 2>&1", wy_test_bin(), f->home);
     assert_int_equal(wy_test_run(cmd, &out), 0);
     assert_non_null(strstr(out, "indexed 10 records"));
     free(out);
     snprintf(cmd, sizeof(cmd),
              "%s -H '%s' search --json --facet library:86BNU_INST "
-             "中國改革跟蹤報告", wy_test_bin(), f->home);
+             "中國改革跟蹤報告",
+             wy_test_bin(), f->home);
     assert_int_equal(wy_test_run(cmd, &out), 0);
     if (!strstr(out, "\"total\":1,") || !strstr(out, "08中国改革跟踪报告") ||
         !strstr(out, "<b>中国改革跟踪报告</b>"))
@@ -227,13 +228,13 @@ static void commands_index_and_search(void **state)
     assert_int_equal(wy_test_run(cmd, &out), 2);
     assert_non_null(strstr(out, "unknown sort 'size'"));
     free(out);
-    snprintf(cmd, sizeof(cmd), "%s search -H '%s/nohome' x 2>&1",
-             wy_test_bin(), f->dir);
+    snprintf(cmd, sizeof(cmd), "%s search -H '%s/nohome' x 2>&1", wy_test_bin(),
+             f->dir);
     assert_int_equal(wy_test_run(cmd, &out), 1);
     assert_non_null(strstr(out, "nohome/index"));
     free(out);
-    snprintf(cmd, sizeof(cmd), "%s index -H '%s/nohome' 2>&1",
-             wy_test_bin(), f->dir);
+    snprintf(cmd, sizeof(cmd), "%s index -H '%s/nohome' 2>&1", wy_test_bin(),
+             f->dir);
     assert_int_not_equal(wy_test_run(cmd, &out), 0);
     assert_non_null(strstr(out, "nohome"));
     free(out);
@@ -254,7 +255,8 @@ static void object_text_is_full_text(void **state)
     fclose(fp);
     fp = fopen(hocr, "w");
     fputs("<html><body><div class='ocr_page'><span class='ocrx_word'>"
-          "滿紙荒唐言</span></div></body></html>", fp);
+          "滿紙荒唐言</span></div></body></html>",
+          fp);
     fclose(fp);
     struct store *st;
     assert_int_equal(store_open(&st, f->h->store_path, &err), WY_OK);
@@ -288,10 +290,11 @@ static void object_text_is_full_text(void **state)
     assert_int_equal(count(f, "text:ocr_page", NULL, NULL, NULL), 0);
 }
 
+/* clang-format off */
 WY_GROUP(sync, NULL, NULL,
-         cmocka_unit_test_setup_teardown(changes_reach_the_index, setup,
-                                         teardown),
-         cmocka_unit_test_setup_teardown(commands_index_and_search, setup,
-                                         teardown),
-         cmocka_unit_test_setup_teardown(object_text_is_full_text, setup,
-                                         teardown))
+    cmocka_unit_test_setup_teardown(changes_reach_the_index, setup, teardown),
+    cmocka_unit_test_setup_teardown(commands_index_and_search, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(object_text_is_full_text, setup,
+                                    teardown))
+/* clang-format on */

@@ -119,6 +119,7 @@ int main(int argc, char **argv)
         return run_index(argv[2], argc - 3, argv + 3);
     if (argc == 4 && !strcmp(argv[1], "search"))
         return run_search(argv[2], argv[3]);
-    fprintf(stderr, "usage: bench_index index DIR FILE... | search DIR QUERIES\n");
+    fprintf(stderr,
+            "usage: bench_index index DIR FILE... | search DIR QUERIES\n");
     return 2;
 }
