@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/batch_report.h"
 #include "cli/cmd.h"
 #include "core/log.h"
 #include "repository/home.h"
@@ -101,8 +102,10 @@ WY_COMMAND(ingest, "archive digitized items (folder, zip/tar, BagIt, CSV sheet)"
     if (home_open(&h, home, 0, &err) != WY_OK)
         return cmd_fail("ingest", &err);
     struct ingest_stats st;
+    int64_t mark = cmd_batch_mark(h->cat);
     wy_code rc = ingest_run(h, (const char *const *)argv + optind,
                             (size_t)(argc - optind), &o, &st, &err);
+    int report = o.dry_run ? CMD_OK : cmd_batch_report(h, mark, "ingest");
     home_close(h);
     double mb = (double)st.bytes / 1e6;
     printf("%s%llu items: %llu new, %llu new versions, %llu unchanged, "
@@ -123,5 +126,5 @@ WY_COMMAND(ingest, "archive digitized items (folder, zip/tar, BagIt, CSV sheet)"
                             "--resume\n");
         return cmd_fail("ingest", &err);
     }
-    return CMD_OK;
+    return report;
 }
