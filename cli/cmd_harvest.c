@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/batch_report.h"
 #include "cli/cmd.h"
 #include "core/alloc.h"
 #include "core/log.h"
@@ -277,6 +278,7 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
     }
     /* the catalog is opened again per thread; this handle is not needed */
     char *path = wy_strdup(h->catalog_path);
+    int64_t mark = cmd_batch_mark(h->cat);
     home_close(h);
     h = NULL;
     wy_code rc = path
@@ -310,6 +312,12 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
     if (rc != WY_OK && !failed) {
         fprintf(stderr, "wenyuan harvest: %s\n", wy_err_msg(&err));
         failed = 1;
+    }
+    /* the profile report and the clusters of what the harvest wrote */
+    if (!ho.reconcile && home_open(&h, home, 0, &err) == WY_OK) {
+        if (cmd_batch_report(h, mark, "harvest") != CMD_OK)
+            failed = 1;
+        home_close(h);
     }
     wy_err_release(&err);
     oai_results_release(res, n);

@@ -44,7 +44,7 @@ enum {
     S_MEMBER_GET, S_MEMBER_PUT, S_MEMBER_DEL, S_MEMBER_SETC, S_KEYS_OF,
     S_KEY_DEL, S_KEY_ADD, S_NEIGH_KEY, S_NEIGH_LINK, S_MEMBERS_OF,
     S_RECLUSTER, S_HOLD_DEL, S_HOLD_ADD, S_PART_OF, S_STATE_GET,
-    S_STATE_SET, N_STMT
+    S_STATE_SET, S_KEY_CLUSTER, S_KEY_RECS, N_STMT
 };
 
 static const char *const stmt_sql[N_STMT] = {
@@ -83,6 +83,15 @@ static const char *const stmt_sql[N_STMT] = {
     [S_PART_OF] = "SELECT part FROM cluster_part WHERE record_id = ?1",
     [S_STATE_GET] = "SELECT value FROM cluster_state WHERE key = ?1",
     [S_STATE_SET] = "INSERT OR REPLACE INTO cluster_state VALUES (?1, ?2)",
+    /* every record with a key in one partition is in one cluster, so one
+       of them tells the cluster (constant cost however many share it) */
+    [S_KEY_CLUSTER] = "SELECT m.cluster_id FROM cluster_key k"
+                      " JOIN cluster_member m ON m.record_id = k.record_id"
+                      " WHERE k.key = ?1 AND m.part = ?2"
+                      " AND k.record_id <> ?3 LIMIT 1",
+    [S_KEY_RECS] = "SELECT k.record_id FROM cluster_key k"
+                   " JOIN cluster_member m ON m.record_id = k.record_id"
+                   " WHERE k.key = ?1 AND m.part = ?2",
 };
 
 struct cluster {
@@ -586,25 +595,91 @@ static wy_code members_of(struct cluster *cl, int64_t cid, struct idlist *l,
     return r == SQLITE_DONE ? WY_OK : db_fail(cl, err, "list members");
 }
 
-/* The neighbours of a record (shared key in the same partition, or a
-   staff link), appended to l; with ctr, their clusters go to ctr. */
-static wy_code neighbours(struct cluster *cl, int64_t id, struct idlist *l,
-                          struct idlist *ctr, struct wy_err *err)
+static wy_code member_get(struct cluster *cl, int64_t id, int64_t *cid,
+                          int64_t *part, struct wy_err *err);
+static wy_code keys_of(struct cluster *cl, int64_t id, struct wy_buf *out,
+                       struct wy_err *err);
+
+/* A 64-bit FNV-1a hash of a key in a partition (never 0: idset's empty). */
+static int64_t key_hash(const char *k, size_t n, int64_t part)
 {
-    static const int which[] = {S_NEIGH_KEY, S_NEIGH_LINK};
-    for (int k = 0; k < 2; k++) {
-        sqlite3_stmt *s = stmt(cl, which[k]);
-        sqlite3_bind_int64(s, 1, id);
+    uint64_t h = 1469598103934665603u ^ (uint64_t)part;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)k[i]) * 1099511628211u;
+    h &= 0x7fffffffffffffffu;
+    return h ? (int64_t)h : 1;
+}
+
+/* The records tied to id, appended to l: those sharing one of its keys in
+   its partition (each key expanded once per search: keys seen so far are
+   in seen_keys, so a key shared by n records costs n, not n squared), and
+   its staff links. */
+static wy_code neighbours(struct cluster *cl, int64_t id, struct idlist *l,
+                          struct idset *seen_keys, struct wy_err *err)
+{
+    int64_t cid, part;
+    wy_code rc = member_get(cl, id, &cid, &part, err);
+    struct wy_buf keys = WY_BUF_INIT(1u << 20);
+    if (rc == WY_OK)
+        rc = keys_of(cl, id, &keys, err);
+    const char *p = keys.p ? keys.p : "";
+    for (const char *nl; rc == WY_OK && (nl = strchr(p, '\n')) != NULL;
+         p = nl + 1) {
+        int fresh = idset_add(seen_keys, key_hash(p, (size_t)(nl - p), part));
+        if (fresh < 0)
+            rc = wy_err_set(err, WY_ENOMEM, "clusters: neighbours");
+        if (fresh <= 0)
+            continue;
+        sqlite3_stmt *s = stmt(cl, S_KEY_RECS);
+        sqlite3_bind_text(s, 1, p, (int)(nl - p), SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, part);
         int r;
-        while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-            if (!idlist_push(l, sqlite3_column_int64(s, 0)) ||
-                (ctr && !idlist_push(ctr, sqlite3_column_int64(s, 1))))
-                return wy_err_set(err, WY_ENOMEM, "clusters: neighbours");
-        }
-        if (r != SQLITE_DONE)
-            return db_fail(cl, err, "find neighbours");
+        while ((r = sqlite3_step(s)) == SQLITE_ROW)
+            if (!idlist_push(l, sqlite3_column_int64(s, 0)))
+                break;
+        if (r != SQLITE_DONE && r != SQLITE_ROW)
+            rc = db_fail(cl, err, "find neighbours");
+        else if (r == SQLITE_ROW)
+            rc = wy_err_set(err, WY_ENOMEM, "clusters: neighbours");
+        sqlite3_reset(s);
     }
-    return WY_OK;
+    wy_buf_release(&keys);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = stmt(cl, S_NEIGH_LINK);
+    sqlite3_bind_int64(s, 1, id);
+    int r;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW)
+        if (!idlist_push(l, sqlite3_column_int64(s, 0)))
+            return wy_err_set(err, WY_ENOMEM, "clusters: neighbours");
+    return r == SQLITE_DONE ? WY_OK : db_fail(cl, err, "find linked records");
+}
+
+/* The clusters a new record id (in partition part, with the sorted keys
+   of cl->keys) joins: one lookup per key, plus its staff links. */
+static wy_code clusters_joined(struct cluster *cl, int64_t id, int64_t part,
+                               struct idlist *ctr, struct wy_err *err)
+{
+    const char *p = cl->keys.p ? cl->keys.p : "";
+    for (const char *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+        sqlite3_stmt *s = stmt(cl, S_KEY_CLUSTER);
+        sqlite3_bind_text(s, 1, p, (int)(nl - p), SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, part);
+        sqlite3_bind_int64(s, 3, id);
+        int r = sqlite3_step(s);
+        if (r == SQLITE_ROW && !idlist_push(ctr, sqlite3_column_int64(s, 0)))
+            return wy_err_set(err, WY_ENOMEM, "clusters: joining");
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+            return db_fail(cl, err, "find a key's cluster");
+        sqlite3_reset(s);
+    }
+    sqlite3_stmt *s = stmt(cl, S_NEIGH_LINK);
+    sqlite3_bind_int64(s, 1, id);
+    int r;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW)
+        if (!idlist_push(ctr, sqlite3_column_int64(s, 1)))
+            return wy_err_set(err, WY_ENOMEM, "clusters: joining");
+    return r == SQLITE_DONE ? WY_OK : db_fail(cl, err, "find linked records");
 }
 
 /* Recomputes the connected components reached from the seeds: each gets
@@ -612,7 +687,7 @@ static wy_code neighbours(struct cluster *cl, int64_t id, struct idlist *l,
 static wy_code recluster(struct cluster *cl, const struct idlist *seeds,
                          struct wy_err *err)
 {
-    struct idset seen = {NULL, 0, 0};
+    struct idset seen = {NULL, 0, 0}, seen_keys = {NULL, 0, 0};
     struct idlist comp = {NULL, 0, 0}, nb = {NULL, 0, 0};
     wy_code rc = WY_OK;
     for (size_t i = 0; rc == WY_OK && i < seeds->n; i++) {
@@ -629,7 +704,7 @@ static wy_code recluster(struct cluster *cl, const struct idlist *seeds,
         int64_t minid = seeds->v[i];
         for (size_t q = 0; rc == WY_OK && q < comp.n; q++) {
             nb.n = 0;
-            rc = neighbours(cl, comp.v[q], &nb, NULL, err);
+            rc = neighbours(cl, comp.v[q], &nb, &seen_keys, err);
             for (size_t k = 0; rc == WY_OK && k < nb.n; k++) {
                 int b = idset_add(&seen, nb.v[k]);
                 if (b < 0 || (b > 0 && !idlist_push(&comp, nb.v[k])))
@@ -647,6 +722,7 @@ static wy_code recluster(struct cluster *cl, const struct idlist *seeds,
         }
     }
     free(seen.slot);
+    free(seen_keys.slot);
     free(comp.v);
     free(nb.v);
     return rc;
@@ -818,7 +894,7 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
     if (!cid) {
         /* a new record: it joins, and may join together, the clusters of
            its neighbours; no cluster can fall apart */
-        rc = neighbours(cl, id, &nb, &ctr, err);
+        rc = clusters_joined(cl, id, part, &ctr, err);
         int64_t minid = id;
         for (size_t i = 0; i < ctr.n; i++)
             if (ctr.v[i] < minid)
@@ -1218,20 +1294,29 @@ static wy_code explain(struct cluster *cl, int64_t id, struct wy_buf *out,
     sqlite3_bind_int64(s, 1, id);
     int r;
     const char *prev = NULL;
+    size_t listed = 0, more = 0;
     struct wy_buf last = WY_BUF_INIT(64 * 1024);
     /* rows come grouped by key (the join walks k1's keys in order) */
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(s, 2);
         if (!prev || strcmp(wy_buf_cstr(&last), key)) {
+            if (more)
+                wy_buf_addf(out, " and %zu more", more);
             if (prev)
                 wy_buf_adds(out, "; ");
             wy_buf_addf(out, "%s shared with", key);
             wy_buf_reset(&last);
             wy_buf_adds(&last, key);
             prev = "";
+            listed = more = 0;
         }
-        wy_buf_addf(out, " %lld", (long long)sqlite3_column_int64(s, 0));
+        if (listed++ < 10)   /* a serial's ISSN may tie thousands */
+            wy_buf_addf(out, " %lld", (long long)sqlite3_column_int64(s, 0));
+        else
+            more++;
     }
+    if (more)
+        wy_buf_addf(out, " and %zu more", more);
     wy_buf_release(&last);
     if (r != SQLITE_DONE)
         return db_fail(cl, err, "explain");

@@ -250,6 +250,51 @@ static void real_cnmarc_records(void **state)
     cluster_info_release(&ci);
 }
 
+/* A serial: every issue catalogued with the same ISSN. Adding, removing
+   and splitting stay linear in the cluster's size. */
+static void one_key_many_records(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    enum { N = 400 };
+    assert_int_equal(cluster_begin(f->cl, &err), WY_OK);
+    for (int i = 1; i <= N; i++) {
+        struct wy_record *r = wy_record_new();
+        char lib[16];
+        snprintf(lib, sizeof(lib), "L%d", i % 7);
+        wy_desc_add_title(r, "图书馆杂志", strlen("图书馆杂志"));
+        wy_desc_add_ident(r, "issn", "1000-4254", 9);
+        struct wy_holding h = {lib, "Z/1", NULL, NULL};
+        wy_desc_add_holding(r, &h);
+        assert_int_equal(cluster_put(f->cl, i, "s", r, &err), WY_OK);
+        wy_record_free(r);
+    }
+    assert_int_equal(cluster_commit(f->cl, &err), WY_OK);
+    struct cluster_info ci;
+    assert_int_equal(cluster_show(f->cl, N, &ci, &err), WY_OK);
+    assert_int_equal(ci.id, 1);
+    assert_int_equal(ci.nmembers, N);
+    assert_int_equal(ci.nlibraries, 7);
+    assert_non_null(strstr(ci.members[0].why, "more"));
+    cluster_info_release(&ci);
+    assert_int_equal(cluster_begin(f->cl, &err), WY_OK);
+    assert_int_equal(cluster_remove(f->cl, 1, &err), WY_OK);
+    assert_int_equal(cluster_commit(f->cl, &err), WY_OK);
+    int64_t c;
+    assert_int_equal(cluster_of(f->cl, N, &c, &err), WY_OK);
+    assert_int_equal(c, 2);
+    int64_t two[2] = {5, 6};
+    assert_int_equal(cluster_split(f->cl, two, 2, NULL, &err), WY_OK);
+    assert_int_equal(cluster_of(f->cl, 6, &c, &err), WY_OK);
+    assert_int_equal(c, 5);
+    assert_int_equal(cluster_of(f->cl, 7, &c, &err), WY_OK);
+    assert_int_equal(c, 2);
+    int64_t nc, nr, ns;
+    assert_int_equal(cluster_stats(f->cl, &nc, &nr, &ns, &err), WY_OK);
+    assert_int_equal(nc, 2);
+    assert_int_equal(nr, N - 1);
+}
+
 static void command_line(void **state)
 {
     struct fx *f = *state;
@@ -291,4 +336,6 @@ WY_GROUP(cluster, NULL, NULL,
                                          teardown),
          cmocka_unit_test_setup_teardown(errors_name_records, setup, teardown),
          cmocka_unit_test_setup_teardown(real_cnmarc_records, setup, teardown),
+         cmocka_unit_test_setup_teardown(one_key_many_records, setup,
+                                         teardown),
          cmocka_unit_test_setup_teardown(command_line, setup, teardown))
