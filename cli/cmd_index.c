@@ -77,7 +77,7 @@ WY_COMMAND(index, "bring the search index up to date with the catalogue")
     struct idx_sync_stats s;
     wy_log_init(&log, stderr, WY_LOG_INFO);
     double t0 = wy_now();
-    if (home_open(&h, home, HOME_READONLY, &err) != WY_OK ||
+    if (home_open(&h, home, 0, &err) != WY_OK ||
         idx_update_home(h, rebuild, batch, &log, &s, &err) != WY_OK) {
         home_close(h);
         return cmd_fail("index", &err);

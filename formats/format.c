@@ -9,32 +9,19 @@
 #include "core/alloc.h"
 #include "formats/crosswalk.h"
 
-/* Weak while the handlers are being written: a missing one is skipped. */
-#pragma weak mods_handler
-#pragma weak mets_handler
-#pragma weak dc_handler
-
 /* Detection order matters only for ties: the most specific first. */
-static const struct fmt_handler *const all[] = {
+static const struct fmt_handler *const handlers[] = {
     &marc21_handler, &unimarc_handler, &marcxml_handler, &mods_handler,
-    &mets_handler,   &dc_handler,      &json_handler,
+    &mets_handler,   &dc_handler,      &json_handler,    NULL,
 };
-static const struct fmt_handler *handlers[sizeof(all) / sizeof(all[0]) + 1];
 
 const struct fmt_handler *const *fmt_handlers(void)
 {
-    if (!handlers[0]) {
-        size_t n = 0;
-        for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-            if (all[i])
-                handlers[n++] = all[i];
-    }
-    return (const struct fmt_handler *const *)handlers;
+    return handlers;
 }
 
 const struct fmt_handler *fmt_find(const char *name)
 {
-    fmt_handlers();
     for (size_t i = 0; handlers[i]; i++)
         if (!strcmp(handlers[i]->name, name))
             return handlers[i];
@@ -45,7 +32,6 @@ const struct fmt_handler *fmt_detect(const unsigned char *p, size_t n)
 {
     const struct fmt_handler *best = NULL;
     int best_bid = 0;
-    fmt_handlers();
     for (size_t i = 0; handlers[i]; i++) {
         if (!handlers[i]->detect || !handlers[i]->open)
             continue;
@@ -56,6 +42,20 @@ const struct fmt_handler *fmt_detect(const unsigned char *p, size_t n)
         }
     }
     return best;
+}
+
+/* Rule 9: when two formats bid the same for the same bytes (MARC 21 and
+   UNIMARC when the first record shows none of 245, 008, 200), the reader
+   asks for --from rather than guess. */
+static const struct fmt_handler *tie_with(const struct fmt_handler *best,
+                                          const unsigned char *p, size_t n)
+{
+    int bid = best->detect(p, n);
+    for (size_t i = 0; handlers[i]; i++)
+        if (handlers[i] != best && handlers[i]->detect && handlers[i]->open &&
+            handlers[i]->detect(p, n) == bid)
+            return handlers[i];
+    return NULL;
 }
 
 wy_code fmt_input_read(struct fmt_input *in, void *buf, size_t n, size_t *got,
@@ -144,6 +144,14 @@ static wy_code reader_open(struct fmt_reader **out, const struct fmt_handler *h,
             n = r->in.memlen < PEEK ? r->in.memlen : PEEK;
         }
         h = fmt_detect(p, n);
+        const struct fmt_handler *other = h ? tie_with(h, p, n) : NULL;
+        if (other) {
+            rc = wy_err_set(err, WY_EFORMAT,
+                            "%s: the records could be '%s' or '%s'; name the "
+                            "format with --from", r->in.name, h->name,
+                            other->name);
+            goto fail;
+        }
         if (!h) {
             rc = wy_err_set(err, WY_EFORMAT,
                             "%s: cannot tell the record format; name it with "

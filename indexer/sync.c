@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -294,6 +295,24 @@ wy_code idx_sync(struct idx *x, struct cat *c, struct store *st, size_t batch,
     return rc;
 }
 
+/* The catalog keeps what `wenyuan status` shows: how far the index got
+   and when. */
+static wy_code record_in_catalog(struct cat *c, uint64_t seq,
+                                 struct wy_err *err)
+{
+    char num[32], when[32];
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)seq);
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) ||
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        when[0] = '\0';
+    wy_code rc = cat_meta_set(c, "index.last_seq", num, err);
+    if (rc == WY_OK && when[0])
+        rc = cat_meta_set(c, "index.time", when, err);
+    return rc;
+}
+
 wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
                         struct wy_log *log, struct idx_sync_stats *stats,
                         struct wy_err *err)
@@ -370,6 +389,8 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
         wy_rmtree(wy_buf_cstr(&tmp), &ignore); /* nothing half-built left */
         wy_err_release(&ignore);
     }
+    if (rc == WY_OK && stats)
+        rc = record_in_catalog(h->cat, stats->to_seq, err);
     store_close(st);
     wy_buf_release(&tmp);
     wy_buf_release(&old);

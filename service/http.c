@@ -53,7 +53,9 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    log_locked(cls, WY_LOG_WARN, msg);
+    /* libmicrohttpd reports clients that went away and limits reached;
+       failures that matter come back as errors from its calls */
+    log_locked(cls, WY_LOG_INFO, msg);
 }
 
 const char *svc_header(struct svc_req *req, const char *name)
@@ -83,6 +85,38 @@ static int is_form(const char *ct)
     return ct && !strncasecmp(ct, form, sizeof(form) - 1) &&
            (ct[sizeof(form) - 1] == '\0' || ct[sizeof(form) - 1] == ';' ||
             ct[sizeof(form) - 1] == ' ');
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* MHD's unescaping, except that %00 stays as it is: the path reaches the
+   handler as a C string, and a NUL would cut "a.tiff%00.jpg" to "a.tiff". */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    char *r = s, *w = s;
+    (void)cls;
+    (void)c;
+    while (*r) {
+        int h, l;
+        if (r[0] == '%' && (h = hexval(r[1])) >= 0 && (l = hexval(r[2])) >= 0 &&
+            (h | l) != 0) {
+            *w++ = (char)(h * 16 + l);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -199,7 +233,7 @@ static void defaults(struct svc_config *c)
     if (!c->max_conn)
         c->max_conn = 256;
     if (!c->max_per_ip)
-        c->max_per_ip = 64;
+        c->max_per_ip = c->max_conn / 2;
     if (!c->timeout_s)
         c->timeout_s = 30;
     if (!c->busy_limit)
@@ -259,7 +293,8 @@ wy_code svc_server_start(struct svc_server **out, const struct svc_config *cfg,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c.timeout_s,
         /* headers and the URL must fit here: MHD answers 414/431 itself */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, s, MHD_OPTION_END);
     if (!s->d) {
         pthread_mutex_destroy(&s->log_lock);
         free(s);

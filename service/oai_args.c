@@ -110,8 +110,9 @@ void oai_format_datestamp(int64_t t, char out[21])
         memcpy(out, "1970-01-01T00:00:00Z", 21);
         return;
     }
-    snprintf(out, 21, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    /* the year is 1..9999 here, so the text is exactly 20 characters */
+    if (strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+        memcpy(out, "1970-01-01T00:00:00Z", 21);
 }
 
 static int prefix_char(char c)

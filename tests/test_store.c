@@ -488,6 +488,85 @@ static void open_and_create_errors(void **state)
     free(f);
 }
 
+
+/* a stream that hands out a file in odd-sized pieces, as libarchive does */
+struct piece_src {
+    FILE *f;
+    size_t piece;
+};
+
+static wy_code piece_read(void *ctx, void *buf, size_t cap, size_t *got,
+                          struct wy_err *err)
+{
+    struct piece_src *p = ctx;
+    (void)err;
+    *got = fread(buf, 1, cap < p->piece ? cap : p->piece, p->f);
+    return WY_OK;
+}
+
+static wy_code failing_read(void *ctx, void *buf, size_t cap, size_t *got,
+                            struct wy_err *err)
+{
+    int *calls = ctx;
+    memset(buf, 'x', cap);
+    *got = cap;
+    if (++*calls == 3)
+        return wy_err_set(err, WY_EFORMAT, "archive entry truncated");
+    return WY_OK;
+}
+
+static void large_files_hash_like_the_tools(void **state)
+{
+    struct t *t = *state;
+    struct wy_err err = WY_ERR_INIT;
+    struct store *s;
+    assert_int_equal(store_open(&s, t->root, &err), WY_OK);
+    char *f = pathf("%s/big.tif", t->src);
+    FILE *o = fopen(f, "wb");
+    unsigned x = 12345;
+    for (size_t i = 0; i < 5500000; i++) {
+        x = x * 1103515245u + 12345u;
+        fputc((int)(x >> 16), o);
+    }
+    fclose(o);
+    char *sha = tool_digest("sha512sum", f), *md5 = tool_digest("md5sum", f);
+    struct store_version *v;
+    assert_int_equal(store_version_begin(s, "urn:wy:big", &v, &err), WY_OK);
+    struct store_file_info fi;
+    assert_int_equal(store_version_add_file(v, "大图.tif", f, &fi, &err),
+                     WY_OK);
+    assert_string_equal(fi.sha512, sha);
+    assert_string_equal(fi.md5, md5);
+    assert_int_equal(fi.size, 5500000);
+    struct piece_src ps = {fopen(f, "rb"), 777777};
+    assert_int_equal(store_version_add_stream(v, "流/大图.tif", piece_read, &ps,
+                                              &fi, &err),
+                     WY_OK);
+    fclose(ps.f);
+    assert_string_equal(fi.sha512, sha);
+    assert_string_equal(fi.md5, md5);
+    assert_int_equal(fi.stored, 0);
+    /* a stream that fails midway: the error names the file, the version
+       goes on without it */
+    int calls = 0;
+    assert_int_equal(store_version_add_stream(v, "坏.tif", failing_read,
+                                              &calls, NULL, &err),
+                     WY_EFORMAT);
+    assert_err(&err, WY_EFORMAT, "adding '坏.tif': archive entry truncated");
+    wy_err_release(&err);
+    assert_int_equal(store_version_file_count(v), 2);
+    assert_int_equal(store_version_set_meta(v, "m", "u", "mailto:u@x.org",
+                                            &err),
+                     WY_OK);
+    assert_int_equal(store_version_commit(v, NULL, &err), WY_OK);
+    struct counts c = validate_dir(t->root);
+    assert_int_equal(c.e, 0);
+    free(sha);
+    free(md5);
+    free(f);
+    store_close(s);
+}
+
 /* ---- injected failures: the store is exactly as before ---- */
 
 struct fail_at {
@@ -780,6 +859,8 @@ WY_GROUP(store, NULL, NULL,
                                          teardown),
          cmocka_unit_test_setup_teardown(open_and_create_errors, setup,
                                          teardown),
+         cmocka_unit_test_setup_teardown(large_files_hash_like_the_tools,
+                                         setup, teardown),
          cmocka_unit_test_setup_teardown(
              injected_failure_leaves_store_as_before, setup, teardown),
          cmocka_unit_test_setup_teardown(crash_at_any_point_leaves_old_or_new,

@@ -259,7 +259,6 @@ static void object_text_is_full_text(void **state)
           fp);
     fclose(fp);
     struct store *st;
-    assert_int_equal(store_create(f->h->store_path, &err), WY_OK);
     assert_int_equal(store_open(&st, f->h->store_path, &err), WY_OK);
     struct store_version *v;
     assert_int_equal(store_version_begin(st, "obj-1", &v, &err), WY_OK);
