@@ -196,10 +196,41 @@ static int meta_candidate(const char *name)
     return meta_rank(slash ? slash + 1 : name) >= 0;
 }
 
+struct walk_ctx {
+    struct run *run;
+    struct item *it;
+    int warned;
+};
+
+/* A folder file; names that are not UTF-8 (copied from a GBK Windows
+   share) are converted like archive entry names, the file still read by
+   its name on disk. */
 static wy_code on_dir_file(void *ctx, const struct ingest_walk_entry *e,
                            struct wy_err *err)
 {
-    return add_pfile(ctx, e->rel, e->path, (uint64_t)e->st->st_size, err);
+    struct walk_ctx *w = ctx;
+    struct wy_buf name = WY_BUF_INIT(64 * 1024);
+    const char *cs;
+    wy_code rc = WY_OK;
+    if (!ingest_name_utf8(e->rel, w->run->o->filename_charset, &name, &cs))
+        rc =
+            wy_err_set(err, WY_EFORMAT,
+                       "'%s': name is neither UTF-8 nor %s: name its charset "
+                       "with --filename-charset",
+                       e->path,
+                       w->run->o->filename_charset ? w->run->o->filename_charset
+                                                   : "GB18030");
+    if (rc == WY_OK)
+        rc = wy_buf_status(&name, err);
+    if (rc == WY_OK && cs && !w->run->o->filename_charset && !w->warned++)
+        wy_warn(w->run->o->log,
+                "%s: file names are not UTF-8; read them as %s "
+                "(name the charset with --filename-charset)",
+                w->it->path, cs);
+    if (rc == WY_OK)
+        rc = add_pfile(w->it, name.p, e->path, (uint64_t)e->st->st_size, err);
+    wy_buf_release(&name);
+    return rc;
 }
 
 /* Reads the best metadata file of a folder or bag item into it->meta. */
@@ -309,6 +340,13 @@ static wy_code scan_archive(struct run *run, struct item *it,
         rc = WY_OK;
     if (rc == WY_OK)
         rc = find_strip(it, err);
+    for (size_t i = 0; rc == WY_OK && i < it->nfiles; i++)
+        if (!strcmp(it->files[i].logical, "bagit.txt"))
+            rc = wy_err_set(err, WY_EFORMAT,
+                            "archive '%s' holds a BagIt bag: unpack it and "
+                            "ingest the folder, so the bag is verified before "
+                            "anything is stored",
+                            it->path);
     if (rc == WY_OK && best_name) {
         const char *nm = best_name;
         size_t sl = it->strip ? strlen(it->strip) : 0;
@@ -556,7 +594,8 @@ static wy_code plan_one(struct run *run, struct item *it, const char *path,
             rc = read_meta_file(it, err);
     } else if (S_ISDIR(st.st_mode)) {
         it->kind = K_DIR;
-        rc = ingest_walk(path, on_dir_file, it, err);
+        struct walk_ctx wc = {run, it, 0};
+        rc = ingest_walk(path, on_dir_file, &wc, err);
         if (rc == WY_OK && !it->nfiles)
             rc =
                 wy_err_set(err, WY_EFORMAT, "folder '%s' holds no files", path);
