@@ -105,7 +105,7 @@ WY_COMMAND(import, "load catalogue records (MARC, MARCXML, MODS, DC)")
             break;
     }
     if (status == CMD_OK)
-        status = cmd_batch_report(h->cat, mark, "import");
+        status = cmd_batch_report(h, mark, "import");
     home_close(h);
     printf("%llu records: %llu added, %llu updated, %llu unchanged, "
            "%llu deleted, %llu bad\n",

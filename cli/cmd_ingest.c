@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/batch_report.h"
 #include "cli/cmd.h"
 #include "core/log.h"
 #include "repository/home.h"
@@ -128,8 +129,10 @@ WY_COMMAND(ingest, "archive digitized items (folders, zip/tar, bags, sheets)")
         return cmd_fail("ingest", &err);
     }
     struct ingest_stats st;
+    int64_t mark = cmd_batch_mark(h->cat);
     wy_code rc = ingest_run(h, (const char *const *)argv + optind,
                             (size_t)(argc - optind), &o, &st, &err);
+    int report = o.dry_run ? CMD_OK : cmd_batch_report(h, mark, "ingest");
     home_close(h);
     free(mailto);
     double mb = (double)st.bytes / 1e6;
@@ -152,5 +155,5 @@ WY_COMMAND(ingest, "archive digitized items (folders, zip/tar, bags, sheets)")
                             "--resume\n");
         return cmd_fail("ingest", &err);
     }
-    return CMD_OK;
+    return report;
 }

@@ -1,0 +1,3 @@
+build-bench/core/log.o: core/log.c core/log.h core/err.h
+core/log.h:
+core/err.h:

@@ -1,0 +1,11 @@
+build-bench/service/web.o: service/web.c service/web.h service/http.h \
+ core/buf.h core/err.h core/log.h service/params.h service/reply.h \
+ build-bench/gen/assets.h
+service/web.h:
+service/http.h:
+core/buf.h:
+core/err.h:
+core/log.h:
+service/params.h:
+service/reply.h:
+build-bench/gen/assets.h:

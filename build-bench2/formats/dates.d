@@ -1,0 +1,2 @@
+build-bench2/formats/dates.o: formats/dates.c formats/dates.h
+formats/dates.h:
