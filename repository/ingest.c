@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <magic.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -120,7 +121,15 @@ struct run {
     struct wy_progress pr;
     uint64_t total_bytes, done_bytes, done_items;
     unsigned char *buf;
+    char what[64]; /* the progress line's unit, with files */
 };
+
+static void progress(struct run *run)
+{
+    snprintf(run->what, sizeof(run->what), "items (%llu files)",
+             (unsigned long long)run->st->files);
+    wy_progress_update(&run->pr, run->done_items, run->done_bytes);
+}
 
 static void item_release(struct item *it)
 {
@@ -795,7 +804,7 @@ static wy_code note_file(struct run *run, struct written *w, const char *where,
     if (info->stored)
         w->stored += info->size;
     run->done_bytes += info->size;
-    wy_progress_update(&run->pr, run->done_items, run->done_bytes);
+    progress(run);
     return WY_OK;
 }
 
@@ -1200,7 +1209,8 @@ wy_code ingest_run(struct wy_home *h, const char *const *paths, size_t n,
                                    err);
         st->batch = batch;
     }
-    wy_progress_begin(&run.pr, o->log, "items", run.nitems, run.total_bytes);
+    snprintf(run.what, sizeof(run.what), "items");
+    wy_progress_begin(&run.pr, o->log, run.what, run.nitems, run.total_bytes);
     for (size_t i = 0; rc == WY_OK && i < run.nitems; i++) {
         struct item *it = &run.items[i];
         if (batch && resumed) {
@@ -1225,7 +1235,7 @@ wy_code ingest_run(struct wy_home *h, const char *const *paths, size_t n,
             wy_err_release(&e2);
         }
         run.done_items++;
-        wy_progress_update(&run.pr, run.done_items, run.done_bytes);
+        progress(&run);
     }
     wy_progress_end(&run.pr);
     if (batch) {
