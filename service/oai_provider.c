@@ -532,13 +532,64 @@ static void scan_release(struct set_scan *s)
     s->n = 0;
 }
 
-static int have_sets(struct cat *cat, struct wy_err *err, wy_code *rc)
+
+/* Appends the <set> elements to b; *n gets how many. */
+static wy_code render_sets(struct cat *cat, struct wy_buf *b, size_t *n,
+                           struct wy_err *err)
 {
     struct cat_collection *cols = NULL;
-    size_t n = 0;
-    *rc = cat_collection_list(cat, &cols, &n, err);
-    cat_collections_free(cols, n);
-    return n > 0;
+    size_t ncols = 0;
+    struct set_scan *scan = wy_calloc(1, sizeof(*scan));
+    if (!scan)
+        return wy_err_set(err, WY_ENOMEM, "no memory for sets");
+    wy_code rc = collect_sets(cat, &cols, &ncols, scan, err);
+    *n = 0;
+    for (size_t i = 0; rc == WY_OK && i < ncols; i++) {
+        if (!oai_valid_setspec(cols[i].code))
+            continue;
+        wy_buf_adds(b, "<set><setSpec>");
+        wy_buf_add_xml(b, cols[i].code, strlen(cols[i].code));
+        wy_buf_adds(b, "</setSpec><setName>");
+        wy_buf_add_xml(b, cols[i].name, strlen(cols[i].name));
+        wy_buf_adds(b, "</setName></set>\n");
+        (*n)++;
+    }
+    for (size_t i = 0; rc == WY_OK && i < scan->n; i++) {
+        const char *s = scan->specs[i];
+        const char *name = s;
+        if (!strcmp(s, "library"))
+            name = "收藏馆 Holding libraries";
+        wy_buf_adds(b, "<set><setSpec>");
+        wy_buf_add_xml(b, s, strlen(s));
+        wy_buf_adds(b, "</setSpec><setName>");
+        wy_buf_add_xml(b, name, strlen(name));
+        wy_buf_adds(b, "</setName></set>\n");
+        (*n)++;
+    }
+    cat_collections_free(cols, ncols);
+    scan_release(scan);
+    free(scan);
+    return rc == WY_OK ? wy_buf_status(b, err) : rc;
+}
+
+/* The <set> elements, from a scan of every header: kept in the cache
+   until the catalog changes. Empty: the repository has no sets. */
+static wy_code cached_sets(struct svc_req *req, struct cat *cat,
+                           struct wy_buf *sets, struct wy_err *err)
+{
+    int64_t seq = 0;
+    wy_code rc = cat_last_seq(cat, &seq, err);
+    if (rc != WY_OK)
+        return rc;
+    char key[64];
+    snprintf(key, sizeof(key), "sets\n%lld", (long long)seq);
+    if (oai_cache_get(req->app->cache, key, sets))
+        return WY_OK;
+    size_t n;
+    rc = render_sets(cat, sets, &n, err);
+    if (rc == WY_OK)
+        oai_cache_put(req->app->cache, key, sets->p ? sets->p : "", sets->len);
+    return rc;
 }
 
 static enum MHD_Result list_sets(struct svc_req *req, struct cat *cat,
@@ -549,54 +600,25 @@ static enum MHD_Result list_sets(struct svc_req *req, struct cat *cat,
                            "ListSets is answered in one reply: this "
                            "resumptionToken was not issued for it");
     struct wy_err err = WY_ERR_INIT;
-    struct cat_collection *cols = NULL;
-    size_t ncols = 0;
-    struct set_scan *scan = wy_calloc(1, sizeof(*scan));
-    if (!scan)
-        return MHD_NO;
-    if (collect_sets(cat, &cols, &ncols, scan, &err) != WY_OK) {
-        cat_collections_free(cols, ncols);
-        scan_release(scan);
-        free(scan);
+    struct wy_buf sets = WY_BUF_INIT(4u << 20);
+    if (cached_sets(req, cat, &sets, &err) != WY_OK) {
+        wy_buf_release(&sets);
         enum MHD_Result r = svc_reply_wyerr(req, &err);
         wy_err_release(&err);
         return r;
     }
-    enum MHD_Result ret;
-    if (ncols + scan->n == 0) {
-        ret = reply_error(req, rq, now, OAI_NO_SET_HIERARCHY,
-                          "this repository has no sets");
-    } else {
-        struct wy_buf b = WY_BUF_INIT(4u << 20);
-        head(req, &b, rq, now);
-        wy_buf_adds(&b, "<ListSets>\n");
-        for (size_t i = 0; i < ncols; i++) {
-            if (!oai_valid_setspec(cols[i].code))
-                continue;
-            wy_buf_adds(&b, "<set><setSpec>");
-            wy_buf_add_xml(&b, cols[i].code, strlen(cols[i].code));
-            wy_buf_adds(&b, "</setSpec><setName>");
-            wy_buf_add_xml(&b, cols[i].name, strlen(cols[i].name));
-            wy_buf_adds(&b, "</setName></set>\n");
-        }
-        for (size_t i = 0; i < scan->n; i++) {
-            const char *s = scan->specs[i];
-            const char *name = s;
-            if (!strcmp(s, "library"))
-                name = "收藏馆 Holding libraries";
-            wy_buf_adds(&b, "<set><setSpec>");
-            wy_buf_add_xml(&b, s, strlen(s));
-            wy_buf_adds(&b, "</setSpec><setName>");
-            wy_buf_add_xml(&b, name, strlen(name));
-            wy_buf_adds(&b, "</setName></set>\n");
-        }
-        wy_buf_adds(&b, "</ListSets>\n</OAI-PMH>\n");
-        ret = svc_reply_wybuf(req, 200, SVC_CT_XML, &b);
+    if (sets.len == 0) {
+        wy_buf_release(&sets);
+        return reply_error(req, rq, now, OAI_NO_SET_HIERARCHY,
+                           "this repository has no sets");
     }
-    cat_collections_free(cols, ncols);
-    scan_release(scan);
-    free(scan);
-    return ret;
+    struct wy_buf b = WY_BUF_INIT(8u << 20);
+    head(req, &b, rq, now);
+    wy_buf_adds(&b, "<ListSets>\n");
+    wy_buf_add(&b, sets.p, sets.len);
+    wy_buf_adds(&b, "</ListSets>\n</OAI-PMH>\n");
+    wy_buf_release(&sets);
+    return svc_reply_wybuf(req, 200, SVC_CT_XML, &b);
 }
 
 static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
@@ -961,7 +983,10 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
         oai_format_datestamp(l->tok.from, l->from_s);
     oai_format_datestamp(l->tok.until, l->until_s);
     if (l->tok.set && !rq->token) {
-        int any = have_sets(cat, &err, &rc);
+        struct wy_buf sets = WY_BUF_INIT(4u << 20);
+        rc = cached_sets(req, cat, &sets, &err);
+        int any = sets.len > 0;
+        wy_buf_release(&sets);
         if (rc != WY_OK)
             goto fail;
         if (!any) {
