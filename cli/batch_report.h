@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "repository/catalog.h"
+#include "repository/home.h"
 
 /* The change-log position before a batch (0 when it cannot be read). */
 int64_t cmd_batch_mark(struct cat *c);
@@ -17,6 +17,6 @@ int64_t cmd_batch_mark(struct cat *c);
    clusters. Returns CMD_OK, or the status of cmd_fail(name, ...) after
    printing the error. Records with profile errors do not fail the command:
    the report says what to fix. */
-int cmd_batch_report(struct cat *c, int64_t mark, const char *name);
+int cmd_batch_report(struct wy_home *h, int64_t mark, const char *name);
 
 #endif

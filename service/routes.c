@@ -8,6 +8,7 @@
 #include "service/files.h"
 #include "service/oai_provider.h"
 #include "service/reply.h"
+#include "service/sru.h"
 #include "service/web.h"
 
 static const struct svc_route routes[] = {
@@ -20,6 +21,7 @@ static const struct svc_route routes[] = {
     {"GET", "/files/", svc_files},
     {"GET", "/", svc_web_index},
     {"GET", "/assets/", svc_web_asset},
+    {"GET", "/sru", svc_sru},   {"POST", "/sru", svc_sru},
     {NULL, NULL, NULL},
 };
 
