@@ -125,8 +125,8 @@ static wy_code exec(struct cluster *cl, const char *sql, const char *what,
     return WY_OK;
 }
 
-wy_code cluster_open(struct cluster **out, const char *path,
-                     struct wy_err *err)
+static wy_code open_db(struct cluster **out, const char *path, int ro,
+                       struct wy_err *err)
 {
     *out = NULL;
     struct cluster *cl = calloc(1, sizeof(*cl));
@@ -136,17 +136,33 @@ wy_code cluster_open(struct cluster **out, const char *path,
     wy_buf_init(&cl->keys, 1u << 20);
     wy_buf_init(&cl->old, 1u << 20);
     wy_code rc = WY_OK;
-    if (sqlite3_open_v2(path, &cl->db, SQLITE_OPEN_READWRITE |
-                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &cl->db,
+                        (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+                            SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         rc = wy_err_set(err, WY_EDB, "clusters: cannot open '%s': %s", path,
                         cl->db ? sqlite3_errmsg(cl->db) : "out of memory");
         goto fail;
     }
     sqlite3_busy_timeout(cl->db, 10000);
-    if ((rc = exec(cl, "PRAGMA journal_mode = WAL", "switch to WAL", err)) ||
-        (rc = exec(cl, "PRAGMA synchronous = NORMAL", "set synchronous", err)) ||
-        (rc = exec(cl, schema, "create the cluster tables", err)))
+    if (ro) {
+        sqlite3_stmt *st = NULL;
+        int have = sqlite3_prepare_v2(cl->db, "SELECT 1 FROM sqlite_master"
+                                      " WHERE name = 'cluster_state'", -1,
+                                      &st, NULL) == SQLITE_OK &&
+                   sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (!have) {
+            rc = wy_err_set(err, WY_ENOTFOUND, "no clusters yet: run "
+                            "'wenyuan cluster sync'");
+            goto fail;
+        }
+    } else if ((rc = exec(cl, "PRAGMA journal_mode = WAL", "switch to WAL",
+                          err)) ||
+               (rc = exec(cl, "PRAGMA synchronous = NORMAL",
+                          "set synchronous", err)) ||
+               (rc = exec(cl, schema, "create the cluster tables", err))) {
         goto fail;
+    }
     for (int i = 0; i < N_STMT; i++)
         if (sqlite3_prepare_v3(cl->db, stmt_sql[i], -1,
                                SQLITE_PREPARE_PERSISTENT, &cl->st[i],
@@ -154,14 +170,24 @@ wy_code cluster_open(struct cluster **out, const char *path,
             rc = db_fail(cl, err, "prepare a statement");
             goto fail;
         }
-    if ((rc = cjk_new(&cl->cjk, err)))
-        goto fail;
     *out = cl;
     return WY_OK;
 fail:
     wy_err_prefix(err, "%s", path);
     cluster_close(cl);
     return rc;
+}
+
+wy_code cluster_open(struct cluster **out, const char *path,
+                     struct wy_err *err)
+{
+    return open_db(out, path, 0, err);
+}
+
+wy_code cluster_open_readonly(struct cluster **out, const char *path,
+                              struct wy_err *err)
+{
+    return open_db(out, path, 1, err);
 }
 
 void cluster_close(struct cluster *cl)
@@ -285,7 +311,10 @@ static wy_code add_norm(struct cluster *cl, const char *s, size_t n,
                         struct wy_buf *out, struct wy_err *err)
 {
     wy_buf_reset(&cl->norm);
-    wy_code rc = cjk_normalize(cl->cjk, s, n, &cl->norm, err);
+    /* loaded on first use (~20 ms): showing a cluster needs no keys */
+    wy_code rc = cl->cjk ? WY_OK : cjk_new(&cl->cjk, err);
+    if (rc == WY_OK)
+        rc = cjk_normalize(cl->cjk, s, n, &cl->norm, err);
     if (rc)
         return rc;
     const char *p = cl->norm.p ? cl->norm.p : "";

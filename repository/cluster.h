@@ -41,12 +41,17 @@ struct cluster;
 /*
  * Opens the cluster tables in the catalog database at path (HOME/catalog.db,
  * its own SQLite connection, WAL, busy timeout), creating them when
- * missing. new: *out, close with cluster_close().
- * Errors: WY_EDB (named statement and SQLite's message), WY_EINDEX (the
- * OpenCC tables cannot be loaded), WY_ENOMEM.
+ * missing. new: *out, close with cluster_close(). The OpenCC tables are
+ * loaded when keys are first computed (cluster_keys, cluster_put: WY_EINDEX
+ * there when they cannot be).
+ * Errors: WY_EDB (named statement and SQLite's message), WY_ENOMEM.
  */
 wy_code cluster_open(struct cluster **out, const char *path,
                      struct wy_err *err);
+/* Read-only (the service): only cluster_of, cluster_show, cluster_stats
+   may be called. WY_ENOTFOUND when the catalog has no cluster tables yet. */
+wy_code cluster_open_readonly(struct cluster **out, const char *path,
+                              struct wy_err *err);
 void cluster_close(struct cluster *cl);
 
 /* Transactions around many puts (cluster_sync uses them itself). */

@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/path.h"
 #include "indexer/idx.h"
+#include "repository/cluster.h"
 #include "repository/home.h"
 #include "repository/import.h"
 #include "service/sru.h"
@@ -74,6 +75,11 @@ static int setup(void **state)
         idx_commit(ic.x, &err) || idx_close(ic.x, &err))
         fail_msg("%s", wy_err_msg(&err));
     wy_buf_release(&ip);
+    struct cluster *cl = NULL;
+    if (cluster_open(&cl, h->catalog_path, &err) ||
+        cluster_sync(cl, h->cat, NULL, &err))
+        fail_msg("%s", wy_err_msg(&err));
+    cluster_close(cl);
     home_close(h);
     tc_srv_start(&f->srv, wy_buf_cstr(&f->home));
     *state = f;
@@ -187,6 +193,38 @@ static void explain(void **state)
     free(b);
 }
 
+/* The union catalogue over JSON: one hit per cluster, cluster pages. */
+static void union_api(void **state)
+{
+    struct fx *f = *state;
+    struct tc_resp r;
+    /* 红楼梦: two records (simplified u001, traditional u002) of one
+       cluster, held by 国家图书馆 and 上海图书馆 */
+    tc_get(&f->srv, "/api/union/search?q=%E7%BA%A2%E6%A5%BC%E6%A2%A6", &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"total_records\":2"));
+    assert_non_null(strstr(r.body, "\"clusters\":1"));
+    assert_non_null(strstr(r.body, "\"held_by\":2"));
+    tc_resp_free(&r);
+    tc_get(&f->srv, "/api/clusters/2", &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"id\":1"));
+    assert_non_null(strstr(r.body, "\"href\":\"/api/records/1\""));
+    assert_non_null(strstr(r.body, "isbn:9787020002207"));
+    tc_resp_free(&r);
+    tc_get(&f->srv, "/api/clusters/999", &r);
+    assert_int_equal(r.status, 404);
+    assert_non_null(strstr(r.body, "record 999"));
+    tc_resp_free(&r);
+    tc_get(&f->srv, "/api/clusters/x1", &r);
+    assert_int_equal(r.status, 400);
+    tc_resp_free(&r);
+    tc_get(&f->srv, "/api/union/search?q=a&size=0", &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "size"));
+    tc_resp_free(&r);
+}
+
 /* YAZ's own SRU client, as a librarian would use it. */
 static void yaz_client(void **state)
 {
@@ -246,4 +284,5 @@ WY_GROUP(sru, NULL, NULL,
          cmocka_unit_test_setup_teardown(search_retrieve, setup, teardown),
          cmocka_unit_test_setup_teardown(diagnostics, setup, teardown),
          cmocka_unit_test_setup_teardown(explain, setup, teardown),
+         cmocka_unit_test_setup_teardown(union_api, setup, teardown),
          cmocka_unit_test_setup_teardown(yaz_client, setup, teardown))
