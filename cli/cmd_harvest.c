@@ -42,6 +42,8 @@ static void usage(FILE *fp)
             "5)\n"
             "      --max-pages N    stop a source after N pages (default "
             "1000000)\n"
+            "      --id ID          fetch only the record ID of one source "
+            "(GetRecord)\n"
             "  -q, --quiet          no progress, warnings only\n"
             "  -v, --verbose        say more\n"
             "  -H HOME              the Wenyuan home\n\n"
@@ -78,8 +80,10 @@ static void show_progress(void *ctx, const struct oai_progress *p)
     sh->last = now;
     const struct oai_counts *c = p->counts;
     double el = now - p->started;
-    fprintf(sh->log->fp, "\r\033[K%s: page %lld, %lld records, %lld "
-            "deleted, %.0f/s", p->source, c->pages, c->items, c->deleted,
+    fprintf(sh->log->fp,
+            "\r\033[K%s: page %lld, %lld records, %lld "
+            "deleted, %.0f/s",
+            p->source, c->pages, c->items, c->deleted,
             el > 0 ? (double)c->items / el : 0.0);
     if (c->complete_list_size >= 0)
         fprintf(sh->log->fp, ", of %lld", c->complete_list_size);
@@ -92,8 +96,7 @@ static long number(const char *s, const char *opt, int *bad)
     char *end;
     long v = strtol(s, &end, 10);
     if (*s < '0' || *s > '9' || *end || v < 0) {
-        fprintf(stderr, "wenyuan harvest: %s '%s' is not a number\n", opt,
-                s);
+        fprintf(stderr, "wenyuan harvest: %s '%s' is not a number\n", opt, s);
         *bad = 1;
     }
     return v;
@@ -105,7 +108,7 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
         usage(stdout);
         return CMD_OK;
     }
-    enum { O_FULL = 1000, O_DELAY, O_RETRIES, O_MAXPAGES };
+    enum { O_FULL = 1000, O_DELAY, O_RETRIES, O_MAXPAGES, O_ID };
     static const struct option opts[] = {
         {"all", no_argument, NULL, 'a'},
         {"from", required_argument, NULL, 'f'},
@@ -117,20 +120,20 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
         {"delay", required_argument, NULL, O_DELAY},
         {"retries", required_argument, NULL, O_RETRIES},
         {"max-pages", required_argument, NULL, O_MAXPAGES},
+        {"id", required_argument, NULL, O_ID},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"home", required_argument, NULL, 'H'},
         {NULL, 0, NULL, 0}};
     struct oai_harvest_opts ho;
     oai_harvest_opts_default(&ho);
-    const char *home = NULL;
+    const char *home = NULL, *id = NULL;
     int all = 0, jobs = 4, bad = 0;
     enum wy_level level = WY_LOG_WARN;
     int quiet = 0;
     optind = 1;
     int ch;
-    while ((ch = getopt_long(argc, argv, "af:u:rm:j:qvH:", opts, NULL)) !=
-           -1) {
+    while ((ch = getopt_long(argc, argv, "af:u:rm:j:qvH:", opts, NULL)) != -1) {
         switch (ch) {
         case 'a':
             all = 1;
@@ -138,8 +141,10 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
         case 'f':
         case 'u':
             if (!valid_date(optarg)) {
-                fprintf(stderr, "wenyuan harvest: '%s' is not a datestamp "
-                        "(YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)\n", optarg);
+                fprintf(stderr,
+                        "wenyuan harvest: '%s' is not a datestamp "
+                        "(YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)\n",
+                        optarg);
                 return CMD_USAGE;
             }
             if (ch == 'f')
@@ -159,8 +164,10 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
             else if (!strcmp(optarg, "getrecord"))
                 ho.mode = OAI_MODE_GETRECORD;
             else {
-                fprintf(stderr, "wenyuan harvest: mode '%s' is neither "
-                        "'listrecords' nor 'getrecord'\n", optarg);
+                fprintf(stderr,
+                        "wenyuan harvest: mode '%s' is neither "
+                        "'listrecords' nor 'getrecord'\n",
+                        optarg);
                 return CMD_USAGE;
             }
             break;
@@ -171,8 +178,10 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
             char *end;
             ho.http.delay = strtod(optarg, &end);
             if (*end || ho.http.delay < 0) {
-                fprintf(stderr, "wenyuan harvest: --delay '%s' is not a "
-                        "number of seconds\n", optarg);
+                fprintf(stderr,
+                        "wenyuan harvest: --delay '%s' is not a "
+                        "number of seconds\n",
+                        optarg);
                 return CMD_USAGE;
             }
             break;
@@ -182,6 +191,9 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
             break;
         case O_MAXPAGES:
             ho.max_pages = number(optarg, "--max-pages", &bad);
+            break;
+        case O_ID:
+            id = optarg;
             break;
         case 'q':
             quiet = 1;
@@ -197,7 +209,8 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
             return CMD_USAGE;
         }
     }
-    if (bad || (all && optind < argc) || (!all && optind >= argc)) {
+    if (bad || (all && optind < argc) || (!all && optind >= argc) ||
+        (id && (all || argc - optind != 1))) {
         usage(stderr);
         return CMD_USAGE;
     }
@@ -205,6 +218,19 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
     struct wy_home *h = NULL;
     if (home_open(&h, home, 0, &err) != WY_OK)
         return cmd_fail("harvest", &err);
+    if (id) {
+        struct wy_log l1;
+        wy_log_init(&l1, stderr, level);
+        ho.log = &l1;
+        struct oai_counts c;
+        wy_code rc =
+            oai_harvest_source_one(h->cat, argv[optind], id, &ho, &c, &err);
+        home_close(h);
+        if (rc != WY_OK)
+            return cmd_fail("harvest", &err);
+        printf("%s: record '%s' stored\n", argv[optind], id);
+        return CMD_OK;
+    }
     struct cat_source *srcs = NULL;
     size_t nsrcs = 0, n = 0;
     const char **names = NULL;
@@ -255,9 +281,9 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
     int64_t mark = cmd_batch_mark(h->cat);
     home_close(h);
     h = NULL;
-    wy_code rc = path ? oai_harvest_sources(path, names, n, jobs, &ho, res,
-                                            &err)
-                      : wy_err_set(&err, WY_ENOMEM, "out of memory");
+    wy_code rc = path
+                     ? oai_harvest_sources(path, names, n, jobs, &ho, res, &err)
+                     : wy_err_set(&err, WY_ENOMEM, "out of memory");
     if (log.progress_shown)
         fputs("\r\033[K", stderr);
     int failed = 0;
@@ -267,12 +293,12 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
             failed++;
             fprintf(stderr, "wenyuan harvest: %s\n", res[i].msg);
             printf("%s: FAILED after %lld pages (%lld records kept; "
-                   "'wenyuan harvest %s' resumes)\n", res[i].name, c->pages,
-                   c->items, res[i].name);
+                   "'wenyuan harvest %s' resumes)\n",
+                   res[i].name, c->pages, c->items, res[i].name);
         } else if (ho.reconcile) {
             printf("%s: reconciled, %lld identifiers listed, %lld records "
-                   "marked deleted, %.1f s\n", res[i].name, c->items,
-                   c->reconciled, res[i].seconds);
+                   "marked deleted, %.1f s\n",
+                   res[i].name, c->items, c->reconciled, res[i].seconds);
         } else {
             printf("%s: ok, %lld pages, %lld records (%lld added, %lld "
                    "updated, %lld unchanged, %lld deleted), %lld bad, "

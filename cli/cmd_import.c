@@ -30,7 +30,7 @@ static void usage(FILE *fp)
                 "(default 1000)\n  -H HOME              the Wenyuan home\n");
 }
 
-WY_COMMAND(import, "load catalogue records (MARC, MARCXML, DC, MODS) into the catalog")
+WY_COMMAND(import, "load catalogue records (MARC, MARCXML, MODS, DC)")
 {
     if (cmd_wants_help(argc, argv)) {
         usage(stdout);
@@ -49,22 +49,34 @@ WY_COMMAND(import, "load catalogue records (MARC, MARCXML, DC, MODS) into the ca
     int ch;
     while ((ch = getopt_long(argc, argv, "s:c:f:b:H:", opts, NULL)) != -1) {
         switch (ch) {
-        case 's': o.source = optarg; break;
-        case 'c': o.collection = optarg; break;
-        case 'f': o.format = optarg; break;
-        case 'H': home = optarg; break;
+        case 's':
+            o.source = optarg;
+            break;
+        case 'c':
+            o.collection = optarg;
+            break;
+        case 'f':
+            o.format = optarg;
+            break;
+        case 'H':
+            home = optarg;
+            break;
         case 'b': {
             char *end;
             unsigned long v = strtoul(optarg, &end, 10);
             if (*end || !v || v > 1000000) {
-                fprintf(stderr, "wenyuan import: --batch '%s' is not a "
-                                "number from 1 to 1000000\n", optarg);
+                fprintf(stderr,
+                        "wenyuan import: --batch '%s' is not a "
+                        "number from 1 to 1000000\n",
+                        optarg);
                 return CMD_USAGE;
             }
             o.batch = v;
             break;
         }
-        default: usage(stderr); return CMD_USAGE;
+        default:
+            usage(stderr);
+            return CMD_USAGE;
         }
     }
     if (optind >= argc) {

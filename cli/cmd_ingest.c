@@ -2,11 +2,11 @@
    [--filename-charset CS] [--dry-run] [--resume] PATH... */
 #include <getopt.h>
 #include <pwd.h>
-#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/batch_report.h"
 #include "cli/cmd.h"
@@ -48,7 +48,7 @@ static void on_signal(int sig)
     cancel = 1;
 }
 
-WY_COMMAND(ingest, "archive digitized items (folder, zip/tar, BagIt, CSV sheet)")
+WY_COMMAND(ingest, "archive digitized items (folders, zip/tar, bags, sheets)")
 {
     if (cmd_wants_help(argc, argv)) {
         usage(stdout);
@@ -69,14 +69,30 @@ WY_COMMAND(ingest, "archive digitized items (folder, zip/tar, BagIt, CSV sheet)"
     int ch;
     while ((ch = getopt_long(argc, argv, "i:c:F:S:nrH:", opts, NULL)) != -1) {
         switch (ch) {
-        case 'i': o.id = optarg; break;
-        case 'c': o.collection = optarg; break;
-        case 'F': o.filename_charset = optarg; break;
-        case 'S': o.sheet_charset = optarg; break;
-        case 'n': o.dry_run = 1; break;
-        case 'r': o.resume = 1; break;
-        case 'H': home = optarg; break;
-        default: usage(stderr); return CMD_USAGE;
+        case 'i':
+            o.id = optarg;
+            break;
+        case 'c':
+            o.collection = optarg;
+            break;
+        case 'F':
+            o.filename_charset = optarg;
+            break;
+        case 'S':
+            o.sheet_charset = optarg;
+            break;
+        case 'n':
+            o.dry_run = 1;
+            break;
+        case 'r':
+            o.resume = 1;
+            break;
+        case 'H':
+            home = optarg;
+            break;
+        default:
+            usage(stderr);
+            return CMD_USAGE;
         }
     }
     if (optind >= argc) {
@@ -92,6 +108,28 @@ WY_COMMAND(ingest, "archive digitized items (folder, zip/tar, BagIt, CSV sheet)"
         o.user = pw ? pw->pw_name : NULL;
     }
     o.cancel = &cancel;
+    /* OCFL wants the user's address as a URI (W008): $EMAIL when set,
+       else the user's mailbox on this machine */
+    char *mailto = NULL;
+    const char *email = getenv("EMAIL");
+    char host[256] = "";
+    if (!email || !*email || !strchr(email, '@')) {
+        email = NULL;
+        if (gethostname(host, sizeof(host) - 1) != 0 || !*host)
+            strcpy(host, "localhost");
+    }
+    if (o.user) {
+        size_t n = 8 + (email ? strlen(email)
+                              : strlen(o.user) + 1 + strlen(host));
+        mailto = malloc(n);
+        if (mailto) {
+            if (email)
+                snprintf(mailto, n, "mailto:%s", email);
+            else
+                snprintf(mailto, n, "mailto:%s@%s", o.user, host);
+            o.user_address = mailto;
+        }
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -99,23 +137,27 @@ WY_COMMAND(ingest, "archive digitized items (folder, zip/tar, BagIt, CSV sheet)"
     sigaction(SIGTERM, &sa, NULL);
     struct wy_err err = WY_ERR_INIT;
     struct wy_home *h = NULL;
-    if (home_open(&h, home, 0, &err) != WY_OK)
+    if (home_open(&h, home, 0, &err) != WY_OK) {
+        free(mailto);
         return cmd_fail("ingest", &err);
+    }
     struct ingest_stats st;
     int64_t mark = cmd_batch_mark(h->cat);
     wy_code rc = ingest_run(h, (const char *const *)argv + optind,
                             (size_t)(argc - optind), &o, &st, &err);
     int report = o.dry_run ? CMD_OK : cmd_batch_report(h, mark, "ingest");
     home_close(h);
+    free(mailto);
     double mb = (double)st.bytes / 1e6;
-    printf("%s%llu items: %llu new, %llu new versions, %llu unchanged, "
-           "%llu skipped (done before); %llu files, %.1f MB read, %.1f MB "
-           "stored, %.1f MB/s\n",
-           o.dry_run ? "dry run: " : "", (unsigned long long)st.items,
-           (unsigned long long)st.added, (unsigned long long)st.versioned,
-           (unsigned long long)st.unchanged, (unsigned long long)st.skipped,
-           (unsigned long long)st.files, mb, (double)st.bytes_stored / 1e6,
-           st.seconds > 0 ? mb / st.seconds : 0.0);
+    if (rc == WY_OK || st.batch)
+        printf("%s%llu items: %llu new, %llu new versions, %llu unchanged, "
+               "%llu skipped (done before); %llu files, %.1f MB read, %.1f MB "
+               "stored, %.1f MB/s\n",
+               o.dry_run ? "dry run: " : "", (unsigned long long)st.items,
+               (unsigned long long)st.added, (unsigned long long)st.versioned,
+               (unsigned long long)st.unchanged, (unsigned long long)st.skipped,
+               (unsigned long long)st.files, mb, (double)st.bytes_stored / 1e6,
+               st.seconds > 0 ? mb / st.seconds : 0.0);
     if (rc != WY_OK) {
         if (cancel)
             fprintf(stderr, "wenyuan ingest: interrupted; run the same "

@@ -27,8 +27,7 @@ static void usage(FILE *fp)
             "  -H HOME              the Wenyuan home\n");
 }
 
-static const char *status_of(const struct cat_source *s, char *buf,
-                             size_t n)
+static const char *status_of(const struct cat_source *s, char *buf, size_t n)
 {
     if (s->token)
         snprintf(buf, n, "interrupted after page %lld (resumes)",
@@ -55,8 +54,7 @@ static int list(struct wy_home *h)
         char st[1200];
         printf("%s\t%s\n", s[i].name, s[i].url);
         printf("    prefix %s, sets %s, granularity %s%s%s\n",
-               s[i].prefix && *s[i].prefix ? s[i].prefix
-                                           : "(richest offered)",
+               s[i].prefix && *s[i].prefix ? s[i].prefix : "(richest offered)",
                s[i].sets ? s[i].sets : "(all)",
                s[i].granularity ? s[i].granularity : "(not yet known)",
                s[i].collection ? ", collection " : "",
@@ -96,8 +94,10 @@ WY_COMMAND(source, "add, list or remove the OAI-PMH sources to harvest")
             break;
         case 's':
             if (!*optarg || strchr(optarg, ' ')) {
-                fprintf(stderr, "wenyuan source: set '%s' is not a "
-                                "setSpec\n", optarg);
+                fprintf(stderr,
+                        "wenyuan source: set '%s' is not a "
+                        "setSpec\n",
+                        optarg);
                 wy_buf_release(&sets);
                 return CMD_USAGE;
             }
@@ -127,8 +127,8 @@ WY_COMMAND(source, "add, list or remove the OAI-PMH sources to harvest")
     }
     struct wy_err err = WY_ERR_INIT;
     struct wy_home *h = NULL;
-    if (home_open(&h, home, !strcmp(verb, "list") ? HOME_READONLY : 0,
-                  &err) != WY_OK) {
+    if (home_open(&h, home, !strcmp(verb, "list") ? HOME_READONLY : 0, &err) !=
+        WY_OK) {
         wy_buf_release(&sets);
         return cmd_fail("source", &err);
     }
@@ -140,7 +140,7 @@ WY_COMMAND(source, "add, list or remove the OAI-PMH sources to harvest")
         struct cat_source s = {0};
         s.name = (char *)name;
         s.url = (char *)url;
-        s.prefix = (char *)(prefix ? prefix : "");   /* "": choose */
+        s.prefix = (char *)(prefix ? prefix : ""); /* "": choose */
         s.sets = sets.len ? (char *)wy_buf_cstr(&sets) : NULL;
         s.collection = (char *)collection;
         if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {

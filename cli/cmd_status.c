@@ -27,8 +27,7 @@ static void jstr(struct wy_buf *b, const char *s)
         wy_buf_adds(b, "null");
 }
 
-static void rows_json(struct wy_buf *b, const struct cat_count_row *r,
-                      size_t n)
+static void rows_json(struct wy_buf *b, const struct cat_count_row *r, size_t n)
 {
     wy_buf_addc(b, '{');
     for (size_t i = 0; i < n; i++) {
@@ -41,9 +40,8 @@ static void rows_json(struct wy_buf *b, const struct cat_count_row *r,
     wy_buf_addc(b, '}');
 }
 
-static int print_json(const struct cat_status *s,
-                      const struct cat_source *src, size_t nsrc,
-                      struct wy_err *err)
+static int print_json(const struct cat_status *s, const struct cat_source *src,
+                      size_t nsrc, struct wy_err *err)
 {
     struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
     wy_buf_addf(&b, "{\"records\":%lld,\"deleted\":%lld,\"by_source\":",
@@ -51,12 +49,13 @@ static int print_json(const struct cat_status *s,
     rows_json(&b, s->by_source, s->nsources);
     wy_buf_adds(&b, ",\"by_collection\":");
     rows_json(&b, s->by_collection, s->ncollections);
-    wy_buf_addf(&b, ",\"objects\":%lld,\"files\":%lld,\"bytes\":%lld,"
+    wy_buf_addf(&b,
+                ",\"objects\":%lld,\"files\":%lld,\"bytes\":%lld,"
                 "\"objects_failed_audit\":%lld,"
                 "\"objects_never_audited\":%lld,\"last_seq\":%lld,"
                 "\"index_seq\":%lld,\"last_index\":",
-                (long long)s->objects, (long long)s->files,
-                (long long)s->bytes, (long long)s->objects_failed_audit,
+                (long long)s->objects, (long long)s->files, (long long)s->bytes,
+                (long long)s->objects_failed_audit,
                 (long long)s->objects_never_audited, (long long)s->last_seq,
                 (long long)s->index_seq);
     jstr(&b, s->last_index);
@@ -89,8 +88,8 @@ static int print_json(const struct cat_status *s,
     return CMD_OK;
 }
 
-static void print_text(const struct cat_status *s,
-                       const struct cat_source *src, size_t nsrc)
+static void print_text(const struct cat_status *s, const struct cat_source *src,
+                       size_t nsrc)
 {
     printf("records:  %lld (%lld deleted)\n", (long long)s->records,
            (long long)s->deleted);
@@ -158,9 +157,15 @@ WY_COMMAND(status, "show what the home holds and what needs care")
     int ch;
     while ((ch = getopt_long(argc, argv, "jH:", opts, NULL)) != -1) {
         switch (ch) {
-        case 'j': json = 1; break;
-        case 'H': home = optarg; break;
-        default: usage(stderr); return CMD_USAGE;
+        case 'j':
+            json = 1;
+            break;
+        case 'H':
+            home = optarg;
+            break;
+        default:
+            usage(stderr);
+            return CMD_USAGE;
         }
     }
     if (optind < argc) {

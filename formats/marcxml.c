@@ -36,8 +36,8 @@ static const char *text_of(xmlNodePtr el, struct wy_buf *scratch, size_t *n)
         *n = 0;
         return "";
     }
-    if (!c->next && (c->type == XML_TEXT_NODE ||
-                     c->type == XML_CDATA_SECTION_NODE)) {
+    if (!c->next &&
+        (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)) {
         const char *s = c->content ? (const char *)c->content : "";
         *n = strlen(s);
         return s;
@@ -133,7 +133,8 @@ static wy_code data_field(xmlNodePtr el, struct wy_record *rec,
             else if (!value_ok(v, n))
                 rc = wy_err_set(err, WY_EFORMAT,
                                 "line %ld: subfield $%c holds a MARC "
-                                "delimiter character", xmlGetLineNo(s), c);
+                                "delimiter character",
+                                xmlGetLineNo(s), c);
             else if (!wy_field_add_sub(rec, f, c, v, n))
                 rc = wy_err_set(err, WY_ENOMEM, "out of memory");
         }
@@ -168,7 +169,8 @@ static wy_code parse_node(xmlNodePtr node, struct wy_record *rec,
                 if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] >= 0x7F)
                     rc = wy_err_set(err, WY_EFORMAT,
                                     "line %ld: leader byte %zu is not "
-                                    "printable ASCII", xmlGetLineNo(c), i);
+                                    "printable ASCII",
+                                    xmlGetLineNo(c), i);
             if (rc == WY_OK)
                 memcpy(rec->leader, v, 24);
         } else if (is_el(c, "controlfield")) {
@@ -181,7 +183,8 @@ static wy_code parse_node(xmlNodePtr node, struct wy_record *rec,
             else if (!value_ok(v, n))
                 rc = wy_err_set(err, WY_EFORMAT,
                                 "line %ld: controlfield %s holds a MARC "
-                                "delimiter character", xmlGetLineNo(c), tag);
+                                "delimiter character",
+                                xmlGetLineNo(c), tag);
             else if (!wy_record_add_control(rec, (const char *)tag, v, n))
                 rc = wy_err_set(err, WY_ENOMEM, "out of memory");
             xmlFree(tag);
@@ -317,7 +320,7 @@ static wy_code mx_next(void *state, struct wy_record *rec, struct wy_err *err)
         if (!node || m->ioerr.code != WY_OK)
             return mx_fatal(m, err);
         if (!marc && !marcxml_is_record(node))
-            continue;   /* a wrapper such as OAI-PMH's or SRU's record */
+            continue; /* a wrapper such as OAI-PMH's or SRU's record */
         m->recno++;
         wy_code rc = parse_node(node, rec, &m->scratch, err);
         /* CNMARC-XML looks like MARCXML; its fields say which it is */
@@ -325,7 +328,7 @@ static wy_code mx_next(void *state, struct wy_record *rec, struct wy_err *err)
             wy_record_field(rec, "200", NULL))
             rec->kind = WY_UNIMARC;
         if (xmlTextReaderNext(m->rd) < 0)
-            m->broken = 1;   /* reported on the next call */
+            m->broken = 1; /* reported on the next call */
         if (rc != WY_OK)
             return wy_err_prefix(err, "record %zu", m->recno);
         return WY_OK;
@@ -342,12 +345,23 @@ static void add_esc(struct wy_buf *b, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *rep;
         switch (s[i]) {
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '&': rep = "&amp;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\r': rep = "&#13;"; break;
-        default: continue;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\r':
+            rep = "&#13;";
+            break;
+        default:
+            continue;
         }
         wy_buf_add(b, s + run, i - run);
         wy_buf_adds(b, rep);
@@ -363,7 +377,7 @@ wy_code marcxml_write_record(const struct wy_record *rec, struct wy_buf *out,
     char leader[24];
     memcpy(leader, rec->leader, 24);
     if (rec->kind != WY_UNIMARC)
-        leader[9] = 'a';   /* the text is UTF-8 whatever it was read as */
+        leader[9] = 'a'; /* the text is UTF-8 whatever it was read as */
     add_esc(out, leader, 24);
     wy_buf_adds(out, "</leader>\n");
     for (size_t i = 0; i < rec->nfields; i++) {
@@ -434,7 +448,7 @@ static int mx_detect(const unsigned char *p, size_t n)
     size_t i = 0;
     while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' ||
                      p[i] == '\t' || p[i] >= 0x80))
-        i++;   /* blanks and a byte-order mark */
+        i++; /* blanks and a byte-order mark */
     if (i >= n || p[i] != '<')
         return 0;
     if (has(p, n, MARCXML_NS))

@@ -61,10 +61,10 @@ static void on_error(void *ctx, xmlErrorPtr e)
     s->errline = e->line;
     s->errcol = e->int2;
     const char *m = e->message ? e->message : "malformed XML";
-    size_t n = strlen(m);
-    while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
+    size_t n = strcspn(m, "\n"); /* one line: libxml2 may add a second */
+    while (n && m[n - 1] == ' ')
         n--;
-    s->errmsg = wy_strndup(m, n);   /* NULL: the generic text is used */
+    s->errmsg = wy_strndup(m, n); /* NULL: the generic text is used */
 }
 
 wy_code fmt_xml_stream_open(struct fmt_xml_stream *s, struct fmt_input *in,
@@ -98,7 +98,8 @@ static wy_code fail(struct fmt_xml_stream *s, struct wy_err *err)
     if (s->doctype_line)
         return wy_err_set(err, WY_EFORMAT,
                           "line %d: a <!DOCTYPE> declaration is refused: no "
-                          "DTDs or entities in records", s->doctype_line);
+                          "DTDs or entities in records",
+                          s->doctype_line);
     if (s->ioerr != WY_OK) {
         wy_err_move(err, &s->iomsg);
         return s->ioerr;
@@ -110,8 +111,10 @@ static wy_code fail(struct fmt_xml_stream *s, struct wy_err *err)
     if (!s->nerr)
         s->errcol = 0;
     if (s->nrec)
-        return wy_err_set(err, WY_EFORMAT, "line %d, column %d: %s (malformed "
-                          "after record %zu)", line, s->errcol, msg, s->nrec);
+        return wy_err_set(err, WY_EFORMAT,
+                          "line %d, column %d: %s (malformed "
+                          "after record %zu)",
+                          line, s->errcol, msg, s->nrec);
     return wy_err_set(err, WY_EFORMAT, "line %d, column %d: %s", line,
                       s->errcol, msg);
 }
@@ -180,8 +183,7 @@ wy_code fmt_xml_stream_next(struct fmt_xml_stream *s, xmlNodePtr *node,
             continue;
         const xmlChar *ns = xmlTextReaderConstNamespaceUri(s->rd);
         const xmlChar *local = xmlTextReaderConstLocalName(s->rd);
-        int is_header = ns && local &&
-                        !strcmp((const char *)ns, FMT_NS_OAI) &&
+        int is_header = ns && local && !strcmp((const char *)ns, FMT_NS_OAI) &&
                         !strcmp((const char *)local, "header");
         if (!is_header && !s->match(ns, local))
             continue;
@@ -305,7 +307,7 @@ int fmt_xml_root_is(const unsigned char *p, size_t n, const char *local)
             return 0;
         if (p[i + 1] != '?' && p[i + 1] != '!')
             break;
-        i++;   /* a declaration, comment or processing instruction */
+        i++; /* a declaration, comment or processing instruction */
     }
     size_t j = ++i;
     while (j < n && p[j] != ' ' && p[j] != '>' && p[j] != '\n' &&

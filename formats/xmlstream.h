@@ -42,14 +42,14 @@ struct fmt_xml_stream {
     int prolog_done, doctype_line, line;
     char carry[9];
     size_t ncarry;
-    struct fmt_input *in;          /* borrowed */
-    wy_code ioerr;                 /* first error of the input callback */
+    struct fmt_input *in; /* borrowed */
+    wy_code ioerr;        /* first error of the input callback */
     struct wy_err iomsg;
     fmt_xml_match match;
-    size_t nrec;                   /* records handed out so far */
-    int skip;                      /* the current subtree is still open */
+    size_t nrec; /* records handed out so far */
+    int skip;    /* the current subtree is still open */
     int done;
-    char *oai_id;                  /* header identifier (heap) or NULL */
+    char *oai_id; /* header identifier (heap) or NULL */
     int oai_deleted;
 };
 

@@ -2,6 +2,7 @@
    harvesting of several sources. */
 #include "harvester/harvest_cat.h"
 
+#include <libxml/parser.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,12 @@ static wy_code s_begin(void *ctx, struct wy_err *err)
 {
     struct oai_catsink *s = ctx;
     return cat_begin(s->cat, err);
+}
+
+static wy_code s_commit_only(void *ctx, struct wy_err *err)
+{
+    struct oai_catsink *s = ctx;
+    return cat_commit(s->cat, err);
 }
 
 static void s_abort(void *ctx)
@@ -48,9 +55,9 @@ static wy_code s_record(void *ctx, const struct oai_item *it,
     struct oai_catsink *s = ctx;
     struct cat_put_result res = {0};
     if (it->deleted) {
-        wy_code rc = cat_delete_record(s->cat, s->source, it->identifier,
-                                       it->identifier, it->datestamp, &res,
-                                       err);
+        wy_code rc =
+            cat_delete_record(s->cat, s->source, it->identifier, it->identifier,
+                              it->datestamp, &res, err);
         if (rc == WY_OK)
             count(counts, res.action);
         return rc;
@@ -119,8 +126,8 @@ static wy_code s_commit(void *ctx, const struct oai_checkpoint *cp,
     return rc;
 }
 
-static wy_code s_learned(void *ctx, const char *granularity,
-                         const char *prefix, struct wy_err *err)
+static wy_code s_learned(void *ctx, const char *granularity, const char *prefix,
+                         struct wy_err *err)
 {
     struct oai_catsink *s = ctx;
     struct cat_source src;
@@ -130,8 +137,8 @@ static wy_code s_learned(void *ctx, const char *granularity,
     free(s->learned_prefix);
     s->learned_prefix = wy_strdup(prefix);
     int changed = 0;
-    if (granularity && (!src.granularity || strcmp(src.granularity,
-                                                   granularity))) {
+    if (granularity &&
+        (!src.granularity || strcmp(src.granularity, granularity))) {
         free(src.granularity);
         src.granularity = wy_strdup(granularity);
         changed = 1;
@@ -234,12 +241,14 @@ static wy_code s_reconcile(void *ctx, const char *const *ids, size_t n,
         rc = cat_begin(s->cat, err);
         for (size_t i = 0; rc == WY_OK && i < g.nmissing; i++) {
             struct cat_put_result res = {0};
-            rc = cat_delete_record(s->cat, s->source, g.missing[i], NULL,
-                                   NULL, &res, err);
+            rc = cat_delete_record(s->cat, s->source, g.missing[i], NULL, NULL,
+                                   &res, err);
             if (rc == WY_OK && res.action == CAT_DELETED) {
                 c->reconciled++;
-                wy_info(s->log, "%s: '%s' is gone from the provider; marked "
-                        "deleted", s->source, g.missing[i]);
+                wy_info(s->log,
+                        "%s: '%s' is gone from the provider; marked "
+                        "deleted",
+                        s->source, g.missing[i]);
             }
         }
         if (rc == WY_OK)
@@ -266,6 +275,7 @@ void oai_catsink_init(struct oai_catsink *s, struct cat *cat,
     sink->begin_page = s_begin;
     sink->record = s_record;
     sink->commit_page = s_commit;
+    sink->commit = s_commit_only;
     sink->abort_page = s_abort;
     sink->learned = s_learned;
     sink->finish = s_finish;
@@ -283,8 +293,8 @@ void oai_catsink_release(struct oai_catsink *s)
 
 /* Splits the space-separated setSpecs of a source (new array, in place
    over a copy held in *copy). */
-static wy_code split_sets(const char *sets, char **copy, char ***out,
-                          size_t *n, struct wy_err *err)
+static wy_code split_sets(const char *sets, char **copy, char ***out, size_t *n,
+                          struct wy_err *err)
 {
     *copy = NULL;
     *out = NULL;
@@ -373,6 +383,26 @@ wy_code oai_harvest_source(struct cat *c, const char *name,
     return rc;
 }
 
+wy_code oai_harvest_source_one(struct cat *c, const char *name,
+                               const char *identifier,
+                               const struct oai_harvest_opts *opts,
+                               struct oai_counts *counts, struct wy_err *err)
+{
+    struct oai_source_state st;
+    wy_code rc = oai_source_load(c, name, &st, err);
+    if (rc == WY_OK) {
+        struct oai_catsink cs;
+        struct oai_sink sink;
+        oai_catsink_init(&cs, c, st.src.name, opts->log, &sink);
+        cs.collection = st.src.collection;
+        cs.prefix = st.src.prefix;
+        rc = oai_harvest_one(&st.cfg, &sink, opts, identifier, counts, err);
+        oai_catsink_release(&cs);
+    }
+    oai_source_state_release(&st);
+    return rc;
+}
+
 /* ---- several sources in parallel ---------------------------------------- */
 
 struct pool {
@@ -386,7 +416,7 @@ struct pool {
 
 struct worker {
     struct pool *pool;
-    struct wy_log log;        /* forwards to the shared log under mu */
+    struct wy_log log; /* forwards to the shared log under mu */
 };
 
 static void forward(void *ctx, enum wy_level lv, const char *msg)
@@ -428,8 +458,7 @@ static void *work(void *arg)
         res->counts.complete_list_size = -1;
         wy_code rc = cat_open(&c, pool->path, 0, &err);
         if (rc == WY_OK)
-            rc = oai_harvest_source(c, pool->names[i], &o, &res->counts,
-                                    &err);
+            rc = oai_harvest_source(c, pool->names[i], &o, &res->counts, &err);
         cat_close(c);
         res->code = rc;
         res->seconds = wy_now() - t0;
@@ -440,8 +469,8 @@ static void *work(void *arg)
     return NULL;
 }
 
-wy_code oai_harvest_sources(const char *catalog_path,
-                            const char *const *names, size_t n, int threads,
+wy_code oai_harvest_sources(const char *catalog_path, const char *const *names,
+                            size_t n, int threads,
                             const struct oai_harvest_opts *opts,
                             struct oai_result *results, struct wy_err *err)
 {
@@ -452,17 +481,19 @@ wy_code oai_harvest_sources(const char *catalog_path,
         threads = 1;
     if ((size_t)threads > n)
         threads = (int)n;
-    struct pool pool = {catalog_path, names, n, 0, opts, results,
-                        PTHREAD_MUTEX_INITIALIZER};
-    struct worker *w = wy_calloc((size_t)threads ? (size_t)threads : 1,
-                                 sizeof(*w));
-    pthread_t *tid = wy_calloc((size_t)threads ? (size_t)threads : 1,
-                               sizeof(*tid));
+    struct pool pool = {
+        catalog_path, names, n, 0, opts, results, PTHREAD_MUTEX_INITIALIZER};
+    struct worker *w =
+        wy_calloc((size_t)threads ? (size_t)threads : 1, sizeof(*w));
+    pthread_t *tid =
+        wy_calloc((size_t)threads ? (size_t)threads : 1, sizeof(*tid));
     if (!w || !tid) {
         free(w);
         free(tid);
         return wy_err_set(err, WY_ENOMEM, "out of memory");
     }
+    /* libxml2 2.9 initialises itself lazily, which is not thread-safe */
+    xmlInitParser();
     int started = 0;
     for (int t = 0; t < threads; t++) {
         w[t].pool = &pool;
@@ -476,7 +507,7 @@ wy_code oai_harvest_sources(const char *catalog_path,
             break;
         started = t + 1;
     }
-    work(&w[0]);   /* the calling thread works too */
+    work(&w[0]); /* the calling thread works too */
     for (int t = 1; t < started; t++)
         pthread_join(tid[t], NULL);
     free(w);
@@ -486,7 +517,8 @@ wy_code oai_harvest_sources(const char *catalog_path,
     for (size_t i = 0; i < n; i++)
         if (results[i].code != WY_OK && first == WY_OK) {
             first = results[i].code;
-            wy_err_set(err, first, "%s", results[i].msg);
+            wy_err_set(err, first, "%s",
+                       results[i].msg ? results[i].msg : wy_strerror(first));
         }
     return first;
 }

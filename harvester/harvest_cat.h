@@ -15,10 +15,10 @@
 struct oai_catsink {
     struct cat *cat;
     const char *source;
-    const char *collection;      /* given to new records; may be NULL */
-    const char *prefix;          /* format name of metadata no reader knows */
+    const char *collection; /* given to new records; may be NULL */
+    const char *prefix;     /* format name of metadata no reader knows */
     struct wy_log *log;
-    char *learned_prefix;        /* owned */
+    char *learned_prefix; /* owned */
 };
 
 /* Fills sink with callbacks on s (which must outlive the sink's use). */
@@ -35,7 +35,7 @@ void oai_catsink_release(struct oai_catsink *s);
 struct oai_source_state {
     struct cat_source src;
     char *setcopy, **sets, *started;
-    struct oai_source_cfg cfg;   /* borrows from the fields above */
+    struct oai_source_cfg cfg; /* borrows from the fields above */
 };
 
 /* Loads source `name` and its checkpoint from c into st (release with
@@ -54,11 +54,17 @@ wy_code oai_harvest_source(struct cat *c, const char *name,
                            const struct oai_harvest_opts *opts,
                            struct oai_counts *counts, struct wy_err *err);
 
+/* oai_harvest_one on a source of the catalog. */
+wy_code oai_harvest_source_one(struct cat *c, const char *name,
+                               const char *identifier,
+                               const struct oai_harvest_opts *opts,
+                               struct oai_counts *counts, struct wy_err *err);
+
 /* One source's outcome in oai_harvest_sources. */
 struct oai_result {
-    const char *name;            /* borrowed from the names given */
+    const char *name; /* borrowed from the names given */
     wy_code code;
-    char *msg;                   /* owned; NULL when code is WY_OK */
+    char *msg; /* owned; NULL when code is WY_OK */
     struct oai_counts counts;
     double seconds;
 };
@@ -71,8 +77,8 @@ struct oai_result {
  * Returns WY_OK when every source succeeded, else the first failure's code
  * (each source's own error is in its result).
  */
-wy_code oai_harvest_sources(const char *catalog_path,
-                            const char *const *names, size_t n, int threads,
+wy_code oai_harvest_sources(const char *catalog_path, const char *const *names,
+                            size_t n, int threads,
                             const struct oai_harvest_opts *opts,
                             struct oai_result *results, struct wy_err *err);
 void oai_results_release(struct oai_result *results, size_t n);

@@ -85,7 +85,7 @@ static wy_code object_texts(struct cat *c, struct store *st, int64_t rid,
         wy_buf_release(&path);
         if (rc == WY_OK && html && !strstr(wy_buf_cstr(&data), "ocr_page")) {
             wy_buf_release(&data);
-            continue;   /* an HTML file that is not hOCR */
+            continue; /* an HTML file that is not hOCR */
         }
         if (rc == WY_OK) {
             struct idx_text *t = &(*texts)[(*ntexts)++];
@@ -93,7 +93,8 @@ static wy_code object_texts(struct cat *c, struct store *st, int64_t rid,
             t->data = wy_buf_take(&data, &t->len);
             t->object = wy_strdup(o.ocfl_id);
             if (!t->data || !t->object)
-                rc = wy_err_set(err, WY_ENOMEM, "out of memory reading '%s'", p);
+                rc =
+                    wy_err_set(err, WY_ENOMEM, "out of memory reading '%s'", p);
         } else {
             wy_err_prefix(err, "object '%s'", o.ocfl_id);
         }
@@ -113,35 +114,26 @@ static void free_texts(struct idx_text *t, size_t n)
     free(t);
 }
 
-static wy_code apply(struct idx *x, struct cat *c, struct store *st,
-                     const struct change *ch, struct idx_sync_stats *s,
-                     struct wy_err *err)
+/* Indexes one live record of the catalog (its model and object texts). */
+static wy_code put_record(struct idx *x, struct cat *c, struct store *st,
+                          const struct cat_record *cr, struct idx_sync_stats *s,
+                          struct wy_err *err)
 {
     char id[32];
-    snprintf(id, sizeof(id), "%lld", (long long)ch->record_id);
-    struct cat_record *cr = NULL;
-    wy_code rc = cat_get_record(c, ch->record_id, CAT_LOAD_ALL, &cr, err);
-    if (rc == WY_ENOTFOUND) {   /* gone from the catalog altogether */
-        wy_err_release(err);
-        s->deleted++;
-        return idx_delete(x, id, err);
-    }
-    if (rc != WY_OK)
-        return rc;
-    if (cr->deleted) {
-        cat_record_free(cr);
-        s->deleted++;
-        return idx_delete(x, id, err);
-    }
+    snprintf(id, sizeof(id), "%lld", (long long)cr->id);
     struct wy_record *r = NULL;
     struct idx_text *texts = NULL;
     size_t ntexts = 0;
-    rc = cat_record_model(cr, &r, err);
+    wy_code rc = cat_record_model(cr, &r, err);
     if (rc == WY_OK && st)
-        rc = object_texts(c, st, ch->record_id, &texts, &ntexts, err);
+        rc = object_texts(c, st, cr->id, &texts, &ntexts, err);
     if (rc == WY_OK) {
-        struct idx_meta m = {id, cr->source, cr->collection,
-                             (const char *const *)cr->sets, cr->nsets, 0};
+        struct idx_meta m = {id,
+                             cr->source,
+                             cr->collection,
+                             (const char *const *)cr->sets,
+                             cr->nsets,
+                             0};
         rc = idx_put(x, r, &m, texts, ntexts, err);
     }
     if (rc == WY_OK) {
@@ -150,7 +142,97 @@ static wy_code apply(struct idx *x, struct cat *c, struct store *st,
     }
     free_texts(texts, ntexts);
     wy_record_free(r);
+    return rc;
+}
+
+static wy_code apply(struct idx *x, struct cat *c, struct store *st,
+                     const struct change *ch, struct idx_sync_stats *s,
+                     struct wy_err *err)
+{
+    char id[32];
+    snprintf(id, sizeof(id), "%lld", (long long)ch->record_id);
+    struct cat_record *cr = NULL;
+    wy_code rc = cat_get_record(c, ch->record_id, CAT_LOAD_ALL, &cr, err);
+    if (rc == WY_ENOTFOUND) { /* gone from the catalog altogether */
+        wy_err_release(err);
+        s->deleted++;
+        return idx_delete(x, id, err);
+    }
+    if (rc != WY_OK)
+        return rc;
+    if (cr->deleted) {
+        s->deleted++;
+        rc = idx_delete(x, id, err);
+    } else {
+        rc = put_record(x, c, st, cr, s, err);
+    }
     cat_record_free(cr);
+    return rc;
+}
+
+struct full {
+    struct idx *x;
+    struct cat *c;
+    struct store *st;
+    struct idx_sync_stats *s;
+    size_t batch, n;
+    struct wy_log *log;
+    struct wy_progress *prog;
+};
+
+static wy_code full_one(void *ctx, const struct cat_record *cr,
+                        struct wy_err *err)
+{
+    struct full *f = ctx;
+    wy_code rc = put_record(f->x, f->c, f->st, cr, f->s, err);
+    if (rc != WY_OK)
+        return wy_err_prefix(err, "record %lld", (long long)cr->id);
+    if (++f->n % f->batch == 0) {
+        rc = idx_commit(f->x, err);
+        if (rc == WY_OK)
+            rc = idx_begin(f->x, err);
+        if (f->log)
+            wy_progress_update(f->prog, f->n, 0);
+    }
+    return rc;
+}
+
+/* A rebuild reads the catalog's live records once each (not the whole
+   change log), so documents are added without looking for older ones. */
+static wy_code idx_sync_full(struct idx *x, struct cat *c, struct store *st,
+                             size_t batch, struct wy_log *log,
+                             struct idx_sync_stats *s, struct wy_err *err)
+{
+    int64_t last = 0, total = 0;
+    struct cat_list_query q = {0};
+    q.what = CAT_LOAD_ALL;
+    wy_code rc = cat_last_seq(c, &last, err);
+    if (rc == WY_OK)
+        rc = cat_count(c, &q, &total, err);
+    if (rc != WY_OK)
+        return rc;
+    struct wy_progress prog;
+    struct full f = {x, c, st, s, batch, 0, log, &prog};
+    if (log)
+        wy_progress_begin(&prog, log, "records", (uint64_t)total, 0);
+    idx_set_fresh(x, 1);
+    rc = idx_begin(x, err);
+    if (rc == WY_OK)
+        rc = cat_list(c, &q, full_one, &f, NULL, err);
+    if (rc == WY_OK)
+        rc = idx_set_seq(x, (uint64_t)last, err);
+    if (rc == WY_OK)
+        rc = idx_commit(x, err);
+    if (rc != WY_OK) {
+        struct wy_err ignore = WY_ERR_INIT;
+        idx_cancel(x, &ignore);
+        wy_err_release(&ignore);
+    }
+    idx_set_fresh(x, 0);
+    if (log)
+        wy_progress_end(&prog);
+    s->changes = 0;
+    s->to_seq = rc == WY_OK ? (uint64_t)last : 0;
     return rc;
 }
 
@@ -172,9 +254,9 @@ wy_code idx_sync(struct idx *x, struct cat *c, struct store *st, size_t batch,
         return rc;
     s.from_seq = s.to_seq = seq;
     if (log)
-        wy_progress_begin(&prog, log, "changes",
-                          last_seq > (int64_t)seq ? (uint64_t)last_seq - seq : 0,
-                          0);
+        wy_progress_begin(
+            &prog, log, "changes",
+            last_seq > (int64_t)seq ? (uint64_t)last_seq - seq : 0, 0);
     for (;;) {
         b.n = 0;
         int64_t last = 0;
@@ -268,12 +350,27 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
                             "index '%s': %s; run 'wenyuan index --rebuild'",
                             h->index_path, idx_stale(x));
     }
-    if (rc == WY_OK)
-        rc = idx_sync(x, h->cat, st, batch, log, stats, err);
+    struct idx_sync_stats s0 = {0};
+    uint64_t seq = 0, docs = 0;
+    if (rc == WY_OK && !rebuild) {
+        rc = idx_get_seq(x, &seq, err);
+        if (rc == WY_OK)
+            rc = idx_count(x, &docs, err);
+        /* a new, empty index is filled like a rebuild, in place */
+        if (rc == WY_OK && seq == 0 && docs == 0)
+            rebuild = 2;
+    }
+    if (rc == WY_OK && rebuild)
+        rc = idx_sync_full(x, h->cat, st, batch ? batch : IDX_SYNC_BATCH, log,
+                           &s0, err);
+    if (rc == WY_OK) /* changes made meanwhile; everything when syncing */
+        rc = idx_sync(x, h->cat, st, batch, log, rebuild ? NULL : stats, err);
+    if (rebuild && stats)
+        *stats = s0;
     wy_code crc = idx_close(x, err);
     if (rc == WY_OK)
         rc = crc;
-    if (rc == WY_OK && rebuild) {
+    if (rc == WY_OK && rebuild == 1) {
         /* the old index out of the way, the new one in, the old one gone */
         rc = wy_rmtree(wy_buf_cstr(&old), err);
         if (rc == WY_OK && wy_is_dir(h->index_path) &&
@@ -287,9 +384,9 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
             rc = wy_rmtree(wy_buf_cstr(&old), err);
         if (rc == WY_OK)
             rc = wy_fsync_dir_of(h->index_path, err);
-    } else if (rc != WY_OK && rebuild) {
+    } else if (rc != WY_OK && rebuild == 1) {
         struct wy_err ignore = WY_ERR_INIT;
-        wy_rmtree(wy_buf_cstr(&tmp), &ignore);   /* nothing half-built left */
+        wy_rmtree(wy_buf_cstr(&tmp), &ignore); /* nothing half-built left */
         wy_err_release(&ignore);
     }
     if (rc == WY_OK && stats)

@@ -20,10 +20,10 @@
 #define IDX_SYNC_MAX_TEXT (16u * 1024u * 1024u)
 
 struct idx_sync_stats {
-    uint64_t from_seq, to_seq;   /* the index's sequence before and after */
-    uint64_t changes;            /* change-log entries read */
-    uint64_t indexed, deleted;   /* documents written and removed */
-    uint64_t texts;              /* full-text files indexed */
+    uint64_t from_seq, to_seq; /* the index's sequence before and after */
+    uint64_t changes;          /* change-log entries read */
+    uint64_t indexed, deleted; /* documents written and removed */
+    uint64_t texts;            /* full-text files indexed */
 };
 
 /*
@@ -44,8 +44,10 @@ wy_code idx_sync(struct idx *x, struct cat *c, struct store *st, size_t batch,
 /*
  * What `wenyuan index` does: opens HOME/index for writing (created when
  * missing) and syncs it with the home's catalog and store. rebuild: the
- * index is built afresh in HOME/index.new and then put in place of the old
- * one by rename, so searches keep working on the old index meanwhile. An
+ * index is built afresh in HOME/index.new from the catalog's live records
+ * (each read once, documents added without lookups), then the changes made
+ * meanwhile, and put in place of the old one by rename, so searches keep
+ * working on the old index meanwhile; stats then describe the rebuild. An
  * index built with another schema or variant table is refused (WY_ESTATE,
  * "run 'wenyuan index --rebuild'") unless rebuilding.
  */

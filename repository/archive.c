@@ -1,5 +1,5 @@
 /* repository/archive.c: checked, streamed archive entries for ingest. */
-#define _GNU_SOURCE 1   /* newlocale/uselocale */
+#define _GNU_SOURCE 1 /* newlocale/uselocale */
 #include "repository/archive.h"
 
 #include <archive.h>
@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <iconv.h>
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,11 +18,11 @@
 struct ingest_archive {
     struct archive *a;
     char *path;
-    char *charset;           /* given, or NULL */
-    locale_t utf8;           /* (locale_t)0 when C.UTF-8 is missing */
+    char *charset; /* given, or NULL */
+    locale_t utf8; /* (locale_t)0 when C.UTF-8 is missing */
     struct wy_buf name;
     size_t index;
-    const char *cur;         /* current entry name, in name */
+    const char *cur; /* current entry name, in name */
 };
 
 static locale_t enter(struct ingest_archive *a)
@@ -40,8 +41,11 @@ static int valid_utf8(const unsigned char *p, size_t n)
     size_t i = 0;
     while (i < n) {
         unsigned char c = p[i];
-        size_t k = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2
-                 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        size_t k = c < 0x80                 ? 1
+                   : c >= 0xc2 && c <= 0xdf ? 2
+                   : c >= 0xe0 && c <= 0xef ? 3
+                   : c >= 0xf0 && c <= 0xf4 ? 4
+                                            : 0;
         if (!k || n - i < k)
             return 0;
         for (size_t j = 1; j < k; j++)
@@ -100,8 +104,42 @@ static struct archive *new_reader(const char *charset)
     return a;
 }
 
+/* The signatures of what we read; a damaged archive still has them, while
+   libarchive may refuse to even open it (a truncated gzip stream). */
+static int has_signature(const char *path)
+{
+    unsigned char h[262];
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return 0;
+    size_t n = fread(h, 1, sizeof(h), fp);
+    fclose(fp);
+    static const struct {
+        size_t off, len;
+        const char *sig;
+    } sigs[] = {
+        {0, 4, "PK\3\4"},
+        {0, 4, "PK\5\6"},   /* zip */
+        {0, 2, "\x1f\x8b"}, /* gzip */
+        {0, 3, "BZh"},      /* bzip2 */
+        {0, 6,
+         "\xfd"
+         "7zXZ\0"},                   /* xz */
+        {0, 4, "\x28\xb5\x2f\xfd"},   /* zstd */
+        {0, 6, "7z\xbc\xaf\x27\x1c"}, /* 7-Zip */
+        {257, 5, "ustar"},            /* tar */
+    };
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        if (n >= sigs[i].off + sigs[i].len &&
+            !memcmp(h + sigs[i].off, sigs[i].sig, sigs[i].len))
+            return 1;
+    return 0;
+}
+
 int ingest_archive_probe(const char *path)
 {
+    if (has_signature(path))
+        return 1;
     struct archive *a = new_reader(NULL);
     if (!a)
         return 0;
@@ -109,10 +147,11 @@ int ingest_archive_probe(const char *path)
     int yes = archive_read_open_filename(a, path, 65536) == ARCHIVE_OK;
     if (yes) {
         int r = archive_read_next_header(a, &e);
-        /* an empty archive is still an archive */
-        yes = r == ARCHIVE_OK || r == ARCHIVE_WARN || r == ARCHIVE_EOF;
-        if (yes && r == ARCHIVE_EOF)
-            yes = archive_format(a) != 0;
+        /* an empty archive is still an archive; so is a damaged one whose
+           compression or format was recognized (the real read reports the
+           damage) */
+        yes = r == ARCHIVE_OK || r == ARCHIVE_WARN || archive_format(a) != 0 ||
+              archive_filter_count(a) > 1;
     }
     archive_read_free(a);
     return yes;
@@ -225,8 +264,8 @@ wy_code ingest_archive_next(struct ingest_archive *a,
         }
         a->index++;
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-            rc = wy_err_set(err, WY_EIO, "archive '%s': entry %zu: %s",
-                            a->path, a->index, archive_error_string(a->a));
+            rc = wy_err_set(err, WY_EIO, "archive '%s': entry %zu: %s", a->path,
+                            a->index, archive_error_string(a->a));
             break;
         }
         const char *cs;
@@ -240,14 +279,7 @@ wy_code ingest_archive_next(struct ingest_archive *a,
         while (len && nm[len - 1] == '/')
             nm[--len] = '\0';
         if (!len || (len == 1 && nm[0] == '.'))
-            continue;   /* the archive's root folder itself */
-        if (memchr(a->name.p, 0, a->name.len) &&
-            (size_t)(nm - a->name.p) + len != a->name.len) {
-            rc = wy_err_set(err, WY_EFORMAT,
-                            "archive '%s': entry %zu: NUL in name: refused",
-                            a->path, a->index);
-            break;
-        }
+            continue; /* the archive's root folder itself */
         const char *why = wy_path_unsafe(nm);
         if (why) {
             rc = wy_err_set(err, WY_EFORMAT,
@@ -259,22 +291,23 @@ wy_code ingest_archive_next(struct ingest_archive *a,
         if (archive_entry_hardlink(e)) {
             rc = wy_err_set(err, WY_EFORMAT,
                             "archive '%s': entry %zu '%s' is a hard link to "
-                            "'%s': links are refused", a->path, a->index, nm,
-                            archive_entry_hardlink(e));
+                            "'%s': links are refused",
+                            a->path, a->index, nm, archive_entry_hardlink(e));
             break;
         }
         if (type == AE_IFLNK) {
             const char *t = archive_entry_symlink(e);
             rc = wy_err_set(err, WY_EFORMAT,
                             "archive '%s': entry %zu '%s' is a symbolic link "
-                            "to '%s': links are refused", a->path, a->index,
-                            nm, t ? t : "?");
+                            "to '%s': links are refused",
+                            a->path, a->index, nm, t ? t : "?");
             break;
         }
         if (type != AE_IFREG && type != AE_IFDIR) {
             rc = wy_err_set(err, WY_EFORMAT,
                             "archive '%s': entry %zu '%s' is a special file: "
-                            "refused", a->path, a->index, nm);
+                            "refused",
+                            a->path, a->index, nm);
             break;
         }
         out->name = nm;

@@ -25,13 +25,13 @@
 struct ingest_archive;
 
 struct ingest_archive_entry {
-    const char *name;     /* UTF-8, checked, "./" and trailing "/" dropped;
-                             borrowed until the next call */
+    const char *name; /* UTF-8, checked, "./" and trailing "/" dropped;
+                         borrowed until the next call */
     int is_dir;
-    int64_t size;         /* -1 when the header does not say */
-    size_t index;         /* 1-based entry number, for messages */
-    const char *charset;  /* the charset the name was converted from, or
-                             NULL when it was UTF-8 */
+    int64_t size;        /* -1 when the header does not say */
+    size_t index;        /* 1-based entry number, for messages */
+    const char *charset; /* the charset the name was converted from, or
+                            NULL when it was UTF-8 */
 };
 
 /* Whether path is an archive libarchive can read (it bids on the first
@@ -48,8 +48,7 @@ wy_code ingest_archive_open(struct ingest_archive **out, const char *path,
    file, or an undecodable name; WY_EIO for a damaged or truncated archive.
    After an error the archive is unusable. */
 wy_code ingest_archive_next(struct ingest_archive *a,
-                            struct ingest_archive_entry *e,
-                            struct wy_err *err);
+                            struct ingest_archive_entry *e, struct wy_err *err);
 
 /* Reads the current entry's data: up to cap bytes, *got 0 at its end.
    WY_EIO (naming the archive and entry) when the data is damaged or cut

@@ -27,10 +27,14 @@
 const char *audit_kind_name(enum audit_kind k)
 {
     switch (k) {
-    case AUDIT_MISSING: return "missing";
-    case AUDIT_CHANGED: return "changed";
-    case AUDIT_UNEXPECTED: return "unexpected";
-    case AUDIT_BROKEN: return "broken";
+    case AUDIT_MISSING:
+        return "missing";
+    case AUDIT_CHANGED:
+        return "changed";
+    case AUDIT_UNEXPECTED:
+        return "unexpected";
+    case AUDIT_BROKEN:
+        return "broken";
     }
     return "?";
 }
@@ -59,7 +63,7 @@ struct run {
     const char *root;
     /* the object being audited */
     const char *id, *rel;
-    char *idcopy;            /* owns id */
+    char *idcopy; /* owns id */
     unsigned problems;
     uint64_t files, bytes;
 };
@@ -76,10 +80,18 @@ static void problem(struct run *r, enum audit_kind k, const char *path,
     va_end(ap);
     r->problems++;
     switch (k) {
-    case AUDIT_MISSING: r->res->missing++; break;
-    case AUDIT_CHANGED: r->res->changed++; break;
-    case AUDIT_UNEXPECTED: r->res->unexpected++; break;
-    case AUDIT_BROKEN: r->res->broken++; break;
+    case AUDIT_MISSING:
+        r->res->missing++;
+        break;
+    case AUDIT_CHANGED:
+        r->res->changed++;
+        break;
+    case AUDIT_UNEXPECTED:
+        r->res->unexpected++;
+        break;
+    case AUDIT_BROKEN:
+        r->res->broken++;
+        break;
     }
     if (r->o->problem) {
         struct audit_problem p = {k, r->id ? r->id : "", r->rel, path,
@@ -143,8 +155,8 @@ static int hash_file(struct run *r, const char *path, const EVP_MD *md,
 }
 
 /* files on disk under objdir/rel that the manifest does not list */
-static void walk_unexpected(struct run *r, const char *objdir,
-                            const char *rel, json_t *known)
+static void walk_unexpected(struct run *r, const char *objdir, const char *rel,
+                            json_t *known)
 {
     char *dir = strf("%s/%s", objdir, rel);
     DIR *d = dir ? opendir(dir) : NULL;
@@ -177,8 +189,8 @@ static void walk_unexpected(struct run *r, const char *objdir,
 static void check_layout(struct run *r, const char *objdir, json_t *inv,
                          json_t *known)
 {
-    const char *alg = json_string_value(json_object_get(inv,
-                                                        "digestAlgorithm"));
+    const char *alg =
+        json_string_value(json_object_get(inv, "digestAlgorithm"));
     const char *cd =
         json_string_value(json_object_get(inv, "contentDirectory"));
     json_t *versions = json_object_get(inv, "versions");
@@ -276,10 +288,12 @@ static void audit_object(struct run *r, const char *rel)
     /* every content file against its digest */
     const char *digest;
     json_t *paths;
-    json_object_foreach(json_object_get(inv, "manifest"), digest, paths) {
+    json_object_foreach(json_object_get(inv, "manifest"), digest, paths)
+    {
         size_t i;
         json_t *p;
-        json_array_foreach(paths, i, p) {
+        json_array_foreach(paths, i, p)
+        {
             const char *cp = json_string_value(p);
             if (!cp || wy_path_unsafe(cp)) {
                 problem(r, AUDIT_BROKEN, "inventory.json",
@@ -301,8 +315,8 @@ static void audit_object(struct run *r, const char *rel)
                         strerror(en));
             else if (strcasecmp(hex, digest) != 0)
                 problem(r, AUDIT_CHANGED, cp,
-                        "'%s' has %s %.16s..., the inventory says %.16s...",
-                        cp, alg, hex, digest);
+                        "'%s' has %s %.16s..., the inventory says %.16s...", cp,
+                        alg, hex, digest);
         }
     }
     check_layout(r, objdir, inv, known);
@@ -509,7 +523,7 @@ wy_code audit_run(const char *root, const struct audit_opts *o,
     wy_progress_end(&r.prog);
     res->seconds = wy_now() - start;
     if (rc == WY_OK && o->state_path)
-        unlink(o->state_path);   /* complete: nothing to resume */
+        unlink(o->state_path); /* complete: nothing to resume */
     for (size_t i = 0; i < l.n; i++)
         free(l.v[i]);
     free(l.v);

@@ -24,10 +24,10 @@
 #include "core/log.h"
 
 enum audit_kind {
-    AUDIT_MISSING,      /* in the manifest, not on disk */
-    AUDIT_CHANGED,      /* on disk with another digest */
-    AUDIT_UNEXPECTED,   /* on disk, not in the manifest */
-    AUDIT_BROKEN        /* the inventory itself is unreadable or altered */
+    AUDIT_MISSING,    /* in the manifest, not on disk */
+    AUDIT_CHANGED,    /* on disk with another digest */
+    AUDIT_UNEXPECTED, /* on disk, not in the manifest */
+    AUDIT_BROKEN      /* the inventory itself is unreadable or altered */
 };
 
 /* borrowed: every pointer is valid during the callback only */
@@ -40,26 +40,26 @@ struct audit_problem {
 };
 
 struct audit_object {
-    const char *object_id, *object_path;   /* borrowed, as above */
+    const char *object_id, *object_path; /* borrowed, as above */
     uint64_t files, bytes;
-    unsigned problems;                     /* 0: the object is intact */
+    unsigned problems; /* 0: the object is intact */
 };
 
 struct audit_result {
-    uint64_t objects, files, bytes;        /* checked, whole audit */
+    uint64_t objects, files, bytes; /* checked, whole audit */
     uint64_t missing, changed, unexpected, broken;
-    uint64_t objects_this_run;             /* without the resumed part */
+    uint64_t objects_this_run; /* without the resumed part */
     uint64_t bytes_this_run;
-    uint64_t objects_total;                /* in the store */
-    double seconds;                        /* of this run */
-    int resumed;                           /* continued an earlier run */
+    uint64_t objects_total; /* in the store */
+    double seconds;         /* of this run */
+    int resumed;            /* continued an earlier run */
 };
 
 struct audit_opts {
-    double sample;           /* fraction of objects, (0, 1]; 0 means 1 */
-    int resume;              /* continue from state_path if it exists */
-    const char *state_path;  /* NULL: no resume state is kept */
-    struct wy_log *log;      /* progress (may be NULL) */
+    double sample;          /* fraction of objects, (0, 1]; 0 means 1 */
+    int resume;             /* continue from state_path if it exists */
+    const char *state_path; /* NULL: no resume state is kept */
+    struct wy_log *log;     /* progress (may be NULL) */
     /* may be NULL; a non-WY_OK return from object_done stops the audit */
     void (*problem)(void *ctx, const struct audit_problem *p);
     wy_code (*object_done)(void *ctx, const struct audit_object *o,

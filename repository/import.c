@@ -109,8 +109,8 @@ wy_code cat_import_file(struct cat *c, const char *path,
         return wy_err_set(err, WY_EIO, "cannot open '%s': %s", path,
                           strerror(errno));
     struct stat sb;
-    uint64_t size = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)
-                        ? (uint64_t)sb.st_size : 0;
+    uint64_t size =
+        fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
     struct fmt_reader *r = NULL;
     wy_code rc = fmt_reader_open_fd(&r, h, fd, path, err);
     if (rc) {

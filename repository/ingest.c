@@ -17,6 +17,7 @@
 #include "core/path.h"
 #include "formats/dates.h"
 #include "formats/format.h"
+#include "formats/mets.h"
 #include "repository/archive.h"
 #include "repository/bagit.h"
 #include "repository/import.h"
@@ -25,8 +26,8 @@
 #include "repository/walk.h"
 
 #define NOMEM() wy_err_set(err, WY_ENOMEM, "out of memory")
-#define META_MAX (64u << 20)   /* a METS file of a many-volume work */
-#define HEAD 8192              /* bytes libmagic and the checks look at */
+#define META_MAX (64u << 20) /* a METS file of a many-volume work */
+#define HEAD 8192            /* bytes libmagic and the checks look at */
 #define COPY_BUF (1u << 20)
 #define ID_MAX 1024
 
@@ -43,24 +44,24 @@ const char *ingest_format_check(const char *name, const unsigned char *h,
 {
     if (ends_with(name, ".tif") || ends_with(name, ".tiff")) {
         /* classic TIFF (II*\0, MM\0*) and BigTIFF (II+\0, MM\0+) */
-        if (n >= 4 && ((!memcmp(h, "II", 2) && (h[2] == 42 || h[2] == 43) &&
-                        h[3] == 0) ||
-                       (!memcmp(h, "MM", 2) && h[2] == 0 &&
-                        (h[3] == 42 || h[3] == 43))))
+        if (n >= 4 &&
+            ((!memcmp(h, "II", 2) && (h[2] == 42 || h[2] == 43) && h[3] == 0) ||
+             (!memcmp(h, "MM", 2) && h[2] == 0 && (h[3] == 42 || h[3] == 43))))
             return "ok";
         return "not TIFF";
     }
     if (ends_with(name, ".jpg") || ends_with(name, ".jpeg"))
         return n >= 3 && h[0] == 0xff && h[1] == 0xd8 && h[2] == 0xff
-                   ? "ok" : "not JPEG";
+                   ? "ok"
+                   : "not JPEG";
     if (ends_with(name, ".jp2") || ends_with(name, ".j2k")) {
-        static const unsigned char sig[12] = {0, 0, 0, 12, 'j', 'P', ' ',
-                                              ' ', 13, 10, 0x87, 10};
+        static const unsigned char sig[12] = {0,   0,   0,  12, 'j',  'P',
+                                              ' ', ' ', 13, 10, 0x87, 10};
         if (n >= 12 && !memcmp(h, sig, 12))
             return "ok";
         if (n >= 4 && h[0] == 0xff && h[1] == 0x4f && h[2] == 0xff &&
             h[3] == 0x51)
-            return "ok";   /* a raw JPEG 2000 codestream */
+            return "ok"; /* a raw JPEG 2000 codestream */
         return "not JPEG 2000";
     }
     if (ends_with(name, ".pdf")) {
@@ -78,9 +79,9 @@ const char *ingest_format_check(const char *name, const unsigned char *h,
 /* ---- the plan --------------------------------------------------------- */
 
 struct pfile {
-    char *logical;            /* path in the object */
-    char *src;                /* file to read (folders, bags); NULL for
-                                 archive entries */
+    char *logical; /* path in the object */
+    char *src;     /* file to read (folders, bags); NULL for
+                      archive entries */
     uint64_t size;
 };
 
@@ -88,23 +89,23 @@ enum kind { K_DIR, K_BAG, K_ARCHIVE };
 
 struct item {
     enum kind kind;
-    char *path;               /* the folder, bag or archive */
-    char *key;                /* journal key: the real path */
-    char *where;              /* for messages */
+    char *path;  /* the folder, bag or archive */
+    char *key;   /* journal key: the real path */
+    char *where; /* for messages */
     char *id;
-    char *ocfl_id;            /* "urn:wenyuan:" + id, percent-encoded */
+    char *ocfl_id; /* "urn:wenyuan:" + id, percent-encoded */
     char *collection;
     struct pfile *files;
     size_t nfiles, capfiles;
-    char *strip;              /* archive: common top folder + "/" or NULL */
+    char *strip; /* archive: common top folder + "/" or NULL */
     uint64_t bytes;
-    struct wy_buf meta;       /* metadata bytes (package file or dc.xml) */
-    char *meta_name;          /* logical path of the metadata file */
-    const char *meta_format;  /* handler name */
-    struct fmt_reader *reader;/* owns rec when read from meta */
-    struct wy_record *rec;    /* borrowed from reader, or own_rec */
+    struct wy_buf meta;        /* metadata bytes (package file or dc.xml) */
+    char *meta_name;           /* logical path of the metadata file */
+    const char *meta_format;   /* handler name */
+    struct fmt_reader *reader; /* owns rec when read from meta */
+    struct wy_record *rec;     /* borrowed from reader, or own_rec */
     struct wy_record *own_rec;
-    int synth;                /* write meta as dc.xml into the object */
+    int synth; /* write meta as dc.xml into the object */
     struct bag *bag;
 };
 
@@ -142,8 +143,8 @@ static void item_release(struct item *it)
     bag_free(it->bag);
 }
 
-static wy_code add_pfile(struct item *it, const char *logical,
-                         const char *src, uint64_t size, struct wy_err *err)
+static wy_code add_pfile(struct item *it, const char *logical, const char *src,
+                         uint64_t size, struct wy_err *err)
 {
     if (it->nfiles == it->capfiles) {
         size_t nc = it->capfiles ? 2 * it->capfiles : 16;
@@ -168,8 +169,8 @@ static wy_code add_pfile(struct item *it, const char *logical,
 }
 
 static const char *const meta_names[] = {
-    "mets.xml", "mods.xml", "marcxml.xml", "marc.xml", "dc.xml",
-    "record.xml", "metadata.xml",
+    "mets.xml", "mods.xml",   "marcxml.xml",  "marc.xml",
+    "dc.xml",   "record.xml", "metadata.xml",
 };
 
 /* Rank of a metadata file name (lower is better), or -1. Only files at the
@@ -247,8 +248,8 @@ static wy_code scan_archive(struct run *run, struct item *it,
                             struct wy_err *err)
 {
     struct ingest_archive *a = NULL;
-    wy_code rc = ingest_archive_open(&a, it->path, run->o->filename_charset,
-                                     err);
+    wy_code rc =
+        ingest_archive_open(&a, it->path, run->o->filename_charset, err);
     if (rc)
         return rc;
     struct ingest_archive_entry e;
@@ -258,7 +259,8 @@ static wy_code scan_archive(struct run *run, struct item *it,
     int warned = 0;
     while ((rc = ingest_archive_next(a, &e, err)) == WY_OK) {
         if (e.charset && !run->o->filename_charset && !warned++)
-            wy_warn(run->o->log, "%s: entry names are not UTF-8; read them "
+            wy_warn(run->o->log,
+                    "%s: entry names are not UTF-8; read them "
                     "as %s (name the charset with --filename-charset)",
                     it->path, e.charset);
         if (e.is_dir)
@@ -386,9 +388,9 @@ static wy_code name_id(struct item *it, struct wy_err *err)
     if (!base)
         return NOMEM();
     if (it->kind == K_ARCHIVE) {
-        static const char *const exts[] = {".tar.gz", ".tar.bz2", ".tar.xz",
-                                           ".tar.zst", ".tgz", ".tar", ".zip",
-                                           ".7z", ".cpio"};
+        static const char *const exts[] = {".tar.gz",  ".tar.bz2", ".tar.xz",
+                                           ".tar.zst", ".tgz",     ".tar",
+                                           ".zip",     ".7z",      ".cpio"};
         for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
             if (ends_with(base, exts[i]) && strlen(base) > strlen(exts[i])) {
                 base[strlen(base) - strlen(exts[i])] = '\0';
@@ -411,9 +413,9 @@ static wy_code describe(struct run *run, struct item *it,
 {
     wy_code rc = WY_OK;
     if (it->meta_name) {
-        rc = fmt_reader_open_mem(&it->reader, NULL,
-                                 it->meta.p ? it->meta.p : "", it->meta.len,
-                                 it->meta_name, err);
+        rc =
+            fmt_reader_open_mem(&it->reader, NULL, it->meta.p ? it->meta.p : "",
+                                it->meta.len, it->meta_name, err);
         if (rc == WY_OK)
             rc = fmt_reader_next(it->reader, &it->rec, err);
         if (rc == WY_EOF)
@@ -461,8 +463,7 @@ static wy_code finish_item(struct run *run, struct item *it,
         return rc;
     /* the identifier: --id, the sheet, the record, bag-info, the name */
     const char *rid = it->rec ? cat_record_identifier(it->rec) : NULL;
-    const char *ext = it->bag ? bag_info(it->bag, "External-Identifier")
-                              : NULL;
+    const char *ext = it->bag ? bag_info(it->bag, "External-Identifier") : NULL;
     if (run->o->id)
         rc = set_id(it, run->o->id, err);
     else if (row && row->id)
@@ -482,8 +483,8 @@ static wy_code finish_item(struct run *run, struct item *it,
         return NOMEM();
     if (!r->desc.ntitles) {
         /* a bag's description, else the identifier, names the item */
-        const char *t = it->bag ? bag_info(it->bag, "External-Description")
-                                : NULL;
+        const char *t =
+            it->bag ? bag_info(it->bag, "External-Description") : NULL;
         if (!t)
             t = it->id;
         if (!wy_desc_add_title(r, t, strlen(t)))
@@ -498,14 +499,15 @@ static wy_code finish_item(struct run *run, struct item *it,
             if (!strcasecmp(it->files[i].logical, "dc.xml"))
                 return wy_err_set(err, WY_EFORMAT,
                                   "%s: a file 'dc.xml' is in the way of the "
-                                  "sheet's metadata", it->where);
+                                  "sheet's metadata",
+                                  it->where);
         if (!(it->meta_name = wy_strdup("dc.xml")))
             return NOMEM();
         it->meta_format = "dc";
         it->bytes += it->meta.len;
     }
-    const char *coll = row && row->collection ? row->collection
-                                              : run->o->collection;
+    const char *coll =
+        row && row->collection ? row->collection : run->o->collection;
     if (coll) {
         struct cat_collection col;
         struct wy_err e2 = WY_ERR_INIT;
@@ -536,8 +538,8 @@ static wy_code plan_one(struct run *run, struct item *it, const char *path,
                           strerror(errno));
     char *real = realpath(path, NULL);
     if (!real)
-        return wy_err_set(err, WY_EIO, "%s: cannot resolve '%s': %s",
-                          it->where, path, strerror(errno));
+        return wy_err_set(err, WY_EIO, "%s: cannot resolve '%s': %s", it->where,
+                          path, strerror(errno));
     it->key = wy_strdup(real);
     free(real);
     if (!it->key || !(it->path = wy_strdup(path)))
@@ -548,12 +550,7 @@ static wy_code plan_one(struct run *run, struct item *it, const char *path,
         rc = bag_open(&it->bag, path, run->o->log, err);
         for (size_t i = 0; rc == WY_OK && i < bag_nfiles(it->bag); i++) {
             const struct bag_file *f = bag_file(it->bag, i);
-            struct wy_buf src = WY_BUF_INIT(WY_BUF_NOLIMIT);
-            wy_path_join(&src, path, f->path);
-            rc = wy_buf_status(&src, err);
-            if (rc == WY_OK)
-                rc = add_pfile(it, f->path + 5, src.p, f->size, err);
-            wy_buf_release(&src);
+            rc = add_pfile(it, f->path + 5, f->fs_path, f->size, err);
         }
         if (rc == WY_OK)
             rc = read_meta_file(it, err);
@@ -561,8 +558,8 @@ static wy_code plan_one(struct run *run, struct item *it, const char *path,
         it->kind = K_DIR;
         rc = ingest_walk(path, on_dir_file, it, err);
         if (rc == WY_OK && !it->nfiles)
-            rc = wy_err_set(err, WY_EFORMAT, "folder '%s' holds no files",
-                            path);
+            rc =
+                wy_err_set(err, WY_EFORMAT, "folder '%s' holds no files", path);
         if (rc == WY_OK)
             rc = read_meta_file(it, err);
     } else if (S_ISREG(st.st_mode) && ingest_archive_probe(path)) {
@@ -574,7 +571,8 @@ static wy_code plan_one(struct run *run, struct item *it, const char *path,
     } else {
         rc = wy_err_set(err, WY_EFORMAT,
                         "'%s' is neither a folder, a bag, an archive nor a "
-                        "CSV sheet", path);
+                        "CSV sheet",
+                        path);
     }
     if (rc == WY_OK)
         rc = finish_item(run, it, row, err);
@@ -600,8 +598,7 @@ static wy_code new_item(struct run *run, struct item **out, const char *where,
     return WY_OK;
 }
 
-static wy_code plan_sheet(struct run *run, const char *path,
-                          struct wy_err *err)
+static wy_code plan_sheet(struct run *run, const char *path, struct wy_err *err)
 {
     struct sheet *s = NULL;
     wy_code rc = sheet_open_file(&s, path, run->o->sheet_charset, err);
@@ -711,6 +708,7 @@ struct written {
     struct cat_file *files;
     size_t n, cap;
     uint64_t bytes;
+    uint64_t stored; /* new content, counted once committed */
 };
 
 static void written_release(struct written *w)
@@ -719,8 +717,8 @@ static void written_release(struct written *w)
     memset(w, 0, sizeof(*w));
 }
 
-static wy_code note_file(struct run *run, struct written *w,
-                         const char *where, const char *logical,
+static wy_code note_file(struct run *run, struct written *w, const char *where,
+                         const char *logical,
                          const struct store_file_info *info,
                          const unsigned char *head, size_t headn,
                          struct wy_err *err)
@@ -740,8 +738,8 @@ static wy_code note_file(struct run *run, struct written *w,
     f->size = (int64_t)info->size;
     f->sha512 = wy_strdup(info->sha512);
     f->md5 = wy_strdup(info->md5);
-    const char *mime = run->magic ? magic_buffer(run->magic, head, headn)
-                                  : NULL;
+    const char *mime =
+        run->magic ? magic_buffer(run->magic, head, headn) : NULL;
     if (mime && !(f->mime = wy_strdup(mime)))
         return NOMEM();
     const char *chk = ingest_format_check(logical, head, headn);
@@ -750,13 +748,13 @@ static wy_code note_file(struct run *run, struct written *w,
     if (!f->path || !f->sha512 || !f->md5)
         return NOMEM();
     if (chk && strcmp(chk, "ok"))
-        wy_warn(run->o->log, "%s: '%s': %s (libmagic says %s)", where,
-                logical, chk, mime ? mime : "unknown");
+        wy_warn(run->o->log, "%s: '%s': %s (libmagic says %s)", where, logical,
+                chk, mime ? mime : "unknown");
     w->bytes += info->size;
     run->st->files++;
     run->st->bytes += info->size;
     if (info->stored)
-        run->st->bytes_stored += info->size;
+        w->stored += info->size;
     run->done_bytes += info->size;
     wy_progress_update(&run->pr, run->done_items, run->done_bytes);
     return WY_OK;
@@ -766,9 +764,9 @@ static wy_code note_file(struct run *run, struct written *w,
    runs, so both read exactly the same bytes the same way. */
 struct source {
     struct run *run;
-    int fd;                        /* or -1 */
-    struct ingest_archive *a;      /* or NULL */
-    const char *mem;               /* or NULL */
+    int fd;                   /* or -1 */
+    struct ingest_archive *a; /* or NULL */
+    const char *mem;          /* or NULL */
     size_t memlen, mempos;
     unsigned char head[HEAD];
     size_t headn;
@@ -888,16 +886,18 @@ static wy_code add_files(struct run *run, struct item *it,
                     strcmp(bf->digest[BAG_SHA512], info.sha512))
                     rc = wy_err_set(err, WY_EFIXITY,
                                     "%s: '%s' changed after the bag was "
-                                    "verified", it->where, bf->path);
+                                    "verified",
+                                    it->where, bf->path);
                 else if (bf->digest[BAG_MD5] &&
                          strcmp(bf->digest[BAG_MD5], info.md5))
                     rc = wy_err_set(err, WY_EFIXITY,
                                     "%s: '%s' changed after the bag was "
-                                    "verified", it->where, bf->path);
+                                    "verified",
+                                    it->where, bf->path);
             }
             if (rc == WY_OK)
-                rc = note_file(run, w, it->where, f->logical, &info,
-                               src.head, src.headn, err);
+                rc = note_file(run, w, it->where, f->logical, &info, src.head,
+                               src.headn, err);
             else
                 wy_err_prefix(err, "%s: '%s'", it->where, f->logical);
         }
@@ -928,17 +928,70 @@ static wy_code add_files(struct run *run, struct item *it,
             rc = i == it->nfiles ? WY_OK
                                  : wy_err_set(err, WY_ESTATE,
                                               "archive '%s' changed while "
-                                              "being ingested", it->path);
+                                              "being ingested",
+                                              it->path);
         ingest_archive_close(a);
     }
     if (rc == WY_OK && it->synth) {
-        struct source src = {.run = run, .fd = -1, .mem = it->meta.p,
-                             .memlen = it->meta.len};
+        struct source src = {
+            .run = run, .fd = -1, .mem = it->meta.p, .memlen = it->meta.len};
         rc = add_one(run, v, &src, "dc.xml", &info, err);
         if (rc == WY_OK)
             rc = note_file(run, w, it->where, "dc.xml", &info, src.head,
                            src.headn, err);
     }
+    return rc;
+}
+
+/* The checksums a METS fileSec gives must match what was read: a scan that
+   is not the one described is refused before anything is committed. Files
+   the METS names but the item lacks are reported, not refused (a METS may
+   point at derivatives kept elsewhere). */
+static wy_code check_mets(struct run *run, struct item *it,
+                          const struct written *w, struct wy_err *err)
+{
+    if (!it->meta_format || strcmp(it->meta_format, "mets"))
+        return WY_OK;
+    struct mets_structure *ms = NULL;
+    wy_code rc = mets_parse_structure(it->meta.p ? it->meta.p : "",
+                                      it->meta.len, it->meta_name, &ms, err);
+    if (rc)
+        return wy_err_prefix(err, "%s", it->where);
+    for (size_t i = 0; rc == WY_OK && i < ms->nfiles; i++) {
+        const struct mets_file *mf = &ms->files[i];
+        if (!mf->href || !mf->checksum || !mf->checksumtype)
+            continue;
+        const char *href = mf->href;
+        if (!strncmp(href, "file://", 7))
+            continue; /* absolute: not a path inside the item */
+        if (strstr(href, "://"))
+            continue;
+        while (href[0] == '.' && href[1] == '/')
+            href += 2;
+        int sha = !strcasecmp(mf->checksumtype, "SHA-512");
+        int md5 = !strcasecmp(mf->checksumtype, "MD5");
+        if (!sha && !md5)
+            continue;
+        const struct cat_file *f = NULL;
+        for (size_t k = 0; k < w->n; k++)
+            if (!strcmp(w->files[k].path, href))
+                f = &w->files[k];
+        if (!f) {
+            wy_warn(run->o->log,
+                    "%s: %s lists '%s', which the item does not "
+                    "hold",
+                    it->where, it->meta_name, href);
+            continue;
+        }
+        const char *have = sha ? f->sha512 : f->md5;
+        if (!have || strcasecmp(have, mf->checksum))
+            rc = wy_err_set(err, WY_EFIXITY,
+                            "%s: '%s' does not match its %s checksum in %s "
+                            "(METS %s, file %s)",
+                            it->where, href, mf->checksumtype, it->meta_name,
+                            mf->checksum, have ? have : "?");
+    }
+    mets_structure_free(ms);
     return rc;
 }
 
@@ -972,8 +1025,8 @@ static wy_code write_catalog(struct run *run, struct item *it,
     if (rc == WY_OK)
         rc = cat_object_set_files(c, it->ocfl_id, w->files, w->n, err);
     if (rc == WY_OK)
-        rc = cat_journal_item(c, batch, it->key, CAT_ITEM_DONE, it->ocfl_id,
-                              hv, err);
+        rc = cat_journal_item(c, batch, it->key, CAT_ITEM_DONE, it->ocfl_id, hv,
+                              err);
     return rc;
 }
 
@@ -990,12 +1043,14 @@ static wy_code write_item(struct run *run, struct item *it, int64_t batch,
             struct wy_buf msg = WY_BUF_INIT(8192);
             wy_buf_addf(&msg, "wenyuan ingest of '%s'", it->path);
             rc = store_version_set_meta(v, wy_buf_cstr(&msg), run->o->user,
-                                        NULL, err);
+                                        run->o->user_address, err);
             wy_buf_release(&msg);
         }
     }
     if (rc == WY_OK)
         rc = add_files(run, it, v, &w, err);
+    if (rc == WY_OK)
+        rc = check_mets(run, it, &w, err);
     if (rc || run->o->dry_run) {
         store_version_abort(v);
         written_release(&w);
@@ -1025,6 +1080,7 @@ static wy_code write_item(struct run *run, struct item *it, int64_t batch,
     if (rc) {
         cat_rollback(c);
     } else {
+        run->st->bytes_stored += changed ? w.stored : 0;
         if (!changed)
             run->st->unchanged++;
         else if (prev)
@@ -1054,8 +1110,8 @@ static wy_code batch_key(const char *const *paths, size_t n,
     }
     const char *extra[] = {o->id, o->collection};
     for (size_t i = 0; i < 2; i++)
-        EVP_DigestUpdate(ctx, extra[i] ? extra[i] : "", extra[i] ?
-                         strlen(extra[i]) + 1 : 1);
+        EVP_DigestUpdate(ctx, extra[i] ? extra[i] : "",
+                         extra[i] ? strlen(extra[i]) + 1 : 1);
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     EVP_DigestFinal_ex(ctx, d, &len);
@@ -1135,7 +1191,7 @@ wy_code ingest_run(struct wy_home *h, const char *const *paths, size_t n,
     wy_progress_end(&run.pr);
     if (batch) {
         struct wy_err e2 = WY_ERR_INIT;
-        const char *status = rc == WY_OK ? "done"
+        const char *status = rc == WY_OK                 ? "done"
                              : (o->cancel && *o->cancel) ? "interrupted"
                                                          : "failed";
         (void)cat_journal_end(h->cat, batch, status, &e2);

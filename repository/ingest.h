@@ -36,6 +36,7 @@ struct ingest_opts {
     int dry_run;                  /* check everything, write nothing */
     int resume;                   /* skip items the journal says are done */
     const char *user;             /* OCFL version user name, or NULL */
+    const char *user_address;     /* its URI ("mailto:..."), or NULL */
     struct wy_log *log;           /* warnings and progress; may be NULL */
     /* Set (e.g. by a SIGINT handler) to stop between files; the current
        item is abandoned cleanly and the batch marked interrupted. */
@@ -43,16 +44,16 @@ struct ingest_opts {
 };
 
 struct ingest_stats {
-    uint64_t items;               /* planned */
-    uint64_t added;               /* new objects */
-    uint64_t versioned;           /* new versions of existing objects */
-    uint64_t unchanged;           /* same files and metadata */
-    uint64_t skipped;             /* done in an earlier run (--resume) */
-    uint64_t files;               /* files read */
-    uint64_t bytes;               /* bytes read */
-    uint64_t bytes_stored;        /* bytes of new content written */
+    uint64_t items;        /* planned */
+    uint64_t added;        /* new objects */
+    uint64_t versioned;    /* new versions of existing objects */
+    uint64_t unchanged;    /* same files and metadata */
+    uint64_t skipped;      /* done in an earlier run (--resume) */
+    uint64_t files;        /* files read */
+    uint64_t bytes;        /* bytes read */
+    uint64_t bytes_stored; /* bytes of new content written */
     double seconds;
-    int64_t batch;                /* the journal batch id (0 in dry runs) */
+    int64_t batch; /* the journal batch id (0 in dry runs) */
 };
 
 /*

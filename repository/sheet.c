@@ -17,16 +17,16 @@ enum col { C_ID, C_COLL, C_TITLE, C_CREATOR, C_DATE, C_PATH, C_N };
 
 struct sheet {
     char *name;
-    char *text;              /* UTF-8, NUL-terminated */
+    char *text; /* UTF-8, NUL-terminated */
     size_t len, pos, line;
     char *charset;
-    struct wy_buf cells;     /* the current row: fields NUL-separated */
-    size_t *offs;            /* field start offsets into cells */
+    struct wy_buf cells; /* the current row: fields NUL-separated */
+    size_t *offs;        /* field start offsets into cells */
     const char **fields;
     size_t cap;
     struct sheet_row row;
     int header_done;
-    int cols[C_N];           /* column index or -1 */
+    int cols[C_N]; /* column index or -1 */
     int broken;
 };
 
@@ -104,8 +104,8 @@ wy_code sheet_open_mem(struct sheet **out, const char *name, const void *data,
 {
     *out = NULL;
     if (n > SHEET_MAX_BYTES)
-        return wy_err_set(err, WY_ETOOBIG, "%s: sheet larger than %u MB",
-                          name, SHEET_MAX_BYTES >> 20);
+        return wy_err_set(err, WY_ETOOBIG, "%s: sheet larger than %u MB", name,
+                          SHEET_MAX_BYTES >> 20);
     struct sheet *s = wy_calloc(1, sizeof(*s));
     if (!s || !(s->name = wy_strdup(name))) {
         free(s);
@@ -141,7 +141,8 @@ wy_code sheet_open_mem(struct sheet **out, const char *name, const void *data,
                 wy_err_release(err);
                 rc = wy_err_set(err, WY_EFORMAT,
                                 "%s: byte %zu is neither UTF-8 nor GB18030: "
-                                "name the character set", name, bad);
+                                "name the character set",
+                                name, bad);
             }
         } else {
             rc = wy_err_set(err, WY_EFORMAT, "%s: byte %zu is not valid UTF-8",
@@ -249,7 +250,7 @@ wy_code sheet_next_row(struct sheet *s, const struct sheet_row **row,
         s->row.nfields = 0;
         s->row.line = s->line;
         wy_code rc = new_field(s, err);
-        int fresh = 1;   /* nothing of the current field read yet */
+        int fresh = 1; /* nothing of the current field read yet */
         while (rc == WY_OK && s->pos < s->len) {
             char c = s->text[s->pos];
             if (c == '"' && fresh) {
@@ -261,7 +262,8 @@ wy_code sheet_next_row(struct sheet *s, const struct sheet_row **row,
                     if (s->pos >= s->len) {
                         rc = wy_err_set(err, WY_EFORMAT,
                                         "%s: line %zu: quoted field never "
-                                        "closed", s->name, start_line);
+                                        "closed",
+                                        s->name, start_line);
                         break;
                     }
                     char q = s->text[s->pos];
@@ -322,14 +324,13 @@ static const struct {
     enum col col;
     const char *name;
 } aliases[] = {
-    {C_ID, "identifier"}, {C_ID, "id"}, {C_ID, "标识符"}, {C_ID, "编号"},
-    {C_COLL, "collection"}, {C_COLL, "专题库"},
-    {C_TITLE, "title"}, {C_TITLE, "题名"},
-    {C_CREATOR, "creator"}, {C_CREATOR, "author"}, {C_CREATOR, "责任者"},
-    {C_CREATOR, "作者"},
-    {C_DATE, "date"}, {C_DATE, "日期"}, {C_DATE, "年代"},
-    {C_PATH, "path"}, {C_PATH, "file"}, {C_PATH, "folder"}, {C_PATH, "路径"},
-    {C_PATH, "文件"},
+    {C_ID, "identifier"},  {C_ID, "id"},           {C_ID, "标识符"},
+    {C_ID, "编号"},        {C_COLL, "collection"}, {C_COLL, "专题库"},
+    {C_TITLE, "title"},    {C_TITLE, "题名"},      {C_CREATOR, "creator"},
+    {C_CREATOR, "author"}, {C_CREATOR, "责任者"},  {C_CREATOR, "作者"},
+    {C_DATE, "date"},      {C_DATE, "日期"},       {C_DATE, "年代"},
+    {C_PATH, "path"},      {C_PATH, "file"},       {C_PATH, "folder"},
+    {C_PATH, "路径"},      {C_PATH, "文件"},
 };
 
 /* A cell trimmed of blanks, in place; NULL when empty. */

@@ -29,19 +29,19 @@
 #include "core/buf.h"
 #include "core/err.h"
 
-struct store;          /* an open OCFL storage root; opaque */
-struct store_version;  /* a version being staged; opaque */
+struct store;         /* an open OCFL storage root; opaque */
+struct store_version; /* a version being staged; opaque */
 
 #define STORE_SHA512_HEX 128
 #define STORE_MD5_HEX 32
 
 /* What adding one file produced. */
 struct store_file_info {
-    char sha512[STORE_SHA512_HEX + 1];   /* lowercase hex */
+    char sha512[STORE_SHA512_HEX + 1]; /* lowercase hex */
     char md5[STORE_MD5_HEX + 1];
     uint64_t size;
-    int stored;     /* 1: new content written; 0: deduplicated (already in an
-                       earlier version or earlier in this version) */
+    int stored; /* 1: new content written; 0: deduplicated (already in an
+                   earlier version or earlier in this version) */
 };
 
 /* Creates an empty storage root at root (the directory may exist but must
@@ -83,8 +83,8 @@ unsigned store_version_prev(const struct store_version *v);
 /* Message and user of the version (strings are copied; NULL leaves a field
  * out). Without a user name no user block is written. */
 wy_code store_version_set_meta(struct store_version *v, const char *message,
-                               const char *user_name,
-                               const char *user_address, struct wy_err *err);
+                               const char *user_name, const char *user_address,
+                               struct wy_err *err);
 
 /* Copies the head version's state into the new version (no content is
  * copied: unchanged files keep pointing at their earlier content).
@@ -110,17 +110,17 @@ wy_code store_version_add_fd(struct store_version *v, const char *logical_path,
                              struct wy_err *err);
 /* read: fills up to cap bytes of buf, sets *got (0 at end of stream) and
  * returns WY_OK, or an error (set in err) that aborts this file. */
-wy_code store_version_add_stream(
-    struct store_version *v, const char *logical_path,
-    wy_code (*read)(void *ctx, void *buf, size_t cap, size_t *got,
-                    struct wy_err *err),
-    void *ctx, struct store_file_info *info, struct wy_err *err);
+wy_code
+store_version_add_stream(struct store_version *v, const char *logical_path,
+                         wy_code (*read)(void *ctx, void *buf, size_t cap,
+                                         size_t *got, struct wy_err *err),
+                         void *ctx, struct store_file_info *info,
+                         struct wy_err *err);
 
 /* Removes logical_path from the new version's state (compared after NFC).
  * WY_ENOTFOUND if the version holds no such path. */
 wy_code store_version_remove_file(struct store_version *v,
-                                  const char *logical_path,
-                                  struct wy_err *err);
+                                  const char *logical_path, struct wy_err *err);
 
 /* Number of files in the new version's state so far. */
 size_t store_version_file_count(const struct store_version *v);
@@ -146,22 +146,22 @@ void store_version_abort(struct store_version *v);
 
 /* One logical file of a version's state. */
 struct store_entry {
-    char *logical_path;   /* as given, UTF-8 */
-    char *content_path;   /* relative to the object root: "v1/content/..." */
+    char *logical_path; /* as given, UTF-8 */
+    char *content_path; /* relative to the object root: "v1/content/..." */
     char sha512[STORE_SHA512_HEX + 1];
     uint64_t size;
 };
 
 /* What an object holds. */
 struct store_object_info {
-    unsigned head;            /* head version number, 1.. */
+    unsigned head; /* head version number, 1.. */
     char *id;
-    char *created;            /* of the head version, RFC 3339 */
-    char *message;            /* of the head version; may be NULL */
-    size_t nfiles;            /* files in the head state */
-    uint64_t bytes;           /* bytes in the head state */
-    uint64_t stored_bytes;    /* bytes of content stored over all versions */
-    struct store_entry *files;   /* nfiles entries, sorted by logical path */
+    char *created;             /* of the head version, RFC 3339 */
+    char *message;             /* of the head version; may be NULL */
+    size_t nfiles;             /* files in the head state */
+    uint64_t bytes;            /* bytes in the head state */
+    uint64_t stored_bytes;     /* bytes of content stored over all versions */
+    struct store_entry *files; /* nfiles entries, sorted by logical path */
 };
 
 /* Reads the object's root inventory. The object info is filled for

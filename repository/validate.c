@@ -26,20 +26,20 @@
 
 struct vc {
     struct validate_sink *sink;
-    const char *base;     /* the object root or storage root, for messages */
-    wy_code rc;           /* WY_ENOMEM when the check could not finish */
+    const char *base; /* the object root or storage root, for messages */
+    wy_code rc;       /* WY_ENOMEM when the check could not finish */
     struct wy_err *err;
-    json_t *digests;      /* cache "alg\npath" -> hex of content files */
+    json_t *digests; /* cache "alg\npath" -> hex of content files */
 };
 
 struct inv {
     json_t *j;
     const char *id, *type, *alg, *head, *cdir;
     json_t *manifest, *versions, *fixity;
-    unsigned nver;        /* highest version number */
-    char **vnames;        /* vnames[1..nver]: names used (NULL when absent) */
-    char spec[4];         /* "1.0" / "1.1" from type, "" when unknown */
-    int usable;           /* manifest and versions are objects */
+    unsigned nver; /* highest version number */
+    char **vnames; /* vnames[1..nver]: names used (NULL when absent) */
+    char spec[4];  /* "1.0" / "1.1" from type, "" when unknown */
+    int usable;    /* manifest and versions are objects */
 };
 
 static void inv_release(struct inv *i)
@@ -141,8 +141,7 @@ static int is_uri(const char *s)
     if (!isalpha((unsigned char)*s))
         return 0;
     for (s++; *s && *s != ':'; s++)
-        if (!isalnum((unsigned char)*s) && *s != '+' && *s != '-' &&
-            *s != '.')
+        if (!isalnum((unsigned char)*s) && *s != '+' && *s != '-' && *s != '.')
             return 0;
     return *s == ':' && s[1];
 }
@@ -264,7 +263,8 @@ static void check_versions_names(struct vc *c, struct inv *in,
     unsigned max = 0, count = 0;
     size_t width = 0;
     int anypad = 0, bad = 0;
-    json_object_foreach(in->versions, k, v) {
+    json_object_foreach(in->versions, k, v)
+    {
         int pad;
         unsigned n = parse_vname(k, &pad);
         if (!n) {
@@ -289,7 +289,8 @@ static void check_versions_names(struct vc *c, struct inv *in,
         nomem(c);
         return;
     }
-    json_object_foreach(in->versions, k, v) {
+    json_object_foreach(in->versions, k, v)
+    {
         int pad;
         unsigned n = parse_vname(k, &pad);
         if (n) {
@@ -313,8 +314,7 @@ static void check_versions_names(struct vc *c, struct inv *in,
     for (unsigned i = 2; i <= max; i++)
         if (!in->vnames[i]) {
             report(c, "E010", where,
-                   "the version sequence misses version %u (up to %u)", i,
-                   max);
+                   "the version sequence misses version %u (up to %u)", i, max);
             break;
         }
     if (anypad && !bad) {
@@ -349,14 +349,12 @@ static void check_user(struct vc *c, const char *where, const char *vn,
                        json_t *u)
 {
     if (!json_is_object(u)) {
-        report(c, "E054", where, "version '%s': user is not a JSON object",
-               vn);
+        report(c, "E054", where, "version '%s': user is not a JSON object", vn);
         return;
     }
     json_t *name = json_object_get(u, "name");
     if (!json_is_string(name))
-        report(c, "E054", where, "version '%s': user has no string 'name'",
-               vn);
+        report(c, "E054", where, "version '%s': user has no string 'name'", vn);
     json_t *addr = json_object_get(u, "address");
     if (!addr)
         report(c, "W008", where, "version '%s': user has no 'address'", vn);
@@ -370,8 +368,8 @@ static void check_user(struct vc *c, const char *where, const char *vn,
                vn, json_string_value(addr));
 }
 
-static void check_version_block(struct vc *c, struct inv *in,
-                                const char *where, const char *vn, json_t *v)
+static void check_version_block(struct vc *c, struct inv *in, const char *where,
+                                const char *vn, json_t *v)
 {
     if (!json_is_object(v)) {
         report(c, "E047", where, "version '%s' is not a JSON object", vn);
@@ -379,11 +377,12 @@ static void check_version_block(struct vc *c, struct inv *in,
     }
     const char *k;
     json_t *x;
-    json_object_foreach(v, k, x) {
+    json_object_foreach(v, k, x)
+    {
         if (strcmp(k, "created") && strcmp(k, "state") &&
             strcmp(k, "message") && strcmp(k, "user"))
-            report(c, "E102", where, "version '%s' has an unknown key '%s'",
-                   vn, k);
+            report(c, "E102", where, "version '%s' has an unknown key '%s'", vn,
+                   k);
     }
     json_t *cr = json_object_get(v, "created");
     if (!cr)
@@ -420,7 +419,8 @@ static void check_version_block(struct vc *c, struct inv *in,
         nomem(c);
     const char *d;
     json_t *paths;
-    json_object_foreach(st, d, paths) {
+    json_object_foreach(st, d, paths)
+    {
         if (in->manifest && !json_object_get(in->manifest, d))
             report(c, "E050", where,
                    "version '%s': state digest '%.16s...' is not in the "
@@ -446,7 +446,8 @@ static void check_version_block(struct vc *c, struct inv *in,
         }
         size_t i;
         json_t *lp;
-        json_array_foreach(paths, i, lp) {
+        json_array_foreach(paths, i, lp)
+        {
             const char *l = json_string_value(lp);
             int lead;
             if (!l) {
@@ -462,8 +463,8 @@ static void check_version_block(struct vc *c, struct inv *in,
             }
             int r = path_set_add(c, files, dirs, l);
             if (r)
-                report(c, "E095", where,
-                       "version '%s': logical path '%s' %s", vn, l,
+                report(c, "E095", where, "version '%s': logical path '%s' %s",
+                       vn, l,
                        r == 1 ? "appears twice"
                               : "conflicts with another path (file and "
                                 "directory)");
@@ -475,9 +476,8 @@ static void check_version_block(struct vc *c, struct inv *in,
 }
 
 /* a content path: syntax and place (vN/<contentDirectory>/...) */
-static void check_content_path(struct vc *c, struct inv *in,
-                               const char *where, const char *block,
-                               const char *p)
+static void check_content_path(struct vc *c, struct inv *in, const char *where,
+                               const char *block, const char *p)
 {
     int lead;
     const char *why = path_problem(p, &lead);
@@ -519,10 +519,11 @@ static void check_manifest(struct vc *c, struct inv *in, const char *where)
     size_t hl = in->alg ? alg_hexlen(in->alg) : 0;
     const char *d;
     json_t *paths;
-    json_object_foreach(in->manifest, d, paths) {
+    json_object_foreach(in->manifest, d, paths)
+    {
         if (hl && !is_hex(d, hl))
-            report(c, "E025", where,
-                   "manifest key '%.20s' is not a %s digest", d, in->alg);
+            report(c, "E025", where, "manifest key '%.20s' is not a %s digest",
+                   d, in->alg);
         char *lc = wy_strdup(d);
         if (lc) {
             for (char *p = lc; *p; p++)
@@ -542,7 +543,8 @@ static void check_manifest(struct vc *c, struct inv *in, const char *where)
         }
         size_t i;
         json_t *cp;
-        json_array_foreach(paths, i, cp) {
+        json_array_foreach(paths, i, cp)
+        {
             const char *p = json_string_value(cp);
             if (!p) {
                 report(c, "E092", where,
@@ -570,7 +572,8 @@ static void check_fixity(struct vc *c, struct inv *in, const char *where)
 {
     const char *alg;
     json_t *blk;
-    json_object_foreach(in->fixity, alg, blk) {
+    json_object_foreach(in->fixity, alg, blk)
+    {
         if (!json_is_object(blk)) {
             report(c, "E057", where, "fixity block '%s' is not a JSON object",
                    alg);
@@ -582,7 +585,8 @@ static void check_fixity(struct vc *c, struct inv *in, const char *where)
         size_t hl = alg_hexlen(alg);
         const char *d;
         json_t *paths;
-        json_object_foreach(blk, d, paths) {
+        json_object_foreach(blk, d, paths)
+        {
             if (hl && !is_hex(d, hl))
                 report(c, "E057", where,
                        "fixity '%s' key '%.20s' is not a %s digest", alg, d,
@@ -607,7 +611,8 @@ static void check_fixity(struct vc *c, struct inv *in, const char *where)
             }
             size_t i;
             json_t *cp;
-            json_array_foreach(paths, i, cp) {
+            json_array_foreach(paths, i, cp)
+            {
                 const char *p = json_string_value(cp);
                 int lead;
                 if (!p) {
@@ -625,10 +630,12 @@ static void check_fixity(struct vc *c, struct inv *in, const char *where)
                 int found = 0;
                 const char *md;
                 json_t *mp;
-                json_object_foreach(in->manifest, md, mp) {
+                json_object_foreach(in->manifest, md, mp)
+                {
                     size_t j;
                     json_t *x;
-                    json_array_foreach(mp, j, x) {
+                    json_array_foreach(mp, j, x)
+                    {
                         if (json_is_string(x) &&
                             !strcmp(json_string_value(x), p))
                             found = 1;
@@ -658,11 +665,12 @@ static void check_inventory(struct vc *c, json_t *j, const char *where,
         return;
     }
     static const char *const known[] = {
-        "id", "type", "digestAlgorithm", "head", "contentDirectory",
-        "fixity", "manifest", "versions", NULL};
+        "id",     "type",     "digestAlgorithm", "head", "contentDirectory",
+        "fixity", "manifest", "versions",        NULL};
     const char *k;
     json_t *x;
-    json_object_foreach(j, k, x) {
+    json_object_foreach(j, k, x)
+    {
         int ok = 0;
         for (int i = 0; known[i]; i++)
             if (!strcmp(k, known[i]))
@@ -707,8 +715,9 @@ static void check_inventory(struct vc *c, json_t *j, const char *where,
     else {
         in->alg = json_string_value(alg);
         if (!strcmp(in->alg, "sha256"))
-            report(c, "W004", where, "digestAlgorithm is sha256; sha512 is "
-                                     "recommended");
+            report(c, "W004", where,
+                   "digestAlgorithm is sha256; sha512 is "
+                   "recommended");
         else if (strcmp(in->alg, "sha512") != 0) {
             report(c, "E025", where,
                    "digestAlgorithm '%s' is neither sha512 nor sha256",
@@ -731,8 +740,7 @@ static void check_inventory(struct vc *c, json_t *j, const char *where,
         else if (strchr(s, '/'))
             report(c, "E017", where, "contentDirectory '%s' contains '/'", s);
         else if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
-            report(c, "E018", where, "contentDirectory '%s' is not allowed",
-                   s);
+            report(c, "E018", where, "contentDirectory '%s' is not allowed", s);
         else
             in->cdir = s;
     }
@@ -770,10 +778,12 @@ static void check_inventory(struct vc *c, json_t *j, const char *where,
     if (in->manifest && in->versions) {
         const char *d;
         json_t *ps;
-        json_object_foreach(in->manifest, d, ps) {
+        json_object_foreach(in->manifest, d, ps)
+        {
             int used = 0;
             json_t *v;
-            json_object_foreach(in->versions, k, v) {
+            json_object_foreach(in->versions, k, v)
+            {
                 if (json_object_get(json_object_get(v, "state"), d)) {
                     used = 1;
                     break;
@@ -789,9 +799,9 @@ static void check_inventory(struct vc *c, json_t *j, const char *where,
     in->usable = in->manifest && in->versions && in->vnames;
 }
 
-wy_code validate_inventory(const unsigned char *p, size_t n,
-                           const char *where, const char *spec,
-                           struct validate_sink *sink, struct wy_err *err)
+wy_code validate_inventory(const unsigned char *p, size_t n, const char *where,
+                           const char *spec, struct validate_sink *sink,
+                           struct wy_err *err)
 {
     struct vc c = {sink, NULL, WY_OK, err, NULL};
     json_error_t je;
@@ -867,8 +877,8 @@ static const char *file_digest(struct vc *c, const char *objdir,
 
 /* reads inventory.json in dir (relative `rel` for messages) and checks the
  * sidecar; *j new or NULL; *raw gets the bytes (caller releases). */
-static void load_inv(struct vc *c, const char *dir, const char *rel,
-                     json_t **j, struct wy_buf *raw, const char **algout)
+static void load_inv(struct vc *c, const char *dir, const char *rel, json_t **j,
+                     struct wy_buf *raw, const char **algout)
 {
     *j = NULL;
     char *p = strf("%s/inventory.json", dir);
@@ -884,16 +894,15 @@ static void load_inv(struct vc *c, const char *dir, const char *rel,
         goto out;
     }
     json_error_t je;
-    *j = json_loadb(raw->p ? raw->p : "", raw->len, JSON_REJECT_DUPLICATES,
-                    &je);
+    *j =
+        json_loadb(raw->p ? raw->p : "", raw->len, JSON_REJECT_DUPLICATES, &je);
     if (!*j) {
         report(c, "E033", where, "not valid JSON: line %d: %s", je.line,
                je.text);
         goto out;
     }
     /* the sidecar named by the inventory's algorithm */
-    const char *alg =
-        json_string_value(json_object_get(*j, "digestAlgorithm"));
+    const char *alg = json_string_value(json_object_get(*j, "digestAlgorithm"));
     if (!alg || !evp_name(alg))
         alg = "sha512";
     *algout = alg;
@@ -904,8 +913,7 @@ static void load_inv(struct vc *c, const char *dir, const char *rel,
     else if (!wy_is_file(sp))
         report(c, "E058", where, "no sidecar 'inventory.json.%s'", alg);
     else if (read_file(sp, &side, &e) != WY_OK)
-        report(c, "E061", where, "cannot read the sidecar: %s",
-               wy_err_msg(&e));
+        report(c, "E061", where, "cannot read the sidecar: %s", wy_err_msg(&e));
     else {
         const char *s = wy_buf_cstr(&side);
         size_t hl = 0;
@@ -1028,8 +1036,8 @@ static void walk_content(struct vc *c, const char *objdir, const char *rel,
         else {
             (*nfiles)++;
             if (!json_object_get(cpaths, sub))
-                report(c, "E023", sub,
-                       "file is not in the manifest of %s", invwhere);
+                report(c, "E023", sub, "file is not in the manifest of %s",
+                       invwhere);
         }
         free(sub);
     }
@@ -1045,10 +1053,12 @@ static json_t *content_map(const struct inv *in)
     json_t *ps;
     if (!m || !in->manifest)
         return m;
-    json_object_foreach(in->manifest, d, ps) {
+    json_object_foreach(in->manifest, d, ps)
+    {
         size_t i;
         json_t *p;
-        json_array_foreach(ps, i, p) {
+        json_array_foreach(ps, i, p)
+        {
             if (json_is_string(p))
                 json_object_set_new(m, json_string_value(p), json_string(d));
         }
@@ -1060,23 +1070,25 @@ static json_t *content_map(const struct inv *in)
 static json_t *logical_map(const struct inv *in, const char *vn)
 {
     json_t *m = json_object();
-    json_t *st =
-        json_object_get(json_object_get(in->versions, vn), "state");
+    json_t *st = json_object_get(json_object_get(in->versions, vn), "state");
     const char *d;
     json_t *ps;
     if (!m)
         return NULL;
-    json_object_foreach(st, d, ps) {
+    json_object_foreach(st, d, ps)
+    {
         json_t *cps = json_object_get(in->manifest, d);
         const char *first = NULL;
         size_t i;
         json_t *p;
-        json_array_foreach(cps, i, p) {
+        json_array_foreach(cps, i, p)
+        {
             const char *s = json_string_value(p);
             if (s && (!first || strcmp(s, first) < 0))
                 first = s;
         }
-        json_array_foreach(ps, i, p) {
+        json_array_foreach(ps, i, p)
+        {
             if (json_is_string(p))
                 json_object_set_new(m, json_string_value(p),
                                     json_string(first ? first : d));
@@ -1091,7 +1103,8 @@ static void compare_prior(struct vc *c, const struct inv *root,
 {
     const char *vn;
     json_t *pv;
-    json_object_foreach(prior->versions, vn, pv) {
+    json_object_foreach(prior->versions, vn, pv)
+    {
         json_t *rv = json_object_get(root->versions, vn);
         if (!rv) {
             report(c, "E066", where,
@@ -1119,8 +1132,8 @@ static void compare_prior(struct vc *c, const struct inv *root,
             json_t *b = json_object_get(pv, keys[i]);
             if ((a || b) && !(a && b && json_equal(a, b)))
                 report(c, "W011", where,
-                       "version '%s': '%s' differs from the root inventory",
-                       vn, keys[i]);
+                       "version '%s': '%s' differs from the root inventory", vn,
+                       keys[i]);
         }
     }
 }
@@ -1131,10 +1144,12 @@ static void check_digests(struct vc *c, const char *objdir,
 {
     const char *d;
     json_t *ps;
-    json_object_foreach(in->manifest, d, ps) {
+    json_object_foreach(in->manifest, d, ps)
+    {
         size_t i;
         json_t *p;
-        json_array_foreach(ps, i, p) {
+        json_array_foreach(ps, i, p)
+        {
             const char *cp = json_string_value(p);
             int lead;
             if (!cp || path_problem(cp, &lead))
@@ -1159,13 +1174,16 @@ static void check_digests(struct vc *c, const char *objdir,
     }
     const char *alg;
     json_t *blk;
-    json_object_foreach(in->fixity, alg, blk) {
+    json_object_foreach(in->fixity, alg, blk)
+    {
         if (!json_is_object(blk) || !evp_name(alg) || c->sink->no_digests)
             continue;
-        json_object_foreach(blk, d, ps) {
+        json_object_foreach(blk, d, ps)
+        {
             size_t i;
             json_t *p;
-            json_array_foreach(ps, i, p) {
+            json_array_foreach(ps, i, p)
+            {
                 const char *cp = json_string_value(p);
                 int lead;
                 if (!cp || path_problem(cp, &lead))
@@ -1191,19 +1209,18 @@ static void check_digests(struct vc *c, const char *objdir,
 
 static int registered_ext(const char *name)
 {
-    static const char *const reg[] = {
-        "0001-digest-algorithms",
-        "0002-flat-direct-storage-layout",
-        "0003-hash-and-id-n-tuple-storage-layout",
-        "0004-hashed-n-tuple-storage-layout",
-        "0005-mutable-head",
-        "0006-flat-omit-prefix-storage-layout",
-        "0007-n-tuple-omit-prefix-storage-layout",
-        "0008-schema-registry",
-        "0009-digest-algorithms",
-        "0010-differential-versioning",
-        "0011-direct-clean-path-layout",
-        NULL};
+    static const char *const reg[] = {"0001-digest-algorithms",
+                                      "0002-flat-direct-storage-layout",
+                                      "0003-hash-and-id-n-tuple-storage-layout",
+                                      "0004-hashed-n-tuple-storage-layout",
+                                      "0005-mutable-head",
+                                      "0006-flat-omit-prefix-storage-layout",
+                                      "0007-n-tuple-omit-prefix-storage-layout",
+                                      "0008-schema-registry",
+                                      "0009-digest-algorithms",
+                                      "0010-differential-versioning",
+                                      "0011-direct-clean-path-layout",
+                                      NULL};
     for (int i = 0; reg[i]; i++)
         if (!strcmp(name, reg[i]))
             return 1;
@@ -1227,7 +1244,7 @@ static void check_object(struct vc *c, const char *objdir)
             ndecl++;
             decl = names[i];
         }
-    char spec[4] = "";   /* unknown until the declaration says */
+    char spec[4] = ""; /* unknown until the declaration says */
     if (ndecl == 0) {
         report(c, "E003", "", "no version declaration '0=ocfl_object_1.1'");
         if (n == 0 || (n == 1 && !strcmp(names[0], ".keep")))
@@ -1343,14 +1360,14 @@ static void check_object(struct vc *c, const char *objdir)
             report(c, "E046", vn,
                    "version directory of the inventory's '%s' is missing", vn);
             for (unsigned m = k + 1; m <= root.nver; m++) {
-                char *md = root.vnames[m] ? strf("%s/%s", objdir,
-                                                 root.vnames[m])
-                                          : NULL;
+                char *md = root.vnames[m]
+                               ? strf("%s/%s", objdir, root.vnames[m])
+                               : NULL;
                 int later = md && wy_is_dir(md);
                 free(md);
                 if (later) {
-                    report(c, "E010", vn,
-                           "the version directories skip '%s'", vn);
+                    report(c, "E010", vn, "the version directories skip '%s'",
+                           vn);
                     break;
                 }
             }
@@ -1365,8 +1382,7 @@ static void check_object(struct vc *c, const char *objdir)
             char *w = strf("%s/%s", vn, e);
             if (!strcmp(e, "inventory.json"))
                 has_vinv = 1;
-            else if (!strncmp(e, "inventory.json.", 15) &&
-                     !is_dir_at(vd, e))
+            else if (!strncmp(e, "inventory.json.", 15) && !is_dir_at(vd, e))
                 ; /* sidecar, checked with its inventory */
             else if (!strcmp(e, cd) && is_dir_at(vd, e)) {
                 size_t nf = 0;
@@ -1375,8 +1391,7 @@ static void check_object(struct vc *c, const char *objdir)
                 if (nf == 0)
                     report(c, "W003", w, "empty content directory");
             } else if (is_dir_at(vd, e))
-                report(c, "W002", w,
-                       "extra directory in a version directory");
+                report(c, "W002", w, "extra directory in a version directory");
             else
                 report(c, "E015", w,
                        "extra file in a version directory (content belongs in "
@@ -1426,8 +1441,8 @@ static void check_object(struct vc *c, const char *objdir)
                        "OCFL %s is older than OCFL %s of an earlier version",
                        vi.spec, prev_spec);
             if (*vi.spec)
-                prev_spec = vi.spec[0] == '1' && vi.spec[2] == '0' ? "1.0"
-                                                                   : "1.1";
+                prev_spec =
+                    vi.spec[0] == '1' && vi.spec[2] == '0' ? "1.0" : "1.1";
             if (k == root.nver) {
                 if (vraw.len != rraw.len ||
                     memcmp(vraw.p ? vraw.p : "", rraw.p ? rraw.p : "",
@@ -1440,8 +1455,8 @@ static void check_object(struct vc *c, const char *objdir)
             /* files of versions up to k must be in this manifest */
             json_t *vcp = content_map(&vi);
             for (unsigned m = 1; m <= k && vcp; m++) {
-                const char *mn = vi.vnames && m <= vi.nver ? vi.vnames[m]
-                                                           : NULL;
+                const char *mn =
+                    vi.vnames && m <= vi.nver ? vi.vnames[m] : NULL;
                 if (!mn)
                     continue;
                 char *w = strf("%s/%s", mn, vi.cdir ? vi.cdir : "content");
@@ -1464,8 +1479,8 @@ static void check_object(struct vc *c, const char *objdir)
     }
     if (*root.spec && prev_spec && strcmp(root.spec, prev_spec) < 0)
         report(c, "E103", "inventory.json",
-               "OCFL %s is older than OCFL %s of an earlier version",
-               root.spec, prev_spec);
+               "OCFL %s is older than OCFL %s of an earlier version", root.spec,
+               prev_spec);
     /* 5. content */
     check_digests(c, objdir, &root, "inventory.json");
     json_decref(cpaths);
@@ -1570,7 +1585,7 @@ static void walk_root(struct vc *c, const char *root, const char *rel,
             }
             if (!isdir) {
                 free(sub);
-                continue;   /* E087: files at the top are ignored */
+                continue; /* E087: files at the top are ignored */
             }
         }
         if (islink)

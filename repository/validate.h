@@ -20,12 +20,11 @@
 struct validate_sink {
     /* called for each problem: code "E040", where (a path, borrowed for the
        call), msg a sentence (borrowed for the call). May be NULL. */
-    void (*fn)(void *ctx, const char *code, const char *where,
-               const char *msg);
+    void (*fn)(void *ctx, const char *code, const char *where, const char *msg);
     void *ctx;
-    unsigned errors, warnings;   /* counted by the validator */
-    unsigned objects;            /* objects checked (storage root walk) */
-    int no_digests;              /* 1: skip re-hashing content files */
+    unsigned errors, warnings; /* counted by the validator */
+    unsigned objects;          /* objects checked (storage root walk) */
+    int no_digests;            /* 1: skip re-hashing content files */
 };
 
 /* Checks one object root directory. */
@@ -38,8 +37,8 @@ wy_code validate_root(const char *root, struct validate_sink *sink,
 
 /* Checks the bytes of one inventory.json alone (structure and values, no
  * files); `where` names it in messages; spec "1.0" or "1.1". */
-wy_code validate_inventory(const unsigned char *p, size_t n,
-                           const char *where, const char *spec,
-                           struct validate_sink *sink, struct wy_err *err);
+wy_code validate_inventory(const unsigned char *p, size_t n, const char *where,
+                           const char *spec, struct validate_sink *sink,
+                           struct wy_err *err);
 
 #endif

@@ -16,6 +16,7 @@
 #include "indexer/idx.h"
 #include "repository/home.h"
 #include "repository/store.h"
+#include "service/oai_cache.h"
 
 /* What one worker thread keeps open; closed when the thread exits. */
 struct tls {
@@ -131,6 +132,8 @@ wy_code svc_app_open(struct svc_app **out, const char *home,
         return wy_err_set(err, WY_ENOMEM, "no thread key for '%s'", home);
     }
     wy_code rc = load_secret(a, err);
+    if (rc == WY_OK)
+        rc = oai_cache_new(&a->cache, 64u << 20, err);
     if (rc != WY_OK) {
         svc_app_close(a);
         return rc;
@@ -147,6 +150,7 @@ void svc_app_close(struct svc_app *a)
     tls_free(pthread_getspecific(a->tls));
     pthread_setspecific(a->tls, NULL);
     pthread_key_delete(a->tls);
+    oai_cache_free(a->cache);
     OPENSSL_cleanse(a->secret, sizeof(a->secret));
     free(a->repo_name);
     free(a->admin_email);

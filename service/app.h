@@ -10,6 +10,7 @@
 #include "core/err.h"
 
 struct wy_home;
+struct oai_cache;
 struct store;
 struct idx;
 
@@ -23,6 +24,7 @@ struct svc_app {
     unsigned token_ttl_s;                /* resumption token lifetime; 1 day */
     char *repo_name;                     /* Identify repositoryName */
     char *admin_email;                   /* Identify adminEmail */
+    struct oai_cache *cache;             /* rendered OAI metadata */
     pthread_key_t tls;                   /* per-thread handles (SQLite and
                                             Xapian want one per thread) */
 };

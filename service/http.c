@@ -53,7 +53,9 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    log_locked(cls, WY_LOG_WARN, msg);
+    /* libmicrohttpd reports clients that went away and limits reached;
+       failures that matter come back as errors from its calls */
+    log_locked(cls, WY_LOG_INFO, msg);
 }
 
 const char *svc_header(struct svc_req *req, const char *name)
@@ -231,7 +233,7 @@ static void defaults(struct svc_config *c)
     if (!c->max_conn)
         c->max_conn = 256;
     if (!c->max_per_ip)
-        c->max_per_ip = 64;
+        c->max_per_ip = c->max_conn / 2;
     if (!c->timeout_s)
         c->timeout_s = 30;
     if (!c->busy_limit)

@@ -23,7 +23,9 @@ struct svc_config {
     unsigned port;             /* 0: an ephemeral port (see svc_server_port) */
     unsigned threads;          /* thread pool size; 4 */
     unsigned max_conn;         /* open connections; 256 */
-    unsigned max_per_ip;       /* open connections per client address; 64 */
+    unsigned max_per_ip;       /* open connections per client address;
+                                  max_conn / 2 (behind a proxy every
+                                  connection has the proxy's address) */
     unsigned timeout_s;        /* idle connection timeout, seconds; 30 */
     unsigned busy_limit;       /* requests in progress before 503; 192 */
     size_t max_body;           /* request body bytes (POST forms); 64 KiB */

@@ -10,16 +10,18 @@
 #include "formats/format.h"
 #include "repository/catalog.h"
 #include "repository/home.h"
+#include "repository/recjson.h"
 #include "service/app.h"
 #include "service/oai_args.h"
+#include "service/oai_cache.h"
 #include "service/oai_token.h"
 #include "service/reply.h"
 
 #define OAI_NS "http://www.openarchives.org/OAI/2.0/"
-#define BATCH 20          /* records fetched per producer step */
+#define BATCH 100         /* records fetched per producer step */
 /* A page reads at most this many records, sent or left out, so a long run
    of records not in the format does not make one page arbitrarily slow. */
-#define SCAN_MAX(l) (10 * (l)->page + BATCH)
+#define SCAN_MAX(l) (10 * (l)->page + 20)
 #define RECORD_MAX (4u << 20)
 
 /* The formats we disseminate: prefix, handler name(s), schema, namespace. */
@@ -258,14 +260,27 @@ static int marc21_ok(const struct wy_record *rec)
     return !memcmp(l + 20, "4500", 4) || !memcmp(l + 20, "    ", 4);
 }
 
-/* Appends <metadata>..</metadata> for a live record loaded whole. */
-static wy_code metadata(struct wy_buf *b, const struct cat_record *r,
-                        const struct oai_format *f, struct wy_err *err)
+/* Writes the metadata element's content of a record loaded whole into
+   frag. WY_EINVAL (or the writer's error) when the record cannot be sent in
+   this format. */
+static wy_code render(struct wy_buf *frag, const struct cat_record *r,
+                      const struct oai_format *f, struct wy_err *err)
 {
     struct wy_record *rec = NULL;
-    wy_code rc = cat_record_model(r, &rec, err);
-    if (rc != WY_OK)
+    wy_code rc;
+    if (f->needs_marc) {
+        rc = cat_record_model(r, &rec, err);
+    } else {
+        /* DC and MODS are written from the normalized view alone: parsing
+           the stored MARC structure too would double the cost per record */
+        rec = wy_record_new();
+        rc = rec ? cat_json_load(rec, NULL, r->desc_json, err)
+                 : wy_err_set(err, WY_ENOMEM, "no memory for a record");
+    }
+    if (rc != WY_OK) {
+        wy_record_free(rec);
         return rc;
+    }
     if (f->needs_marc && !marc21_ok(rec)) {
         wy_record_free(rec);
         return wy_err_set(err, WY_EINVAL,
@@ -277,12 +292,65 @@ static wy_code metadata(struct wy_buf *b, const struct cat_record *r,
     if (rc == WY_OK)
         rc = wy_buf_status(&x, err);
     if (rc == WY_OK) {
-        wy_buf_adds(b, "<metadata>");
-        add_metadata_xml(b, x.p ? x.p : "", x.len, f);
-        wy_buf_adds(b, "</metadata>");
+        add_metadata_xml(frag, x.p ? x.p : "", x.len, f);
+        rc = wy_buf_status(frag, err);
     }
     wy_buf_release(&x);
     wy_record_free(rec);
+    return rc;
+}
+
+/*
+ * Appends <metadata>..</metadata> for a live record. r may hold only its
+ * header: the rest is loaded when the rendered metadata is not in the
+ * cache, which is keyed by format and content hash (never stale). A record
+ * that cannot be sent in the format is remembered as an empty value.
+ */
+static wy_code metadata(struct wy_buf *b, struct cat *cat,
+                        struct oai_cache *cache, const struct cat_record *r,
+                        const struct oai_format *f, struct wy_err *err)
+{
+    char key[256];
+    int cacheable = r->hash && strlen(r->hash) < 200;
+    if (cacheable) {
+        snprintf(key, sizeof(key), "%s:%s", f->prefix, r->hash);
+        size_t mark = b->len;
+        wy_buf_adds(b, "<metadata>");
+        size_t inner = b->len;
+        if (oai_cache_get(cache, key, b)) {
+            if (b->len == inner) {
+                wy_buf_truncate(b, mark);
+                return wy_err_set(err, WY_EINVAL, "record %" PRId64 " is not "
+                                  "available as %s", r->id, f->prefix);
+            }
+            wy_buf_adds(b, "</metadata>");
+            return wy_buf_status(b, err);
+        }
+        wy_buf_truncate(b, mark);
+    }
+    struct cat_record *loaded = NULL;
+    const struct cat_record *full = r;
+    wy_code rc;
+    if (!r->desc_json && !r->model_json) {
+        rc = cat_get_record(cat, r->id, CAT_LOAD_ALL, &loaded, err);
+        if (rc != WY_OK)
+            return rc;
+        full = loaded;
+    }
+    struct wy_buf frag = WY_BUF_INIT(RECORD_MAX + 4096);
+    rc = render(&frag, full, f, err);
+    if (rc == WY_OK) {
+        if (cacheable)
+            oai_cache_put(cache, key, frag.p ? frag.p : "", frag.len);
+        wy_buf_adds(b, "<metadata>");
+        wy_buf_add(b, frag.p ? frag.p : "", frag.len);
+        wy_buf_adds(b, "</metadata>");
+        rc = wy_buf_status(b, err);
+    } else if (cacheable && (rc == WY_EINVAL || rc == WY_EFORMAT)) {
+        oai_cache_put(cache, key, "", 0);
+    }
+    wy_buf_release(&frag);
+    cat_record_free(loaded);
     return rc;
 }
 
@@ -559,7 +627,8 @@ static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
     head(req, &b, rq, now);
     wy_buf_adds(&b, "<GetRecord>\n<record>");
     header(&b, r);
-    if (!r->deleted && metadata(&b, r, f, &err) != WY_OK) {
+    if (!r->deleted &&
+        metadata(&b, cat, req->app->cache, r, f, &err) != WY_OK) {
         cat_record_free(r);
         wy_buf_release(&b);
         wy_err_release(&err);
@@ -623,12 +692,18 @@ static wy_code emit_record(void *ctx, const struct cat_record *r,
     struct list *l = ctx;
     struct wy_buf *b = l->out;
     size_t mark = b->len;
+    if (l->sent >= l->page || l->scanned >= SCAN_MAX(l)) {
+        /* one record past the page: the list goes on */
+        l->more = 1;
+        return WY_EOF;
+    }
     if (l->records)
         wy_buf_adds(b, "<record>");
     header(b, r);
     if (l->records && !r->deleted) {
         struct wy_err e2 = WY_ERR_INIT;
-        if (metadata(b, r, l->f, &e2) != WY_OK) {
+        if (metadata(b, l->cat, l->req->app->cache, r, l->f, &e2) !=
+            WY_OK) {
             /* not in this format (or damaged): left out of the list, and
                the log says so; the position still moves past it */
             svc_log(l->req, WY_LOG_WARN, "oai: record %" PRId64 " left out "
@@ -678,7 +753,8 @@ static wy_code skip_one(void *ctx, const struct cat_record *r,
     if (!r->deleted) {
         struct wy_buf scratch = WY_BUF_INIT(RECORD_MAX + 4096);
         struct wy_err e2 = WY_ERR_INIT;
-        wy_code rc = metadata(&scratch, r, l->f, &e2);
+        wy_code rc = metadata(&scratch, l->cat, l->req->app->cache, r, l->f,
+                              &e2);
         wy_buf_release(&scratch);
         wy_err_release(&e2);
         if (rc == WY_ENOMEM)
@@ -706,7 +782,7 @@ static wy_code skip_unsendable(struct list *l, int *found, struct wy_err *err)
     for (;;) {
         char after[21];
         struct cat_list_query q;
-        query_of(l, &q, after, BATCH, CAT_LOAD_ALL);
+        query_of(l, &q, after, BATCH, CAT_LOAD_HEADER);
         size_t got = 0;
         wy_code rc = cat_list(l->cat, &q, skip_one, &sk, &got, err);
         if (rc != WY_OK)
@@ -741,24 +817,21 @@ static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
         return WY_OK;
     }
     if (l->phase == 1) {
-        size_t want = l->page - l->sent < BATCH ? l->page - l->sent : BATCH;
+        /* one more row than the page needs: if the callback sees it, the
+           list goes on (no separate probe) */
+        size_t want = (l->page - l->sent < BATCH ? l->page - l->sent : BATCH)
+                      + 1;
         char after[21];
         struct cat_list_query q;
-        query_of(l, &q, after, want,
-                 l->records ? CAT_LOAD_ALL : CAT_LOAD_HEADER);
+        query_of(l, &q, after, want, CAT_LOAD_HEADER);
         size_t got = 0;
         wy_code rc = cat_list(l->cat, &q, emit_record, l, &got, err);
         if (rc != WY_OK)
             return rc;
-        if (got < want) {
-            l->more = 0;
+        if (l->more)
             l->phase = 2;
-        } else if (l->sent >= l->page || l->scanned >= SCAN_MAX(l)) {
-            rc = probe(l, &l->more, err);
-            if (rc != WY_OK)
-                return rc;
-            l->phase = 2;
-        }
+        else if (got < want)
+            l->phase = 2;   /* the end of the list */
         return WY_OK;
     }
     /* the tail: a token when more follows; an empty one ends a list that
@@ -786,6 +859,45 @@ static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
                 l->records ? "ListRecords" : "ListIdentifiers");
     *done = 1;
     return WY_OK;
+}
+
+/* completeListSize, counted at the first page (a COUNT over the window
+   costs as much as the list is long). The count is kept in the cache under
+   the arguments and the catalog's last change: it may then miss records
+   changed within the current second, which the protocol allows (an
+   estimate), and is exact again after the next change. */
+static wy_code count_list(struct list *l, const struct oai_request *rq,
+                          struct wy_err *err)
+{
+    int64_t seq = 0, total = 0;
+    wy_code rc = cat_last_seq(l->cat, &seq, err);
+    if (rc != WY_OK)
+        return rc;
+    struct wy_buf key = WY_BUF_INIT(8192);
+    wy_buf_addf(&key, "count\n%s\n%s\n%s\n%lld", l->tok.set ? l->tok.set : "",
+                rq->from_s ? rq->from_s : "", rq->until_s ? rq->until_s : "-",
+                (long long)seq);
+    struct wy_buf val = WY_BUF_INIT(64);
+    if (key.error == WY_OK &&
+        oai_cache_get(l->req->app->cache, wy_buf_cstr(&key), &val) &&
+        val.len > 0) {
+        total = strtoll(wy_buf_cstr(&val), NULL, 10);
+    } else {
+        struct cat_list_query q;
+        char after[21];
+        query_of(l, &q, after, 0, CAT_LOAD_HEADER);
+        rc = cat_count(l->cat, &q, &total, err);
+        if (rc == WY_OK && key.error == WY_OK) {
+            char num[32];
+            int n = snprintf(num, sizeof(num), "%lld", (long long)total);
+            oai_cache_put(l->req->app->cache, wy_buf_cstr(&key), num,
+                          (size_t)n);
+        }
+    }
+    wy_buf_release(&key);
+    wy_buf_release(&val);
+    l->tok.total = (uint64_t)total;
+    return rc;
 }
 
 static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
@@ -868,15 +980,8 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
                                     : "no records match the arguments");
         goto out;
     }
-    if (!rq->token) {
-        int64_t total = 0;
-        struct cat_list_query q;
-        char after[21];
-        query_of(l, &q, after, 0, CAT_LOAD_HEADER);
-        if (cat_count(cat, &q, &total, &err) != WY_OK)
-            goto fail;
-        l->tok.total = (uint64_t)total;
-    }
+    if (!rq->token && count_list(l, rq, &err) != WY_OK)
+        goto fail;
     head(req, &l->head, rq, now);
     if (wy_buf_status(&l->head, &err) != WY_OK)
         goto fail;

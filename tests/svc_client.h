@@ -55,6 +55,21 @@ void tc_resp_free(struct tc_resp *r);
    a static buffer, or NULL. */
 const char *tc_header(const struct tc_resp *r, const char *name);
 
+/*
+ * A home with real records and an object, for the API and web tests:
+ * the 10 CNMARC records of derived/dp2-bnu-cnmarc-10.iso (collection guji)
+ * and Boston University's MARC 21 records (catmandu-marc/bu_bibs.mrc; the
+ * second one deleted), all indexed, and the official OCFL example
+ * spec-ex-full rebuilt in three versions as object TC_OBJ of the first
+ * CNMARC record. The home is DIR/h.
+ */
+#define TC_OBJ "wy:spec-ex-full"
+struct tc_home {
+    char path[4096];
+    long long first_cn, first_bu, deleted;
+};
+void tc_home_build(const char *dir, struct tc_home *h);
+
 #endif
 
 /* Validates an XML reply against the OAI-PMH schema with the oai_dc,

@@ -53,7 +53,8 @@ static void bad_records_reported_and_skipped(void **state)
 {
     (void)state;
     char args[8192], *out, *err;
-    snprintf(args, sizeof(args), "convert --from marc21 --to marcxml %s %s/o.xml",
+    snprintf(args, sizeof(args),
+             "convert --from marc21 --to marcxml %s %s/o.xml",
              wy_fixture("records/pymarc/bad_records.mrc"), tmp);
     assert_int_equal(run(args, &out, &err), 1);
     /* each bad record on its own line with file, record and offset */
@@ -104,6 +105,24 @@ static void failure_leaves_nothing(void **state)
     assert_string_equal(kept, "keep");
     free(kept);
     assert_false(exists("k.xml.tmp"));
+}
+
+/* A stale OUT.tmp left by a crash, even a symlink, is replaced and never
+   written through. */
+static void stale_tmp_not_followed(void **state)
+{
+    (void)state;
+    char args[8192], *out, *err;
+    snprintf(args, sizeof(args), "ln -s %s/victim %s/s.xml.tmp", tmp, tmp);
+    assert_int_equal(wy_test_run(args, NULL), 0);
+    snprintf(args, sizeof(args), "convert %s %s/s.xml",
+             wy_fixture("records/pymarc/one.dat"), tmp);
+    assert_int_equal(run(args, &out, &err), 0);
+    free(out);
+    free(err);
+    assert_true(exists("s.xml"));
+    assert_false(exists("victim"));
+    assert_false(exists("s.xml.tmp"));
 }
 
 static void usage_errors(void **state)
@@ -175,7 +194,8 @@ static void show_like_yaz(void **state)
     snprintf(args, sizeof(args), "show %s",
              wy_fixture("records/pymarc/one.dat"));
     assert_int_equal(run(args, &out, NULL), 0);
-    assert_non_null(strstr(out, "00755cam a22002414a 4500\n001 fol05731351 \n"));
+    assert_non_null(
+        strstr(out, "00755cam a22002414a 4500\n001 fol05731351 \n"));
     assert_non_null(strstr(out, "245 10 $a ActivePerl with ASP and ADO / $c "
                                 "Tobias Martinsson.\n"));
     assert_non_null(strstr(out, "-- description\n"));
@@ -195,6 +215,6 @@ static void show_like_yaz(void **state)
 WY_GROUP(convert_cli, setup, teardown,
          cmocka_unit_test(bad_records_reported_and_skipped),
          cmocka_unit_test(failure_leaves_nothing),
-         cmocka_unit_test(usage_errors),
-         cmocka_unit_test(pipes_and_detection),
+         cmocka_unit_test(stale_tmp_not_followed),
+         cmocka_unit_test(usage_errors), cmocka_unit_test(pipes_and_detection),
          cmocka_unit_test(show_like_yaz))

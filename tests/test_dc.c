@@ -39,7 +39,7 @@ static void reads_sru_dc(void **state)
     assert_string_equal(a->titles[0], "'94中国发展报告");
     assert_int_equal(a->ncreators, 2);
     assert_string_equal(a->creators[0].name, "叶震 主编");
-    assert_int_equal(a->creators[0].secondary, 1);   /* dc:contributor */
+    assert_int_equal(a->creators[0].secondary, 1); /* dc:contributor */
     assert_string_equal(a->place, "北京");
     assert_string_equal(a->publisher, "中国统计出版社");
     assert_string_equal(a->date, "1994");
@@ -47,7 +47,8 @@ static void reads_sru_dc(void **state)
     assert_string_equal(a->type, "Text");
     assert_string_equal(a->languages[0], "chi");
     assert_string_equal(wy_desc_ident(d[0], "isbn"), "7-5037-1744-0");
-    assert_string_equal(wy_desc_ident(d[0], "control"), "(aleph)000218074BNU03");
+    assert_string_equal(wy_desc_ident(d[0], "control"),
+                        "(aleph)000218074BNU03");
     /* record 4: one publisher, no place; the second date is "####" */
     assert_null(d[3]->desc.place);
     assert_string_equal(d[3]->desc.publisher, "中国统计出版社");
@@ -61,8 +62,8 @@ static void reads_oai_pmh(void **state)
 {
     (void)state;
     size_t n;
-    struct wy_record **d = xw_read_all(
-        "dc", wy_fixture("records/sickle/GetRecord.xml"), &n);
+    struct wy_record **d =
+        xw_read_all("dc", wy_fixture("records/sickle/GetRecord.xml"), &n);
     assert_int_equal(n, 1);
     assert_string_equal(d[0]->desc.id, "oai:test.example.com:1996652");
     assert_string_equal(d[0]->desc.titles[0], "Sample Title");
@@ -74,7 +75,7 @@ static void reads_oai_pmh(void **state)
     xw_free_records(d, n);
 
     d = xw_read_all("dc", wy_fixture("records/sickle/ListRecords.xml"), &n);
-    assert_int_equal(n, 1);   /* the other record is deleted */
+    assert_int_equal(n, 1); /* the other record is deleted */
     assert_string_equal(d[0]->desc.id, "oai:test.example.com:1585322");
     xw_free_records(d, n);
 }
@@ -83,8 +84,8 @@ static void detects_dc(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = wy_test_slurp(
-        wy_fixture("records/dp2-sru-cnmarc/sample_dc.xml"), &len);
+    char *buf =
+        wy_test_slurp(wy_fixture("records/dp2-sru-cnmarc/sample_dc.xml"), &len);
     assert_ptr_equal(fmt_detect((unsigned char *)buf, len), &dc_handler);
     free(buf);
     buf = wy_test_slurp(wy_fixture("records/sickle/GetRecord.xml"), &len);
@@ -139,7 +140,8 @@ static void writes_valid_oai_dc(void **state)
         assert_int_equal(a->ncreators, b->ncreators);
         for (size_t k = 0; k < a->ncreators; k++) {
             assert_string_equal(a->creators[k].name, b->creators[k].name);
-            assert_int_equal(a->creators[k].secondary, b->creators[k].secondary);
+            assert_int_equal(a->creators[k].secondary,
+                             b->creators[k].secondary);
         }
         assert_string_equal(a->publisher, b->publisher);
         if (a->place)
@@ -158,19 +160,33 @@ static void writes_valid_oai_dc(void **state)
     xw_free_records(d, n);
 }
 
+static void empty_record_valid(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    struct wy_record *r = wy_record_new();
+    struct wy_buf b = WY_BUF_INIT(1u << 16);
+    assert_int_equal(dc_write(r, &b, &err), WY_OK);
+    validate(b.p, b.len);
+    wy_buf_release(&b);
+    wy_record_free(r);
+}
+
 /* A dynasty before a DC name is read into the view and written back. */
 static void dynasty_round_trip(void **state)
 {
     (void)state;
     static const char doc[] =
-        "<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\""
+        "<oai_dc:dc "
+        "xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\""
         " xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
         "<dc:title>四库全书总目</dc:title><dc:creator>(清)纪昀</dc:creator>"
         "<dc:date>清乾隆[1782]</dc:date></oai_dc:dc>";
     struct wy_err err = WY_ERR_INIT;
     struct fmt_reader *r;
-    assert_int_equal(fmt_reader_open_mem(&r, NULL, doc, sizeof(doc) - 1, "mem",
-                                         &err), WY_OK);
+    assert_int_equal(
+        fmt_reader_open_mem(&r, NULL, doc, sizeof(doc) - 1, "mem", &err),
+        WY_OK);
     struct wy_record *rec;
     assert_int_equal(fmt_reader_next(r, &rec, &err), WY_OK);
     assert_string_equal(rec->desc.creators[0].name, "纪昀");
@@ -178,7 +194,8 @@ static void dynasty_round_trip(void **state)
     assert_int_equal(rec->desc.year_from, 1782);
     struct wy_buf b = WY_BUF_INIT(1u << 16);
     assert_int_equal(dc_write(rec, &b, &err), WY_OK);
-    assert_non_null(strstr(wy_buf_cstr(&b), "<dc:creator>(清)纪昀</dc:creator>"));
+    assert_non_null(
+        strstr(wy_buf_cstr(&b), "<dc:creator>(清)纪昀</dc:creator>"));
     wy_buf_release(&b);
     assert_int_equal(fmt_reader_next(r, &rec, &err), WY_EOF);
     fmt_reader_free(r);
@@ -189,8 +206,8 @@ static void malformed_names_record_and_line(void **state)
 {
     (void)state;
     size_t len;
-    char *buf = wy_test_slurp(
-        wy_fixture("records/dp2-sru-cnmarc/sample_dc.xml"), &len);
+    char *buf =
+        wy_test_slurp(wy_fixture("records/dp2-sru-cnmarc/sample_dc.xml"), &len);
     /* cut inside record 3 (its recordData starts after the second one) */
     const char *third = strstr(buf, "<srw_dc:dc");
     third = strstr(third + 1, "<srw_dc:dc");
@@ -199,8 +216,8 @@ static void malformed_names_record_and_line(void **state)
     size_t cut = (size_t)(third - buf) + 12;
     struct wy_err err = WY_ERR_INIT;
     struct fmt_reader *r;
-    assert_int_equal(fmt_reader_open_mem(&r, &dc_handler, buf, cut, "cut.xml",
-                                         &err), WY_OK);
+    assert_int_equal(
+        fmt_reader_open_mem(&r, &dc_handler, buf, cut, "cut.xml", &err), WY_OK);
     struct wy_record *rec;
     assert_int_equal(fmt_reader_next(r, &rec, &err), WY_OK);
     assert_int_equal(fmt_reader_next(r, &rec, &err), WY_OK);
@@ -213,10 +230,14 @@ static void malformed_names_record_and_line(void **state)
     free(buf);
 
     /* invalid UTF-8 (libhttp-oai-perl badbytes.xml) */
-    buf = wy_test_slurp(wy_fixture("records/debian-libhttp-oai-perl/badbytes.xml"),
-                        &len);
-    assert_int_equal(read_first_mem(buf, len, "badbytes.xml", &err), WY_EFORMAT);
-    assert_err(&err, WY_EFORMAT, "badbytes.xml: line ");
+    buf = wy_test_slurp(
+        wy_fixture("records/debian-libhttp-oai-perl/badbytes.xml"), &len);
+    assert_int_equal(read_first_mem(buf, len, "badbytes.xml", &err),
+                     WY_EFORMAT);
+    assert_err(&err, WY_EFORMAT,
+               "badbytes.xml: line 4, column 1: Input is "
+               "not proper UTF-8");
+    assert_null(strchr(wy_err_msg(&err), '\n'));
     wy_err_release(&err);
     free(buf);
 }
@@ -229,27 +250,34 @@ static void doctype_refused(void **state)
     static const char xxe[] =
         "<?xml version=\"1.0\"?>\n"
         "<!DOCTYPE x [ <!ENTITY e SYSTEM \"file:///etc/passwd\"> ]>\n"
-        "<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\""
-        " xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>&e;</dc:title>"
+        "<oai_dc:dc "
+        "xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\""
+        " xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>&e;</"
+        "dc:title>"
         "</oai_dc:dc>\n";
     static const char lol[] =
         "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n"
         " <!ENTITY lol \"lol\">\n"
-        " <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+        " <!ENTITY lol2 "
+        "\"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
         " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
-        "]>\n<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\""
-        " xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>&lol3;</dc:title>"
+        "]>\n<oai_dc:dc "
+        "xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\""
+        " xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>&lol3;</"
+        "dc:title>"
         "</oai_dc:dc>\n";
     struct wy_err err = WY_ERR_INIT;
     assert_int_equal(read_first_mem(xxe, sizeof(xxe) - 1, "xxe.xml", &err),
                      WY_EFORMAT);
-    assert_err(&err, WY_EFORMAT, "xxe.xml: line 2: a <!DOCTYPE> declaration "
-                                 "is refused");
+    assert_err(&err, WY_EFORMAT,
+               "xxe.xml: line 2: a <!DOCTYPE> declaration "
+               "is refused");
     wy_err_release(&err);
     assert_int_equal(read_first_mem(lol, sizeof(lol) - 1, "lol.xml", &err),
                      WY_EFORMAT);
-    assert_err(&err, WY_EFORMAT, "lol.xml: line 2: a <!DOCTYPE> declaration "
-                                 "is refused");
+    assert_err(&err, WY_EFORMAT,
+               "lol.xml: line 2: a <!DOCTYPE> declaration "
+               "is refused");
     wy_err_release(&err);
 }
 
@@ -268,12 +296,21 @@ static void ident_types(void **state)
     assert_string_equal(dc_ident_type("oai:x:1", &skip), "oai");
 }
 
-WY_GROUP(dc, NULL, NULL,
-         cmocka_unit_test(reads_sru_dc),
-         cmocka_unit_test(reads_oai_pmh),
-         cmocka_unit_test(detects_dc),
-         cmocka_unit_test(writes_valid_oai_dc),
+/* Every allocation of reading and writing failing in turn: WY_ENOMEM,
+   no leak, no crash. */
+static void allocation_failures(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        xw_alloc_failures("dc",
+                          wy_fixture("records/dp2-sru-cnmarc/sample_dc.xml")),
+        10);
+}
+
+WY_GROUP(dc, NULL, NULL, cmocka_unit_test(allocation_failures),
+         cmocka_unit_test(reads_sru_dc), cmocka_unit_test(reads_oai_pmh),
+         cmocka_unit_test(detects_dc), cmocka_unit_test(writes_valid_oai_dc),
+         cmocka_unit_test(empty_record_valid),
          cmocka_unit_test(dynasty_round_trip),
          cmocka_unit_test(malformed_names_record_and_line),
-         cmocka_unit_test(doctype_refused),
-         cmocka_unit_test(ident_types))
+         cmocka_unit_test(doctype_refused), cmocka_unit_test(ident_types))

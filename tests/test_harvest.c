@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "oai_replay.h"
+#include "svc_client.h"
 
 #include "core/buf.h"
 #include "core/log.h"
@@ -191,8 +193,7 @@ static void day_granularity_and_deletions(void **state)
     assert_null(s.token);
     assert_null(s.last_error);
     cat_source_release(&s);
-    assert_non_null(strstr(wy_buf_cstr(&f->msgs),
-                           "'(no identifier)' skipped"));
+    assert_non_null(strstr(wy_buf_cstr(&f->msgs), "'(no identifier)' skipped"));
     /* incremental: from = the day of the previous responseDate */
     if (run(f, "sickle", &c, &err) != WY_OK)
         fail_msg("%s", wy_err_msg(&err));
@@ -212,11 +213,12 @@ static void melinda_marc21(void **state)
     route(f, "verb:Identify", "records/melinda-oai-pmh/Identify.xml");
     route(f, "verb:ListMetadataFormats",
           "records/melinda-oai-pmh/ListMetadataFormats.xml");
-    route(f, "verb:ListRecords", "records/melinda-oai-pmh/ListRecords-marc21-"
-                                 "with-resumptionToken.xml");
+    route(f, "verb:ListRecords",
+          "records/melinda-oai-pmh/ListRecords-marc21-"
+          "with-resumptionToken.xml");
     route(f, "token:foobar",
           "records/melinda-oai-pmh/ListRecords-marc21-final-page.xml");
-    add_source(f, "melinda", "", NULL);   /* "": the richest offered */
+    add_source(f, "melinda", "", NULL); /* "": the richest offered */
     struct oai_counts c;
     struct wy_err err = WY_ERR_INIT;
     if (run(f, "melinda", &c, &err) != WY_OK)
@@ -226,8 +228,7 @@ static void melinda_marc21(void **state)
     assert_int_equal(count(f, "melinda", 0), 5);
     static const char *const ids[] = {
         "oai:foo.bar/001234567", "oai:foo.bar/013141516",
-        "oai:foo.bar/089101112", "oai:foo.bar/1234567",
-        "oai:foo.bar/89101112"};
+        "oai:foo.bar/089101112", "oai:foo.bar/1234567", "oai:foo.bar/89101112"};
     for (size_t i = 0; i < 5; i++)
         assert_int_equal(state_of(f, "melinda", ids[i]), 0);
     struct cat_source s;
@@ -240,8 +241,8 @@ static void melinda_marc21(void **state)
     free(log);
     /* the original MARCXML is kept */
     struct cat_record *r = NULL;
-    assert_int_equal(cat_get_record_by_local(f->home->cat, "melinda",
-                                             ids[0], CAT_LOAD_ALL, &r, &err),
+    assert_int_equal(cat_get_record_by_local(f->home->cat, "melinda", ids[0],
+                                             CAT_LOAD_ALL, &r, &err),
                      WY_OK);
     assert_non_null(strstr(r->orig, "Foo Bar"));
     cat_record_free(r);
@@ -315,7 +316,7 @@ static void expired_token(void **state)
     struct cat_source s;
     get_source(f, "eur", &s);
     assert_string_equal(s.token, "p4");
-    assert_int_equal(s.pages, 6);   /* 3 pages, restart, 3 pages again */
+    assert_int_equal(s.pages, 6); /* 3 pages, restart, 3 pages again */
     assert_non_null(s.last_error);
     cat_source_release(&s);
 }
@@ -337,8 +338,8 @@ static void illegal_characters(void **state)
     assert_non_null(strstr(r->orig, "Sample Title"));
     assert_null(strchr(r->orig, '\x03'));
     cat_record_free(r);
-    assert_non_null(strstr(wy_buf_cstr(&f->msgs),
-                           "3 characters that XML forbids removed"));
+    assert_non_null(
+        strstr(wy_buf_cstr(&f->msgs), "3 characters that XML forbids removed"));
 }
 
 static void no_records_match(void **state)
@@ -397,8 +398,9 @@ static void repeated_token_stops(void **state)
 {
     struct fx *f = *state;
     route(f, "verb:Identify", "records/melinda-oai-pmh/Identify.xml");
-    route(f, "verb:ListRecords", "records/melinda-oai-pmh/ListRecords-marc21-"
-                                 "with-resumptionToken.xml");
+    route(f, "verb:ListRecords",
+          "records/melinda-oai-pmh/ListRecords-marc21-"
+          "with-resumptionToken.xml");
     route(f, "token:foobar",
           "records/melinda-oai-pmh/ListRecords-marc21-resumed-page.xml");
     add_source(f, "melinda", "marc21", NULL);
@@ -457,6 +459,102 @@ static void getrecord_mode(void **state)
     assert_int_equal(count(f, "eur", 1), 1);
     assert_int_equal(c.bad, 15);
     assert_non_null(strstr(wy_buf_cstr(&f->msgs), "'idDoesNotExist'"));
+}
+
+/* One record by GetRecord: stored, a deletion, an unknown identifier. */
+static void single_getrecord(void **state)
+{
+    struct fx *f = *state;
+    route(f, "verb:Identify", "records/pyoai/fake1/00001.xml");
+    route(f, "id:hdl:1765/315", "records/pyoai/fake1/00004.xml");
+    route(f, "id:hdl:1765/1160", "records/pyoai/fake2/00000.xml");
+    route(f, "id:*", "records/melinda-oai-pmh/error-idDoesNotExist.xml");
+    add_source(f, "eur", "oai_dc", NULL);
+    struct oai_counts c;
+    struct wy_err err = WY_ERR_INIT;
+    if (oai_harvest_source_one(f->home->cat, "eur", "hdl:1765/315", &f->o, &c,
+                               &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(state_of(f, "eur", "hdl:1765/315"), 0);
+    if (oai_harvest_source_one(f->home->cat, "eur", "hdl:1765/1160", &f->o, &c,
+                               &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(state_of(f, "eur", "hdl:1765/1160"), 1);
+    assert_int_equal(
+        oai_harvest_source_one(f->home->cat, "eur", "nosuch", &f->o, &c, &err),
+        WY_EHTTP);
+    assert_err(&err, WY_EHTTP, "GetRecord 'nosuch'");
+    assert_non_null(strstr(wy_err_msg(&err), "'idDoesNotExist'"));
+    wy_err_release(&err);
+    /* the incremental state is untouched */
+    struct cat_source s;
+    get_source(f, "eur", &s);
+    assert_null(s.last_response_date);
+    assert_null(s.token);
+    cat_source_release(&s);
+    char *log = oai_replay_log(f->rp);
+    assert_non_null(strstr(log, "verb=GetRecord&identifier=hdl:1765/315&"
+                                "metadataPrefix=oai_dc\n"));
+    free(log);
+}
+
+/* citebase (2005; day granularity, a stylesheet PI before the root) and
+   DSpace@MIT (METS with MODS inside), one record each by GetRecord; the
+   broken-bytes copy of the citebase record is stored repaired. */
+static void citebase_and_dspace(void **state)
+{
+    struct fx *f = *state;
+    route(f, "verb:Identify", "records/debian-libhttp-oai-perl/identify.xml");
+    route(f, "id:oai:arXiv.org:hep-th/0001001",
+          "records/debian-libhttp-oai-perl/getrecord.xml");
+    route(f, "id:oai:dspace.mit.edu:1721.1/8338",
+          "records/debian-libhttp-oai-perl/mets.xml");
+    add_source(f, "citebase", "oai_dc", NULL);
+    add_source(f, "mit", "mets", NULL);
+    struct oai_counts c;
+    struct wy_err err = WY_ERR_INIT;
+    if (oai_harvest_source_one(f->home->cat, "citebase",
+                               "oai:arXiv.org:hep-th/0001001", &f->o, &c,
+                               &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    if (oai_harvest_source_one(f->home->cat, "mit",
+                               "oai:dspace.mit.edu:1721.1/8338", &f->o, &c,
+                               &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    struct cat_record *r = NULL;
+    assert_int_equal(cat_get_record_by_local(f->home->cat, "mit",
+                                             "oai:dspace.mit.edu:1721.1/8338",
+                                             CAT_LOAD_ALL, &r, &err),
+                     WY_OK);
+    assert_string_equal(r->orig_format, "mets");
+    assert_non_null(strstr(r->orig, "mets"));
+    /* both setSpecs of the DSpace header */
+    assert_int_equal(r->nsets, 2);
+    cat_record_free(r);
+    assert_int_equal(cat_get_record_by_local(f->home->cat, "citebase",
+                                             "oai:arXiv.org:hep-th/0001001",
+                                             CAT_LOAD_ALL, &r, &err),
+                     WY_OK);
+    assert_string_equal(r->orig_format, "dc");
+    assert_non_null(
+        strstr(r->desc_json, "Compactification, Geometry and Duality"));
+    cat_record_free(r);
+    /* the same record with invalid UTF-8 and a U+0006: repaired, stored */
+    oai_replay_fault(f->rp, "id:oai:arXiv.org:hep-th/0001001", REPLAY_BODY, 1,
+                     wy_fixture("records/debian-libhttp-oai-perl/"
+                                "badbytes.xml"));
+    if (oai_harvest_source_one(f->home->cat, "citebase",
+                               "oai:arXiv.org:hep-th/0001001", &f->o, &c,
+                               &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_non_null(strstr(wy_buf_cstr(&f->msgs),
+                           "bytes that are not UTF-8 replaced by U+FFFD"));
+    assert_int_equal(cat_get_record_by_local(f->home->cat, "citebase",
+                                             "oai:arXiv.org:hep-th/0001001",
+                                             CAT_LOAD_ALL, &r, &err),
+                     WY_OK);
+    assert_non_null(strstr(r->orig, "\xEF\xBF\xBD"));
+    cat_record_free(r);
 }
 
 /* The provider no longer lists a record the catalog holds: reconcile marks
@@ -542,7 +640,7 @@ static wy_code k_record(void *ctx, const struct oai_item *it,
     struct killer *k = ctx;
     wy_code rc = k->inner.record(k->inner.ctx, it, c, err);
     if (k->page == k->kill_page && ++k->records == k->kill_after)
-        raise(SIGKILL);   /* in the middle of the page's transaction */
+        raise(SIGKILL); /* in the middle of the page's transaction */
     return rc;
 }
 
@@ -553,8 +651,8 @@ static wy_code k_commit(void *ctx, const struct oai_checkpoint *cp,
     return k->inner.commit_page(k->inner.ctx, cp, err);
 }
 
-static wy_code k_finish(void *ctx, const char *date,
-                        const struct oai_counts *c, struct wy_err *err)
+static wy_code k_finish(void *ctx, const char *date, const struct oai_counts *c,
+                        struct wy_err *err)
 {
     struct killer *k = ctx;
     return k->inner.finish(k->inner.ctx, date, c, err);
@@ -617,9 +715,8 @@ static void check_exact(struct fx *f)
     static int64_t per[1000];
     memset(per, 0, sizeof(per));
     struct wy_err err = WY_ERR_INIT;
-    assert_int_equal(cat_changes(f->home->cat, 0, 0, count_change, per, NULL,
-                                 &err),
-                     WY_OK);
+    assert_int_equal(
+        cat_changes(f->home->cat, 0, 0, count_change, per, NULL, &err), WY_OK);
     assert_int_equal(per[0], 81);
     for (int i = 1; i < 1000; i++)
         if (per[i] > 1)
@@ -682,6 +779,8 @@ static void cli_source_and_harvest(void **state)
 {
     struct fx *f = *state;
     sickle_routes(f, "records/sickle/ListRecords.xml");
+    route(f, "id:oai:test.example.com:1996652",
+          "records/sickle/GetRecord_utf8test.xml");
     char cmd[8192];
     char *out = NULL;
     snprintf(cmd, sizeof(cmd),
@@ -695,9 +794,8 @@ static void cli_source_and_harvest(void **state)
              "%s -H %s/home source add broken http://127.0.0.1:1/oai 2>&1",
              wy_test_bin(), f->dir);
     assert_int_equal(wy_test_run(cmd, NULL), 0);
-    snprintf(cmd, sizeof(cmd),
-             "%s -H %s/home harvest sickle --delay 0 2>&1", wy_test_bin(),
-             f->dir);
+    snprintf(cmd, sizeof(cmd), "%s -H %s/home harvest sickle --delay 0 2>&1",
+             wy_test_bin(), f->dir);
     assert_int_equal(wy_test_run(cmd, &out), 0);
     assert_non_null(strstr(out, "sickle: ok, 4 pages, 7 records"));
     free(out);
@@ -716,9 +814,18 @@ static void cli_source_and_harvest(void **state)
     assert_non_null(strstr(out, "granularity YYYY-MM-DD"));
     assert_non_null(strstr(out, "failed: source 'broken'"));
     free(out);
-    snprintf(cmd, sizeof(cmd), "%s -H %s/home harvest --from 2013-13 sickle 2>/dev/null",
+    snprintf(cmd, sizeof(cmd),
+             "%s -H %s/home harvest --from 2013-13 sickle 2>/dev/null",
              wy_test_bin(), f->dir);
     assert_int_equal(wy_test_run(cmd, NULL), 2);
+    snprintf(cmd, sizeof(cmd),
+             "%s -H %s/home harvest sickle --id oai:test.example.com:1996652 "
+             "--delay 0 2>&1",
+             wy_test_bin(), f->dir);
+    assert_int_equal(wy_test_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "record 'oai:test.example.com:1996652' "
+                                "stored"));
+    free(out);
     snprintf(cmd, sizeof(cmd), "%s -H %s/home source remove broken",
              wy_test_bin(), f->dir);
     assert_int_equal(wy_test_run(cmd, NULL), 0);
@@ -729,19 +836,155 @@ static void cli_source_and_harvest(void **state)
     free(out);
 }
 
+/* ---- Wenyuan's own provider ------------------------------------------- */
+
+struct rec_row {
+    int64_t id;
+    int deleted;
+    char sets[256];
+};
+
+static wy_code keep_row(void *ctx, const struct cat_record *r,
+                        struct wy_err *err)
+{
+    struct rec_row *rows = ctx;
+    (void)err;
+    for (size_t i = 0; i < 200; i++) {
+        if (rows[i].id)
+            continue;
+        rows[i].id = r->id;
+        rows[i].deleted = r->deleted;
+        size_t k = 0;
+        for (size_t j = 0; j < r->nsets && k + 1 < sizeof(rows[i].sets); j++)
+            k += (size_t)snprintf(rows[i].sets + k, sizeof(rows[i].sets) - k,
+                                  "%s ", r->sets[j]);
+        break;
+    }
+    return WY_OK;
+}
+
+/* Our provider freezes its window one second in the past (changes made in
+   the current second go to the next harvest): let the clock move on. */
+static void let_a_second_pass(void)
+{
+    time_t t = time(NULL);
+    while (time(NULL) < t + 2)
+        usleep(20000);
+}
+
+/* The Erasmus pages harvested into a partner home, served by Wenyuan's own
+   /oai, harvested into a second home: every record, deletion and set
+   membership arrives; a later deletion at the partner arrives
+   incrementally. */
+static void own_provider_round_trip(void **state)
+{
+    struct fx *f = *state;
+    erasmus_routes(f);
+    struct wy_err err = WY_ERR_INIT;
+    char ph[4200];
+    snprintf(ph, sizeof(ph), "%s/partner", f->dir);
+    struct wy_home *partner = NULL;
+    if (home_init(ph, &err) != WY_OK ||
+        home_open(&partner, ph, 0, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    struct cat_source s = {0};
+    s.name = "eur";
+    s.url = (char *)oai_replay_url(f->rp);
+    s.prefix = "";
+    assert_int_equal(cat_source_put(partner->cat, &s, &err), WY_OK);
+    struct oai_counts c;
+    if (oai_harvest_source(partner->cat, "eur", &f->o, &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+
+    struct tc_srv srv;
+    tc_srv_start(&srv, ph);
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/oai", srv.port);
+    struct cat_source p = {0};
+    p.name = "partner";
+    p.url = url;
+    p.prefix = "oai_dc";
+    assert_int_equal(cat_source_put(f->home->cat, &p, &err), WY_OK);
+    let_a_second_pass();
+    if (run(f, "partner", &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    if (count(f, "partner", 1) != 81)
+        fail_msg("%lld pages, %lld items, %lld bad: %s", c.pages, c.items,
+                 c.bad, wy_buf_cstr(&f->msgs));
+    assert_int_equal(count(f, "partner", 0), 79);
+
+    /* record by record: deleted flag and setSpecs as the partner has them */
+    static struct rec_row rows[200];
+    memset(rows, 0, sizeof(rows));
+    struct cat_list_query q = {0};
+    q.source = "eur";
+    q.include_deleted = 1;
+    assert_int_equal(cat_list(partner->cat, &q, keep_row, rows, NULL, &err),
+                     WY_OK);
+    size_t n = 0;
+    for (; n < 200 && rows[n].id; n++) {
+        char id[64];
+        snprintf(id, sizeof(id), "oai:wenyuan:%lld", (long long)rows[n].id);
+        struct cat_record *r = NULL;
+        if (cat_get_record_by_local(f->home->cat, "partner", id,
+                                    CAT_LOAD_HEADER, &r, &err) != WY_OK)
+            fail_msg("%s", wy_err_msg(&err));
+        assert_int_equal(r->deleted, rows[n].deleted);
+        char sets[256];
+        size_t k = 0;
+        sets[0] = 0;
+        for (size_t j = 0; j < r->nsets && k + 1 < sizeof(sets); j++)
+            k +=
+                (size_t)snprintf(sets + k, sizeof(sets) - k, "%s ", r->sets[j]);
+        assert_string_equal(sets, rows[n].sets);
+        cat_record_free(r);
+    }
+    assert_int_equal(n, 81);
+
+    /* the partner deletes a record; the next (incremental) harvest says so */
+    assert_int_equal(cat_delete_record(partner->cat, "eur", "hdl:1765/9", NULL,
+                                       NULL, NULL, &err),
+                     WY_OK);
+    struct cat_record *gone = NULL;
+    assert_int_equal(cat_get_record_by_local(partner->cat, "eur", "hdl:1765/9",
+                                             CAT_LOAD_HEADER, &gone, &err),
+                     WY_OK);
+    char id[64];
+    snprintf(id, sizeof(id), "oai:wenyuan:%lld", (long long)gone->id);
+    cat_record_free(gone);
+    struct cat_source before;
+    get_source(f, "partner", &before);
+    let_a_second_pass();
+    if (run(f, "partner", &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    if (c.deleted != 1) {
+        struct cat_record *g = NULL;
+        cat_get_record_by_local(partner->cat, "eur", "hdl:1765/9",
+                                CAT_LOAD_HEADER, &g, &err);
+        fail_msg("from %s: %lld pages %lld items; the deletion is dated %s",
+                 before.last_response_date, c.pages, c.items,
+                 g ? g->datestamp : "?");
+    }
+    cat_source_release(&before);
+    assert_int_equal(state_of(f, "partner", id), 1);
+    assert_int_equal(count(f, "partner", 0), 78);
+    tc_srv_stop(&srv);
+    home_close(partner);
+}
+
 /* ---- the pure helpers -------------------------------------------------- */
 
 static void retry_after_values(void **state)
 {
     (void)state;
     assert_true(oai_retry_after("120", 0, 600) == 120);
-    assert_true(oai_retry_after("3600", 0, 600) == 600);   /* capped */
+    assert_true(oai_retry_after("3600", 0, 600) == 600); /* capped */
     /* RFC 9110's example date, 30 s after "now" */
-    long long t = 784111777LL;   /* Sun, 06 Nov 1994 08:49:37 GMT */
-    assert_true(oai_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t - 30,
-                                600) == 30);
-    assert_true(oai_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t + 30,
-                                600) == 0);
+    long long t = 784111777LL; /* Sun, 06 Nov 1994 08:49:37 GMT */
+    assert_true(oai_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t - 30, 600) ==
+                30);
+    assert_true(oai_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", t + 30, 600) ==
+                0);
     assert_true(oai_retry_after("soon", 0, 600) < 0);
     assert_true(oai_retry_after("12x", 0, 600) < 0);
     assert_true(oai_retry_after("", 0, 600) < 0);
@@ -800,6 +1043,7 @@ WY_GROUP(harvest, NULL, NULL, T(day_granularity_and_deletions),
          T(repeated_token_stops), T(page_limit_and_list_size),
          T(getrecord_mode), T(reconcile_marks_missing), T(parallel_sources),
          T(kill_and_resume), T(cli_source_and_harvest), T(no_known_prefix),
-         cmocka_unit_test(retry_after_values),
+         T(single_getrecord), T(own_provider_round_trip),
+         T(citebase_and_dspace), cmocka_unit_test(retry_after_values),
          cmocka_unit_test(from_at_granularity),
          cmocka_unit_test(richest_prefix))

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/xml.h"
 #include "formats/format.h"
@@ -13,16 +14,14 @@
 
 /* Reads all records of buf with h; the records' line dumps go to dump
    (leader lengths zeroed, as they differ between serializations). */
-static size_t read_all(const struct fmt_handler *h, const char *buf,
-                       size_t n, struct wy_buf *dump, size_t *bad,
-                       char **first_bad)
+static size_t read_all(const struct fmt_handler *h, const char *buf, size_t n,
+                       struct wy_buf *dump, size_t *bad, char **first_bad)
 {
     struct wy_err err = WY_ERR_INIT;
     struct fmt_reader *r = NULL;
     size_t good = 0;
     *bad = 0;
-    assert_int_equal(fmt_reader_open_mem(&r, h, buf, n, "in.xml", &err),
-                     WY_OK);
+    assert_int_equal(fmt_reader_open_mem(&r, h, buf, n, "in.xml", &err), WY_OK);
     for (;;) {
         struct wy_record *rec;
         wy_code rc = fmt_reader_next(r, &rec, &err);
@@ -54,8 +53,7 @@ static void iso_to_xml(const struct fmt_handler *h, const char *buf, size_t n,
     struct wy_err err = WY_ERR_INIT;
     struct fmt_reader *r = NULL;
     struct wy_record *rec;
-    assert_int_equal(fmt_reader_open_mem(&r, h, buf, n, "in.mrc", &err),
-                     WY_OK);
+    assert_int_equal(fmt_reader_open_mem(&r, h, buf, n, "in.mrc", &err), WY_OK);
     marcxml_handler.write_begin(xml);
     while (fmt_reader_next(r, &rec, &err) == WY_OK)
         assert_int_equal(marcxml_handler.write(rec, xml, &err), WY_OK);
@@ -126,9 +124,9 @@ static void round_trip_byte_identical(void **state)
 static void round_trip_after_marc8(void **state)
 {
     (void)state;
-    static const char *const files[] = {
-        "records/xbib-marc/IRMARC8.bin", "records/pymarc/marc.dat",
-        "records/pymarc/marc8.dat"};
+    static const char *const files[] = {"records/xbib-marc/IRMARC8.bin",
+                                        "records/pymarc/marc.dat",
+                                        "records/pymarc/marc8.dat"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         size_t n;
         char *buf = records_of(files[i], &n);
@@ -166,13 +164,11 @@ static void output_validates_against_schema(void **state)
         struct wy_record *rec;
         wy_code rc;
         assert_int_equal(
-            fmt_reader_open_mem(&r, &marc21_handler, buf, n, "m", &err),
-            WY_OK);
+            fmt_reader_open_mem(&r, &marc21_handler, buf, n, "m", &err), WY_OK);
         marcxml_handler.write_begin(&xml);
         while ((rc = fmt_reader_next(r, &rec, &err)) != WY_EOF) {
             if (rc == WY_OK)
-                assert_int_equal(marcxml_handler.write(rec, &xml, &err),
-                                 WY_OK);
+                assert_int_equal(marcxml_handler.write(rec, &xml, &err), WY_OK);
             wy_err_release(&err);
         }
         marcxml_handler.write_end(&xml);
@@ -223,16 +219,15 @@ static void providers_marcxml(void **state)
     struct wy_record *rec;
     /* Library of Congress sample: two records, prefixed namespace */
     char *buf = wy_test_slurp(wy_fixture("records/pymarc/batch.xml"), &n);
-    assert_int_equal(
-        fmt_reader_open_mem(&r, NULL, buf, n, "batch.xml", &err), WY_OK);
+    assert_int_equal(fmt_reader_open_mem(&r, NULL, buf, n, "batch.xml", &err),
+                     WY_OK);
     assert_string_equal(fmt_reader_handler(r)->name, "marcxml");
     assert_int_equal(fmt_reader_next(r, &rec, &err), WY_OK);
     assert_string_equal(wy_record_subfield(rec, "245", 'a'),
                         "The Great Ray Charles");
     assert_int_equal(rec->kind, WY_MARC21);
     assert_int_equal(fmt_reader_next(r, &rec, &err), WY_OK);
-    assert_string_equal(wy_record_subfield(rec, "245", 'a'),
-                        "The White House");
+    assert_string_equal(wy_record_subfield(rec, "245", 'a'), "The White House");
     assert_int_equal(fmt_reader_next(r, &rec, &err), WY_EOF);
     fmt_reader_free(r);
     free(buf);
@@ -250,9 +245,10 @@ static void providers_marcxml(void **state)
     fmt_reader_free(r);
     free(buf);
 
-    buf = wy_test_slurp(wy_fixture("records/melinda-oai-pmh/"
-                                   "ListRecords-marc21-with-resumptionToken.xml"),
-                        &n);
+    buf =
+        wy_test_slurp(wy_fixture("records/melinda-oai-pmh/"
+                                 "ListRecords-marc21-with-resumptionToken.xml"),
+                      &n);
     /* three <record xmlns="...MARC21/slim"> inside OAI records */
     assert_int_equal(read_all(&marcxml_handler, buf, n, NULL, &bad, NULL), 3);
     assert_int_equal(bad, 0);
@@ -300,9 +296,9 @@ static void bad_tag_named(void **state)
 
 #define NS "<collection xmlns=\"http://www.loc.gov/MARC21/slim\">\n"
 #define LEADER "<leader>00000nam a2200000   4500</leader>"
-#define GOOD                                                                  \
-    "<record>" LEADER "<controlfield tag=\"001\">ok</controlfield>"          \
-    "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">T"    \
+#define GOOD                                                                   \
+    "<record>" LEADER "<controlfield tag=\"001\">ok</controlfield>"            \
+    "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">T"      \
     "</subfield></datafield></record>\n"
 
 /* A bad record inside a good collection: named, skipped, the next read. */
@@ -455,8 +451,8 @@ static void escaping_round_trip(void **state)
     assert_int_equal(fmt_write_one(&marcxml_handler, r, &xml, &err), WY_OK);
     struct fmt_reader *rd = NULL;
     struct wy_record *back;
-    assert_int_equal(
-        fmt_reader_open_mem(&rd, NULL, xml.p, xml.len, "e", &err), WY_OK);
+    assert_int_equal(fmt_reader_open_mem(&rd, NULL, xml.p, xml.len, "e", &err),
+                     WY_OK);
     assert_int_equal(fmt_reader_next(rd, &back, &err), WY_OK);
     assert_string_equal(wy_record_subfield(back, "245", 'a'), text);
     assert_string_equal(wy_record_field(back, "001", NULL)->data, "x&y");
@@ -501,16 +497,53 @@ static void parse_node_api(void **state)
     free(buf);
 }
 
+/* Our allocations fail one after the other (libxml2's own are not
+   hooked): WY_ENOMEM, never a crash or a leak. */
+static void allocation_failures(void **state)
+{
+    (void)state;
+    size_t n;
+    char *buf = wy_test_slurp(wy_fixture("records/pymarc/batch.xml"), &n);
+    for (long k = 0;; k++) {
+        struct wy_err err = WY_ERR_INIT;
+        struct fmt_reader *r = NULL;
+        struct wy_buf out = WY_BUF_INIT(WY_BUF_NOLIMIT);
+        wy_alloc_fail_after(k);
+        wy_code rc =
+            fmt_reader_open_mem(&r, &marcxml_handler, buf, n, "b", &err);
+        size_t good = 0;
+        while (rc == WY_OK) {
+            struct wy_record *rec;
+            rc = fmt_reader_next(r, &rec, &err);
+            if (rc == WY_OK) {
+                good++;
+                rc = marcxml_handler.write(rec, &out, &err);
+            }
+        }
+        fmt_reader_free(r);
+        wy_buf_release(&out);
+        wy_alloc_fail_after(-1);
+        if (rc == WY_EOF) {
+            assert_int_equal(good, 2);
+            break;
+        }
+        if (rc != WY_ENOMEM)
+            fail_msg("k=%ld: %s", k, wy_err_msg(&err));
+        wy_err_release(&err);
+        assert_true(k < 10000);
+    }
+    free(buf);
+}
+
 WY_GROUP(marcxml, NULL, NULL, cmocka_unit_test(round_trip_byte_identical),
          cmocka_unit_test(round_trip_after_marc8),
          cmocka_unit_test(output_validates_against_schema),
          cmocka_unit_test(schema_catches_bad_output),
          cmocka_unit_test(providers_marcxml),
          cmocka_unit_test(cnmarc_xml_equals_iso),
-         cmocka_unit_test(bad_tag_named),
-         cmocka_unit_test(bad_records_recover),
+         cmocka_unit_test(bad_tag_named), cmocka_unit_test(bad_records_recover),
          cmocka_unit_test(bare_record_without_namespace),
-         cmocka_unit_test(malformed_xml),
-         cmocka_unit_test(hostile_xml_refused),
+         cmocka_unit_test(malformed_xml), cmocka_unit_test(hostile_xml_refused),
          cmocka_unit_test(escaping_round_trip),
-         cmocka_unit_test(parse_node_api))
+         cmocka_unit_test(parse_node_api),
+         cmocka_unit_test(allocation_failures))

@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "core/xml.h"
 #include "formats/format.h"
@@ -60,8 +61,8 @@ static void gutenberg_structure(void **state)
     assert_int_equal(s->files[1].size, -1);
     static const char *const order[] = {"gylme", "l898s", "itc6o",
                                         "tp8n6", "l4e90", "ivg04"};
-    static const char *const labels[] = {"cover", "pastedown", "recto",
-                                         "pastedown", "recto", "verso"};
+    static const char *const labels[] = {"cover",     "pastedown", "recto",
+                                         "pastedown", "recto",     "verso"};
     assert_int_equal(s->npages, 6);
     for (size_t i = 0; i < 6; i++) {
         assert_string_equal(page_file(s, i), order[i]);
@@ -139,7 +140,8 @@ static void tao_jiean(void **state)
 static void bad_collection_reads(void **state)
 {
     (void)state;
-    struct mets_structure *s = parse_file(wy_fixture(FIGGY "bad-collection.mets"));
+    struct mets_structure *s =
+        parse_file(wy_fixture(FIGGY "bad-collection.mets"));
     /* its Physical structMap is one empty div: the pages come from the
        other one */
     assert_string_equal(s->structmap, "RelatedObjects");
@@ -185,7 +187,7 @@ static void dspace_in_oai(void **state)
     assert_string_equal(d[0]->desc.titles[0],
                         "Geometry of cone-beam reconstruction");
     assert_string_equal(d[0]->desc.creators[1].name, "Yang, Xiaochun, 1971-");
-    assert_int_equal(d[0]->desc.creators[1].secondary, 0);   /* author */
+    assert_int_equal(d[0]->desc.creators[1].secondary, 0); /* author */
     xw_free_records(d, n);
 }
 
@@ -243,8 +245,9 @@ static void errors_name_the_place(void **state)
                         "<mets:fptr FILEID=\"nope\"/>");
     assert_int_equal(mets_parse_structure(bad, strlen(bad), "g.mets", &s, &err),
                      WY_EFORMAT);
-    assert_err(&err, WY_EFORMAT, "g.mets: line 151: structMap div 'gezxb': "
-                                 "fptr FILEID 'nope' names no file");
+    assert_err(&err, WY_EFORMAT,
+               "g.mets: line 151: structMap div 'gezxb': "
+               "fptr FILEID 'nope' names no file");
     assert_null(s);
     wy_err_release(&err);
     free(bad);
@@ -252,12 +255,14 @@ static void errors_name_the_place(void **state)
     bad = replace(buf, "ID=\"l898s\"", "ID=\"gylme\"");
     assert_int_equal(mets_parse_structure(bad, strlen(bad), "g.mets", &s, &err),
                      WY_EFORMAT);
-    assert_err(&err, WY_EFORMAT, "g.mets: line 123: file ID 'gylme' is used "
-                                 "twice");
+    assert_err(&err, WY_EFORMAT,
+               "g.mets: line 123: file ID 'gylme' is used "
+               "twice");
     wy_err_release(&err);
     free(bad);
 
-    bad = replace(buf, "<mets:mets ", "<!DOCTYPE x SYSTEM \"x.dtd\">\n<mets:mets ");
+    bad = replace(buf, "<mets:mets ",
+                  "<!DOCTYPE x SYSTEM \"x.dtd\">\n<mets:mets ");
     assert_int_equal(mets_parse_structure(bad, strlen(bad), "g.mets", &s, &err),
                      WY_EFORMAT);
     assert_err(&err, WY_EFORMAT, "g.mets: a <!DOCTYPE> declaration is refused");
@@ -270,8 +275,9 @@ static void errors_name_the_place(void **state)
     wy_err_release(&err);
 
     static const char nomets[] = "<mods xmlns=\"http://www.loc.gov/mods/v3\"/>";
-    assert_int_equal(mets_parse_structure(nomets, sizeof(nomets) - 1, "m.xml",
-                                          &s, &err), WY_EFORMAT);
+    assert_int_equal(
+        mets_parse_structure(nomets, sizeof(nomets) - 1, "m.xml", &s, &err),
+        WY_EFORMAT);
     assert_err(&err, WY_EFORMAT, "m.xml: no <mets> element");
     wy_err_release(&err);
     free(buf);
@@ -311,8 +317,10 @@ static void sample_items(void **state)
         size_t len;
         char *buf = wy_test_slurp(wy_buf_cstr(&path), &len);
         xmlDocPtr doc;
-        assert_int_equal(wy_xml_doc_mem(&doc, buf, len, "mets.xml", &err), WY_OK);
-        if (wy_xml_validate(doc, wy_fixture("schemas/mets-mods-bundle-local.xsd"),
+        assert_int_equal(wy_xml_doc_mem(&doc, buf, len, "mets.xml", &err),
+                         WY_OK);
+        if (wy_xml_validate(doc,
+                            wy_fixture("schemas/mets-mods-bundle-local.xsd"),
                             &err) != WY_OK)
             fail_msg("%s", wy_err_msg(&err));
         xmlFreeDoc(doc);
@@ -343,12 +351,46 @@ static void sample_items(void **state)
     }
 }
 
-WY_GROUP(mets, NULL, NULL,
-         cmocka_unit_test(sample_items),
-         cmocka_unit_test(gutenberg_structure),
-         cmocka_unit_test(tangut_sutra),
-         cmocka_unit_test(tao_jiean),
-         cmocka_unit_test(bad_collection_reads),
-         cmocka_unit_test(dspace_in_oai),
-         cmocka_unit_test(fgs_publ),
+/* Every allocation of reading and writing failing in turn: WY_ENOMEM,
+   no leak, no crash. */
+static void allocation_failures(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        xw_alloc_failures(
+            "mets",
+            wy_fixture("records/figgy-princeton/pudl0003-tc85_2621.mets")),
+        1);
+}
+
+static void structure_allocation_failures(void **state)
+{
+    (void)state;
+    size_t len;
+    char *buf = wy_test_slurp(
+        wy_fixture(FIGGY "pudl0001-9946093213506421-s42.mets"), &len);
+    for (long k = 0;; k++) {
+        struct wy_err err = WY_ERR_INIT;
+        struct mets_structure *s = NULL;
+        wy_alloc_fail_after(k);
+        wy_code rc = mets_parse_structure(buf, len, "g.mets", &s, &err);
+        wy_alloc_fail_after(-1);
+        if (rc == WY_OK) {
+            assert_int_equal(s->npages, 6);
+            mets_structure_free(s);
+            break;
+        }
+        assert_null(s);
+        assert_err(&err, WY_ENOMEM, "out of memory");
+        wy_err_release(&err);
+        assert_true(k < 10000);
+    }
+    free(buf);
+}
+
+WY_GROUP(mets, NULL, NULL, cmocka_unit_test(structure_allocation_failures),
+         cmocka_unit_test(allocation_failures), cmocka_unit_test(sample_items),
+         cmocka_unit_test(gutenberg_structure), cmocka_unit_test(tangut_sutra),
+         cmocka_unit_test(tao_jiean), cmocka_unit_test(bad_collection_reads),
+         cmocka_unit_test(dspace_in_oai), cmocka_unit_test(fgs_publ),
          cmocka_unit_test(errors_name_the_place))

@@ -56,8 +56,8 @@ static void reads_harvard_variants(void **state)
 {
     (void)state;
     size_t n;
-    struct wy_record **d = xw_read_all("mods",
-                                       wy_fixture(HARVARD "mods_sample.xml"), &n);
+    struct wy_record **d =
+        xw_read_all("mods", wy_fixture(HARVARD "mods_sample.xml"), &n);
     assert_int_equal(n, 1);
     const struct wy_desc *a = &d[0]->desc;
     assert_string_equal(a->id, "007139874");
@@ -68,8 +68,9 @@ static void reads_harvard_variants(void **state)
     assert_string_equal(a->creators[0].dates, "1718-1796");
     assert_string_equal(a->creators[0].role, "creator");
     assert_int_equal(a->year_from, 1774);
-    assert_string_equal(a->type, "Collection");   /* mixed material */
-    assert_string_equal(a->extent, ".03 cubic feet (1 volume) ; p. 20 x 16 cm.");
+    assert_string_equal(a->type, "Collection"); /* mixed material */
+    assert_string_equal(a->extent,
+                        ".03 cubic feet (1 volume) ; p. 20 x 16 cm.");
     assert_true(has_subject(d[0], "Harvard College (1636-1780)--Sermons"));
     xw_free_records(d, n);
 
@@ -92,20 +93,22 @@ static void reads_loc_sample(void **state)
     (void)state;
     size_t n;
     struct wy_record **d = xw_read_all(
-        "mods", wy_fixture("records/eplicta-mets/mods99042030_linkedDataAdded.xml"),
+        "mods",
+        wy_fixture("records/eplicta-mets/mods99042030_linkedDataAdded.xml"),
         &n);
     assert_int_equal(n, 1);
     const struct wy_desc *a = &d[0]->desc;
     assert_string_equal(a->titles[0],
                         "Sound and fury the making of the punditocracy");
     assert_string_equal(a->creators[0].name, "Alterman, Eric");
-    assert_string_equal(a->place, "Ithaca, N.Y");      /* not the code "nyu" */
+    assert_string_equal(a->place, "Ithaca, N.Y"); /* not the code "nyu" */
     assert_string_equal(a->publisher, "Cornell University Press");
-    assert_string_equal(a->date, "c1999");            /* unencoded wins */
+    assert_string_equal(a->date, "c1999"); /* unencoded wins */
     assert_int_equal(a->year_from, 1999);
     assert_string_equal(a->languages[0], "eng");
     assert_string_equal(a->extent, "vii, 322 p. ; 23 cm.");
-    assert_true(has_subject(d[0], "Journalism--Political aspects--United States"));
+    assert_true(
+        has_subject(d[0], "Journalism--Political aspects--United States"));
     assert_true(has_subject(d[0], "United States--Politics and government--"
                                   "20th century"));
     xw_free_records(d, n);
@@ -132,7 +135,7 @@ static void writes_valid_mods(void **state)
         HARVARD "mods_sample_item.xml",
         HARVARD "mods_sample_no_title.xml",
         "records/eplicta-mets/mods99042030_linkedDataAdded.xml",
-        "records/dp2-sru-cnmarc/sample_dc.xml",   /* DC -> MODS */
+        "records/dp2-sru-cnmarc/sample_dc.xml", /* DC -> MODS */
     };
     struct wy_err err = WY_ERR_INIT;
     char *tmp = wy_test_tmpdir();
@@ -192,15 +195,17 @@ static void dynasty_and_census(void **state)
         "<mods xmlns=\"http://www.loc.gov/mods/v3\"><titleInfo><title>论语注疏"
         "</title></titleInfo><name type=\"personal\"><namePart>何晏</namePart>"
         "<namePart type=\"termsOfAddress\">(魏)</namePart><role><roleTerm "
-        "type=\"text\">集解</roleTerm></role></name><location><physicalLocation>"
+        "type=\"text\">集解</roleTerm></role></"
+        "name><location><physicalLocation>"
         "某某图书馆</physicalLocation><shelfLocator>善 123</shelfLocator>"
         "<holdingSimple><copyInformation><itemIdentifier type=\"census\">"
         "110000-0101-0000001</itemIdentifier></copyInformation></holdingSimple>"
         "</location></mods>";
     struct wy_err err = WY_ERR_INIT;
     struct fmt_reader *r;
-    assert_int_equal(fmt_reader_open_mem(&r, NULL, doc, sizeof(doc) - 1, "mem",
-                                         &err), WY_OK);
+    assert_int_equal(
+        fmt_reader_open_mem(&r, NULL, doc, sizeof(doc) - 1, "mem", &err),
+        WY_OK);
     struct wy_record *rec;
     assert_int_equal(fmt_reader_next(r, &rec, &err), WY_OK);
     const struct wy_desc *a = &rec->desc;
@@ -211,12 +216,25 @@ static void dynasty_and_census(void **state)
     struct wy_buf b = WY_BUF_INIT(1u << 16);
     assert_int_equal(fmt_write_one(&mods_handler, rec, &b, &err), WY_OK);
     validate(b.p, b.len);
-    assert_non_null(strstr(wy_buf_cstr(&b),
-                           "<namePart type=\"termsOfAddress\">(魏)</namePart>"));
+    assert_non_null(strstr(
+        wy_buf_cstr(&b), "<namePart type=\"termsOfAddress\">(魏)</namePart>"));
     assert_non_null(strstr(wy_buf_cstr(&b), "<itemIdentifier type=\"census\">"
                                             "110000-0101-0000001"));
     wy_buf_release(&b);
     fmt_reader_free(r);
+}
+
+/* An empty view still makes valid MODS (the schema wants one element). */
+static void empty_record_valid(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    struct wy_record *r = wy_record_new();
+    struct wy_buf b = WY_BUF_INIT(1u << 16);
+    assert_int_equal(fmt_write_one(&mods_handler, r, &b, &err), WY_OK);
+    validate(b.p, b.len);
+    wy_buf_release(&b);
+    wy_record_free(r);
 }
 
 /* LoC's MARC-to-MODS output declares the MARC 21 namespace: still MODS. */
@@ -246,29 +264,43 @@ static void bad_input(void **state)
     struct wy_err err = WY_ERR_INIT;
     struct fmt_reader *r;
     struct wy_record *rec;
-    assert_int_equal(fmt_reader_open_mem(&r, &mods_handler, dtd, sizeof(dtd) - 1,
-                                         "dtd.xml", &err), WY_OK);
+    assert_int_equal(fmt_reader_open_mem(&r, &mods_handler, dtd,
+                                         sizeof(dtd) - 1, "dtd.xml", &err),
+                     WY_OK);
     assert_int_equal(fmt_reader_next(r, &rec, &err), WY_EFORMAT);
     assert_err(&err, WY_EFORMAT, "dtd.xml: line 3: a <!DOCTYPE> declaration");
     wy_err_release(&err);
     fmt_reader_free(r);
 
-    assert_int_equal(fmt_reader_open_mem(&r, &mods_handler, bad, sizeof(bad) - 1,
-                                         "bad.xml", &err), WY_OK);
+    assert_int_equal(fmt_reader_open_mem(&r, &mods_handler, bad,
+                                         sizeof(bad) - 1, "bad.xml", &err),
+                     WY_OK);
     /* a document this small is parsed in one go: the error comes first */
     assert_int_equal(fmt_reader_next(r, &rec, &err), WY_EFORMAT);
-    assert_err(&err, WY_EFORMAT, "bad.xml: line 3, column 38: Opening and "
-                                 "ending tag mismatch");
+    assert_err(&err, WY_EFORMAT,
+               "bad.xml: line 3, column 38: Opening and "
+               "ending tag mismatch");
     wy_err_release(&err);
     assert_int_equal(fmt_reader_next(r, &rec, &err), WY_EOF);
     fmt_reader_free(r);
 }
 
-WY_GROUP(mods, NULL, NULL,
+/* Every allocation of reading and writing failing in turn: WY_ENOMEM,
+   no leak, no crash. */
+static void allocation_failures(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        xw_alloc_failures("mods",
+                          wy_fixture("records/dp2-sru-cnmarc/sample_mods.xml")),
+        10);
+}
+
+WY_GROUP(mods, NULL, NULL, cmocka_unit_test(allocation_failures),
          cmocka_unit_test(reads_sru_mods),
          cmocka_unit_test(reads_harvard_variants),
          cmocka_unit_test(reads_loc_sample),
          cmocka_unit_test(writes_valid_mods),
          cmocka_unit_test(dynasty_and_census),
          cmocka_unit_test(detects_mods_over_marcxml),
-         cmocka_unit_test(bad_input))
+         cmocka_unit_test(empty_record_valid), cmocka_unit_test(bad_input))

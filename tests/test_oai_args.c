@@ -1,12 +1,14 @@
 /* tests/test_oai_args.c: OAI-PMH argument rules, datestamps and signed
    resumption tokens. Expected values come from the protocol text
    (http://www.openarchives.org/OAI/openarchivesprotocol.html, 3.3, 3.6, 4). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
 
 #include "service/oai_args.h"
+#include "service/oai_cache.h"
 #include "service/oai_token.h"
 #include "service/params.h"
 
@@ -181,6 +183,56 @@ static void token_round_trip_and_tamper(void **state)
     wy_buf_release(&b);
 }
 
+static void cache_is_bounded_lru(void **state)
+{
+    (void)state;
+    struct oai_cache *c;
+    struct wy_err err = WY_ERR_INIT;
+    /* room for about three 1000-byte values (entry overhead included) */
+    assert_int_equal(oai_cache_new(&c, 8 * 1000 + 64, &err), WY_OK);
+    char v[1000];
+    memset(v, 'x', sizeof(v));
+    for (int i = 0; i < 8; i++) {
+        char k[32];
+        snprintf(k, sizeof(k), "oai_dc:%d", i);
+        v[0] = (char)('0' + i);
+        oai_cache_put(c, k, v, sizeof(v) / 8);   /* 125 bytes each */
+    }
+    struct wy_buf b = WY_BUF_INIT(1 << 20);
+    assert_int_equal(oai_cache_get(c, "oai_dc:7", &b), 1);
+    assert_int_equal(b.len, 125);
+    assert_int_equal(b.p[0], '7');
+    /* a value over an eighth of the cache is not kept */
+    char *big = calloc(1, 2000);
+    oai_cache_put(c, "big", big, 2000);
+    free(big);
+    wy_buf_reset(&b);
+    assert_int_equal(oai_cache_get(c, "big", &b), 0);
+    /* filling it evicts the least recently used first: 7 was just read */
+    for (int i = 8; i < 200; i++) {
+        char k[32];
+        snprintf(k, sizeof(k), "oai_dc:%d", i);
+        oai_cache_put(c, k, v, 125);
+        if (i % 10 == 0) {
+            wy_buf_reset(&b);
+            oai_cache_get(c, "oai_dc:7", &b);   /* keeps 7 recent */
+        }
+    }
+    wy_buf_reset(&b);
+    assert_int_equal(oai_cache_get(c, "oai_dc:0", &b), 0);
+    assert_int_equal(oai_cache_get(c, "oai_dc:7", &b), 1);
+    /* an empty value is a hit: "not available in this format" */
+    oai_cache_put(c, "marcxml:abc", "", 0);
+    wy_buf_reset(&b);
+    assert_int_equal(oai_cache_get(c, "marcxml:abc", &b), 1);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(oai_cache_get(NULL, "x", &b), 0);
+    wy_buf_release(&b);
+    oai_cache_free(c);
+    oai_cache_free(NULL);
+}
+
 WY_GROUP(oai_args, NULL, NULL, cmocka_unit_test(verbs_and_arguments),
          cmocka_unit_test(dates_and_granularity),
-         cmocka_unit_test(token_round_trip_and_tamper))
+         cmocka_unit_test(token_round_trip_and_tamper),
+         cmocka_unit_test(cache_is_bounded_lru))

@@ -6,6 +6,7 @@
 
 #include "harness.h"
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "repository/sheet.h"
 
@@ -172,7 +173,36 @@ static void errors_name_the_line(void **state)
     wy_err_release(&err);
 }
 
+/* Every allocation failing in turn: WY_ENOMEM, never a crash or a leak. */
+static void allocation_failures(void **state)
+{
+    (void)state;
+    for (long k = 0;; k++) {
+        struct wy_err err = WY_ERR_INIT;
+        struct sheet *s = NULL;
+        size_t items = 0;
+        wy_alloc_fail_after(k);
+        wy_code rc = sheet_open_mem(&s, "t.csv", tricky, sizeof(tricky) - 1,
+                                    NULL, &err);
+        struct sheet_item it;
+        while (rc == WY_OK && (rc = sheet_next_item(s, &it, &err)) == WY_OK)
+            items++;
+        sheet_free(s);
+        wy_alloc_fail_after(-1);
+        /* the last row has an empty path: the end of a complete read */
+        if (rc == WY_EFORMAT && items == 3) {
+            wy_err_release(&err);
+            break;
+        }
+        if (rc != WY_ENOMEM)
+            fail_msg("k=%ld: %s", k, wy_err_msg(&err));
+        wy_err_release(&err);
+        assert_true(k < 10000);
+    }
+}
+
 WY_GROUP(sheet, NULL, NULL,
+         cmocka_unit_test(allocation_failures),
          cmocka_unit_test(matches_python_csv),
          cmocka_unit_test(gbk_from_excel),
          cmocka_unit_test(errors_name_the_line))

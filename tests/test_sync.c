@@ -17,13 +17,14 @@
 #include "indexer/sync.h"
 #include "repository/catalog.h"
 #include "repository/home.h"
+#include "repository/store.h"
 
 struct fx {
     char *dir, home[4096];
     struct wy_home *h;
     int64_t ids[64];
     char titles[64][512];
-    int held[64];          /* has a holding of 86BNU_INST */
+    int held[64]; /* has a holding of 86BNU_INST */
     size_t n;
 };
 
@@ -133,17 +134,24 @@ static void changes_reach_the_index(void **state)
     struct wy_err err = WY_ERR_INIT;
     load(f, "records/dp2-sru-cnmarc/sample_marcxml.xml", "bnu");
     load(f, "records/dp2-sru-cnmarc/sample_cnmarcxml.xml", "bnucn");
-    load(f, "records/pymarc/test.dat", "pymarc");
-    assert_true(f->n > 20);
+    size_t first = f->n;
 
+    /* a new index is filled from the catalog's records */
     struct idx_sync_stats s;
-    /* small batches: several transactions, each with its sequence */
-    assert_int_equal(idx_update_home(f->h, 0, 7, NULL, &s, &err), WY_OK);
     int64_t last;
+    assert_int_equal(idx_update_home(f->h, 0, 0, NULL, &s, &err), WY_OK);
     assert_int_equal(cat_last_seq(f->h->cat, &last, &err), WY_OK);
-    assert_int_equal(s.indexed, f->n);
-    assert_int_equal(s.changes, f->n);
-    assert_int_equal(s.from_seq, 0);
+    assert_int_equal(s.indexed, first);
+    assert_int_equal(s.to_seq, (uint64_t)last);
+
+    /* then from the change log, in small batches: several transactions */
+    load(f, "records/pymarc/test.dat", "pymarc");
+    assert_true(f->n > first + 5);
+    assert_int_equal(idx_update_home(f->h, 0, 7, NULL, &s, &err), WY_OK);
+    assert_int_equal(s.from_seq, (uint64_t)last);
+    assert_int_equal(cat_last_seq(f->h->cat, &last, &err), WY_OK);
+    assert_int_equal(s.indexed, f->n - first);
+    assert_int_equal(s.changes, f->n - first);
     assert_int_equal(s.to_seq, (uint64_t)last);
 
     assert_int_equal(count(f, "", NULL, NULL, NULL), f->n);
@@ -157,8 +165,8 @@ static void changes_reach_the_index(void **state)
     }
     /* English stemming: "program" finds Programming (Porter's stem of
        "programmer" is "programm": not found) */
-    uint64_t stem = titles_with(f, "Programming") +
-                    titles_with(f, "programming");
+    uint64_t stem =
+        titles_with(f, "Programming") + titles_with(f, "programming");
     assert_true(stem >= 3);
     assert_int_equal(count(f, "title:program", NULL, NULL, NULL), stem);
     uint64_t held = 0, fc;
@@ -181,8 +189,9 @@ static void changes_reach_the_index(void **state)
     assert_true(victim < f->n);
     char local[64];
     snprintf(local, sizeof(local), "bnu-%zu", victim);
-    assert_int_equal(cat_delete_record(f->h->cat, "bnu", local, NULL, NULL,
-                                       NULL, &err), WY_OK);
+    assert_int_equal(
+        cat_delete_record(f->h->cat, "bnu", local, NULL, NULL, NULL, &err),
+        WY_OK);
     assert_int_equal(idx_update_home(f->h, 0, 0, NULL, &s, &err), WY_OK);
     assert_int_equal(s.changes, 1);
     assert_int_equal(s.deleted, 1);
@@ -201,14 +210,14 @@ static void commands_index_and_search(void **state)
     struct fx *f = *state;
     load(f, "records/dp2-sru-cnmarc/sample_marcxml.xml", "bnu");
     char cmd[8192], *out = NULL;
-    snprintf(cmd, sizeof(cmd), "%s index -H '%s' 2>&1", wy_test_bin(),
-             f->home);
+    snprintf(cmd, sizeof(cmd), "%s index -H '%s' 2>&1", wy_test_bin(), f->home);
     assert_int_equal(wy_test_run(cmd, &out), 0);
     assert_non_null(strstr(out, "indexed 10 records"));
     free(out);
     snprintf(cmd, sizeof(cmd),
              "%s -H '%s' search --json --facet library:86BNU_INST "
-             "中國改革跟蹤報告", wy_test_bin(), f->home);
+             "中國改革跟蹤報告",
+             wy_test_bin(), f->home);
     assert_int_equal(wy_test_run(cmd, &out), 0);
     if (!strstr(out, "\"total\":1,") || !strstr(out, "08中国改革跟踪报告") ||
         !strstr(out, "<b>中国改革跟踪报告</b>"))
@@ -219,20 +228,73 @@ static void commands_index_and_search(void **state)
     assert_int_equal(wy_test_run(cmd, &out), 2);
     assert_non_null(strstr(out, "unknown sort 'size'"));
     free(out);
-    snprintf(cmd, sizeof(cmd), "%s search -H '%s/nohome' x 2>&1",
-             wy_test_bin(), f->dir);
+    snprintf(cmd, sizeof(cmd), "%s search -H '%s/nohome' x 2>&1", wy_test_bin(),
+             f->dir);
     assert_int_equal(wy_test_run(cmd, &out), 1);
     assert_non_null(strstr(out, "nohome/index"));
     free(out);
-    snprintf(cmd, sizeof(cmd), "%s index -H '%s/nohome' 2>&1",
-             wy_test_bin(), f->dir);
+    snprintf(cmd, sizeof(cmd), "%s index -H '%s/nohome' 2>&1", wy_test_bin(),
+             f->dir);
     assert_int_not_equal(wy_test_run(cmd, &out), 0);
     assert_non_null(strstr(out, "nohome"));
     free(out);
 }
 
+/* Text files of a record's digitized object (OCR as plain text and hOCR)
+   are its full text. */
+static void object_text_is_full_text(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    load(f, "records/dp2-sru-cnmarc/sample_marcxml.xml", "bnu");
+    char page[8192], hocr[8192];
+    snprintf(page, sizeof(page), "%s/p1.txt", f->dir);
+    snprintf(hocr, sizeof(hocr), "%s/p2.hocr", f->dir);
+    FILE *fp = fopen(page, "w");
+    fputs("都云作者痴，誰解其中味", fp);
+    fclose(fp);
+    fp = fopen(hocr, "w");
+    fputs("<html><body><div class='ocr_page'><span class='ocrx_word'>"
+          "滿紙荒唐言</span></div></body></html>",
+          fp);
+    fclose(fp);
+    struct store *st;
+    assert_int_equal(store_open(&st, f->h->store_path, &err), WY_OK);
+    struct store_version *v;
+    assert_int_equal(store_version_begin(st, "obj-1", &v, &err), WY_OK);
+    assert_int_equal(store_version_add_file(v, "p1.txt", page, NULL, &err),
+                     WY_OK);
+    assert_int_equal(store_version_add_file(v, "p2.hocr", hocr, NULL, &err),
+                     WY_OK);
+    assert_int_equal(store_version_commit(v, NULL, &err), WY_OK);
+    store_close(st);
+    struct cat_object o = {0};
+    o.ocfl_id = "obj-1";
+    o.record_id = f->ids[3];
+    o.head = "v1";
+    assert_int_equal(cat_object_put(f->h->cat, &o, &err), WY_OK);
+    struct cat_file files[2] = {{0}, {0}};
+    files[0].path = "p1.txt";
+    files[0].size = 33;
+    files[0].sha512 = "0";
+    files[1].path = "p2.hocr";
+    files[1].size = 100;
+    files[1].sha512 = "0";
+    assert_int_equal(cat_object_set_files(f->h->cat, "obj-1", files, 2, &err),
+                     WY_OK);
+    struct idx_sync_stats s;
+    assert_int_equal(idx_update_home(f->h, 0, 0, NULL, &s, &err), WY_OK);
+    assert_int_equal(s.texts, 2);
+    assert_int_equal(count(f, "text:谁解其中味", NULL, NULL, NULL), 1);
+    assert_int_equal(count(f, "荒唐言", NULL, NULL, NULL), 1);
+    assert_int_equal(count(f, "text:ocr_page", NULL, NULL, NULL), 0);
+}
+
+/* clang-format off */
 WY_GROUP(sync, NULL, NULL,
-         cmocka_unit_test_setup_teardown(changes_reach_the_index, setup,
-                                         teardown),
-         cmocka_unit_test_setup_teardown(commands_index_and_search, setup,
-                                         teardown))
+    cmocka_unit_test_setup_teardown(changes_reach_the_index, setup, teardown),
+    cmocka_unit_test_setup_teardown(commands_index_and_search, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(object_text_is_full_text, setup,
+                                    teardown))
+/* clang-format on */

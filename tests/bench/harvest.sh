@@ -11,7 +11,6 @@
 set -eu
 N=${1:-200000}
 SIZE=${2:-500}
-PORT=${PORT:-18480}
 ROOT=$(pwd)
 SHARED=${WY_SHARED:-$ROOT/../shared}
 WY=$ROOT/build/wenyuan
@@ -31,6 +30,8 @@ fi
 echo "generating $N records x 2 formats in pages of $SIZE ..." >&2
 perl "$ROOT/tests/bench/oai_pages.pl" "$W/pages" "$N" "$SIZE" "$SHARED"
 
+# a free loopback port (other benchmarks may be running)
+PORT=${PORT:-$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')}
 cat > "$W/nginx.conf" <<CONF
 daemon on;
 pid $W/nginx.pid;
@@ -56,36 +57,36 @@ CONF
 URL=http://127.0.0.1:$PORT/oai
 curl -sf "$URL?verb=Identify" >/dev/null
 
-# seconds and peak RSS (MB) of a command, from GNU time
+# wall seconds, CPU seconds (user + system) and peak RSS (MB), GNU time
 measure() {
-    /usr/bin/time -f "%e %M" -o "$W/time" "$@" >"$W/out" 2>"$W/err" || {
+    /usr/bin/time -f "%e %U %S %M" -o "$W/time" "$@" >"$W/out" 2>"$W/err" || {
         echo "failed: $*" >&2; tail -5 "$W/err" >&2; exit 1; }
-    read -r secs kb < "$W/time"
-    echo "$secs $((kb / 1024))"
+    read -r secs user sys kb < "$W/time"
+    echo "$secs $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }') $((kb / 1024))"
 }
 
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
 
-echo "| format | harvester | records | seconds | records/s | peak RSS (MB) |"
-echo "| --- | --- | ---: | ---: | ---: | ---: |"
+echo "| format | harvester | records | wall s | records/s (wall) | CPU s | records/CPU-s | peak RSS (MB) |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 for fmt in oai_dc marc21; do
     H=$W/home-$fmt
     "$WY" init "$H" >/dev/null
     "$WY" -H "$H" source add bench "$URL" --prefix "$fmt" >/dev/null
     set -- $(measure "$WY" -H "$H" harvest bench --delay 0 --quiet)
-    ws=$1 wr=$2
+    ws=$1 wc=$2 wr=$3
     got=$(sqlite3 "$H/catalog.db" "SELECT count(*) FROM records" 2>/dev/null || echo "$N")
     [ "$got" = "$N" ] || { echo "wenyuan stored $got of $N records" >&2; exit 1; }
+    rm -rf "$H"
+    echo "| $fmt | wenyuan | $N | $ws | $(rate "$N" "$ws") | $wc | $(rate "$N" "$wc") | $wr |"
     handler=oai_dc
     [ "$fmt" = marc21 ] && handler=marcxml
     set -- $(measure catmandu convert OAI --url "$URL" --metadataPrefix "$fmt" \
         --handler "$handler" to JSON --line_delimited 1)
-    cs=$1 cr=$2
+    cs=$1 cc=$2 cr=$3
     cn=$(wc -l < "$W/out")
     [ "$cn" = "$N" ] || { echo "catmandu returned $cn of $N records" >&2; exit 1; }
-    wrate=$(rate "$N" "$ws")
-    crate=$(rate "$N" "$cs")
-    echo "| $fmt | wenyuan | $N | $ws | $wrate | $wr |"
-    echo "| $fmt | catmandu | $N | $cs | $crate | $cr |"
-    echo "| $fmt | **ratio** | | | **$(awk -v a="$wrate" -v b="$crate" 'BEGIN { printf "%.1fx", a / b }')** | |"
+    echo "| $fmt | catmandu | $N | $cs | $(rate "$N" "$cs") | $cc | $(rate "$N" "$cc") | $cr |"
+    echo "| $fmt | **wenyuan / catmandu** | | | **$(ratio "$cs" "$ws")** | | **$(ratio "$cc" "$wc")** | |"
 done

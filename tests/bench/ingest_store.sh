@@ -47,17 +47,25 @@ timed() {  # timed LABEL CMD...: prints seconds and peak RSS (KB)
   cat "$W/time.$label"
 }
 
-drop
-set -- $(timed cp sh -c "cp -r '$W/data' '$W/copy' && sha512sum '$W'/copy/* > '$W/sums'")
-t_cp=$1
-rm -rf "$W/copy"; sync
-drop
-set -- $(timed cps sh -c "cp -r '$W/data' '$W/copy' && sync && sha512sum '$W'/copy/* > '$W/sums'")
-t_cps=$1
-rm -rf "$W/copy"; sync
-drop
-set -- $(timed store "$W/store_add" "$W/root" 10 "$W"/data/*)
-t_st=$1; rss_st=$2
+# each contender ROUNDS times, interleaved; the best time of each counts
+# (the machine is shared and its disk is noisy)
+ROUNDS=${ROUNDS:-2}
+t_cp=999999; t_cps=999999; t_st=999999; rss_st=0
+r=0
+while [ "$r" -lt "$ROUNDS" ]; do
+  r=$((r + 1))
+  rm -rf "$W/copy" "$W/root"; sync; drop
+  set -- $(timed cp sh -c "cp -r '$W/data' '$W/copy' && sha512sum '$W'/copy/* > '$W/sums'")
+  t_cp=$(awk -v a="$t_cp" -v b="$1" 'BEGIN{print (b<a)?b:a}')
+  rm -rf "$W/copy"; sync; drop
+  set -- $(timed cps sh -c "cp -r '$W/data' '$W/copy' && sync && sha512sum '$W'/copy/* > '$W/sums'")
+  t_cps=$(awk -v a="$t_cps" -v b="$1" 'BEGIN{print (b<a)?b:a}')
+  rm -rf "$W/copy"; sync; drop
+  set -- $(timed store "$W/store_add" "$W/root" 10 "$W"/data/*)
+  t_st=$(awk -v a="$t_st" -v b="$1" 'BEGIN{print (b<a)?b:a}')
+  [ "$2" -gt "$rss_st" ] && rss_st=$2
+  echo "round $r: cp+sha512sum $(cut -d' ' -f1 "$W/time.cp") s, cp+sync+sha512sum $(cut -d' ' -f1 "$W/time.cps") s, store $(cut -d' ' -f1 "$W/time.store") s"
+done
 
 # the store's output must be valid and hold every byte
 build/wenyuan validate --root "$W/root" --no-digests -q
@@ -71,7 +79,7 @@ set -- $(timed s50 "$W/store_add" "$W/r50" 1 "$W/big.tif"); rss50=$2
 awk -v b="$bytes" -v tc="$t_cp" -v tcs="$t_cps" -v ts="$t_st" \
     -v r="$rss_st" -v r5="$rss5" -v r50="$rss50" -v n="$n" -v d="$dropped" 'BEGIN {
   mb = b / 1e6
-  printf "files: %d, %.0f MB, runs %s\n", n, mb, d
+  printf "files: %d, %.0f MB, runs %s, best of each\n", n, mb, d
   printf "cp -r + sha512sum:          %6.1f s  %7.1f MB/s\n", tc, mb / tc
   printf "cp -r + sync + sha512sum:   %6.1f s  %7.1f MB/s\n", tcs, mb / tcs
   printf "wenyuan store (sha512+md5, fsync, OCFL): %6.1f s  %7.1f MB/s\n", ts, mb / ts

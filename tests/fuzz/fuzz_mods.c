@@ -1,4 +1,5 @@
-/* tests/fuzz/fuzz_mods.c: the MODS reader, records written back as DC and MODS. */
+/* tests/fuzz/fuzz_mods.c: the MODS reader, records written back as DC and MODS.
+ */
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/xml_roundtrip.h"
 
