@@ -127,22 +127,24 @@ wy_code cluster_merge(struct cluster *cl, int64_t a, int64_t b,
 struct cluster_member_info {
     int64_t record_id;
     int score;
-    int64_t part;             /* staff partition, 0 none */
-    char *title;              /* may be NULL */
-    char *keys;               /* its keys, one per line */
-    char *why;                /* how it is tied to the others: "isbn:...
-                                 shared with 3, 7; staff link to 9" */
+    int64_t part; /* staff partition, 0 none */
+    char *title;  /* may be NULL */
+    char *keys;   /* its keys, one per line */
+    char *why;    /* how it is tied to the others: "isbn:...
+                     shared with 3, 7; staff link to 9" */
 };
 struct cluster_holding_info {
     int64_t record_id;
-    char *library, *callno;   /* callno may be NULL */
+    char *library, *callno; /* callno may be NULL */
 };
 struct cluster_info {
     int64_t id;
-    int64_t display;          /* the member shown: highest score */
-    struct cluster_member_info *members; size_t nmembers;
-    struct cluster_holding_info *holdings; size_t nholdings;
-    size_t nlibraries;        /* distinct libraries among the holdings */
+    int64_t display; /* the member shown: highest score */
+    struct cluster_member_info *members;
+    size_t nmembers;
+    struct cluster_holding_info *holdings;
+    size_t nholdings;
+    size_t nlibraries; /* distinct libraries among the holdings */
 };
 /* Fills *out for the cluster id (or the cluster of a record id); release
    with cluster_info_release. WY_ENOTFOUND. */

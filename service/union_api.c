@@ -17,9 +17,9 @@
 static enum MHD_Result fail(struct svc_req *req, struct wy_err *err)
 {
     enum MHD_Result r = err->code == WY_EINDEX
-        ? svc_reply_error(req, 503, "indexUnavailable", NULL, "%s",
-                          wy_err_msg(err))
-        : svc_reply_wyerr(req, err);
+                            ? svc_reply_error(req, 503, "indexUnavailable",
+                                              NULL, "%s", wy_err_msg(err))
+                            : svc_reply_wyerr(req, err);
     wy_err_release(err);
     return r;
 }
@@ -97,8 +97,7 @@ enum MHD_Result svc_union_cluster(struct svc_req *req)
     long id;
     if (!parse_long(idtext, 1, 0x7fffffffL, &id))
         return svc_reply_error(req, 400, "badParameter", NULL,
-                               "'%.40s' is not a cluster or record id",
-                               idtext);
+                               "'%.40s' is not a cluster or record id", idtext);
     struct wy_err err = WY_ERR_INIT;
     struct cluster *cl = NULL;
     struct cluster_info ci;
@@ -162,7 +161,7 @@ enum MHD_Result svc_union_search(struct svc_req *req)
         int64_t cid = 0;
         if (*end || cluster_of(cl, rid, &cid, &err) != WY_OK) {
             wy_err_release(&err);
-            cid = -(int64_t)i - 1;   /* not clustered: a group of its own */
+            cid = -(int64_t)i - 1; /* not clustered: a group of its own */
         }
         size_t k;
         for (k = 0; k < groups && seen[k] != cid; k++)
@@ -195,7 +194,8 @@ enum MHD_Result svc_union_search(struct svc_req *req)
         json_array_append_new(hits, j);
     }
     json_t *o = json_object();
-    json_object_set_new(o, "total_records", json_integer((json_int_t)res->total));
+    json_object_set_new(o, "total_records",
+                        json_integer((json_int_t)res->total));
     json_object_set_new(o, "clusters", json_integer((json_int_t)groups));
     json_object_set_new(o, "complete",
                         json_boolean(res->total <= (uint64_t)res->nhits));

@@ -37,10 +37,9 @@ static char *findings(const char *prof, const char *path, size_t which)
     for (size_t i = 0; i < res.n; i++)
         wy_buf_addf(&b, "%s:%s:%s\n", res.issues[i].element->key,
                     res.issues[i].severity == PROF_ERROR ? "E" : "W",
-                    !strncmp(res.issues[i].msg, "missing", 7) ? "missing"
-                    : !strncmp(res.issues[i].msg, "malformed", 9)
-                        ? "malformed"
-                        : "repeated");
+                    !strncmp(res.issues[i].msg, "missing", 7)     ? "missing"
+                    : !strncmp(res.issues[i].msg, "malformed", 9) ? "malformed"
+                                                                  : "repeated");
     prof_result_release(&res);
     fmt_reader_free(r);
     free(data);
@@ -93,7 +92,7 @@ static void cnmarc_against_guji(void **state)
             assert_int_equal(b.malformed[i], 4); /* 701 $4 主编 */
         }
         if (!strcmp(k, "callno"))
-            assert_int_equal(b.missing[i], 1);   /* the 电子资源 record */
+            assert_int_equal(b.missing[i], 1); /* the 电子资源 record */
         if (!strcmp(k, "title"))
             assert_int_equal(b.missing[i], 0);
     }
@@ -126,12 +125,14 @@ static void errors_name_the_place(void **state)
     struct prof_batch b;
     struct wy_buf out = WY_BUF_INIT(WY_BUF_NOLIMIT);
     assert_int_equal(prof_batch_init(&b, prof_find("guji"), &err), WY_OK);
-    assert_int_equal(prof_report_file("/nonexistent/x.mrc", NULL, &b, &out,
-                                      &err), WY_EIO);
+    assert_int_equal(
+        prof_report_file("/nonexistent/x.mrc", NULL, &b, &out, &err), WY_EIO);
     assert_err(&err, WY_EIO, "/nonexistent/x.mrc");
     wy_err_release(&err);
-    assert_int_equal(prof_report_file(wy_srcpath("tests/fixtures/union/guji.xml"),
-                                      "nosuch", &b, &out, &err), WY_EINVAL);
+    assert_int_equal(
+        prof_report_file(wy_srcpath("tests/fixtures/union/guji.xml"), "nosuch",
+                         &b, &out, &err),
+        WY_EINVAL);
     assert_err(&err, WY_EINVAL, "'nosuch'");
     wy_err_release(&err);
     prof_batch_release(&b);
@@ -154,26 +155,34 @@ static void report_over_a_batch(void **state)
     struct cat_import_opts o = {0};
     o.collection = "guji";
     struct cat_import_stats st = {0};
-    assert_int_equal(cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/guji.xml"),
-                                     &o, &st, &err), WY_OK);
+    assert_int_equal(
+        cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/guji.xml"), &o,
+                        &st, &err),
+        WY_OK);
     /* records of a collection without a profile are not checked */
     o.collection = NULL;
-    assert_int_equal(cat_import_file(h->cat, wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"),
-                                     &o, &st, &err), WY_OK);
+    assert_int_equal(
+        cat_import_file(h->cat,
+                        wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"), &o,
+                        &st, &err),
+        WY_OK);
     struct wy_buf out = WY_BUF_INIT(WY_BUF_NOLIMIT);
     size_t checked = 0, bad = 0;
-    assert_int_equal(prof_report_changes(h->cat, 0, &out, &checked, &bad,
-                                         &err), WY_OK);
+    assert_int_equal(prof_report_changes(h->cat, 0, &out, &checked, &bad, &err),
+                     WY_OK);
     assert_int_equal(checked, 3);
     assert_int_equal(bad, 2);
-    assert_non_null(strstr(wy_buf_cstr(&out), "local:gj0002: error: 卷数 (juan)"));
-    assert_non_null(strstr(wy_buf_cstr(&out), "profile guji (古籍): 3 records checked, 1 clean, 2 with errors"));
+    assert_non_null(
+        strstr(wy_buf_cstr(&out), "local:gj0002: error: 卷数 (juan)"));
+    assert_non_null(strstr(
+        wy_buf_cstr(&out),
+        "profile guji (古籍): 3 records checked, 1 clean, 2 with errors"));
     /* an empty batch reports nothing */
     int64_t seq = 0;
     assert_int_equal(cat_last_seq(h->cat, &seq, &err), WY_OK);
     wy_buf_reset(&out);
-    assert_int_equal(prof_report_changes(h->cat, seq, &out, &checked, &bad,
-                                         &err), WY_OK);
+    assert_int_equal(
+        prof_report_changes(h->cat, seq, &out, &checked, &bad, &err), WY_OK);
     assert_int_equal(checked, 0);
     assert_string_equal(wy_buf_cstr(&out), "");
     wy_buf_release(&out);
@@ -189,18 +198,18 @@ static void report_over_a_batch(void **state)
     assert_non_null(strstr(txt, "3 records: 0 added, 0 updated, 3 unchanged"));
     free(txt);
     wy_buf_reset(&cmd);
-    wy_buf_addf(&cmd, "%s profile check --collection guji '%s'",
-                wy_test_bin(), wy_srcpath("tests/fixtures/union/guji.xml"));
+    wy_buf_addf(&cmd, "%s profile check --collection guji '%s'", wy_test_bin(),
+                wy_srcpath("tests/fixtures/union/guji.xml"));
     assert_int_not_equal(wy_test_run(wy_buf_cstr(&cmd), &txt), 0);
-    assert_non_null(strstr(txt, "record 3 (gj0003): error: 索书号 (callno): missing"));
+    assert_non_null(
+        strstr(txt, "record 3 (gj0003): error: 索书号 (callno): missing"));
     free(txt);
     wy_buf_release(&cmd);
     wy_buf_release(&home);
     wy_test_rmdir(dir);
 }
 
-WY_GROUP(profile, NULL, NULL,
-         cmocka_unit_test(guji_records),
+WY_GROUP(profile, NULL, NULL, cmocka_unit_test(guji_records),
          cmocka_unit_test(cnmarc_against_guji),
          cmocka_unit_test(errors_name_the_place),
          cmocka_unit_test(report_over_a_batch))

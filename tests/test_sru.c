@@ -57,12 +57,13 @@ static int setup(void **state)
         fail_msg("%s", wy_err_msg(&err));
     struct cat_import_opts o = {0};
     struct cat_import_stats st = {0};
-    if (cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/libraries.xml"),
-                        &o, &st, &err))
+    if (cat_import_file(h->cat,
+                        wy_srcpath("tests/fixtures/union/libraries.xml"), &o,
+                        &st, &err))
         fail_msg("%s", wy_err_msg(&err));
     o.collection = "guji";
-    if (cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/guji.xml"),
-                        &o, &st, &err))
+    if (cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/guji.xml"), &o,
+                        &st, &err))
         fail_msg("%s", wy_err_msg(&err));
     struct wy_buf ip = WY_BUF_INIT(4096);
     idx_home_path(wy_buf_cstr(&f->home), &ip);
@@ -116,7 +117,8 @@ static void search_retrieve(void **state)
                      "dc.title%3D%22%E7%B4%85%E6%A8%93%E5%A4%A2%22"
                      "&recordSchema=marcxml");
     assert_non_null(strstr(b, "<sru:numberOfRecords>2</sru:numberOfRecords>"));
-    assert_non_null(strstr(b, "<record xmlns=\"http://www.loc.gov/MARC21/slim\">"));
+    assert_non_null(
+        strstr(b, "<record xmlns=\"http://www.loc.gov/MARC21/slim\">"));
     assert_non_null(strstr(b, "<sru:recordPosition>2</sru:recordPosition>"));
     free(b);
     /* a window: one record from the second, in DC */
@@ -125,7 +127,8 @@ static void search_retrieve(void **state)
     assert_non_null(strstr(b, "<sru:numberOfRecords>4</sru:numberOfRecords>"));
     assert_non_null(strstr(b, "<sru:recordPosition>2</sru:recordPosition>"));
     assert_null(strstr(b, "<sru:recordPosition>3</sru:recordPosition>"));
-    assert_non_null(strstr(b, "<sru:nextRecordPosition>3</sru:nextRecordPosition>"));
+    assert_non_null(
+        strstr(b, "<sru:nextRecordPosition>3</sru:nextRecordPosition>"));
     assert_non_null(strstr(b, "oai_dc:dc"));
     free(b);
     /* dc.date as a year range, ANDed: 四库全书总目 of 1789 only */
@@ -234,12 +237,13 @@ static void yaz_client(void **state)
     wy_path_join(&cmds, dir, "cmds");
     FILE *fp = fopen(wy_buf_cstr(&cmds), "w");
     assert_non_null(fp);
-    fprintf(fp, "sru get 1.2\nopen http://127.0.0.1:%u/sru\n"
-                "querytype cql\nfind dc.title=\"红楼梦\"\nshow 1\n"
-                "find dc.nosuch=x\nquit\n", f->srv.port);
+    fprintf(fp,
+            "sru get 1.2\nopen http://127.0.0.1:%u/sru\n"
+            "querytype cql\nfind dc.title=\"红楼梦\"\nshow 1\n"
+            "find dc.nosuch=x\nquit\n",
+            f->srv.port);
     fclose(fp);
-    wy_buf_addf(&cmd, "yaz-client -f '%s' </dev/null 2>&1",
-                wy_buf_cstr(&cmds));
+    wy_buf_addf(&cmd, "yaz-client -f '%s' </dev/null 2>&1", wy_buf_cstr(&cmds));
     char *out = NULL;
     wy_test_run(wy_buf_cstr(&cmd), &out);
     if (!strstr(out, "Number of hits: 2"))
@@ -261,15 +265,17 @@ static void cql_mapping(void **state)
     assert_int_equal(sru_cql_to_query("dc.title all \"AND 红楼梦\" and "
                                       "dc.date>=1700 and dc.date<=1800 "
                                       "sortby dc.date/sort.descending",
-                                      &q, &text, &d), 0);
+                                      &q, &text, &d),
+                     0);
     assert_string_equal(text, "(title:and AND title:红楼梦)");
     assert_int_equal(q.from_year, 1700);
     assert_int_equal(q.to_year, 1800);
     assert_int_equal(q.sort, IDX_SORT_DATE_DESC);
     free(text);
     assert_int_equal(sru_cql_to_query("bath.isbn=7-02-000220-X or "
-                                      "cql.anywhere adj \"a b\"", &q, &text,
-                                      &d), 0);
+                                      "cql.anywhere adj \"a b\"",
+                                      &q, &text, &d),
+                     0);
     assert_string_equal(text, "((isbn:7-02-000220-x) OR (\"a b\"))");
     free(text);
     assert_int_equal(sru_cql_to_query("x not y", &q, &text, &d), 0);
@@ -279,8 +285,7 @@ static void cql_mapping(void **state)
     free(d.details);
 }
 
-WY_GROUP(sru, NULL, NULL,
-         cmocka_unit_test(cql_mapping),
+WY_GROUP(sru, NULL, NULL, cmocka_unit_test(cql_mapping),
          cmocka_unit_test_setup_teardown(search_retrieve, setup, teardown),
          cmocka_unit_test_setup_teardown(diagnostics, setup, teardown),
          cmocka_unit_test_setup_teardown(explain, setup, teardown),
