@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "svc_client.h"
 
 #include "core/buf.h"
 #include "core/path.h"
@@ -209,7 +210,58 @@ static void report_over_a_batch(void **state)
     wy_test_rmdir(dir);
 }
 
+/* A harvest batch gets the same report (and clustering): a partner's
+   OAI-PMH provider (our own service over a home holding guji.xml) is
+   harvested into a source whose records go to collection guji. */
+static void report_after_harvest(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    char *dir = wy_test_tmpdir();
+    struct wy_buf a = WY_BUF_INIT(4096), b = WY_BUF_INIT(4096);
+    wy_path_join(&a, dir, "partner");
+    wy_path_join(&b, dir, "union");
+    assert_int_equal(home_init(wy_buf_cstr(&a), &err), WY_OK);
+    assert_int_equal(home_init(wy_buf_cstr(&b), &err), WY_OK);
+    struct wy_home *h = NULL;
+    assert_int_equal(home_open(&h, wy_buf_cstr(&a), 0, &err), WY_OK);
+    struct cat_import_opts o = {0};
+    o.collection = "guji";
+    struct cat_import_stats st = {0};
+    assert_int_equal(
+        cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/guji.xml"),
+                        &o, &st, &err),
+        WY_OK);
+    home_close(h);
+    struct tc_srv srv;
+    tc_srv_start(&srv, wy_buf_cstr(&a));
+    struct wy_buf cmd = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    wy_buf_addf(&cmd,
+                "%s -H '%s' source add partner http://127.0.0.1:%u/oai "
+                "--collection guji >/dev/null && %s -H '%s' harvest partner "
+                "2>/dev/null",
+                wy_test_bin(), wy_buf_cstr(&b), srv.port, wy_test_bin(),
+                wy_buf_cstr(&b));
+    char *out = NULL;
+    assert_int_equal(wy_test_run(wy_buf_cstr(&cmd), &out), 0);
+    if (!strstr(out, "profile guji (古籍): 3 records checked, 1 clean, 2 "
+                     "with errors"))
+        fail_msg("harvest said: %s", out);
+    /* records are named by source and OAI identifier */
+    assert_non_null(strstr(out, "partner:oai:"));
+    assert_non_null(
+        strstr(out, ": error: 卷数 (juan): missing (required element)"));
+    assert_non_null(strstr(out, "clusters: 3 changes clustered"));
+    free(out);
+    tc_srv_stop(&srv);
+    wy_buf_release(&cmd);
+    wy_buf_release(&a);
+    wy_buf_release(&b);
+    wy_test_rmdir(dir);
+}
+
 WY_GROUP(profile, NULL, NULL, cmocka_unit_test(guji_records),
          cmocka_unit_test(cnmarc_against_guji),
          cmocka_unit_test(errors_name_the_place),
-         cmocka_unit_test(report_over_a_batch))
+         cmocka_unit_test(report_over_a_batch),
+         cmocka_unit_test(report_after_harvest))
