@@ -79,7 +79,9 @@ int cluster_score(const struct wy_record *rec);
  * Files record_id (a catalog record of source, borrowed) in its cluster:
  * a new record joins (and may join together) the clusters of the records
  * it shares keys with; a changed record whose keys changed has its old
- * cluster recomputed. Staff partitions and links are kept.
+ * cluster recomputed. Staff partitions and links are kept. Call it
+ * inside cluster_begin/cluster_commit (cluster_sync does), so that one
+ * record's several writes are undone together by cluster_rollback.
  * Errors: WY_EDB, WY_ENOMEM, WY_EINDEX.
  */
 wy_code cluster_put(struct cluster *cl, int64_t record_id, const char *source,
