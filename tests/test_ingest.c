@@ -504,8 +504,9 @@ static void damaged_zip_then_resume(void **state)
           "python3 -c \"import zipfile; z = zipfile.ZipFile('b/two.zip', 'w');"
           " z.write('b/p.bin', 'p.bin'); z.close()\" && "
           "cp b/two.zip b/good.zip && "
-          "printf 'Z' | dd of=b/two.zip bs=1 seek=50000 conv=notrunc "
-          "2>/dev/null && mkdir -p b/three && cp item/scans/第二页.jpg b/three/ "
+          "python3 -c \"f = open('b/two.zip', 'r+b'); f.seek(50000);"
+          " c = f.read(1)[0]; f.seek(50000); f.write(bytes([c ^ 0xff]))\" "
+          "&& mkdir -p b/three && cp item/scans/第二页.jpg b/three/ "
           "&& printf 'identifier,path\\ni1,one\\ni2,two.zip\\ni3,three\\n' > "
           "b/sheet.csv");
     char *before = NULL;
