@@ -528,6 +528,27 @@ wy_code cat_open(struct cat **out, const char *path, int flags,
         rc = exec(c, "PRAGMA journal_mode = WAL", "switch to WAL mode", err);
     if (rc == WY_OK && !(flags & CAT_READONLY))
         rc = migrate(c, err);
+    if (rc == WY_OK && (flags & CAT_READONLY)) {
+        /* a reader cannot migrate: it needs the schema it knows */
+        sqlite3_stmt *s = NULL;
+        int v = -1;
+        if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) ==
+                SQLITE_OK &&
+            sqlite3_step(s) == SQLITE_ROW)
+            v = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+        if (v < 0)
+            rc = db_fail(c, err, "read the schema version");
+        else if (v != CAT_SCHEMA_VERSION)
+            rc = wy_err_set(err, WY_ESTATE,
+                            "catalog '%s' has schema version %d, this "
+                            "wenyuan reads %d: %s",
+                            path, v, CAT_SCHEMA_VERSION,
+                            v < CAT_SCHEMA_VERSION
+                                ? "run a command that writes (e.g. 'wenyuan "
+                                  "import') to upgrade it"
+                                : "upgrade wenyuan");
+    }
     if (rc)
         goto fail;
     *out = c;
