@@ -108,14 +108,27 @@ WY_COMMAND(ingest, "archive digitized items (folders, zip/tar, bags, sheets)")
         o.user = pw ? pw->pw_name : NULL;
     }
     o.cancel = &cancel;
-    /* OCFL wants the user's address as a URI: $EMAIL, when set */
+    /* OCFL wants the user's address as a URI (W008): $EMAIL when set,
+       else the user's mailbox on this machine */
     char *mailto = NULL;
     const char *email = getenv("EMAIL");
-    if (o.user && email && *email && strchr(email, '@') &&
-        (mailto = malloc(strlen(email) + 8))) {
-        memcpy(mailto, "mailto:", 7);
-        memcpy(mailto + 7, email, strlen(email) + 1);
-        o.user_address = mailto;
+    char host[256] = "";
+    if (!email || !*email || !strchr(email, '@')) {
+        email = NULL;
+        if (gethostname(host, sizeof(host) - 1) != 0 || !*host)
+            strcpy(host, "localhost");
+    }
+    if (o.user) {
+        size_t n = 8 + (email ? strlen(email)
+                              : strlen(o.user) + 1 + strlen(host));
+        mailto = malloc(n);
+        if (mailto) {
+            if (email)
+                snprintf(mailto, n, "mailto:%s", email);
+            else
+                snprintf(mailto, n, "mailto:%s@%s", o.user, host);
+            o.user_address = mailto;
+        }
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));

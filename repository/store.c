@@ -29,9 +29,6 @@
 #define INV_TYPE "https://ocfl.io/1.1/spec/#inventory"
 #define IOBUF (1u << 20)
 #define WRITE_SLICE ((size_t)128 << 10)
-#ifndef SYNC_MODE
-#define SYNC_MODE 1
-#endif
 
 struct store {
     char *root;
@@ -1125,7 +1122,6 @@ static wy_code copy_hash(struct store_version *v, const struct src *src,
     struct md5job job;
     pthread_t th;
     int threaded = 0, cur = 0;
-    uint64_t flushed = 0;
     memset(&job, 0, sizeof(job));
     job.md5 = b;
     if (!a || !b || !EVP_DigestInit_ex(a, EVP_sha512(), NULL) ||
@@ -1161,14 +1157,6 @@ static wy_code copy_hash(struct store_version *v, const struct src *src,
             break;
         *size += got;
         cur ^= 1;
-        /* start writing back what is written (without waiting), so the
-           disk writes while the next blocks are read; the commit syncs */
-        if (SYNC_MODE && *size - flushed >= ((uint64_t)8 << 20)) {
-            (void)sync_file_range(outfd, (off_t)flushed,
-                                  (off_t)(*size - flushed),
-                                  SYNC_FILE_RANGE_WRITE);
-            flushed = *size;
-        }
     }
     if (threaded) {
         md5_wait(&job);
@@ -1247,10 +1235,7 @@ static wy_code add_common(struct store_version *v, const char *logical,
     rc = copy_hash(v, src, fd, tmp, fi.sha512, fi.md5, &fi.size, err);
     if (rc == WY_OK && step(v->s, "content", err) != WY_OK)
         rc = WY_EIO;
-    /* the data is made durable at commit (sync_fs), before the switch;
-       here its writeback only starts */
-    if (rc == WY_OK && SYNC_MODE)
-        (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    /* the data is made durable at commit (sync_fs), before the switch */
     if (close(fd) != 0 && rc == WY_OK)
         rc = wy_err_set(err, WY_EIO, "cannot close '%s': %s", tmp,
                         strerror(errno));

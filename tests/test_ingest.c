@@ -590,9 +590,18 @@ static void samples_batch_and_mets_checksums(void **state)
     assert_int_equal(cat_object_files(f->h->cat,
                                       "urn:wenyuan:wy-sample-qianziwen",
                                       &files, &n, &err), WY_OK);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 6);
     assert_string_equal(files[0].path, "images/0001.jpg");
     assert_string_equal(files[0].mime, "image/jpeg");
+    /* the transcriptions, found by name and libmagic like any file */
+    int texts = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(files[i].path, "text/0001.txt") ||
+            !strcmp(files[i].path, "text/0002.txt")) {
+            assert_string_equal(files[i].mime, "text/plain");
+            texts++;
+        }
+    assert_int_equal(texts, 2);
     cat_files_free(files, n);
     validate_store(f);
     /* a page that is not the one its METS describes is refused */

@@ -1,3 +1,0 @@
-build-bench/cli/cmd.o: cli/cmd.c cli/cmd.h core/err.h
-cli/cmd.h:
-core/err.h:

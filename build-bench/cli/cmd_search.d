@@ -1,8 +1,0 @@
-build-bench/cli/cmd_search.o: cli/cmd_search.c cli/cmd.h core/err.h \
- core/buf.h indexer/idx.h formats/record.h core/arena.h
-cli/cmd.h:
-core/err.h:
-core/buf.h:
-indexer/idx.h:
-formats/record.h:
-core/arena.h:

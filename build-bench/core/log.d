@@ -1,3 +1,0 @@
-build-bench/core/log.o: core/log.c core/log.h core/err.h
-core/log.h:
-core/err.h:

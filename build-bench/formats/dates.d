@@ -1,2 +1,0 @@
-build-bench/formats/dates.o: formats/dates.c formats/dates.h
-formats/dates.h:

@@ -1,6 +1,0 @@
-build-bench/indexer/cjk.o: indexer/cjk.c indexer/cjk.h core/buf.h \
- core/err.h core/alloc.h
-indexer/cjk.h:
-core/buf.h:
-core/err.h:
-core/alloc.h:

@@ -1,3 +1,0 @@
-build-bench2/core/arena.o: core/arena.c core/arena.h core/alloc.h
-core/arena.h:
-core/alloc.h:

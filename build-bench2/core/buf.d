@@ -1,4 +1,0 @@
-build-bench2/core/buf.o: core/buf.c core/buf.h core/err.h core/alloc.h
-core/buf.h:
-core/err.h:
-core/alloc.h:

@@ -1,7 +1,0 @@
-build-bench2/repository/validate.o: repository/validate.c \
- repository/validate.h core/err.h core/alloc.h core/buf.h core/path.h
-repository/validate.h:
-core/err.h:
-core/alloc.h:
-core/buf.h:
-core/path.h:
