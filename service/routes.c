@@ -9,6 +9,7 @@
 #include "service/oai_provider.h"
 #include "service/reply.h"
 #include "service/sru.h"
+#include "service/union_api.h"
 #include "service/web.h"
 
 static const struct svc_route routes[] = {
@@ -23,6 +24,8 @@ static const struct svc_route routes[] = {
     {"GET", "/assets/", svc_web_asset},
     {"GET", "/sru", svc_sru},
     {"POST", "/sru", svc_sru},
+    {"GET", "/api/union/search", svc_union_search},
+    {"GET", "/api/clusters/", svc_union_cluster},
     {NULL, NULL, NULL},
 };
 
