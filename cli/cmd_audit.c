@@ -10,6 +10,8 @@
 #include "core/log.h"
 #include "core/path.h"
 #include "repository/audit.h"
+#include "repository/catalog.h"
+#include "repository/home.h"
 
 static void usage(FILE *fp)
 {
@@ -39,6 +41,28 @@ static void print_problem(void *ctx, const struct audit_problem *p)
            *p->object_id ? p->object_id : p->object_path, p->path,
            p->detail);
     fflush(stdout);
+}
+
+/* Each object's result goes into the home's catalog, so `wenyuan status`
+   and the service show when it was last proven intact. */
+struct record_ctx {
+    struct cat *cat;
+    int64_t audit_id;
+    uint64_t failed;
+};
+
+static wy_code record_object(void *ctx, const struct audit_object *o,
+                             struct wy_err *err)
+{
+    struct record_ctx *rc = ctx;
+    char detail[64];
+    snprintf(detail, sizeof(detail), "%u problem(s)", o->problems);
+    if (o->problems)
+        rc->failed++;
+    return cat_audit_object(rc->cat, rc->audit_id,
+                            *o->object_id ? o->object_id : o->object_path,
+                            o->problems ? "failed" : "ok",
+                            o->problems ? detail : NULL, err);
 }
 
 /* "5%", "5", "0.5%" -> fraction */
@@ -121,7 +145,37 @@ WY_COMMAND(audit, "re-hash the OCFL store's content and report missing, changed 
     o.log = &log;
     o.problem = print_problem;
     struct audit_result res;
-    wy_code rc = audit_run(root, &o, &res, &err);
+    struct wy_home *h = NULL;
+    struct record_ctx rctx = {NULL, 0, 0};
+    wy_code rc = WY_OK;
+    struct wy_buf cb = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    if (home)
+        wy_path_join(&cb, home, "catalog.db");
+    /* a bare storage root under HOME (no catalog) is audited all the same */
+    if (home && root == wy_buf_cstr(&rb) && wy_is_file(wy_buf_cstr(&cb))) {
+        rc = home_open(&h, home, 0, &err);
+        if (rc == WY_OK && o.resume)
+            rc = cat_audit_unfinished(h->cat, "store", &rctx.audit_id, &err);
+        if (rc == WY_OK && !rctx.audit_id)
+            rc = cat_audit_begin(h->cat, "store", &rctx.audit_id, &err);
+        rctx.cat = h ? h->cat : NULL;
+        o.object_done = record_object;
+        o.ctx = &rctx;
+    }
+    if (rc == WY_OK)
+        rc = audit_run(root, &o, &res, &err);
+    if (h && rctx.audit_id) {
+        struct wy_err e2 = WY_ERR_INIT;
+        const char *st = rc != WY_OK ? "interrupted"
+                         : audit_failed(&res) ? "failed" : "ok";
+        if (cat_audit_end(h->cat, rctx.audit_id, st,
+                          rc == WY_OK ? (int64_t)res.objects : 0,
+                          (int64_t)rctx.failed, &e2) != WY_OK && rc == WY_OK)
+            wy_err_move(&err, &e2), rc = err.code;
+        wy_err_release(&e2);
+    }
+    home_close(h);
+    wy_buf_release(&cb);
     wy_buf_release(&rb);
     wy_buf_release(&sb);
     if (rc != WY_OK)

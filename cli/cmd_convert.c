@@ -34,12 +34,14 @@ static const struct fmt_handler *format_arg(const char *name,
 {
     const struct fmt_handler *h = fmt_find(name);
     if (!h)
-        wy_err_set(err, WY_EINVAL, "unknown format '%s'; see 'wenyuan "
-                   "convert --help'", name);
+        wy_err_set(err, WY_EINVAL,
+                   "unknown format '%s'; see 'wenyuan "
+                   "convert --help'",
+                   name);
     return h;
 }
 
-WY_COMMAND(convert, "convert records between MARC 21, UNIMARC, MARCXML, DC, MODS, JSON")
+WY_COMMAND(convert, "convert records between MARC, MARCXML, DC, MODS and JSON")
 {
     static const struct option opts[] = {
         {"from", required_argument, NULL, 'f'},
@@ -108,7 +110,14 @@ WY_COMMAND(convert, "convert records between MARC 21, UNIMARC, MARCXML, DC, MODS
             wy_buf_status(&tmp, &err);
             goto fail;
         }
-        outfd = open(tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        /* a stale OUT.tmp (from a crash) is replaced, never followed */
+        if (unlink(tmp.p) != 0 && errno != ENOENT) {
+            wy_err_set(&err, WY_EIO, "cannot remove '%s': %s", tmp.p,
+                       strerror(errno));
+            goto fail;
+        }
+        outfd = open(
+            tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (outfd < 0) {
             wy_err_set(&err, WY_EIO, "cannot create '%s': %s", tmp.p,
                        strerror(errno));
@@ -122,9 +131,9 @@ WY_COMMAND(convert, "convert records between MARC 21, UNIMARC, MARCXML, DC, MODS
     struct fmt_convert_stats st = {0, 0};
     wy_code rc = fmt_reader_open_fd(&r, from, infd, inname, &err);
     if (rc == WY_OK)
-        rc = fmt_convert(r, to, outfd, out[0] == '-' && !out[1] ? "stdout"
-                                                                  : out,
-                         insize, &log, &st, &err);
+        rc =
+            fmt_convert(r, to, outfd, out[0] == '-' && !out[1] ? "stdout" : out,
+                        insize, &log, &st, &err);
     fmt_reader_free(r);
     if (outfd != 1) {
         if (rc == WY_OK && fsync(outfd) != 0)
@@ -148,8 +157,10 @@ WY_COMMAND(convert, "convert records between MARC 21, UNIMARC, MARCXML, DC, MODS
         close(infd);
     wy_buf_release(&tmp);
     if (st.bad) {
-        fprintf(stderr, "wenyuan convert: %zu records converted, %zu bad "
-                        "records skipped\n", st.good, st.bad);
+        fprintf(stderr,
+                "wenyuan convert: %zu records converted, %zu bad "
+                "records skipped\n",
+                st.good, st.bad);
         return CMD_FAIL;
     }
     return CMD_OK;

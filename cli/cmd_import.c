@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/batch_report.h"
 #include "cli/cmd.h"
 #include "core/log.h"
 #include "formats/format.h"
@@ -29,7 +30,7 @@ static void usage(FILE *fp)
                 "(default 1000)\n  -H HOME              the Wenyuan home\n");
 }
 
-WY_COMMAND(import, "load catalogue records (MARC, MARCXML, DC, MODS) into the catalog")
+WY_COMMAND(import, "load catalogue records (MARC, MARCXML, MODS, DC)")
 {
     if (cmd_wants_help(argc, argv)) {
         usage(stdout);
@@ -48,22 +49,34 @@ WY_COMMAND(import, "load catalogue records (MARC, MARCXML, DC, MODS) into the ca
     int ch;
     while ((ch = getopt_long(argc, argv, "s:c:f:b:H:", opts, NULL)) != -1) {
         switch (ch) {
-        case 's': o.source = optarg; break;
-        case 'c': o.collection = optarg; break;
-        case 'f': o.format = optarg; break;
-        case 'H': home = optarg; break;
+        case 's':
+            o.source = optarg;
+            break;
+        case 'c':
+            o.collection = optarg;
+            break;
+        case 'f':
+            o.format = optarg;
+            break;
+        case 'H':
+            home = optarg;
+            break;
         case 'b': {
             char *end;
             unsigned long v = strtoul(optarg, &end, 10);
             if (*end || !v || v > 1000000) {
-                fprintf(stderr, "wenyuan import: --batch '%s' is not a "
-                                "number from 1 to 1000000\n", optarg);
+                fprintf(stderr,
+                        "wenyuan import: --batch '%s' is not a "
+                        "number from 1 to 1000000\n",
+                        optarg);
                 return CMD_USAGE;
             }
             o.batch = v;
             break;
         }
-        default: usage(stderr); return CMD_USAGE;
+        default:
+            usage(stderr);
+            return CMD_USAGE;
         }
     }
     if (optind >= argc) {
@@ -79,12 +92,20 @@ WY_COMMAND(import, "load catalogue records (MARC, MARCXML, DC, MODS) into the ca
         return cmd_fail("import", &err);
     struct cat_import_stats st = {0};
     int status = CMD_OK;
+    int64_t mark = cmd_batch_mark(h->cat);
     for (int i = optind; i < argc; i++) {
-        if (cat_import_file(h->cat, argv[i], &o, &st, &err) != WY_OK) {
-            status = cmd_fail("import", &err);
+        wy_code rc = cat_import_file(h->cat, argv[i], &o, &st, &err);
+        if (rc == WY_OK)
+            continue;
+        /* a file that cannot be read is reported and the others go on;
+           a catalog failure stops everything */
+        int stop = rc == WY_EDB || rc == WY_ENOMEM || rc == WY_EINVAL;
+        status = cmd_fail("import", &err);
+        if (stop)
             break;
-        }
     }
+    if (status == CMD_OK)
+        status = cmd_batch_report(h, mark, "import");
     home_close(h);
     printf("%llu records: %llu added, %llu updated, %llu unchanged, "
            "%llu deleted, %llu bad\n",

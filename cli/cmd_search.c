@@ -39,8 +39,10 @@ static int parse_long(const char *name, const char *s, long lo, long hi,
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi)
-        return wy_err_set(err, WY_EINVAL, "%s '%s' is not a number from %ld "
-                          "to %ld", name, s, lo, hi);
+        return wy_err_set(err, WY_EINVAL,
+                          "%s '%s' is not a number from %ld "
+                          "to %ld",
+                          name, s, lo, hi);
     *out = v;
     return WY_OK;
 }
@@ -209,8 +211,10 @@ WY_COMMAND(search, "search the catalogue (fields, facets, dates, Chinese)")
     if (idx_open(&x, index, IDX_READ, &err) != WY_OK)
         goto fail;
     if (idx_stale(x))
-        fprintf(stderr, "wenyuan search: warning: %s; run 'wenyuan index "
-                        "--rebuild'\n", idx_stale(x));
+        fprintf(stderr,
+                "wenyuan search: warning: %s; run 'wenyuan index "
+                "--rebuild'\n",
+                idx_stale(x));
     if (idx_search(x, &q, &res, &err) != WY_OK)
         goto fail;
     if (json_out) {

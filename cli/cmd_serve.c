@@ -12,18 +12,23 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
-            "usage: wenyuan serve [-H HOME] [--listen ADDR:PORT] [--threads N]\n"
-            "                     [--base-url URL] [--page-size N] [--quiet]\n\n"
-            "Serves HOME over HTTP: the OAI-PMH provider at /oai, the JSON API\n"
-            "at /api, stored files at /files and the web page at /.\n"
-            "  --listen     address and port (default 127.0.0.1:8080;\n"
-            "               IPv6 as [::1]:8080; port 0 picks a free port)\n"
-            "  --threads    worker threads (default 4)\n"
-            "  --base-url   the public URL of /oai's parent (behind a proxy)\n"
-            "  --page-size  OAI records per page (default 100)\n"
-            "  --quiet      no access log\n"
-            "SIGTERM or SIGINT stops it gracefully.\n");
+    fprintf(
+        fp,
+        "usage: wenyuan serve [-H HOME] [--listen ADDR:PORT] [--threads N]\n"
+        "                     [--base-url URL] [--page-size N] [--quiet]\n"
+        "                     [--max-conn N] [--max-per-ip N]\n\n"
+        "Serves HOME over HTTP: the OAI-PMH provider at /oai, the JSON API\n"
+        "at /api, stored files at /files and the web page at /.\n"
+        "  --listen     address and port (default 127.0.0.1:8080;\n"
+        "               IPv6 as [::1]:8080; port 0 picks a free port)\n"
+        "  --threads    worker threads (default 4)\n"
+        "  --max-conn   open connections (default 256)\n"
+        "  --max-per-ip open connections per client address (default\n"
+        "               half of --max-conn)\n"
+        "  --base-url   the public URL of /oai's parent (behind a proxy)\n"
+        "  --page-size  OAI records per page (default 100)\n"
+        "  --quiet      no access log\n"
+        "SIGTERM or SIGINT stops it gracefully.\n");
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -68,6 +73,8 @@ WY_COMMAND(serve, "serve the home over HTTP (OAI-PMH, JSON API, web page)")
         {"base-url", required_argument, NULL, 'b'},
         {"page-size", required_argument, NULL, 'p'},
         {"quiet", no_argument, NULL, 'q'},
+        {"max-conn", required_argument, NULL, 'm'},
+        {"max-per-ip", required_argument, NULL, 'i'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -116,6 +123,24 @@ WY_COMMAND(serve, "serve the home over HTTP (OAI-PMH, JSON API, web page)")
             break;
         case 'q':
             quiet = 1;
+            break;
+        case 'm':
+            if (parse_uint(optarg, 100000, &cfg.max_conn) || !cfg.max_conn) {
+                wy_err_set(&err, WY_EINVAL,
+                           "--max-conn '%s' is not a number from 1 to 100000",
+                           optarg);
+                return cmd_fail("serve", &err);
+            }
+            break;
+        case 'i':
+            if (parse_uint(optarg, 100000, &cfg.max_per_ip) ||
+                !cfg.max_per_ip) {
+                wy_err_set(&err, WY_EINVAL,
+                           "--max-per-ip '%s' is not a number from 1 to "
+                           "100000",
+                           optarg);
+                return cmd_fail("serve", &err);
+            }
             break;
         default:
             usage(stderr);

@@ -27,8 +27,7 @@ static void jstr(struct wy_buf *b, const char *s)
         wy_buf_adds(b, "null");
 }
 
-static void rows_json(struct wy_buf *b, const struct cat_count_row *r,
-                      size_t n)
+static void rows_json(struct wy_buf *b, const struct cat_count_row *r, size_t n)
 {
     wy_buf_addc(b, '{');
     for (size_t i = 0; i < n; i++) {
@@ -41,9 +40,38 @@ static void rows_json(struct wy_buf *b, const struct cat_count_row *r,
     wy_buf_addc(b, '}');
 }
 
-static int print_json(const struct cat_status *s,
-                      const struct cat_source *src, size_t nsrc,
-                      struct wy_err *err)
+/* What needs care, one line each (newline-terminated) into out. */
+static void care_lines(const struct cat_status *s, const struct cat_source *src,
+                       size_t nsrc, struct wy_buf *out)
+{
+    for (size_t i = 0; i < nsrc; i++) {
+        if (src[i].last_error)
+            wy_buf_addf(out, "source '%s': last harvest failed: %s\n",
+                        src[i].name, src[i].last_error);
+        if (src[i].token)
+            wy_buf_addf(out,
+                        "source '%s': harvest interrupted after %lld "
+                        "records; run the harvest again to resume\n",
+                        src[i].name, (long long)src[i].cursor);
+    }
+    if (s->objects_failed_audit)
+        wy_buf_addf(out, "%lld objects failed their last audit\n",
+                    (long long)s->objects_failed_audit);
+    if (s->objects_never_audited)
+        wy_buf_addf(out, "%lld objects were never audited (wenyuan audit)\n",
+                    (long long)s->objects_never_audited);
+    if (s->index_seq < s->last_seq)
+        wy_buf_addf(out, "%lld changes not yet indexed (wenyuan index)\n",
+                    (long long)(s->last_seq - s->index_seq));
+    if (s->batches_unfinished)
+        wy_buf_addf(out,
+                    "%lld ingest batches unfinished (wenyuan ingest "
+                    "--resume)\n",
+                    (long long)s->batches_unfinished);
+}
+
+static int print_json(const struct cat_status *s, const struct cat_source *src,
+                      size_t nsrc, struct wy_err *err)
 {
     struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
     wy_buf_addf(&b, "{\"records\":%lld,\"deleted\":%lld,\"by_source\":",
@@ -51,12 +79,13 @@ static int print_json(const struct cat_status *s,
     rows_json(&b, s->by_source, s->nsources);
     wy_buf_adds(&b, ",\"by_collection\":");
     rows_json(&b, s->by_collection, s->ncollections);
-    wy_buf_addf(&b, ",\"objects\":%lld,\"files\":%lld,\"bytes\":%lld,"
+    wy_buf_addf(&b,
+                ",\"objects\":%lld,\"files\":%lld,\"bytes\":%lld,"
                 "\"objects_failed_audit\":%lld,"
                 "\"objects_never_audited\":%lld,\"last_seq\":%lld,"
                 "\"index_seq\":%lld,\"last_index\":",
-                (long long)s->objects, (long long)s->files,
-                (long long)s->bytes, (long long)s->objects_failed_audit,
+                (long long)s->objects, (long long)s->files, (long long)s->bytes,
+                (long long)s->objects_failed_audit,
                 (long long)s->objects_never_audited, (long long)s->last_seq,
                 (long long)s->index_seq);
     jstr(&b, s->last_index);
@@ -79,6 +108,18 @@ static int print_json(const struct cat_status *s,
         jstr(&b, src[i].last_error);
         wy_buf_addf(&b, ",\"resumable\":%s}", src[i].token ? "true" : "false");
     }
+    wy_buf_adds(&b, "],\"care\":[");
+    struct wy_buf care = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    care_lines(s, src, nsrc, &care);
+    const char *p = wy_buf_cstr(&care);
+    for (int first = 1; *p; first = 0) {
+        const char *nl = strchr(p, '\n');
+        if (!first)
+            wy_buf_addc(&b, ',');
+        wy_buf_add_json(&b, p, (size_t)(nl - p));
+        p = nl + 1;
+    }
+    wy_buf_release(&care);
     wy_buf_adds(&b, "]}\n");
     if (wy_buf_status(&b, err)) {
         wy_buf_release(&b);
@@ -89,8 +130,8 @@ static int print_json(const struct cat_status *s,
     return CMD_OK;
 }
 
-static void print_text(const struct cat_status *s,
-                       const struct cat_source *src, size_t nsrc)
+static void print_text(const struct cat_status *s, const struct cat_source *src,
+                       size_t nsrc)
 {
     printf("records:  %lld (%lld deleted)\n", (long long)s->records,
            (long long)s->deleted);
@@ -110,37 +151,18 @@ static void print_text(const struct cat_status *s,
            s->last_index ? s->last_index : "");
     printf("harvest:  %s\n", s->last_harvest ? s->last_harvest : "never");
     printf("audit:    %s\n", s->last_audit ? s->last_audit : "never");
-    int care = 0;
-    for (size_t i = 0; i < nsrc; i++) {
-        if (src[i].last_error) {
-            printf("%s source '%s': last harvest failed: %s\n",
-                   care++ ? "         " : "care:    ", src[i].name,
-                   src[i].last_error);
-        }
-        if (src[i].token)
-            printf("%s source '%s': harvest interrupted after %lld records; "
-                   "run the harvest again to resume\n",
-                   care++ ? "         " : "care:    ", src[i].name,
-                   (long long)src[i].cursor);
-    }
-    if (s->objects_failed_audit)
-        printf("%s %lld objects failed their last audit\n",
-               care++ ? "         " : "care:    ",
-               (long long)s->objects_failed_audit);
-    if (s->objects_never_audited)
-        printf("%s %lld objects were never audited (wenyuan audit)\n",
-               care++ ? "         " : "care:    ",
-               (long long)s->objects_never_audited);
-    if (s->index_seq < s->last_seq)
-        printf("%s %lld changes not yet indexed (wenyuan index)\n",
-               care++ ? "         " : "care:    ",
-               (long long)(s->last_seq - s->index_seq));
-    if (s->batches_unfinished)
-        printf("%s %lld ingest batches unfinished (wenyuan ingest --resume)\n",
-               care++ ? "         " : "care:    ",
-               (long long)s->batches_unfinished);
-    if (!care)
+    struct wy_buf care = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    care_lines(s, src, nsrc, &care);
+    const char *p = wy_buf_cstr(&care);
+    if (!*p)
         printf("care:     nothing\n");
+    for (int first = 1; *p; first = 0) {
+        const char *nl = strchr(p, '\n');
+        printf("%s %.*s\n", first ? "care:    " : "         ", (int)(nl - p),
+               p);
+        p = nl + 1;
+    }
+    wy_buf_release(&care);
 }
 
 WY_COMMAND(status, "show what the home holds and what needs care")
@@ -158,9 +180,15 @@ WY_COMMAND(status, "show what the home holds and what needs care")
     int ch;
     while ((ch = getopt_long(argc, argv, "jH:", opts, NULL)) != -1) {
         switch (ch) {
-        case 'j': json = 1; break;
-        case 'H': home = optarg; break;
-        default: usage(stderr); return CMD_USAGE;
+        case 'j':
+            json = 1;
+            break;
+        case 'H':
+            home = optarg;
+            break;
+        default:
+            usage(stderr);
+            return CMD_USAGE;
         }
     }
     if (optind < argc) {

@@ -25,8 +25,8 @@ static wy_code flush(struct wy_buf *b, int fd, const char *outname,
     return WY_OK;
 }
 
-wy_code fmt_convert(struct fmt_reader *r, const struct fmt_handler *to,
-                    int fd, const char *outname, unsigned long long in_size,
+wy_code fmt_convert(struct fmt_reader *r, const struct fmt_handler *to, int fd,
+                    const char *outname, unsigned long long in_size,
                     struct wy_log *log, struct fmt_convert_stats *st,
                     struct wy_err *err)
 {
@@ -77,8 +77,7 @@ wy_code fmt_convert(struct fmt_reader *r, const struct fmt_handler *to,
                 break;
         }
         if ((st->good & 255) == 0)
-            wy_progress_update(&prog, st->good + st->bad,
-                               fmt_reader_bytes(r));
+            wy_progress_update(&prog, st->good + st->bad, fmt_reader_bytes(r));
     }
     if (rc == WY_OK && to->write_end)
         to->write_end(&out);

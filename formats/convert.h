@@ -10,8 +10,8 @@
 #include "formats/format.h"
 
 struct fmt_convert_stats {
-    size_t good;   /* records written */
-    size_t bad;    /* records skipped (reported through the log) */
+    size_t good; /* records written */
+    size_t bad;  /* records skipped (reported through the log) */
 };
 
 /*
@@ -24,8 +24,8 @@ struct fmt_convert_stats {
  * when the whole input was read (even with bad records); any other error
  * (I/O, memory, a format that cannot be written) stops the conversion.
  */
-wy_code fmt_convert(struct fmt_reader *r, const struct fmt_handler *to,
-                    int fd, const char *outname, unsigned long long in_size,
+wy_code fmt_convert(struct fmt_reader *r, const struct fmt_handler *to, int fd,
+                    const char *outname, unsigned long long in_size,
                     struct wy_log *log, struct fmt_convert_stats *st,
                     struct wy_err *err);
 

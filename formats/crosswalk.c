@@ -3,7 +3,9 @@
    "MARC to MODS" mappings and IFLA's "UNIMARC to Dublin Core"; what is
    implemented is listed in docs/FORMATS.md. */
 #include "formats/crosswalk.h"
+#include "formats/dates.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -14,9 +16,9 @@
 
 struct xw {
     struct wy_record *r;
-    struct wy_buf b;     /* scratch for joining subfields */
-    int ok;              /* 0 after an allocation failure */
-    wy_code berr;        /* the scratch buffer's error, kept across resets */
+    struct wy_buf b; /* scratch for joining subfields */
+    int ok;          /* 0 after an allocation failure */
+    wy_code berr;    /* the scratch buffer's error, kept across resets */
 };
 
 /* Whether the scratch buffer is still good; its error is kept for the end
@@ -100,9 +102,11 @@ size_t xwalk_dynasty(const char *s, size_t n, const char **dyn, size_t *dlen)
     static const struct {
         const char *open, *close;
     } pairs[] = {
-        {"(", ")"},   {"\xEF\xBC\x88", "\xEF\xBC\x89"},   /* （ ） */
-        {"[", "]"},   {"\xE3\x80\x94", "\xE3\x80\x95"},   /* 〔 〕 */
-        {"\xE3\x80\x90", "\xE3\x80\x91"},                 /* 【 】 */
+        {"(", ")"},
+        {"\xEF\xBC\x88", "\xEF\xBC\x89"}, /* （ ） */
+        {"[", "]"},
+        {"\xE3\x80\x94", "\xE3\x80\x95"}, /* 〔 〕 */
+        {"\xE3\x80\x90", "\xE3\x80\x91"}, /* 【 】 */
     };
     *dyn = NULL;
     *dlen = 0;
@@ -150,7 +154,7 @@ static int year4(const char *p, int *lo, int *hi)
         span *= 10;
     }
     if (digits < 4 && p[digits] == ' ' && digits == 2)
-        return 0;   /* "19  " in a fixed field is too vague to index */
+        return 0; /* "19  " in a fixed field is too vague to index */
     *lo = v;
     *hi = v + span - 1;
     return 1;
@@ -167,10 +171,11 @@ static int fixed_year(const char *p, int *lo, int *hi)
 int xwalk_year_range(const char *s, size_t n, int *from, int *to)
 {
     for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9' || (i && s[i - 1] >= '0' && s[i - 1] <= '9'))
+        if (s[i] < '0' || s[i] > '9' ||
+            (i && s[i - 1] >= '0' && s[i - 1] <= '9'))
             continue;
         if (n - i < 4)
-            return 0;
+            break;
         /* a run of more than four digits is a number, not a year */
         if (all_digits(s + i, 4) && n - i > 4 && s[i + 4] >= '0' &&
             s[i + 4] <= '9') {
@@ -183,7 +188,7 @@ int xwalk_year_range(const char *s, size_t n, int *from, int *to)
         tok[4] = '\0';
         for (int k = 0; k < 4; k++)
             if (tok[k] == ' ' || tok[k] == '#' || tok[k] == '|')
-                tok[k] = '!';   /* only written fill marks count here */
+                tok[k] = '!'; /* only written fill marks count here */
         int lo, hi;
         if (!year4(tok, &lo, &hi))
             continue;
@@ -199,16 +204,17 @@ int xwalk_year_range(const char *s, size_t n, int *from, int *to)
         size_t dash = 0;
         if (k < n && s[k] == '-')
             dash = 1;
-        else if (n - k >= 3 && !memcmp(s + k, "\xEF\xBD\x9E", 3))   /* ～ */
+        else if (n - k >= 3 && !memcmp(s + k, "\xEF\xBD\x9E", 3)) /* ～ */
             dash = 3;
-        else if (n - k >= 3 && !memcmp(s + k, "\xE2\x80\x93", 3))   /* – */
+        else if (n - k >= 3 && !memcmp(s + k, "\xE2\x80\x93", 3)) /* – */
             dash = 3;
         if (dash) {
             k += dash;
             while (k < n && s[k] == ' ')
                 k++;
             int lo2, hi2;
-            if (n - k >= 4 && (n - k == 4 || s[k + 4] < '0' || s[k + 4] > '9')) {
+            if (n - k >= 4 &&
+                (n - k == 4 || s[k + 4] < '0' || s[k + 4] > '9')) {
                 memcpy(tok, s + k, 4);
                 if (year4(tok, &lo2, &hi2) && hi2 >= lo)
                     *to = hi2;
@@ -216,7 +222,7 @@ int xwalk_year_range(const char *s, size_t n, int *from, int *to)
         }
         return 1;
     }
-    return 0;
+    return fmt_date_years_n(s, n, from, to);   /* reign eras, dynasties */
 }
 
 static const struct {
@@ -358,8 +364,8 @@ static void add_note_buf(struct xw *x)
         x->ok = 0;
 }
 
-static int has_ident(const struct wy_record *r, const char *type,
-                     const char *v, size_t n)
+static int has_ident(const struct wy_record *r, const char *type, const char *v,
+                     size_t n)
 {
     for (size_t i = 0; i < r->desc.nidents; i++)
         if (!strcmp(r->desc.idents[i].type, type) &&
@@ -379,8 +385,8 @@ static void add_ident(struct xw *x, const char *type, const char *v, size_t n)
 
 /* ISBN and ISSN subfields may carry qualifiers ("0-14-044913-6 (pbk.) :"):
    keep the number, which is what the identifier is. */
-static void add_number(struct xw *x, const char *type,
-                       const struct wy_field *f, char code)
+static void add_number(struct xw *x, const char *type, const struct wy_field *f,
+                       char code)
 {
     for (size_t i = 0; i < f->nsub; i++) {
         if (f->sub[i].code != code)
@@ -500,8 +506,8 @@ static const char *dup_n(struct xw *x, const char *s, size_t n)
  */
 static void add_name(struct xw *x, const struct wy_field *f,
                      const char *namecodes, const char *addcodes,
-                     const char *dyncodes, char datecode,
-                     const char *rolecodes, int personal, int secondary)
+                     const char *dyncodes, char datecode, const char *rolecodes,
+                     int personal, int secondary)
 {
     struct wy_name nm = {NULL, NULL, NULL, NULL, personal, secondary};
     const char *dyn = NULL;
@@ -534,7 +540,7 @@ static void add_name(struct xw *x, const struct wy_field *f,
             const char *d;
             size_t dl;
             if (xwalk_dynasty(s, n, &d, &dl) == n)
-                continue;   /* the dynasty, taken above */
+                continue; /* the dynasty, taken above */
         }
         if (!x->b.len) {
             const char *d;
@@ -551,7 +557,8 @@ static void add_name(struct xw *x, const struct wy_field *f,
         }
         if (!n)
             continue;
-        if (x->b.len)
+        /* UNIMARC data may carry its own separator: 700 $a Asimov $b , Isaac */
+        if (x->b.len && s[0] != ',')
             wy_buf_adds(&x->b, add ? ", " : " ");
         wy_buf_add(&x->b, s, n);
     }
@@ -613,14 +620,29 @@ static void add_subject(struct xw *x, const struct wy_field *f,
 static const char *marc21_type(char l6)
 {
     switch (l6) {
-    case 'a': case 't': case 'c': case 'd': return "Text";
-    case 'e': case 'f': case 'k': return "StillImage";
-    case 'g': return "MovingImage";
-    case 'i': case 'j': return "Sound";
-    case 'm': return "Software";
-    case 'o': case 'p': return "Collection";
-    case 'r': return "PhysicalObject";
-    default: return NULL;
+    case 'a':
+    case 't':
+    case 'c':
+    case 'd':
+        return "Text";
+    case 'e':
+    case 'f':
+    case 'k':
+        return "StillImage";
+    case 'g':
+        return "MovingImage";
+    case 'i':
+    case 'j':
+        return "Sound";
+    case 'm':
+        return "Software";
+    case 'o':
+    case 'p':
+        return "Collection";
+    case 'r':
+        return "PhysicalObject";
+    default:
+        return NULL;
     }
 }
 
@@ -635,13 +657,21 @@ static void marc21_fixed_dates(struct xw *x, const struct wy_field *f008)
         return;
     int has2 = fixed_year(p + 11, &lo2, &hi2);
     switch (p[6]) {
-    case 'm': case 'i': case 'k': case 'q': case 'd': case 'c': case 'u':
+    case 'm':
+    case 'i':
+    case 'k':
+    case 'q':
+    case 'd':
+    case 'c':
+    case 'u':
         x->r->desc.year_from = lo1;
         x->r->desc.year_to = has2 && hi2 >= lo1 ? hi2 : hi1;
         break;
-    case 'n': case 'b': case '|':
+    case 'n':
+    case 'b':
+    case '|':
         break;
-    default:   /* s, e, r, t, p: date 1 is the date of this publication */
+    default: /* s, e, r, t, p: date 1 is the date of this publication */
         x->r->desc.year_from = lo1;
         x->r->desc.year_to = hi1;
     }
@@ -655,18 +685,19 @@ static void marc21_fixed_dates(struct xw *x, const struct wy_field *f008)
 static void marc21_name(struct xw *x, const struct wy_field *f, const char *tag)
 {
     int secondary = tag[0] == '7';
-    if (!strcmp(tag + 1, "00"))        /* X00: $a $b $q, $c titles, $d dates */
+    if (!strcmp(tag + 1, "00")) /* X00: $a $b $q, $c titles, $d dates */
         add_name(x, f, "abq", "c", "cd", 'd', "e4", 1, secondary);
-    else if (!strcmp(tag + 1, "10"))   /* X10 corporate */
+    else if (!strcmp(tag + 1, "10")) /* X10 corporate */
         add_name(x, f, "ab", "", "", 0, "e4", 0, secondary);
-    else if (!strcmp(tag + 1, "11"))   /* X11 meeting: $e a unit, $j role */
+    else if (!strcmp(tag + 1, "11")) /* X11 meeting: $e a unit, $j role */
         add_name(x, f, "aencdq", "", "", 0, "j4", 0, secondary);
-    else if (!strcmp(tag, "720"))      /* uncontrolled name */
+    else if (!strcmp(tag, "720")) /* uncontrolled name */
         add_name(x, f, "a", "", "", 0, "e4", f->ind1 == '1', 1);
 }
 
 /* 245, 246, 240, 130, 730, 740 and their 880 pairs. */
-static void marc21_title(struct xw *x, const struct wy_field *f, const char *tag)
+static void marc21_title(struct xw *x, const struct wy_field *f,
+                         const char *tag)
 {
     const char *codes = "abfgknps";
     if (!strcmp(tag, "130") || !strcmp(tag, "730"))
@@ -805,10 +836,12 @@ static void describe_marc21(struct xw *x)
                 marc21_title(x, f, tag);
                 if (x->ok && d->ntitles == before + 1 && before) {
                     const char *t = d->titles[before];
-                    memmove(d->titles + 1, d->titles, before * sizeof(*d->titles));
+                    memmove(d->titles + 1, d->titles,
+                            before * sizeof(*d->titles));
                     d->titles[0] = t;
                 }
-                if (join(x, f, "c", " "))   /* LoC MODS: statement of responsibility */
+                if (join(x, f, "c",
+                         " ")) /* LoC MODS: statement of responsibility */
                     add_note_buf(x);
             } else if (!strcmp(tag, "246") || !strcmp(tag, "240")) {
                 marc21_title(x, f, tag);
@@ -886,7 +919,8 @@ static void describe_marc21(struct xw *x)
         for (size_t i = 1; i < d->nlanguages; i++)
             if (!memcmp(d->languages[i], f008->data + 35, 3)) {
                 const char *t = d->languages[i];
-                memmove(d->languages + 1, d->languages, i * sizeof(*d->languages));
+                memmove(d->languages + 1, d->languages,
+                        i * sizeof(*d->languages));
                 d->languages[0] = t;
                 break;
             }
@@ -901,7 +935,7 @@ static void describe_marc21(struct xw *x)
     }
     const char *type = marc21_type(r->leader[6]);
     if (type)
-        d->type = type;   /* a static string, like the DC reader's */
+        d->type = type; /* a static string, like the DC reader's */
 }
 
 /* ---- UNIMARC / CNMARC -------------------------------------------------- */
@@ -909,14 +943,28 @@ static void describe_marc21(struct xw *x)
 static const char *unimarc_type(char l6)
 {
     switch (l6) {
-    case 'a': case 'b': case 'c': case 'd': return "Text";
-    case 'e': case 'f': case 'k': return "StillImage";
-    case 'g': return "MovingImage";
-    case 'i': case 'j': return "Sound";
-    case 'l': return "Software";
-    case 'm': return "Collection";
-    case 'r': return "PhysicalObject";
-    default: return NULL;
+    case 'a':
+    case 'b':
+    case 'c':
+    case 'd':
+        return "Text";
+    case 'e':
+    case 'f':
+    case 'k':
+        return "StillImage";
+    case 'g':
+        return "MovingImage";
+    case 'i':
+    case 'j':
+        return "Sound";
+    case 'l':
+        return "Software";
+    case 'm':
+        return "Collection";
+    case 'r':
+        return "PhysicalObject";
+    default:
+        return NULL;
     }
 }
 
@@ -927,19 +975,27 @@ static const char *unimarc_relator(const char *code)
     static const struct {
         const char code[4], *term;
     } t[] = {
-        {"010", "adapter"},      {"020", "annotator"},
-        {"070", "author"},       {"072", "author in quotations"},
+        {"010", "adapter"},
+        {"020", "annotator"},
+        {"070", "author"},
+        {"072", "author in quotations"},
         {"075", "author of afterword"},
         {"080", "author of introduction"},
         {"100", "bibliographic antecedent"},
-        {"205", "collaborator"}, {"210", "commentator"},
-        {"212", "commentator"},  {"220", "compiler"},
-        {"340", "editor"},       {"440", "illustrator"},
+        {"205", "collaborator"},
+        {"210", "commentator"},
+        {"212", "commentator"},
+        {"220", "compiler"},
+        {"340", "editor"},
+        {"440", "illustrator"},
         {"557", "organiser of meeting"},
-        {"570", "other"},        {"600", "photographer"},
-        {"610", "printer"},      {"650", "publisher"},
+        {"570", "other"},
+        {"600", "photographer"},
+        {"610", "printer"},
+        {"650", "publisher"},
         {"651", "publishing director"},
-        {"700", "scribe"},       {"730", "translator"},
+        {"700", "scribe"},
+        {"730", "translator"},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
         if (!strcmp(code, t[i].code))
@@ -952,17 +1008,17 @@ static void unimarc_name(struct xw *x, const struct wy_field *f,
 {
     int secondary = tag[2] == '2';
     size_t before = x->r->desc.ncreators;
-    if (tag[1] == '0')        /* 700-702: $a $b, $c (dynasty) $d, $f dates */
+    if (tag[1] == '0') /* 700-702: $a $b, $c (dynasty) $d, $f dates */
         add_name(x, f, "ab", "cd", "cf", 'f', "4", 1, secondary);
-    else if (tag[1] == '1')   /* 710-712: $a $b */
+    else if (tag[1] == '1') /* 710-712: $a $b */
         add_name(x, f, "ab", "", "c", 0, "4", 0, secondary);
-    else                      /* 720-722: family names */
+    else /* 720-722: family names */
         add_name(x, f, "a", "", "c", 'f', "4", 1, secondary);
     struct wy_desc *d = &x->r->desc;
     if (x->ok && d->ncreators == before + 1 && d->creators[before].role) {
         const char *t = unimarc_relator(d->creators[before].role);
         if (t)
-            d->creators[before].role = t;   /* static text */
+            d->creators[before].role = t; /* static text */
     }
 }
 
@@ -988,13 +1044,17 @@ static void unimarc_fixed(struct xw *x, const struct wy_field *f100)
     int has2 = fixed_year(s + 13, &lo2, &hi2);
     struct wy_desc *d = &x->r->desc;
     switch (s[8]) {
-    case 'a': case 'b': case 'c': case 'f': case 'g':
+    case 'a':
+    case 'b':
+    case 'c':
+    case 'f':
+    case 'g':
         d->year_from = lo1;
         d->year_to = has2 && hi2 >= lo1 ? hi2 : hi1;
         break;
     case 'u':
         break;
-    default:   /* d, e, h, i, j, k: date 1 is this publication's */
+    default: /* d, e, h, i, j, k: date 1 is this publication's */
         d->year_from = lo1;
         d->year_to = hi1;
     }
@@ -1093,7 +1153,7 @@ static void describe_unimarc(struct xw *x)
             else if (!strcmp(tag, "035"))
                 add_subfield_idents(x, "control", f, 'a');
             else if (!strcmp(tag, "090") && join(x, f, "ab", "/")) {
-                const char *c = buf_dup(x, 0);   /* CNMARC local call no. */
+                const char *c = buf_dup(x, 0); /* CNMARC local call no. */
                 if (c)
                     add_ident(x, "callno", c, strlen(c));
             }
@@ -1179,6 +1239,49 @@ static void describe_unimarc(struct xw *x)
         d->type = type;
 }
 
+/* The non-sorting markers of MARC (NSB/NSE: U+0088/U+0089, and UNIMARC's
+   U+0098/U+009C) belong to the MARC fields, not to titles shown or
+   indexed. Every view string is an arena copy made here (or a static
+   string, which holds no marker), so it is cleaned in place. */
+static void strip_markers(const char *cs)
+{
+    if (!cs)
+        return;
+    const unsigned char *p = (const unsigned char *)cs;
+    size_t i = 0, o = 0;
+    for (; p[i]; i++)
+        if (p[i] == 0xC2 && (p[i + 1] == 0x88 || p[i + 1] == 0x89 ||
+                             p[i + 1] == 0x98 || p[i + 1] == 0x9C))
+            break;
+    if (!p[i])
+        return;
+    char *s = (char *)(uintptr_t)cs;
+    for (o = i; p[i]; i++) {
+        if (p[i] == 0xC2 && (p[i + 1] == 0x88 || p[i + 1] == 0x89 ||
+                             p[i + 1] == 0x98 || p[i + 1] == 0x9C)) {
+            i++;
+            continue;
+        }
+        s[o++] = (char)p[i];
+    }
+    s[o] = '\0';
+}
+
+static void strip_view(struct wy_desc *d)
+{
+    for (size_t i = 0; i < d->ntitles; i++)
+        strip_markers(d->titles[i]);
+    for (size_t i = 0; i < d->ncreators; i++)
+        strip_markers(d->creators[i].name);
+    for (size_t i = 0; i < d->nsubjects; i++)
+        strip_markers(d->subjects[i]);
+    for (size_t i = 0; i < d->nnotes; i++)
+        strip_markers(d->notes[i]);
+    strip_markers(d->publisher);
+    strip_markers(d->place);
+    strip_markers(d->edition);
+}
+
 wy_code xwalk_describe(struct wy_record *r, struct wy_err *err)
 {
     if (r->kind == WY_MARC_NONE)
@@ -1190,10 +1293,14 @@ wy_code xwalk_describe(struct wy_record *r, struct wy_err *err)
         describe_unimarc(&x);
     wy_code rc = WY_OK;
     if (x.berr == WY_ETOOBIG)
-        rc = wy_err_set(err, WY_ETOOBIG, "a field joins to more than %u "
-                        "bytes", JOIN_LIMIT);
+        rc = wy_err_set(err, WY_ETOOBIG,
+                        "a field joins to more than %u "
+                        "bytes",
+                        JOIN_LIMIT);
     else if (!x.ok)
         rc = wy_err_set(err, WY_ENOMEM, "out of memory describing a record");
+    else
+        strip_view(&r->desc);
     wy_buf_release(&x.b);
     return rc;
 }

@@ -22,8 +22,9 @@ wy_code xwalk_describe(struct wy_record *r, struct wy_err *err);
 /*
  * The year range of a date as written: "1765", "c1994.", "[18--]" (1800 to
  * 1899), "197-?" (1970 to 1979), "19uu", "1994-1996", "清乾隆三十年[1765]".
- * Only arabic years of four places count, so a reign-era date such as
- * "清乾隆三十年" gives none. Returns 1 and sets *from, *to when found.
+ * Arabic years of four places win; without one, reign eras, sexagenary
+ * years and dynasties are read by fmt_date_years_n ("清乾隆三十年" gives
+ * 1765). Returns 1 and sets *from, *to when found.
  */
 int xwalk_year_range(const char *s, size_t n, int *from, int *to);
 

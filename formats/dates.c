@@ -79,6 +79,15 @@ static int era_year(const char *p, const char **end)
         *end = p + 6;
         return 1;
     }
+    if (isdigit((unsigned char)p[0])) {   /* 民国20年: arabic within an era */
+        int v = 0, k = 0;
+        while (k < 3 && isdigit((unsigned char)p[k]))
+            v = v * 10 + (p[k++] - '0');
+        if (isdigit((unsigned char)p[k]) || strncmp(p + k, "年", 3) != 0)
+            return 0;
+        *end = p + k + 3;
+        return v;
+    }
     int total = 0, cur = -1, seen = 0;
     for (;;) {
         int d = digit_at(p);
@@ -174,7 +183,7 @@ static int western(const char *s, int *from, int *to)
         for (size_t i = nd; i < 4; i++)
             if (p[i] == '-' || p[i] == 'u' || p[i] == '?' || p[i] == 'x')
                 unk++;
-        if (nd >= 2 && nd + (size_t)unk == 4) {
+        if (nd >= 2 && nd < 4 && nd + (size_t)unk == 4) {
             int base = 0;
             for (size_t i = 0; i < nd; i++)
                 base = base * 10 + (p[i] - '0');
@@ -230,6 +239,16 @@ int fmt_date_years(const char *s, int *from, int *to)
         }
     }
     return 0;
+}
+
+int fmt_date_years_n(const char *s, size_t n, int *from, int *to)
+{
+    char tmp[FMT_DATE_MAX];
+    if (!s || n == 0 || n >= sizeof(tmp) || memchr(s, '\0', n))
+        return 0;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    return fmt_date_years(tmp, from, to);
 }
 
 const char *fmt_date_dynasty(int year)

@@ -6,6 +6,8 @@
 #ifndef WY_FORMATS_DATES_H
 #define WY_FORMATS_DATES_H
 
+#include <stddef.h>
+
 /*
  * Parses s (UTF-8) into an inclusive year range. Returns 1 and sets *from,
  * *to when a date was recognized, else 0 (and leaves them untouched).
@@ -14,6 +16,11 @@
  * then a dynasty.
  */
 int fmt_date_years(const char *s, int *from, int *to);
+
+/* The same for n bytes at s (not necessarily NUL-terminated). A text of
+   FMT_DATE_MAX bytes or more is not a date as written and gives 0. */
+#define FMT_DATE_MAX 512
+int fmt_date_years_n(const char *s, size_t n, int *from, int *to);
 
 /* The dynasty (simplified: "明", "清", "民国", ...) whose span holds year,
    or NULL. borrowed: a static string. */

@@ -45,16 +45,14 @@ const char *dc_ident_type(const char *s, size_t *skip)
 {
     static const struct {
         const char *prefix, *type;
-        int keep;   /* 1: the prefix is part of the identifier */
+        int keep; /* 1: the prefix is part of the identifier */
     } p[] = {
-        {"URN:ISBN:", "isbn", 0}, {"ISBN:", "isbn", 0},
-        {"ISBN ", "isbn", 0},     {"URN:ISSN:", "issn", 0},
-        {"ISSN:", "issn", 0},     {"ISSN ", "issn", 0},
-        {"info:lccn/", "lccn", 0}, {"LCCN ", "lccn", 0},
-        {"oai:", "oai", 1},       {"http://", "uri", 1},
-        {"https://", "uri", 1},   {"urn:", "uri", 1},
-        {"info:", "uri", 1},      {"doi:", "uri", 1},
-        {"hdl:", "uri", 1},       {"ark:", "uri", 1},
+        {"URN:ISBN:", "isbn", 0},  {"ISBN:", "isbn", 0},   {"ISBN ", "isbn", 0},
+        {"URN:ISSN:", "issn", 0},  {"ISSN:", "issn", 0},   {"ISSN ", "issn", 0},
+        {"info:lccn/", "lccn", 0}, {"LCCN ", "lccn", 0},   {"oai:", "oai", 1},
+        {"http://", "uri", 1},     {"https://", "uri", 1}, {"urn:", "uri", 1},
+        {"info:", "uri", 1},       {"doi:", "uri", 1},     {"hdl:", "uri", 1},
+        {"ark:", "uri", 1},
     };
     *skip = 0;
     for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
@@ -68,7 +66,7 @@ const char *dc_ident_type(const char *s, size_t *skip)
     if (isbn_checksum(s, n))
         return "isbn";
     if (s[0] == '(' && strchr(s, ')'))
-        return "control";   /* MARC 035 style: "(OCoLC)12345" */
+        return "control"; /* MARC 035 style: "(OCoLC)12345" */
     return "local";
 }
 
@@ -77,9 +75,10 @@ const char *dc_ident_type(const char *s, size_t *skip)
 struct dcr {
     struct wy_record *r;
     int ok;
-    const char *publishers[2];   /* the first two dc:publisher values */
+    const char *publishers[2]; /* the first two dc:publisher values */
     size_t npub;
     int have_id;
+    int type_is_dcmi;
 };
 
 static void add_name(struct dcr *d, const char *v, int secondary)
@@ -137,9 +136,11 @@ static void element(struct dcr *d, const xmlNode *n)
             }
         }
     } else if (!strcmp(name, "type")) {
-        if (!ds->type) {
-            const char *t = xwalk_dcmi_type(v);
+        /* a DCMI Type term wins over other vocabularies (info:eu-repo/...) */
+        const char *t = xwalk_dcmi_type(v);
+        if (!ds->type || (t && !d->type_is_dcmi)) {
             ds->type = t ? t : v;
+            d->type_is_dcmi = t != NULL;
         }
     } else if (!strcmp(name, "format") || !strcmp(name, "extent")) {
         if (!ds->extent)
@@ -166,7 +167,7 @@ static void element(struct dcr *d, const xmlNode *n)
 wy_code dc_describe_node(struct wy_record *r, const xmlNode *dc,
                          struct wy_err *err)
 {
-    struct dcr d = {r, 1, {NULL, NULL}, 0, r->desc.id != NULL};
+    struct dcr d = {r, 1, {NULL, NULL}, 0, r->desc.id != NULL, 0};
     r->kind = WY_MARC_NONE;
     for (const xmlNode *n = dc->children; n && d.ok; n = n->next) {
         if (n->type != XML_ELEMENT_NODE || !n->ns || !n->ns->href)
@@ -208,8 +209,9 @@ static int match_dc(const xmlChar *ns, const xmlChar *local)
 
 static int dc_detect(const unsigned char *p, size_t n)
 {
-    if (fmt_bytes_has(p, n, FMT_NS_OAI_DC) || fmt_bytes_has(p, n, FMT_NS_SRW_DC))
-        return 70;
+    if (fmt_bytes_has(p, n, FMT_NS_OAI_DC) ||
+        fmt_bytes_has(p, n, FMT_NS_SRW_DC))
+        return fmt_xml_root_is(p, n, "dc") ? 95 : 70;
     return 0;
 }
 
@@ -243,8 +245,8 @@ static wy_code dc_next(void *state, struct wy_record *rec, struct wy_err *err)
     wy_code rc = fmt_xml_stream_next(s, &node, err);
     if (rc != WY_OK)
         return rc;
-    if (s->oai_id && !wy_desc_set(rec, &rec->desc.id, s->oai_id,
-                                  strlen(s->oai_id)))
+    if (s->oai_id &&
+        !wy_desc_set(rec, &rec->desc.id, s->oai_id, strlen(s->oai_id)))
         return wy_err_set(err, WY_ENOMEM, "out of memory");
     rc = dc_describe_node(rec, node, err);
     if (rc != WY_OK)
@@ -288,11 +290,11 @@ wy_code dc_write(const struct wy_record *r, struct wy_buf *b,
                  struct wy_err *err)
 {
     const struct wy_desc *d = &r->desc;
-    wy_buf_adds(b,
-                "<oai_dc:dc xmlns:oai_dc=\"" FMT_NS_OAI_DC "\" xmlns:dc=\"" FMT_NS_DC
-                "\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-                "xsi:schemaLocation=\"" FMT_NS_OAI_DC
-                " http://www.openarchives.org/OAI/2.0/oai_dc.xsd\">\n");
+    wy_buf_adds(b, "<oai_dc:dc xmlns:oai_dc=\"" FMT_NS_OAI_DC
+                   "\" xmlns:dc=\"" FMT_NS_DC
+                   "\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+                   "xsi:schemaLocation=\"" FMT_NS_OAI_DC
+                   " http://www.openarchives.org/OAI/2.0/oai_dc.xsd\">\n");
     for (size_t i = 0; i < d->ntitles; i++)
         el(b, "title", d->titles[i]);
     for (size_t i = 0; i < d->ncreators; i++)

@@ -44,6 +44,20 @@ const struct fmt_handler *fmt_detect(const unsigned char *p, size_t n)
     return best;
 }
 
+/* Rule 9: when two formats bid the same for the same bytes (MARC 21 and
+   UNIMARC when the first record shows none of 245, 008, 200), the reader
+   asks for --from rather than guess. */
+static const struct fmt_handler *tie_with(const struct fmt_handler *best,
+                                          const unsigned char *p, size_t n)
+{
+    int bid = best->detect(p, n);
+    for (size_t i = 0; handlers[i]; i++)
+        if (handlers[i] != best && handlers[i]->detect && handlers[i]->open &&
+            handlers[i]->detect(p, n) == bid)
+            return handlers[i];
+    return NULL;
+}
+
 wy_code fmt_input_read(struct fmt_input *in, void *buf, size_t n, size_t *got,
                        struct wy_err *err)
 {
@@ -130,6 +144,14 @@ static wy_code reader_open(struct fmt_reader **out, const struct fmt_handler *h,
             n = r->in.memlen < PEEK ? r->in.memlen : PEEK;
         }
         h = fmt_detect(p, n);
+        const struct fmt_handler *other = h ? tie_with(h, p, n) : NULL;
+        if (other) {
+            rc = wy_err_set(err, WY_EFORMAT,
+                            "%s: the records could be '%s' or '%s'; name the "
+                            "format with --from", r->in.name, h->name,
+                            other->name);
+            goto fail;
+        }
         if (!h) {
             rc = wy_err_set(err, WY_EFORMAT,
                             "%s: cannot tell the record format; name it with "

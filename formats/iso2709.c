@@ -17,8 +17,8 @@
 struct iso2709_reader {
     struct fmt_input *in;
     unsigned char *buf;
-    size_t start, end, scan;       /* unconsumed bytes; search resumes at scan */
-    unsigned long long base;       /* input offset of buf[0] */
+    size_t start, end, scan; /* unconsumed bytes; search resumes at scan */
+    unsigned long long base; /* input offset of buf[0] */
     size_t recno;
     int eof, skipping;
 };
@@ -64,8 +64,8 @@ static wy_code fill(struct iso2709_reader *r, struct wy_err *err)
         r->start = 0;
     }
     size_t got = 0;
-    wy_code rc = fmt_input_read(r->in, r->buf + r->end, CAP - r->end, &got,
-                                err);
+    wy_code rc =
+        fmt_input_read(r->in, r->buf + r->end, CAP - r->end, &got, err);
     if (rc != WY_OK)
         return rc;
     if (got == 0)
@@ -83,8 +83,8 @@ wy_code iso2709_reader_next(struct iso2709_reader *r, const unsigned char **p,
     for (;;) {
         if (r->skipping) {
             /* after a record with no terminator: drop bytes up to the next */
-            unsigned char *q = memchr(r->buf + r->start, ISO2709_RS,
-                                      r->end - r->start);
+            unsigned char *q =
+                memchr(r->buf + r->start, ISO2709_RS, r->end - r->start);
             if (q) {
                 r->start = r->scan = (size_t)(q - r->buf) + 1;
                 r->skipping = 0;
@@ -97,8 +97,8 @@ wy_code iso2709_reader_next(struct iso2709_reader *r, const unsigned char **p,
             if (r->scan < r->start)
                 r->scan = r->start;
             if (r->start < r->end) {
-                unsigned char *q = memchr(r->buf + r->scan, ISO2709_RS,
-                                          r->end - r->scan);
+                unsigned char *q =
+                    memchr(r->buf + r->scan, ISO2709_RS, r->end - r->scan);
                 if (q) {
                     *p = r->buf + r->start;
                     *n = (size_t)(q - *p) + 1;
@@ -138,7 +138,8 @@ wy_code iso2709_reader_next(struct iso2709_reader *r, const unsigned char **p,
                 return wy_err_set(err, WY_EFORMAT,
                                   "record %zu at byte %llu: truncated: the "
                                   "input ends after %zu bytes with no record "
-                                  "terminator", *recno, *offset, left);
+                                  "terminator",
+                                  *recno, *offset, left);
             }
             return WY_EOF;
         }
@@ -301,8 +302,8 @@ static const char *shown(char *dst, const unsigned char *p, size_t width)
 }
 
 struct parse {
-    const unsigned char *rec;       /* the whole record */
-    struct iso2709_marc8 *m8;       /* non-NULL: values are MARC-8 */
+    const unsigned char *rec; /* the whole record */
+    struct iso2709_marc8 *m8; /* non-NULL: values are MARC-8 */
     struct wy_record *r;
     struct wy_err *err;
 };
@@ -329,7 +330,8 @@ static wy_code value(struct parse *ps, const char *tag, char code,
         if (rc < 0)
             return wy_err_set(ps->err, WY_EFORMAT,
                               "field %s%s%.*s: invalid MARC-8 at byte %zu of "
-                              "the record", WHERE, at + bad);
+                              "the record",
+                              WHERE, at + bad);
         s = (const unsigned char *)ps->m8->out.p;
         n = ps->m8->out.len;
         if (!s)
@@ -339,13 +341,14 @@ static wy_code value(struct parse *ps, const char *tag, char code,
         if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
             return wy_err_set(ps->err, WY_EFORMAT,
                               "field %s%s%.*s: control character 0x%02x at "
-                              "byte %zu of the record", WHERE, s[i],
-                              ps->m8 ? at : at + i);
+                              "byte %zu of the record",
+                              WHERE, s[i], ps->m8 ? at : at + i);
     size_t bad;
     if (!iso2709_utf8_valid(s, n, &bad))
         return wy_err_set(ps->err, WY_EFORMAT,
                           "field %s%s%.*s: invalid UTF-8 at byte %zu of the "
-                          "record", WHERE, ps->m8 ? at : at + bad);
+                          "record",
+                          WHERE, ps->m8 ? at : at + bad);
     *out = s;
     *outn = n;
     return WY_OK;
@@ -359,7 +362,8 @@ static wy_code data_field(struct parse *ps, const char *tag,
     if (len < 2)
         return wy_err_set(ps->err, WY_EFORMAT,
                           "field %s: %zu bytes, too short for two "
-                          "indicators", tag, len);
+                          "indicators",
+                          tag, len);
     for (int i = 0; i < 2; i++)
         if (d[i] < 0x20 || d[i] >= 0x7F) {
             char sh[8];
@@ -367,16 +371,16 @@ static wy_code data_field(struct parse *ps, const char *tag,
                               "field %s: indicator %d is '%s'", tag, i + 1,
                               shown(sh, d + i, 1));
         }
-    struct wy_field *f = wy_record_add_field(ps->r, tag, (char)d[0],
-                                             (char)d[1]);
+    struct wy_field *f =
+        wy_record_add_field(ps->r, tag, (char)d[0], (char)d[1]);
     if (!f)
         return nomem(ps->err);
     size_t i = 2;
     if (i < len && d[i] != ISO2709_US)
         return wy_err_set(ps->err, WY_EFORMAT,
                           "field %s: no subfield delimiter after the "
-                          "indicators (byte %zu of the record)", tag,
-                          (size_t)(d + i - ps->rec));
+                          "indicators (byte %zu of the record)",
+                          tag, (size_t)(d + i - ps->rec));
     while (i < len) {
         /* d[i] is a delimiter */
         size_t at = i;
@@ -386,12 +390,13 @@ static wy_code data_field(struct parse *ps, const char *tag,
             if (i >= len || d[i] == ISO2709_US)
                 return wy_err_set(ps->err, WY_EFORMAT,
                                   "field %s: subfield without a code at "
-                                  "byte %zu of the record", tag,
-                                  (size_t)(d + at - ps->rec));
+                                  "byte %zu of the record",
+                                  tag, (size_t)(d + at - ps->rec));
             return wy_err_set(ps->err, WY_EFORMAT,
                               "field %s: subfield code '%s' at byte %zu of "
                               "the record is not a printable ASCII "
-                              "character", tag, shown(sh, d + i, 1),
+                              "character",
+                              tag, shown(sh, d + i, 1),
                               (size_t)(d + i - ps->rec));
         }
         char code = (char)d[i++];
@@ -410,16 +415,17 @@ static wy_code data_field(struct parse *ps, const char *tag,
     return WY_OK;
 }
 
-wy_code iso2709_parse(const unsigned char *p, size_t n,
-                      enum iso2709_charset cs, struct iso2709_marc8 *m,
-                      struct wy_record *rec, struct wy_err *err)
+wy_code iso2709_parse(const unsigned char *p, size_t n, enum iso2709_charset cs,
+                      struct iso2709_marc8 *m, struct wy_record *rec,
+                      struct wy_err *err)
 {
     char sh[64];
     size_t reclen, base;
     if (n < 26 || p[n - 1] != ISO2709_RS)
         return wy_err_set(err, WY_EFORMAT,
                           "%zu bytes are too short for a record (a leader "
-                          "is 24)", n);
+                          "is 24)",
+                          n);
     if (read_decimal(p, 5, &reclen) != 0)
         return wy_err_set(err, WY_EFORMAT,
                           "record length '%s' in the leader is not a number",
@@ -436,16 +442,18 @@ wy_code iso2709_parse(const unsigned char *p, size_t n,
     if (base < 25 || base > n - 1)
         return wy_err_set(err, WY_EFORMAT,
                           "base address %zu is outside the record (%zu "
-                          "bytes)", base, n);
+                          "bytes)",
+                          base, n);
     if (p[base - 1] != ISO2709_FS)
         return wy_err_set(err, WY_EFORMAT,
                           "no field terminator ends the directory before "
-                          "the base address %zu", base);
+                          "the base address %zu",
+                          base);
     for (size_t i = 0; i < 24; i++)
         if (p[i] < 0x20 || p[i] >= 0x7F)
             return wy_err_set(err, WY_EFORMAT,
-                              "leader byte %zu is '%s', not printable ASCII",
-                              i, shown(sh, p + i, 1));
+                              "leader byte %zu is '%s', not printable ASCII", i,
+                              shown(sh, p + i, 1));
     /* entry map (leader/20-22): lengths of the length and start fields;
        MARC 21 and UNIMARC both say "450" */
     size_t ll = 4, sl = 5, il = 0;
@@ -458,13 +466,15 @@ wy_code iso2709_parse(const unsigned char *p, size_t n,
     if ((p[10] != '2' && p[10] != ' ') || (p[11] != '2' && p[11] != ' '))
         return wy_err_set(err, WY_EFORMAT,
                           "indicator count '%c' or subfield code length '%c' "
-                          "in the leader is not 2", p[10], p[11]);
+                          "in the leader is not 2",
+                          p[10], p[11]);
     size_t esz = 3 + ll + sl + il;
     size_t dirlen = base - 1 - 24;
     if (dirlen % esz != 0)
         return wy_err_set(err, WY_EFORMAT,
                           "the directory is %zu bytes, not a multiple of "
-                          "%zu-byte entries", dirlen, esz);
+                          "%zu-byte entries",
+                          dirlen, esz);
     size_t nent = dirlen / esz;
     if (nent == 0)
         return wy_err_set(err, WY_EFORMAT, "the record has no fields");
@@ -495,7 +505,8 @@ wy_code iso2709_parse(const unsigned char *p, size_t n,
         if (!tag_ok(ent))
             return wy_err_set(err, WY_EFORMAT,
                               "directory entry %zu: tag '%s' is not three "
-                              "letters or digits", e + 1, shown(sh, ent, 3));
+                              "letters or digits",
+                              e + 1, shown(sh, ent, 3));
         char tag[4];
         memcpy(tag, ent, 3);
         tag[3] = '\0';
@@ -503,25 +514,25 @@ wy_code iso2709_parse(const unsigned char *p, size_t n,
         if (read_decimal(ent + 3, ll, &flen) != 0)
             return wy_err_set(err, WY_EFORMAT,
                               "directory entry %zu (tag %s): length '%s' is "
-                              "not a number", e + 1, tag,
-                              shown(sh, ent + 3, ll));
+                              "not a number",
+                              e + 1, tag, shown(sh, ent + 3, ll));
         if (read_decimal(ent + 3 + ll, sl, &fstart) != 0)
             return wy_err_set(err, WY_EFORMAT,
                               "directory entry %zu (tag %s): start '%s' is "
-                              "not a number", e + 1, tag,
-                              shown(sh, ent + 3 + ll, sl));
+                              "not a number",
+                              e + 1, tag, shown(sh, ent + 3 + ll, sl));
         if (flen == 0 || fstart > datalen || flen > datalen - fstart)
             return wy_err_set(err, WY_EFORMAT,
                               "directory entry %zu (tag %s): %zu bytes at "
-                              "%zu do not fit the %zu bytes of data", e + 1,
-                              tag, flen, fstart, datalen);
+                              "%zu do not fit the %zu bytes of data",
+                              e + 1, tag, flen, fstart, datalen);
         const unsigned char *d = data + fstart;
         if (d[flen - 1] != ISO2709_FS)
             return wy_err_set(err, WY_EFORMAT,
                               "field %s (directory entry %zu, byte %zu of "
                               "the record) does not end with a field "
-                              "terminator", tag, e + 1,
-                              (size_t)(d - p) + flen - 1);
+                              "terminator",
+                              tag, e + 1, (size_t)(d - p) + flen - 1);
         wy_code rc;
         if (wy_tag_is_control(tag)) {
             const unsigned char *v;
@@ -583,7 +594,8 @@ wy_code iso2709_write(const struct wy_record *rec, int utf8_flag,
             wy_buf_truncate(out, at);
             return wy_err_set(err, WY_EFORMAT,
                               "field %zu: tag '%.3s' is not three letters or "
-                              "digits", i + 1, f->tag);
+                              "digits",
+                              i + 1, f->tag);
         }
         size_t flen;
         if (wy_tag_is_control(f->tag)) {
@@ -613,7 +625,8 @@ wy_code iso2709_write(const struct wy_record *rec, int utf8_flag,
             wy_buf_truncate(out, at);
             return wy_err_set(err, WY_ETOOBIG,
                               "field %s is %zu bytes, more than ISO 2709's "
-                              "9999", f->tag, flen);
+                              "9999",
+                              f->tag, flen);
         }
         if (out->error)
             return wy_buf_status(out, err);
@@ -638,7 +651,8 @@ wy_code iso2709_write(const struct wy_record *rec, int utf8_flag,
         wy_buf_truncate(out, at);
         return wy_err_set(err, WY_ETOOBIG,
                           "the record is %zu bytes, more than ISO 2709's "
-                          "%u", reclen, (unsigned)ISO2709_MAX_RECORD);
+                          "%u",
+                          reclen, (unsigned)ISO2709_MAX_RECORD);
     }
     char *h = out->p + at;
     memcpy(h, rec->leader, 24);
@@ -658,10 +672,10 @@ wy_code iso2709_write(const struct wy_record *rec, int utf8_flag,
     return WY_OK;
 }
 
-/* ---- detection ------------------------------------------------------------ */
+/* ---- detection ------------------------------------------------------------
+ */
 
-int iso2709_detect(const unsigned char *p, size_t n, int *marc21,
-                   int *unimarc)
+int iso2709_detect(const unsigned char *p, size_t n, int *marc21, int *unimarc)
 {
     size_t reclen, base;
     *marc21 = *unimarc = 0;
@@ -701,7 +715,8 @@ int iso2709_detect(const unsigned char *p, size_t n, int *marc21,
     return bid;
 }
 
-/* ---- the handlers' shared reading state ------------------------------------ */
+/* ---- the handlers' shared reading state ------------------------------------
+ */
 
 struct iso2709_stream {
     struct iso2709_reader *rd;
@@ -736,7 +751,7 @@ wy_code iso2709_stream_next(void *state, struct wy_record *rec,
     wy_code rc = iso2709_reader_next(s->rd, &p, &n, &recno, &off, err);
     if (rc != WY_OK)
         return rc;
-    if (s->cs == ISO2709_BY_LEADER && p[9] == ' ' && !s->m8) {
+    if (s->cs == ISO2709_BY_LEADER && n > 24 && p[9] == ' ' && !s->m8) {
         /* opened on first need: most files are UTF-8 */
         s->m8 = iso2709_marc8_new();
     }

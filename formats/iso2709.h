@@ -45,8 +45,8 @@ wy_code iso2709_reader_next(struct iso2709_reader *r, const unsigned char **p,
 
 /* How to read the text of a record. */
 enum iso2709_charset {
-    ISO2709_UTF8,        /* UTF-8 whatever the leader says (UNIMARC) */
-    ISO2709_BY_LEADER    /* MARC 21: leader/09 'a' UTF-8, blank MARC-8 */
+    ISO2709_UTF8,     /* UTF-8 whatever the leader says (UNIMARC) */
+    ISO2709_BY_LEADER /* MARC 21: leader/09 'a' UTF-8, blank MARC-8 */
 };
 
 /* MARC-8 to UTF-8 conversion through YAZ, opened on first use. */
@@ -65,9 +65,9 @@ void iso2709_marc8_free(struct iso2709_marc8 *m);
  * for ISO2709_UTF8. WY_EFORMAT names the field, directory entry or byte
  * offset within the record; WY_ENOMEM.
  */
-wy_code iso2709_parse(const unsigned char *p, size_t n,
-                      enum iso2709_charset cs, struct iso2709_marc8 *m,
-                      struct wy_record *rec, struct wy_err *err);
+wy_code iso2709_parse(const unsigned char *p, size_t n, enum iso2709_charset cs,
+                      struct iso2709_marc8 *m, struct wy_record *rec,
+                      struct wy_err *err);
 
 /*
  * Appends rec as one ISO 2709 record: leader positions 0-4 (length), 10-11
@@ -85,8 +85,7 @@ wy_code iso2709_write(const struct wy_record *rec, int utf8_flag,
  * record's directory (245, 008, leader/09 'a' for MARC 21; 200, 100 with no
  * 245 for UNIMARC).
  */
-int iso2709_detect(const unsigned char *p, size_t n, int *marc21,
-                   int *unimarc);
+int iso2709_detect(const unsigned char *p, size_t n, int *marc21, int *unimarc);
 
 /* Whether s[0..n) is well-formed UTF-8; *bad gets the first bad byte. */
 int iso2709_utf8_valid(const unsigned char *s, size_t n, size_t *bad);

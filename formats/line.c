@@ -47,7 +47,7 @@ void line_write_desc(const struct wy_record *rec, struct wy_buf *out)
         item(out, i ? "variant:" : "title:", d->titles[i]);
     for (size_t i = 0; i < d->ncreators; i++) {
         const struct wy_name *n = &d->creators[i];
-        wy_buf_addf(out, "  %-10s ", "creator:");
+        wy_buf_addf(out, "  %-10s ", n->secondary ? "contrib:" : "creator:");
         if (n->dynasty)
             wy_buf_addf(out, "(%s) ", n->dynasty);
         wy_buf_adds(out, n->name ? n->name : "");
@@ -70,8 +70,8 @@ void line_write_desc(const struct wy_record *rec, struct wy_buf *out)
     for (size_t i = 0; i < d->nsubjects; i++)
         item(out, "subject:", d->subjects[i]);
     for (size_t i = 0; i < d->nidents; i++)
-        wy_buf_addf(out, "  %-10s %s %s\n", "ident:",
-                    d->idents[i].type ? d->idents[i].type : "",
+        wy_buf_addf(out, "  %-10s %s %s\n",
+                    "ident:", d->idents[i].type ? d->idents[i].type : "",
                     d->idents[i].value ? d->idents[i].value : "");
     for (size_t i = 0; i < d->nlanguages; i++)
         item(out, "language:", d->languages[i]);
@@ -81,8 +81,8 @@ void line_write_desc(const struct wy_record *rec, struct wy_buf *out)
         item(out, "note:", d->notes[i]);
     for (size_t i = 0; i < d->nholdings; i++) {
         const struct wy_holding *h = &d->holdings[i];
-        wy_buf_addf(out, "  %-10s %s", "holding:",
-                    h->institution ? h->institution : "");
+        wy_buf_addf(out, "  %-10s %s",
+                    "holding:", h->institution ? h->institution : "");
         if (h->callno)
             wy_buf_addf(out, " %s", h->callno);
         if (h->census)

@@ -8,10 +8,11 @@ static int marc21_detect(const unsigned char *p, size_t n)
     int bid = iso2709_detect(p, n, &m21, &uni);
     if (!bid)
         return 0;
-    /* on equal evidence MARC 21 wins by a point: the commoner format */
-    if (m21 >= uni)
+    /* a tie with UNIMARC (neither 245/008 nor 200 seen) makes the reader
+       ask for --from */
+    if (m21 > uni)
         return bid + 10;
-    return bid - 10;
+    return m21 < uni ? bid - 10 : bid;
 }
 
 static wy_code marc21_open(void **state, struct fmt_input *in,

@@ -36,8 +36,8 @@ static const char *text_of(xmlNodePtr el, struct wy_buf *scratch, size_t *n)
         *n = 0;
         return "";
     }
-    if (!c->next && (c->type == XML_TEXT_NODE ||
-                     c->type == XML_CDATA_SECTION_NODE)) {
+    if (!c->next &&
+        (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)) {
         const char *s = c->content ? (const char *)c->content : "";
         *n = strlen(s);
         return s;
@@ -133,7 +133,8 @@ static wy_code data_field(xmlNodePtr el, struct wy_record *rec,
             else if (!value_ok(v, n))
                 rc = wy_err_set(err, WY_EFORMAT,
                                 "line %ld: subfield $%c holds a MARC "
-                                "delimiter character", xmlGetLineNo(s), c);
+                                "delimiter character",
+                                xmlGetLineNo(s), c);
             else if (!wy_field_add_sub(rec, f, c, v, n))
                 rc = wy_err_set(err, WY_ENOMEM, "out of memory");
         }
@@ -168,7 +169,8 @@ static wy_code parse_node(xmlNodePtr node, struct wy_record *rec,
                 if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] >= 0x7F)
                     rc = wy_err_set(err, WY_EFORMAT,
                                     "line %ld: leader byte %zu is not "
-                                    "printable ASCII", xmlGetLineNo(c), i);
+                                    "printable ASCII",
+                                    xmlGetLineNo(c), i);
             if (rc == WY_OK)
                 memcpy(rec->leader, v, 24);
         } else if (is_el(c, "controlfield")) {
@@ -181,7 +183,8 @@ static wy_code parse_node(xmlNodePtr node, struct wy_record *rec,
             else if (!value_ok(v, n))
                 rc = wy_err_set(err, WY_EFORMAT,
                                 "line %ld: controlfield %s holds a MARC "
-                                "delimiter character", xmlGetLineNo(c), tag);
+                                "delimiter character",
+                                xmlGetLineNo(c), tag);
             else if (!wy_record_add_control(rec, (const char *)tag, v, n))
                 rc = wy_err_set(err, WY_ENOMEM, "out of memory");
             xmlFree(tag);
@@ -214,7 +217,7 @@ struct mx {
     struct wy_err ioerr;
     struct wy_buf scratch;
     size_t recno;
-    int done;
+    int done, broken;
 };
 
 static int mx_read(void *ctx, char *buf, int len)
@@ -272,7 +275,11 @@ static wy_code mx_fatal(struct mx *m, struct wy_err *err)
     else
         wy_err_set(err, WY_EFORMAT, "line %d: malformed XML",
                    xmlTextReaderGetParserLineNumber(m->rd));
-    return wy_err_prefix(err, "record %zu", m->recno + 1);
+    /* libxml2 stops delivering nodes once a chunk holds an error, so the
+       place is the last good record and libxml2's line and column */
+    if (m->recno == 0)
+        return wy_err_prefix(err, "before the first record");
+    return wy_err_prefix(err, "after record %zu", m->recno);
 }
 
 static wy_code mx_next(void *state, struct wy_record *rec, struct wy_err *err)
@@ -281,9 +288,13 @@ static wy_code mx_next(void *state, struct wy_record *rec, struct wy_err *err)
     rec->kind = WY_MARC21;
     if (m->done)
         return WY_EOF;
+    if (m->broken)
+        return mx_fatal(m, err);
     for (;;) {
+        /* libxml2 may report an error ahead of the nodes it still
+           delivers; only a failed read ends the records */
         int ret = xmlTextReaderRead(m->rd);
-        if (ret < 0 || m->xerr.err.code != WY_OK || m->ioerr.code != WY_OK)
+        if (ret < 0 || m->ioerr.code != WY_OK)
             return mx_fatal(m, err);
         if (ret == 0) {
             m->done = 1;
@@ -292,10 +303,11 @@ static wy_code mx_next(void *state, struct wy_record *rec, struct wy_err *err)
         int type = xmlTextReaderNodeType(m->rd);
         if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
             m->done = 1;
-            return wy_err_set(err, WY_EFORMAT,
-                              "line %d: DOCTYPE declarations are refused "
-                              "(no DTDs or entities in records)",
-                              xmlTextReaderGetParserLineNumber(m->rd));
+            wy_err_set(err, WY_EFORMAT,
+                       "line %d: DOCTYPE declarations are refused (no DTDs "
+                       "or entities in records)",
+                       xmlTextReaderGetParserLineNumber(m->rd));
+            return wy_err_prefix(err, "record %zu", m->recno + 1);
         }
         if (type != XML_READER_TYPE_ELEMENT)
             continue;
@@ -305,18 +317,18 @@ static wy_code mx_next(void *state, struct wy_record *rec, struct wy_err *err)
         const xmlChar *ns = xmlTextReaderConstNamespaceUri(m->rd);
         int marc = !ns || !strcmp((const char *)ns, MARCXML_NS);
         xmlNodePtr node = xmlTextReaderExpand(m->rd);
-        if (!node || m->xerr.err.code != WY_OK || m->ioerr.code != WY_OK)
+        if (!node || m->ioerr.code != WY_OK)
             return mx_fatal(m, err);
         if (!marc && !marcxml_is_record(node))
-            continue;   /* a wrapper such as OAI-PMH's or SRU's record */
+            continue; /* a wrapper such as OAI-PMH's or SRU's record */
         m->recno++;
         wy_code rc = parse_node(node, rec, &m->scratch, err);
         /* CNMARC-XML looks like MARCXML; its fields say which it is */
         if (rc == WY_OK && !wy_record_field(rec, "245", NULL) &&
             wy_record_field(rec, "200", NULL))
             rec->kind = WY_UNIMARC;
-        if (xmlTextReaderNext(m->rd) < 0 && rc == WY_OK)
-            return mx_fatal(m, err);
+        if (xmlTextReaderNext(m->rd) < 0)
+            m->broken = 1; /* reported on the next call */
         if (rc != WY_OK)
             return wy_err_prefix(err, "record %zu", m->recno);
         return WY_OK;
@@ -333,12 +345,23 @@ static void add_esc(struct wy_buf *b, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *rep;
         switch (s[i]) {
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '&': rep = "&amp;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\r': rep = "&#13;"; break;
-        default: continue;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\r':
+            rep = "&#13;";
+            break;
+        default:
+            continue;
         }
         wy_buf_add(b, s + run, i - run);
         wy_buf_adds(b, rep);
@@ -354,7 +377,7 @@ wy_code marcxml_write_record(const struct wy_record *rec, struct wy_buf *out,
     char leader[24];
     memcpy(leader, rec->leader, 24);
     if (rec->kind != WY_UNIMARC)
-        leader[9] = 'a';   /* the text is UTF-8 whatever it was read as */
+        leader[9] = 'a'; /* the text is UTF-8 whatever it was read as */
     add_esc(out, leader, 24);
     wy_buf_adds(out, "</leader>\n");
     for (size_t i = 0; i < rec->nfields; i++) {
@@ -425,7 +448,7 @@ static int mx_detect(const unsigned char *p, size_t n)
     size_t i = 0;
     while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' ||
                      p[i] == '\t' || p[i] >= 0x80))
-        i++;   /* blanks and a byte-order mark */
+        i++; /* blanks and a byte-order mark */
     if (i >= n || p[i] != '<')
         return 0;
     if (has(p, n, MARCXML_NS))

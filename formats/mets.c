@@ -49,7 +49,7 @@ static const xmlNode *find_md(const xmlNode *mets, const char *mdtype)
 }
 
 static wy_code mets_describe_node(struct wy_record *r, const xmlNode *mets,
-                           struct wy_err *err)
+                                  struct wy_err *err)
 {
     r->kind = WY_MARC_NONE;
     if (!r->desc.id) {
@@ -69,7 +69,7 @@ static wy_code mets_describe_node(struct wy_record *r, const xmlNode *mets,
             dc = wrapped(x, FMT_NS_SRW_DC, "dc");
         return dc_describe_node(r, dc, err);
     }
-    return WY_OK;   /* no embedded description: the record has only an id */
+    return WY_OK; /* no embedded description: the record has only an id */
 }
 
 static int match_mets(const xmlChar *ns, const xmlChar *local)
@@ -80,12 +80,14 @@ static int match_mets(const xmlChar *ns, const xmlChar *local)
 
 static int mets_detect(const unsigned char *p, size_t n)
 {
-    /* above MODS and DC, which a METS document embeds */
-    return fmt_bytes_has(p, n, FMT_NS_METS) ? 85 : 0;
+    if (!fmt_bytes_has(p, n, FMT_NS_METS))
+        return 0;
+    /* a METS root wins over the MARCXML, MODS and DC it may embed; METS
+       inside an OAI-PMH page still bids above MODS and DC */
+    return fmt_xml_root_is(p, n, "mets") ? 95 : 85;
 }
 
-static wy_code mets_open(void **state, struct fmt_input *in,
-                         struct wy_err *err)
+static wy_code mets_open(void **state, struct fmt_input *in, struct wy_err *err)
 {
     struct fmt_xml_stream *s = wy_calloc(1, sizeof(*s));
     if (!s)
@@ -108,16 +110,15 @@ static void mets_close(void *state)
     free(state);
 }
 
-static wy_code mets_next(void *state, struct wy_record *rec,
-                         struct wy_err *err)
+static wy_code mets_next(void *state, struct wy_record *rec, struct wy_err *err)
 {
     struct fmt_xml_stream *s = state;
     xmlNodePtr node;
     wy_code rc = fmt_xml_stream_next(s, &node, err);
     if (rc != WY_OK)
         return rc;
-    if (s->oai_id && !wy_desc_set(rec, &rec->desc.id, s->oai_id,
-                                  strlen(s->oai_id)))
+    if (s->oai_id &&
+        !wy_desc_set(rec, &rec->desc.id, s->oai_id, strlen(s->oai_id)))
         return wy_err_set(err, WY_ENOMEM, "out of memory");
     rc = mets_describe_node(rec, node, err);
     if (rc != WY_OK)
@@ -136,9 +137,18 @@ const struct fmt_handler mets_handler = {
 
 /* ---- the structure: files and pages ------------------------------------ */
 
+/* file IDs sorted for lookup, with the line each was declared on */
+struct fid {
+    const char *id;
+    size_t index;
+    long line;
+};
+
 struct ps {
     struct mets_structure *s;
     const char *name;
+    struct fid *ids; /* sorted by id once the fileSec is read */
+    size_t nids, capids;
     size_t capfiles, cappages;
     int ok;
 };
@@ -180,12 +190,48 @@ static long long parse_size(const char *s)
     return v;
 }
 
-static long find_file(const struct mets_structure *s, const char *id)
+static int fid_cmp(const void *a, const void *b)
 {
-    for (size_t i = 0; i < s->nfiles; i++)
-        if (!strcmp(s->files[i].id, id))
-            return (long)i;
+    const struct fid *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    if (c)
+        return c;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static long find_file(const struct ps *p, const char *id)
+{
+    size_t lo = 0, hi = p->nids;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(p->ids[mid].id, id);
+        if (!c)
+            return (long)p->ids[mid].index;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return -1;
+}
+
+/* Sorts the file IDs (so a book of thousands of pages is not quadratic)
+   and reports the first one declared twice. */
+static wy_code index_files(struct ps *p, struct wy_err *err)
+{
+    if (!p->nids)
+        return WY_OK;
+    qsort(p->ids, p->nids, sizeof(*p->ids), fid_cmp);
+    const struct fid *dup = NULL;
+    for (size_t i = 1; i < p->nids; i++)
+        if (!strcmp(p->ids[i].id, p->ids[i - 1].id) &&
+            (!dup || p->ids[i].index < dup->index))
+            dup = &p->ids[i];
+    if (dup)
+        return wy_err_set(err, WY_EFORMAT,
+                          "%s: line %ld: file ID '%s' is used twice", p->name,
+                          dup->line, dup->id);
+    return WY_OK;
 }
 
 static wy_code file_grp(struct ps *p, const xmlNode *grp, const char *use,
@@ -210,10 +256,12 @@ static wy_code file_grp(struct ps *p, const xmlNode *grp, const char *use,
                                       "%s: line %ld: a <file> without an ID",
                                       p->name, xmlGetLineNo(c))
                          : wy_err_set(err, WY_ENOMEM, "out of memory");
-        if (find_file(p->s, f.id) >= 0)
-            return wy_err_set(err, WY_EFORMAT,
-                              "%s: line %ld: file ID '%s' is used twice",
-                              p->name, xmlGetLineNo(c), f.id);
+        struct fid *ids = wy_arena_grow(p->s->arena, p->ids, &p->capids,
+                                        p->nids + 1, sizeof(*ids));
+        if (!ids)
+            return wy_err_set(err, WY_ENOMEM, "out of memory");
+        p->ids = ids;
+        ids[p->nids++] = (struct fid){f.id, p->s->nfiles, xmlGetLineNo(c)};
         f.mimetype = attr(p, c, "MIMETYPE");
         f.checksum = attr(p, c, "CHECKSUM");
         f.checksumtype = attr(p, c, "CHECKSUMTYPE");
@@ -223,9 +271,9 @@ static wy_code file_grp(struct ps *p, const xmlNode *grp, const char *use,
         for (const xmlNode *l = c->children; l && !f.href; l = l->next)
             if (is_mets(l, "FLocat"))
                 f.href = href(p, l);
-        struct mets_file *a = wy_arena_grow(p->s->arena, p->s->files,
-                                            &p->capfiles, p->s->nfiles + 1,
-                                            sizeof(*a));
+        struct mets_file *a =
+            wy_arena_grow(p->s->arena, p->s->files, &p->capfiles,
+                          p->s->nfiles + 1, sizeof(*a));
         if (!a)
             return wy_err_set(err, WY_ENOMEM, "out of memory");
         p->s->files = a;
@@ -274,7 +322,7 @@ static wy_code add_page(struct ps *p, const xmlNode *div, struct wy_err *err)
         }
         if (!fid)
             continue;
-        long k = find_file(p->s, (const char *)fid);
+        long k = find_file(p, (const char *)fid);
         if (k < 0) {
             wy_code rc = wy_err_set(err, WY_EFORMAT,
                                     "%s: line %ld: structMap div '%s': fptr "
@@ -391,16 +439,38 @@ static wy_code parse(struct ps *p, const xmlNode *mets, struct wy_err *err)
     }
     if (!p->ok)
         return wy_err_set(err, WY_ENOMEM, "out of memory");
-    if (!smap)
-        return WY_OK;
-    s->structmap = attr(p, smap, "TYPE");
-    for (const xmlNode *d = smap->children; d; d = d->next) {
-        if (!is_mets(d, "div"))
-            continue;
-        wy_code rc = walk_div(p, d, 0, err);
-        if (rc != WY_OK)
-            return rc;
+    wy_code rc0 = index_files(p, err);
+    if (rc0 != WY_OK)
+        return rc0;
+    /* every structMap is checked; the pages are those of the preferred one
+       (physical) when it has any, else of the first that has */
+    struct mets_page *pages = NULL;
+    size_t npages = 0;
+    const char *type = smap ? attr(p, smap, "TYPE") : NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        for (const xmlNode *c = mets->children; c; c = c->next) {
+            if (!is_mets(c, "structMap") || (pass == 0) != (c == smap))
+                continue;
+            s->pages = NULL;
+            s->npages = 0;
+            p->cappages = 0;
+            for (const xmlNode *d = c->children; d; d = d->next) {
+                if (!is_mets(d, "div"))
+                    continue;
+                wy_code rc = walk_div(p, d, 0, err);
+                if (rc != WY_OK)
+                    return rc;
+            }
+            if (!npages && s->npages) {
+                pages = s->pages;
+                npages = s->npages;
+                type = attr(p, c, "TYPE");
+            }
+        }
     }
+    s->pages = pages;
+    s->npages = npages;
+    s->structmap = type;
     return p->ok ? WY_OK : wy_err_set(err, WY_ENOMEM, "out of memory");
 }
 
@@ -409,8 +479,10 @@ wy_code mets_parse_structure(const char *buf, size_t len, const char *name,
 {
     *out = NULL;
     if (wy_xml_has_dtd(buf, len))
-        return wy_err_set(err, WY_EFORMAT, "%s: a <!DOCTYPE> declaration is "
-                          "refused (no DTDs or entities in METS)", name);
+        return wy_err_set(err, WY_EFORMAT,
+                          "%s: a <!DOCTYPE> declaration is "
+                          "refused (no DTDs or entities in METS)",
+                          name);
     xmlDocPtr doc;
     wy_code rc = wy_xml_doc_mem(&doc, buf, len, name, err);
     if (rc != WY_OK)
@@ -421,11 +493,13 @@ wy_code mets_parse_structure(const char *buf, size_t len, const char *name,
         xmlFreeDoc(doc);
         return wy_err_set(err, WY_ENOMEM, "out of memory");
     }
-    struct ps p = {s, name, 0, 0, 1};
+    struct ps p = {s, name, NULL, 0, 0, 0, 0, 1};
     const xmlNode *mets = find_mets(xmlDocGetRootElement(doc), 0);
     if (!mets)
-        rc = wy_err_set(err, WY_EFORMAT, "%s: no <mets> element in the "
-                        "METS namespace", name);
+        rc = wy_err_set(err, WY_EFORMAT,
+                        "%s: no <mets> element in the "
+                        "METS namespace",
+                        name);
     else
         rc = parse(&p, mets, err);
     xmlFreeDoc(doc);

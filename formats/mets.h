@@ -10,33 +10,33 @@
 #include "core/err.h"
 
 struct mets_file {
-    const char *id;            /* the file's ID (unique in the document) */
-    const char *href;          /* FLocat xlink:href, as written; or NULL */
-    const char *mimetype;      /* MIMETYPE, or NULL */
-    const char *checksum;      /* CHECKSUM (hex as written), or NULL */
-    const char *checksumtype;  /* CHECKSUMTYPE ("SHA-512", "MD5"), or NULL */
-    const char *use;           /* USE of the file, else of its nearest
-                                  fileGrp ("masters", "thumbnail"); or NULL */
-    long long size;            /* SIZE in bytes, or -1 when not given */
+    const char *id;           /* the file's ID (unique in the document) */
+    const char *href;         /* FLocat xlink:href, as written; or NULL */
+    const char *mimetype;     /* MIMETYPE, or NULL */
+    const char *checksum;     /* CHECKSUM (hex as written), or NULL */
+    const char *checksumtype; /* CHECKSUMTYPE ("SHA-512", "MD5"), or NULL */
+    const char *use;          /* USE of the file, else of its nearest
+                                 fileGrp ("masters", "thumbnail"); or NULL */
+    long long size;           /* SIZE in bytes, or -1 when not given */
 };
 
 struct mets_page {
-    const char *id;            /* the div's ID, or NULL */
-    const char *label;         /* ORDERLABEL, else LABEL; or NULL */
-    long order;                /* ORDER, or 0 when not given */
-    size_t *files;             /* indexes into mets_structure.files, in
-                                  fptr order */
+    const char *id;    /* the div's ID, or NULL */
+    const char *label; /* ORDERLABEL, else LABEL; or NULL */
+    long order;        /* ORDER, or 0 when not given */
+    size_t *files;     /* indexes into mets_structure.files, in
+                          fptr order */
     size_t nfiles;
 };
 
 /* Everything lives in `arena`: free the whole with mets_structure_free(). */
 struct mets_structure {
-    const char *objid;         /* OBJID, or NULL */
-    const char *label;         /* LABEL, or NULL */
-    const char *structmap;     /* TYPE of the structMap used, or NULL */
-    struct mets_file *files;   /* fileSec in document order */
+    const char *objid;       /* OBJID, or NULL */
+    const char *label;       /* LABEL, or NULL */
+    const char *structmap;   /* TYPE of the structMap used, or NULL */
+    struct mets_file *files; /* fileSec in document order */
     size_t nfiles;
-    struct mets_page *pages;   /* divs that point at files, in reading order */
+    struct mets_page *pages; /* divs that point at files, in reading order */
     size_t npages;
     struct wy_arena *arena;
 };

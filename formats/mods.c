@@ -16,11 +16,11 @@
 
 struct mr {
     struct wy_record *r;
-    struct wy_buf b;          /* scratch for joining parts */
+    struct wy_buf b; /* scratch for joining parts */
     int ok;
-    long main_title;          /* index of the untyped titleInfo, or -1 */
-    int any_primary;          /* a name had usage="primary" */
-    unsigned char *primary;   /* per name: usage="primary" (heap) */
+    long main_title;        /* index of the untyped titleInfo, or -1 */
+    int any_primary;        /* a name had usage="primary" */
+    unsigned char *primary; /* per name: usage="primary" (heap) */
     size_t nprimary;
     const char *written_date;
     int written_rank;
@@ -73,7 +73,7 @@ static void title_info(struct mr *m, const xmlNode *n)
 {
     wy_buf_reset(&m->b);
     if (!has_element_children(n)) {
-        append(m, " ", text(m, n));   /* DSpace writes the title bare */
+        append(m, " ", text(m, n)); /* DSpace writes the title bare */
     } else {
         for (const xmlNode *c = n->children; c; c = c->next)
             if (is_mods(c, "nonSort") || is_mods(c, "title") ||
@@ -187,6 +187,18 @@ static void name(struct mr *m, const xmlNode *n)
     m->primary[m->nprimary++] = (unsigned char)primary;
 }
 
+static int creator_role(const char *role)
+{
+    static const char *const roles[] = {
+        "creator", "author", "cre", "aut", "撰", "著", "作者", "著者", "撰者"};
+    if (!role)
+        return 0;
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (!strcasecmp(role, roles[i]))
+            return 1;
+    return 0;
+}
+
 /* Dates: the one shown is the first dateIssued (else dateCreated, else
    copyrightDate) as written, preferring one without an encoding; the year
    range comes from encoded dates (w3cdtf, marc, iso8601, edtf), point="start"
@@ -208,7 +220,8 @@ static void date(struct mr *m, const xmlNode *n, int kind)
     if (!xwalk_year_range(v, strlen(v), &lo, &hi))
         return;
     if (fmt_xml_attr_is(n, "point", "end")) {
-        if (m->enc_rank == kind && m->enc_from != WY_YEAR_NONE && hi >= m->enc_from)
+        if (m->enc_rank == kind && m->enc_from != WY_YEAR_NONE &&
+            hi >= m->enc_from)
             m->enc_to = hi;
         return;
     }
@@ -281,9 +294,9 @@ static void identifier(struct mr *m, const xmlNode *n)
     const char *v = text(m, n);
     if (!v)
         return;
-    static const char *const known[] = {"isbn", "issn", "lccn", "uri", "oai",
-                                        "callno", "census", "control",
-                                        "local"};
+    static const char *const known[] = {"isbn",   "issn",    "lccn",
+                                        "uri",    "oai",     "callno",
+                                        "census", "control", "local"};
     const char *type = NULL;
     size_t skip = 0;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]) && !type; i++)
@@ -407,22 +420,35 @@ static void top(struct mr *m, const xmlNode *n)
 wy_code mods_describe_node(struct wy_record *r, const xmlNode *mods,
                            struct wy_err *err)
 {
-    struct mr m = {r, WY_BUF_INIT(1u << 20), 1, -1, 0, NULL, 0,
-                   NULL, 0, WY_YEAR_NONE, WY_YEAR_NONE, 0};
+    struct mr m = {r,
+                   WY_BUF_INIT(1u << 20),
+                   1,
+                   -1,
+                   0,
+                   NULL,
+                   0,
+                   NULL,
+                   0,
+                   WY_YEAR_NONE,
+                   WY_YEAR_NONE,
+                   0};
     r->kind = WY_MARC_NONE;
     for (const xmlNode *n = mods->children; n && m.ok; n = n->next)
         top(&m, n);
     struct wy_desc *d = &r->desc;
     if (m.ok && m.main_title > 0) {
         const char *t = d->titles[m.main_title];
-        memmove(d->titles + 1, d->titles, (size_t)m.main_title * sizeof(*d->titles));
+        memmove(d->titles + 1, d->titles,
+                (size_t)m.main_title * sizeof(*d->titles));
         d->titles[0] = t;
     }
-    /* LoC's MARC to MODS marks the 1XX name usage="primary"; the others
-       (7XX) are contributors. Without any mark, every name is a creator. */
-    if (m.ok && m.any_primary)
+    /* LoC's MODS to DC: a name is a creator when it is the primary one
+       (usage="primary", MARC 1XX) or its role says creator or author;
+       every other name is a contributor. */
+    if (m.ok)
         for (size_t i = 0; i < d->ncreators && i < m.nprimary; i++)
-            d->creators[i].secondary = !m.primary[i];
+            d->creators[i].secondary =
+                !m.primary[i] && !creator_role(d->creators[i].role);
     if (m.ok && m.written_date) {
         d->date = m.written_date;
         if (m.enc_from != WY_YEAR_NONE) {
@@ -448,11 +474,17 @@ static int match_mods(const xmlChar *ns, const xmlChar *local)
 
 static int mods_detect(const unsigned char *p, size_t n)
 {
-    return fmt_bytes_has(p, n, FMT_NS_MODS) ? 75 : 0;
+    if (!fmt_bytes_has(p, n, FMT_NS_MODS))
+        return 0;
+    /* a MODS root wins over MARCXML: LoC's MARC-to-MODS output declares
+       the MARC 21 slim namespace (xmlns:marc) */
+    return fmt_xml_root_is(p, n, "mods") ||
+                   fmt_xml_root_is(p, n, "modsCollection")
+               ? 95
+               : 75;
 }
 
-static wy_code mods_open(void **state, struct fmt_input *in,
-                         struct wy_err *err)
+static wy_code mods_open(void **state, struct fmt_input *in, struct wy_err *err)
 {
     struct fmt_xml_stream *s = wy_calloc(1, sizeof(*s));
     if (!s)
@@ -475,16 +507,15 @@ static void mods_close(void *state)
     free(state);
 }
 
-static wy_code mods_next(void *state, struct wy_record *rec,
-                         struct wy_err *err)
+static wy_code mods_next(void *state, struct wy_record *rec, struct wy_err *err)
 {
     struct fmt_xml_stream *s = state;
     xmlNodePtr node;
     wy_code rc = fmt_xml_stream_next(s, &node, err);
     if (rc != WY_OK)
         return rc;
-    if (s->oai_id && !wy_desc_set(rec, &rec->desc.id, s->oai_id,
-                                  strlen(s->oai_id)))
+    if (s->oai_id &&
+        !wy_desc_set(rec, &rec->desc.id, s->oai_id, strlen(s->oai_id)))
         return wy_err_set(err, WY_ENOMEM, "out of memory");
     rc = mods_describe_node(rec, node, err);
     if (rc != WY_OK)
@@ -535,9 +566,13 @@ wy_code mods_write(const struct wy_record *r, struct wy_buf *b,
                    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
                    "version=\"3.8\" xsi:schemaLocation=\"" FMT_NS_MODS
                    " http://www.loc.gov/standards/mods/v3/mods-3-8.xsd\">\n");
+    /* MODS needs one element at least: an untitled record gets an empty
+       title, which reads back as none */
+    if (!d->ntitles)
+        wy_buf_adds(b, "<titleInfo><title/></titleInfo>\n");
     for (size_t i = 0; i < d->ntitles; i++)
-        el(b, i ? "<titleInfo type=\"alternative\"><title>"
-                : "<titleInfo><title>",
+        el(b,
+           i ? "<titleInfo type=\"alternative\"><title>" : "<titleInfo><title>",
            "</title></titleInfo>\n", d->titles[i]);
     for (size_t i = 0; i < d->ncreators; i++) {
         const struct wy_name *nm = &d->creators[i];
@@ -573,29 +608,32 @@ wy_code mods_write(const struct wy_record *r, struct wy_buf *b,
         el(b, "<publisher>", "</publisher>", d->publisher);
         el(b, "<dateIssued>", "</dateIssued>", d->date);
         if (have_years && d->year_to != d->year_from)
-            wy_buf_addf(b, "<dateIssued encoding=\"w3cdtf\" keyDate=\"yes\" "
-                           "point=\"start\">%04d</dateIssued>"
-                           "<dateIssued encoding=\"w3cdtf\" point=\"end\">"
-                           "%04d</dateIssued>",
+            wy_buf_addf(b,
+                        "<dateIssued encoding=\"w3cdtf\" keyDate=\"yes\" "
+                        "point=\"start\">%04d</dateIssued>"
+                        "<dateIssued encoding=\"w3cdtf\" point=\"end\">"
+                        "%04d</dateIssued>",
                         d->year_from, d->year_to);
         else if (have_years)
-            wy_buf_addf(b, "<dateIssued encoding=\"w3cdtf\" keyDate=\"yes\">"
-                           "%04d</dateIssued>",
+            wy_buf_addf(b,
+                        "<dateIssued encoding=\"w3cdtf\" keyDate=\"yes\">"
+                        "%04d</dateIssued>",
                         d->year_from);
         el(b, "<edition>", "</edition>", d->edition);
         wy_buf_adds(b, "</originInfo>\n");
     }
     for (size_t i = 0; i < d->nlanguages; i++) {
         if (is_language_code(d->languages[i]))
-            el(b, "<language><languageTerm authority=\"iso639-2b\" "
-                  "type=\"code\">",
+            el(b,
+               "<language><languageTerm authority=\"iso639-2b\" "
+               "type=\"code\">",
                "</languageTerm></language>\n", d->languages[i]);
         else
             el(b, "<language><languageTerm type=\"text\">",
                "</languageTerm></language>\n", d->languages[i]);
     }
-    el(b, "<physicalDescription><extent>",
-       "</extent></physicalDescription>\n", d->extent);
+    el(b, "<physicalDescription><extent>", "</extent></physicalDescription>\n",
+       d->extent);
     for (size_t i = 0; i < d->nsubjects; i++)
         el(b, "<subject><topic>", "</topic></subject>\n", d->subjects[i]);
     for (size_t i = 0; i < d->nnotes; i++)

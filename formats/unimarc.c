@@ -9,8 +9,8 @@ static int unimarc_detect(const unsigned char *p, size_t n)
     if (!bid)
         return 0;
     if (uni > m21)
-        return bid + 15;
-    return bid - 10;
+        return bid + 10;
+    return uni < m21 ? bid - 10 : bid;
 }
 
 /* UNIMARC names its character sets in 100 $a/26-29; Chinese and European

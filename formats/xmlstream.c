@@ -8,18 +8,63 @@
 
 #include "core/alloc.h"
 
+/* Looks for "<!DOCTYPE" before the first element; returns 1 if found.
+   The last bytes of a chunk are carried over, so a split keyword is seen. */
+static int scan_prolog(struct fmt_xml_stream *s, const char *p, size_t n)
+{
+    static const char key[] = "<!DOCTYPE";
+    const size_t k = sizeof(key) - 1;
+    for (size_t i = 0; i < n && !s->prolog_done; i++) {
+        char c = p[i];
+        if (c == '\n')
+            s->line++;
+        if (s->ncarry == k) {
+            memmove(s->carry, s->carry + 1, k - 1);
+            s->ncarry--;
+        }
+        s->carry[s->ncarry++] = c;
+        if (s->ncarry == k && !memcmp(s->carry, key, k)) {
+            s->doctype_line = s->line + 1;
+            return 1;
+        }
+        /* "<x": an element starts, the prolog is over */
+        if (s->ncarry >= 2 && s->carry[s->ncarry - 2] == '<' && c != '?' &&
+            c != '!')
+            s->prolog_done = 1;
+    }
+    return 0;
+}
+
 static int input_read(void *ctx, char *buf, int len)
 {
     struct fmt_xml_stream *s = ctx;
     size_t got = 0;
-    if (len <= 0)
-        return 0;
+    if (len <= 0 || s->doctype_line)
+        return s->doctype_line ? -1 : 0;
     wy_code rc = fmt_input_read(s->in, buf, (size_t)len, &got, &s->iomsg);
     if (rc != WY_OK) {
         s->ioerr = rc;
         return -1;
     }
+    if (!s->prolog_done && scan_prolog(s, buf, got))
+        return -1;
     return (int)got;
+}
+
+static void on_error(void *ctx, xmlErrorPtr e)
+{
+    struct fmt_xml_stream *s = ctx;
+    if (!e || e->level < XML_ERR_ERROR)
+        return;
+    if (s->nerr++)
+        return;
+    s->errline = e->line;
+    s->errcol = e->int2;
+    const char *m = e->message ? e->message : "malformed XML";
+    size_t n = strcspn(m, "\n"); /* one line: libxml2 may add a second */
+    while (n && m[n - 1] == ' ')
+        n--;
+    s->errmsg = wy_strndup(m, n); /* NULL: the generic text is used */
 }
 
 wy_code fmt_xml_stream_open(struct fmt_xml_stream *s, struct fmt_input *in,
@@ -28,8 +73,10 @@ wy_code fmt_xml_stream_open(struct fmt_xml_stream *s, struct fmt_input *in,
     memset(s, 0, sizeof(*s));
     s->in = in;
     s->match = match;
-    snprintf(s->where, sizeof(s->where), "record 1");
-    return wy_xml_reader_io(&s->rd, input_read, s, s->where, &s->errs, err);
+    wy_code rc = wy_xml_reader_io(&s->rd, input_read, s, "XML", NULL, err);
+    if (rc == WY_OK)
+        xmlTextReaderSetStructuredErrorHandler(s->rd, on_error, s);
+    return rc;
 }
 
 void fmt_xml_stream_close(struct fmt_xml_stream *s)
@@ -37,7 +84,8 @@ void fmt_xml_stream_close(struct fmt_xml_stream *s)
     if (s->rd)
         xmlFreeTextReader(s->rd);
     s->rd = NULL;
-    wy_err_release(&s->errs.err);
+    free(s->errmsg);
+    s->errmsg = NULL;
     wy_err_release(&s->iomsg);
     free(s->oai_id);
     s->oai_id = NULL;
@@ -47,17 +95,28 @@ void fmt_xml_stream_close(struct fmt_xml_stream *s)
 static wy_code fail(struct fmt_xml_stream *s, struct wy_err *err)
 {
     s->done = 1;
+    if (s->doctype_line)
+        return wy_err_set(err, WY_EFORMAT,
+                          "line %d: a <!DOCTYPE> declaration is refused: no "
+                          "DTDs or entities in records",
+                          s->doctype_line);
     if (s->ioerr != WY_OK) {
         wy_err_move(err, &s->iomsg);
         return s->ioerr;
     }
-    if (s->errs.err.code != WY_OK) {
-        wy_code c = s->errs.err.code;
-        wy_err_move(err, &s->errs.err);
-        return c;
-    }
-    return wy_err_set(err, WY_EFORMAT, "%s: line %d: malformed XML", s->where,
-                      xmlTextReaderGetParserLineNumber(s->rd));
+    /* the parser reads ahead, so the error may lie in a record after the
+       last one handed out (or, in a small document, stop the first) */
+    int line = s->nerr ? s->errline : xmlTextReaderGetParserLineNumber(s->rd);
+    const char *msg = s->nerr && s->errmsg ? s->errmsg : "malformed XML";
+    if (!s->nerr)
+        s->errcol = 0;
+    if (s->nrec)
+        return wy_err_set(err, WY_EFORMAT,
+                          "line %d, column %d: %s (malformed "
+                          "after record %zu)",
+                          line, s->errcol, msg, s->nrec);
+    return wy_err_set(err, WY_EFORMAT, "line %d, column %d: %s", line,
+                      s->errcol, msg);
 }
 
 /* Remembers an OAI-PMH record header's identifier and status. */
@@ -95,7 +154,6 @@ wy_code fmt_xml_stream_next(struct fmt_xml_stream *s, xmlNodePtr *node,
     *node = NULL;
     if (s->done)
         return WY_EOF;
-    snprintf(s->where, sizeof(s->where), "record %zu", s->nrec + 1);
     for (;;) {
         int ret;
         if (s->skip) {
@@ -104,7 +162,10 @@ wy_code fmt_xml_stream_next(struct fmt_xml_stream *s, xmlNodePtr *node,
         } else {
             ret = xmlTextReaderRead(s->rd);
         }
-        if (ret < 0 || s->errs.count || s->ioerr)
+        /* the parser runs ahead of the reader: nodes before an error are
+           still handed out, and the error surfaces when the reader reaches
+           it (ret < 0) or the end */
+        if (ret < 0 || s->ioerr || (ret == 0 && s->nerr))
             return fail(s, err);
         if (ret == 0) {
             s->done = 1;
@@ -114,21 +175,29 @@ wy_code fmt_xml_stream_next(struct fmt_xml_stream *s, xmlNodePtr *node,
         if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
             s->done = 1;
             return wy_err_set(err, WY_EFORMAT,
-                              "line %d: a <!DOCTYPE> declaration is refused "
-                              "(no DTDs or entities in records)",
+                              "a <!DOCTYPE> declaration (before line %d) is "
+                              "refused: no DTDs or entities in records",
                               xmlTextReaderGetParserLineNumber(s->rd));
         }
         if (type != XML_READER_TYPE_ELEMENT)
             continue;
         const xmlChar *ns = xmlTextReaderConstNamespaceUri(s->rd);
         const xmlChar *local = xmlTextReaderConstLocalName(s->rd);
-        int is_header = ns && local &&
-                        !strcmp((const char *)ns, FMT_NS_OAI) &&
+        int is_header = ns && local && !strcmp((const char *)ns, FMT_NS_OAI) &&
                         !strcmp((const char *)local, "header");
         if (!is_header && !s->match(ns, local))
             continue;
+        /* an error with a complete subtree lies beyond it: the record is
+           good and the error is reported by the next call */
         xmlNodePtr n = xmlTextReaderExpand(s->rd);
-        if (!n || s->errs.count || s->ioerr)
+        if (!n && s->nerr && !s->ioerr && !s->doctype_line) {
+            /* the parser failed further on; the element is complete when
+               a sibling follows it (libxml2's own test in DoExpand) */
+            xmlNodePtr cur = xmlTextReaderCurrentNode(s->rd);
+            if (cur && cur->next)
+                n = cur;
+        }
+        if (!n || s->ioerr)
             return fail(s, err);
         s->skip = 1;
         if (is_header) {
@@ -226,4 +295,27 @@ int fmt_bytes_has(const unsigned char *p, size_t n, const char *needle)
         if (p[i] == (unsigned char)needle[0] && !memcmp(p + i, needle, k))
             return 1;
     return 0;
+}
+
+int fmt_xml_root_is(const unsigned char *p, size_t n, const char *local)
+{
+    size_t i = 0;
+    for (;;) {
+        while (i < n && p[i] != '<')
+            i++;
+        if (i + 1 >= n)
+            return 0;
+        if (p[i + 1] != '?' && p[i + 1] != '!')
+            break;
+        i++; /* a declaration, comment or processing instruction */
+    }
+    size_t j = ++i;
+    while (j < n && p[j] != ' ' && p[j] != '>' && p[j] != '\n' &&
+           p[j] != '\t' && p[j] != '\r' && p[j] != '/')
+        j++;
+    size_t k = i;
+    for (size_t m = i; m < j; m++)
+        if (p[m] == ':')
+            k = m + 1;
+    return j - k == strlen(local) && !memcmp(p + k, local, j - k);
 }

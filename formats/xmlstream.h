@@ -31,16 +31,25 @@ typedef int (*fmt_xml_match)(const xmlChar *ns, const xmlChar *local);
  */
 struct fmt_xml_stream {
     xmlTextReaderPtr rd;
-    struct wy_xml_errors errs;
-    struct fmt_input *in;          /* borrowed */
-    wy_code ioerr;                 /* first error of the input callback */
+    /* the first libxml2 error, kept raw: the parser reads ahead, so an
+       error met while expanding record N may belong to record N+1; the
+       message is written when the stream fails, naming the right one */
+    unsigned nerr;
+    int errline, errcol;
+    char *errmsg;
+    /* the prolog is scanned as it streams in, so a DOCTYPE is refused
+       before libxml2 reads its internal subset (entities) */
+    int prolog_done, doctype_line, line;
+    char carry[9];
+    size_t ncarry;
+    struct fmt_input *in; /* borrowed */
+    wy_code ioerr;        /* first error of the input callback */
     struct wy_err iomsg;
     fmt_xml_match match;
-    char where[40];                /* "record N", the name in messages */
-    size_t nrec;                   /* records handed out so far */
-    int skip;                      /* the current subtree is still open */
+    size_t nrec; /* records handed out so far */
+    int skip;    /* the current subtree is still open */
     int done;
-    char *oai_id;                  /* header identifier (heap) or NULL */
+    char *oai_id; /* header identifier (heap) or NULL */
     int oai_deleted;
 };
 
@@ -60,6 +69,11 @@ void fmt_xml_stream_close(struct fmt_xml_stream *s);
 
 /* Whether the first n bytes contain needle (for detect functions). */
 int fmt_bytes_has(const unsigned char *p, size_t n, const char *needle);
+
+/* Whether the root element of the document starting at p has this local
+   name (any prefix), looking past the XML declaration, comments and
+   processing instructions (for detect functions). */
+int fmt_xml_root_is(const unsigned char *p, size_t n, const char *local);
 
 /* Whether n is an element with that namespace (NULL: any) and local name. */
 int fmt_xml_is(const xmlNode *n, const char *ns, const char *local);

@@ -107,9 +107,9 @@ struct run {
     struct wy_buf body;
     char *granularity;
     char *prefix;
-    char *from, *until;       /* the window (owned) */
-    char *started;            /* responseDate of the harvest's first page */
-    long long base_items, base_pages;   /* from the checkpoint resumed */
+    char *from, *until; /* the window (owned) */
+    char *started;      /* responseDate of the harvest's first page */
+    long long base_items, base_pages; /* from the checkpoint resumed */
     struct seen tokens;
     double t0;
     /* reconcile */
@@ -160,17 +160,17 @@ static wy_code ask(struct run *r, const char *const *kv, size_t n,
     wy_code rc = oai_client_request(r->cl, kv, n, &r->body, err);
     if (rc != WY_OK)
         return rc;
-    return oai_parse((const unsigned char *)r->body.p, r->body.len,
-                     url_of(r), popts, resp, err);
+    return oai_parse((const unsigned char *)r->body.p, r->body.len, url_of(r),
+                     popts, resp, err);
 }
 
 static wy_code oai_failed(struct run *r, const struct oai_response *resp,
                           struct wy_err *err)
 {
     const struct oai_error *e = &resp->errors[0];
-    return wy_err_set(err, WY_EHTTP,
-                      "%s: the provider answered '%s': %s", url_of(r),
-                      e->code, *e->message ? e->message : "(no message)");
+    return wy_err_set(err, WY_EHTTP, "%s: the provider answered '%s': %s",
+                      url_of(r), e->code,
+                      *e->message ? e->message : "(no message)");
 }
 
 static wy_code identify(struct run *r, struct wy_err *err)
@@ -185,8 +185,10 @@ static wy_code identify(struct run *r, struct wy_err *err)
     if (rc == WY_OK) {
         const char *g = resp.identify.granularity;
         if (!g || !*g) {
-            wy_warn(r->log, "%s: Identify names no granularity; assuming "
-                    "seconds", r->src->name);
+            wy_warn(r->log,
+                    "%s: Identify names no granularity; assuming "
+                    "seconds",
+                    r->src->name);
             g = "YYYY-MM-DDThh:mm:ssZ";
         }
         r->granularity = wy_strdup(g);
@@ -207,8 +209,7 @@ static wy_code on_format(void *ctx, const struct oai_format *f,
                          struct wy_err *err)
 {
     struct offered *o = ctx;
-    const char **v = wy_arena_grow(o->a, o->v, &o->cap, o->n + 1,
-                                   sizeof(*v));
+    const char **v = wy_arena_grow(o->a, o->v, &o->cap, o->n + 1, sizeof(*v));
     if (!v || !(o->a && (v[o->n] = wy_arena_strdup(o->a, f->prefix))))
         return nomem(err);
     o->v = v;
@@ -244,7 +245,8 @@ static wy_code choose_prefix(struct run *r, struct wy_err *err)
             rc = wy_err_set(err, WY_EINVAL,
                             "the provider offers none of marc21, marcxml, "
                             "mods, oai_dc (it offers %s); name one with "
-                            "--prefix", off.n ? wy_buf_cstr(&l) : "nothing");
+                            "--prefix",
+                            off.n ? wy_buf_cstr(&l) : "nothing");
             wy_buf_release(&l);
         } else if (!(r->prefix = wy_strdup(p))) {
             rc = nomem(err);
@@ -285,8 +287,7 @@ static int cp_parse(const struct run *r, const char *stored, size_t *set,
     return 1;
 }
 
-static wy_code on_item(void *ctx, const struct oai_item *it,
-                       struct wy_err *err)
+static wy_code on_item(void *ctx, const struct oai_item *it, struct wy_err *err)
 {
     struct run *r = ctx;
     if (r->o->reconcile) {
@@ -354,8 +355,8 @@ static wy_code fetch_records(struct run *r, struct wy_buf *bodies,
     for (size_t i = 0; i < r->nhdrs; i++) {
         if (r->hdrs[i].deleted)
             continue;
-        const char *kv[] = {"verb", "GetRecord", "identifier", r->hdrs[i].id,
-                            "metadataPrefix", r->prefix};
+        const char *kv[] = {"verb",        "GetRecord",      "identifier",
+                            r->hdrs[i].id, "metadataPrefix", r->prefix};
         wy_code rc = oai_client_request(r->cl, kv, 3, &r->body, err);
         if (rc != WY_OK)
             return wy_err_prefix(err, "GetRecord '%s'", r->hdrs[i].id);
@@ -368,9 +369,8 @@ static wy_code fetch_records(struct run *r, struct wy_buf *bodies,
 }
 
 static wy_code deliver_records(struct run *r, struct wy_buf *bodies,
-                               const struct oai_parse_opts *po,
-                               size_t *items, size_t *bad,
-                               struct wy_err *err)
+                               const struct oai_parse_opts *po, size_t *items,
+                               size_t *bad, struct wy_err *err)
 {
     for (size_t i = 0; i < r->nhdrs; i++) {
         struct hdr *h = &r->hdrs[i];
@@ -391,17 +391,19 @@ static wy_code deliver_records(struct run *r, struct wy_buf *bodies,
         struct oai_response resp;
         struct wy_buf name = WY_BUF_INIT(8192);
         wy_buf_addf(&name, "%s GetRecord '%s'", r->src->url, h->id);
-        wy_code rc = oai_parse((const unsigned char *)bodies[i].p,
-                               bodies[i].len, wy_buf_cstr(&name), po, &resp,
-                               err);
+        wy_code rc =
+            oai_parse((const unsigned char *)bodies[i].p, bodies[i].len,
+                      wy_buf_cstr(&name), po, &resp, err);
         if (rc == WY_OK && resp.nerrors) {
-            wy_warn(r->log, "%s: record '%s' skipped: the provider answered "
-                    "'%s': %s", r->src->name, h->id, resp.errors[0].code,
+            wy_warn(r->log,
+                    "%s: record '%s' skipped: the provider answered "
+                    "'%s': %s",
+                    r->src->name, h->id, resp.errors[0].code,
                     resp.errors[0].message);
             (*bad)++;
         } else if (rc == WY_EFORMAT) {
-            wy_warn(r->log, "%s: record '%s' skipped: %s", r->src->name,
-                    h->id, wy_err_msg(err));
+            wy_warn(r->log, "%s: record '%s' skipped: %s", r->src->name, h->id,
+                    wy_err_msg(err));
             wy_err_release(err);
             rc = WY_OK;
             (*bad)++;
@@ -423,8 +425,8 @@ static wy_code run_list(struct run *r, size_t set_index, const char *token0,
 {
     const char *set = r->src->nsets ? r->src->sets[set_index] : NULL;
     const int getrecord = r->o->mode == OAI_MODE_GETRECORD && !r->o->reconcile;
-    const char *verb = (getrecord || r->o->reconcile) ? "ListIdentifiers"
-                                                      : "ListRecords";
+    const char *verb =
+        (getrecord || r->o->reconcile) ? "ListIdentifiers" : "ListRecords";
     char *token = token0 ? wy_strdup(token0) : NULL;
     if (token0 && !token)
         return nomem(err);
@@ -480,13 +482,14 @@ static wy_code run_list(struct run *r, size_t set_index, const char *token0,
         size_t items = resp.nitems, bad = resp.nbad;
         if (rc == WY_OK && resp.nerrors) {
             if (oai_response_error(&resp, "noRecordsMatch") && !token) {
-                items = bad = 0;   /* an empty list: done */
+                items = bad = 0; /* an empty list: done */
             } else if (oai_response_error(&resp, "badResumptionToken") &&
                        token && !restarted) {
-                wy_warn(r->log, "%s: the provider no longer knows the "
+                wy_warn(r->log,
+                        "%s: the provider no longer knows the "
                         "resumptionToken '%s' (%s); starting the list "
-                        "again", r->src->name, token,
-                        resp.errors[0].message);
+                        "again",
+                        r->src->name, token, resp.errors[0].message);
                 if (in_page)
                     r->sink->abort_page(r->sink->ctx);
                 oai_response_release(&resp);
@@ -494,6 +497,8 @@ static wy_code run_list(struct run *r, size_t set_index, const char *token0,
                 token = NULL;
                 restarted = 1;
                 list_items = 0;
+                free(r->tokens.h); /* the tokens of a new list */
+                memset(&r->tokens, 0, sizeof(r->tokens));
                 continue;
             } else {
                 rc = oai_failed(r, &resp, err);
@@ -583,7 +588,8 @@ static wy_code run_list(struct run *r, size_t set_index, const char *token0,
         progress(r);
         if (!next) {
             if (cls >= 0 && r->src->nsets <= 1 && cls != list_items)
-                wy_warn(r->log, "%s: the provider announced %lld records "
+                wy_warn(r->log,
+                        "%s: the provider announced %lld records "
                         "(completeListSize) but sent %lld",
                         r->src->name, cls, list_items);
             oai_response_release(&resp);
@@ -626,8 +632,10 @@ static wy_code harvest(struct run *r, struct wy_err *err)
         /* the whole list, every time */
     } else if (s->cp.token && !override) {
         if (!cp_parse(r, s->cp.token, &set0, &token)) {
-            wy_warn(r->log, "%s: the stored checkpoint '%s' does not fit the "
-                    "source's sets; starting again", s->name, s->cp.token);
+            wy_warn(r->log,
+                    "%s: the stored checkpoint '%s' does not fit the "
+                    "source's sets; starting again",
+                    s->name, s->cp.token);
         } else {
             r->base_items = s->cp.cursor;
             r->base_pages = s->cp.pages;
@@ -641,8 +649,10 @@ static wy_code harvest(struct run *r, struct wy_err *err)
     }
     if (!r->base_pages && !o->reconcile) {
         if (s->cp.token && override)
-            wy_warn(r->log, "%s: an interrupted harvest is dropped for the "
-                    "window asked for", s->name);
+            wy_warn(r->log,
+                    "%s: an interrupted harvest is dropped for the "
+                    "window asked for",
+                    s->name);
         set0 = 0;
         token = NULL;
         free(r->from);
@@ -681,10 +691,78 @@ static wy_code harvest(struct run *r, struct wy_err *err)
     return r->sink->finish(r->sink->ctx, r->started, &r->c, err);
 }
 
+static wy_code get_one(struct run *r, const char *identifier,
+                       struct wy_err *err)
+{
+    wy_code rc = choose_prefix(r, err);
+    if (rc != WY_OK)
+        return rc;
+    const char *kv[] = {"verb",     "GetRecord",      "identifier",
+                        identifier, "metadataPrefix", r->prefix};
+    rc = oai_client_request(r->cl, kv, 3, &r->body, err);
+    if (rc != WY_OK)
+        return rc;
+    struct oai_parse_opts po = {0};
+    po.prefix = r->prefix;
+    po.ctx = r;
+    po.item = on_item;
+    po.log = r->log;
+    struct oai_response resp;
+    rc = r->sink->begin_page(r->sink->ctx, err);
+    if (rc != WY_OK)
+        return rc;
+    rc = oai_parse((const unsigned char *)r->body.p, r->body.len, url_of(r),
+                   &po, &resp, err);
+    if (rc == WY_OK && resp.nerrors)
+        rc = oai_failed(r, &resp, err);
+    if (rc == WY_OK && !resp.nitems)
+        rc = wy_err_set(err, WY_EFORMAT,
+                        "%s: the answer holds no usable "
+                        "record",
+                        url_of(r));
+    if (rc == WY_OK) {
+        r->c.items += (long long)resp.nitems;
+        r->c.bad += (long long)resp.nbad;
+        rc = r->sink->commit(r->sink->ctx, err);
+    } else {
+        r->sink->abort_page(r->sink->ctx);
+    }
+    oai_response_release(&resp);
+    return rc;
+}
+
+wy_code oai_harvest_one(const struct oai_source_cfg *src,
+                        const struct oai_sink *sink,
+                        const struct oai_harvest_opts *o,
+                        const char *identifier, struct oai_counts *counts,
+                        struct wy_err *err)
+{
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    r.src = src;
+    r.sink = sink;
+    r.o = o;
+    r.log = o->log;
+    r.c.complete_list_size = -1;
+    wy_buf_init(&r.body, o->http.max_bytes ? o->http.max_bytes : 1);
+    wy_code rc = oai_client_new(&r.cl, src->url, &o->http, o->log, err);
+    if (rc == WY_OK)
+        rc = get_one(&r, identifier, err);
+    if (rc != WY_OK)
+        wy_err_prefix(err, "source '%s': GetRecord '%s'", src->name,
+                      identifier);
+    if (counts)
+        *counts = r.c;
+    oai_client_free(r.cl);
+    wy_buf_release(&r.body);
+    free(r.prefix);
+    return rc;
+}
+
 wy_code oai_harvest(const struct oai_source_cfg *src,
                     const struct oai_sink *sink,
-                    const struct oai_harvest_opts *o,
-                    struct oai_counts *counts, struct wy_err *err)
+                    const struct oai_harvest_opts *o, struct oai_counts *counts,
+                    struct wy_err *err)
 {
     struct run r;
     memset(&r, 0, sizeof(r));

@@ -32,22 +32,22 @@
 
 /* Where an interrupted harvest stands; all strings borrowed. */
 struct oai_checkpoint {
-    const char *token;     /* NULL: no harvest in progress */
-    long long cursor;      /* items seen so far in this harvest */
-    long long pages;       /* pages committed so far in this harvest */
-    const char *from, *until;   /* the window of the harvest in progress */
-    const char *started;   /* responseDate of its first page: the next
-                              incremental harvest's from */
+    const char *token;        /* NULL: no harvest in progress */
+    long long cursor;         /* items seen so far in this harvest */
+    long long pages;          /* pages committed so far in this harvest */
+    const char *from, *until; /* the window of the harvest in progress */
+    const char *started;      /* responseDate of its first page: the next
+                                 incremental harvest's from */
 };
 
 /* What the harvester knows about a source; all strings borrowed. */
 struct oai_source_cfg {
     const char *name, *url;
-    const char *prefix;           /* NULL: choose the richest offered */
-    const char *const *sets;      /* NULL/0: the whole repository */
+    const char *prefix;      /* NULL: choose the richest offered */
+    const char *const *sets; /* NULL/0: the whole repository */
     size_t nsets;
-    const char *last_response_date;  /* NULL: never harvested completely */
-    struct oai_checkpoint cp;     /* cp.token NULL: nothing to resume */
+    const char *last_response_date; /* NULL: never harvested completely */
+    struct oai_checkpoint cp;       /* cp.token NULL: nothing to resume */
 };
 
 struct oai_counts {
@@ -71,11 +71,14 @@ struct oai_sink {
        commits, all in the transaction begin_page opened. */
     wy_code (*commit_page)(void *ctx, const struct oai_checkpoint *cp,
                            struct wy_err *err);
+    /* Commits the open transaction without touching the checkpoint (a
+       single GetRecord). */
+    wy_code (*commit)(void *ctx, struct wy_err *err);
     /* Rolls the page back; never fails. */
     void (*abort_page)(void *ctx);
     /* Remembers what Identify/ListMetadataFormats told (may be NULL). */
-    wy_code (*learned)(void *ctx, const char *granularity,
-                       const char *prefix, struct wy_err *err);
+    wy_code (*learned)(void *ctx, const char *granularity, const char *prefix,
+                       struct wy_err *err);
     /* The harvest ended well: the next from is response_date. */
     wy_code (*finish)(void *ctx, const char *response_date,
                       const struct oai_counts *c, struct wy_err *err);
@@ -91,23 +94,23 @@ struct oai_sink {
 
 enum oai_mode {
     OAI_MODE_LISTRECORDS = 0,
-    OAI_MODE_GETRECORD          /* ListIdentifiers + GetRecord */
+    OAI_MODE_GETRECORD /* ListIdentifiers + GetRecord */
 };
 
 struct oai_progress {
     const char *source;
     const struct oai_counts *counts;
-    double started;               /* wy_now() at the start */
+    double started; /* wy_now() at the start */
 };
 
 struct oai_harvest_opts {
-    const char *from, *until;     /* override the window (NULL: none) */
-    int full;                     /* ignore the previous harvest's date */
-    int reconcile;                /* list identifiers, mark the missing */
+    const char *from, *until; /* override the window (NULL: none) */
+    int full;                 /* ignore the previous harvest's date */
+    int reconcile;            /* list identifiers, mark the missing */
     enum oai_mode mode;
-    long max_pages;               /* 0: 1,000,000 */
-    int max_empty_pages;          /* empty pages with a token in a row
-                                     before giving up; 0: 5 */
+    long max_pages;      /* 0: 1,000,000 */
+    int max_empty_pages; /* empty pages with a token in a row
+                            before giving up; 0: 5 */
     struct oai_client_opts http;
     struct wy_log *log;
     void (*progress)(void *ctx, const struct oai_progress *p);
@@ -127,8 +130,20 @@ void oai_harvest_opts_default(struct oai_harvest_opts *o);
  */
 wy_code oai_harvest(const struct oai_source_cfg *src,
                     const struct oai_sink *sink,
-                    const struct oai_harvest_opts *o,
-                    struct oai_counts *counts, struct wy_err *err);
+                    const struct oai_harvest_opts *o, struct oai_counts *counts,
+                    struct wy_err *err);
+
+/*
+ * Fetches one record with GetRecord (the source's prefix, or the richest
+ * offered) and stores it (or its deletion) in one transaction; the
+ * checkpoint and the incremental window are left alone. Errors as for
+ * oai_harvest; an OAI error such as idDoesNotExist is WY_EHTTP naming it.
+ */
+wy_code oai_harvest_one(const struct oai_source_cfg *src,
+                        const struct oai_sink *sink,
+                        const struct oai_harvest_opts *o,
+                        const char *identifier, struct oai_counts *counts,
+                        struct wy_err *err);
 
 /* The from of an incremental harvest: date cut to the granularity
    ("YYYY-MM-DD" keeps the day). new: free(); NULL when date is NULL. */

@@ -15,11 +15,11 @@ struct oai_client {
     char *base;
     struct oai_client_opts o;
     struct wy_log *log;
-    struct wy_buf url;          /* the last request's URL */
-    struct wy_buf query;        /* the last request's arguments */
+    struct wy_buf url;   /* the last request's URL */
+    struct wy_buf query; /* the last request's arguments */
     char errbuf[CURL_ERROR_SIZE];
-    char retry_after[64];       /* the last response's Retry-After */
-    double last_end;            /* wy_now() when the last request ended */
+    char retry_after[64]; /* the last response's Retry-After */
+    double last_end;      /* wy_now() when the last request ended */
     struct oai_client_stats st;
 };
 
@@ -57,8 +57,8 @@ wy_code oai_client_new(struct oai_client **out, const char *base_url,
     *out = NULL;
     if (strncasecmp(base_url, "http://", 7) &&
         strncasecmp(base_url, "https://", 8))
-        return wy_err_set(err, WY_EINVAL,
-                          "'%s' is not an http or https URL", base_url);
+        return wy_err_set(err, WY_EINVAL, "'%s' is not an http or https URL",
+                          base_url);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return wy_err_set(err, WY_ENOMEM, "cannot initialise libcurl");
     struct oai_client *c = wy_calloc(1, sizeof(*c));
@@ -116,7 +116,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     struct sink *s = ud;
     wy_buf_add(s->out, p, size * n);
     if (s->out->error != WY_OK)
-        return 0;   /* past the ceiling: curl stops with a write error */
+        return 0; /* past the ceiling: curl stops with a write error */
     return size * n;
 }
 
@@ -199,8 +199,7 @@ static void setup(struct oai_client *c, struct sink *s)
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-                     (curl_off_t)c->o.max_bytes);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->o.max_bytes);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->o.connect_timeout);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, c->o.total_timeout);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, c->o.low_speed_bytes);
@@ -280,12 +279,12 @@ wy_code oai_client_request(struct oai_client *c, const char *const *kv,
         int retry = 0;
         if (cc == CURLE_WRITE_ERROR && out->error != WY_OK) {
             return wy_err_set(err, out->error,
-                              "%s: the response is larger than %zu bytes",
-                              url, c->o.max_bytes);
+                              "%s: the response is larger than %zu bytes", url,
+                              c->o.max_bytes);
         } else if (cc == CURLE_FILESIZE_EXCEEDED) {
             return wy_err_set(err, WY_ETOOBIG,
-                              "%s: the response is larger than %zu bytes",
-                              url, c->o.max_bytes);
+                              "%s: the response is larger than %zu bytes", url,
+                              c->o.max_bytes);
         } else if (cc != CURLE_OK) {
             wy_err_set(&why, WY_EHTTP, "%s: %s", url,
                        c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
@@ -313,8 +312,7 @@ wy_code oai_client_request(struct oai_client *c, const char *const *kv,
             pause = wait;
             wait = wait * 2 > c->o.backoff_max ? c->o.backoff_max : wait * 2;
         }
-        wy_warn(c->log, "%s; trying again in %.0f s", wy_err_msg(&why),
-                pause);
+        wy_warn(c->log, "%s; trying again in %.0f s", wy_err_msg(&why), pause);
         wy_err_release(&why);
         c->st.retries++;
         sleep_for(c, pause);

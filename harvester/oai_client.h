@@ -14,23 +14,23 @@
 #include "core/err.h"
 #include "core/log.h"
 
-#define OAI_USER_AGENT                                                        \
+#define OAI_USER_AGENT                                                         \
     "Wenyuan/0.1 (OAI-PMH harvester; +https://github.com/wenyuan)"
 
 struct oai_client_opts {
-    long connect_timeout;     /* seconds to connect (default 20) */
-    long total_timeout;       /* seconds for one whole response (600) */
-    long low_speed_bytes;     /* abort below this many bytes/s ... (64) */
-    long low_speed_time;      /* ... for this many seconds (60) */
-    size_t max_bytes;         /* ceiling of one response (256 MiB) */
-    double delay;             /* seconds between two requests (1.0) */
-    int max_retries;          /* further tries after a failure (5) */
-    double backoff;           /* first wait after a failure, doubled each
-                                 time (2.0 s) ... */
-    double backoff_max;       /* ... up to this (120 s) */
-    double retry_after_max;   /* cap on a provider's Retry-After (600 s) */
-    int post;                 /* 1: send requests as POST */
-    const char *user_agent;   /* NULL: OAI_USER_AGENT */
+    long connect_timeout;   /* seconds to connect (default 20) */
+    long total_timeout;     /* seconds for one whole response (600) */
+    long low_speed_bytes;   /* abort below this many bytes/s ... (64) */
+    long low_speed_time;    /* ... for this many seconds (60) */
+    size_t max_bytes;       /* ceiling of one response (256 MiB) */
+    double delay;           /* seconds between two requests (1.0) */
+    int max_retries;        /* further tries after a failure (5) */
+    double backoff;         /* first wait after a failure, doubled each
+                               time (2.0 s) ... */
+    double backoff_max;     /* ... up to this (120 s) */
+    double retry_after_max; /* cap on a provider's Retry-After (600 s) */
+    int post;               /* 1: send requests as POST */
+    const char *user_agent; /* NULL: OAI_USER_AGENT */
 };
 
 /* Fills o with the defaults above. */
@@ -68,8 +68,8 @@ const char *oai_client_last_url(const struct oai_client *c);
 /* Counters since the client was made. */
 struct oai_client_stats {
     unsigned long requests, retries;
-    unsigned long long bytes;   /* body bytes received (decoded) */
-    double waited;              /* seconds slept for delay/backoff */
+    unsigned long long bytes; /* body bytes received (decoded) */
+    double waited;            /* seconds slept for delay/backoff */
 };
 void oai_client_stats(const struct oai_client *c, struct oai_client_stats *s);
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,6 +11,10 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/xml.h"
+#include "formats/crosswalk.h"
+#include "formats/dc.h"
+#include "formats/marcxml.h"
+#include "formats/mods.h"
 
 /* ---- repair: illegal characters and bad UTF-8 -------------------------- */
 
@@ -160,7 +165,7 @@ static void scan_text(const unsigned char *p, size_t n, struct scan *s)
 static void clean_copy(const unsigned char *p, size_t n, struct wy_buf *out,
                        size_t *stripped, size_t *replaced)
 {
-    size_t run = 0;   /* start of the pending run of good bytes */
+    size_t run = 0; /* start of the pending run of good bytes */
     for (size_t i = 0; i < n;) {
         unsigned c = p[i];
         unsigned long cp;
@@ -278,18 +283,64 @@ static int has_marc(const char *s)
     return 0;
 }
 
+/* The handlers are named here (not only looked up by name) so that a
+   program linking the harvester always gets them from the library. */
 const struct fmt_handler *oai_handler_for(const char *prefix)
 {
     if (!prefix)
         return NULL;
     if (!strcasecmp(prefix, "oai_dc") || !strcasecmp(prefix, "dc"))
-        return fmt_find("dc");
+        return &dc_handler;
     if (!strcasecmp(prefix, "mods"))
-        return fmt_find("mods");
+        return &mods_handler;
     if (!strcasecmp(prefix, "mets"))
-        return fmt_find("mets");
-    if (has_marc(prefix))   /* marc21, marcxml, MARC21, usmarc */
-        return fmt_find("marcxml");
+        return &mets_handler;
+    if (has_marc(prefix)) /* marc21, marcxml, MARC21, usmarc, unimarc */
+        return &marcxml_handler;
+    return NULL;
+}
+
+/* The handler for metadata whose prefix says nothing we know
+   (melinda_marc, ...): its root element decides. */
+static const struct fmt_handler *handler_by_root(const char *p, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        while (i < n &&
+               (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+            i++;
+        if (i + 1 < n && p[i] == '<' && (p[i + 1] == '?' || p[i + 1] == '!')) {
+            while (i < n && p[i] != '>')
+                i++;
+            i++;
+            continue;
+        }
+        break;
+    }
+    if (i >= n || p[i] != '<')
+        return NULL;
+    size_t s = ++i;
+    while (i < n && p[i] != ' ' && p[i] != '>' && p[i] != '/' && p[i] != '\t' &&
+           p[i] != '\n' && p[i] != '\r')
+        i++;
+    const char *name = p + s;
+    size_t len = i - s;
+    for (size_t k = 0; k < len; k++)
+        if (name[k] == ':') {
+            name += k + 1;
+            len -= k + 1;
+            break;
+        }
+#define IS(lit) (len == sizeof(lit) - 1 && !memcmp(name, lit, len))
+    if (IS("mets"))
+        return &mets_handler;
+    if (IS("mods") || IS("modsCollection"))
+        return &mods_handler;
+    if (IS("record") || IS("collection"))
+        return &marcxml_handler;
+    if (IS("dc"))
+        return &dc_handler;
+#undef IS
     return NULL;
 }
 
@@ -297,7 +348,7 @@ const struct fmt_handler *oai_handler_for(const char *prefix)
 
 enum list_kind { LIST_NONE, LIST_RECORDS, LIST_IDENTIFIERS };
 
-struct xml_fail {      /* the first libxml2 error of a pass */
+struct xml_fail { /* the first libxml2 error of a pass */
     int line, col;
     unsigned count;
     struct wy_err err;
@@ -306,14 +357,16 @@ struct xml_fail {      /* the first libxml2 error of a pass */
 
 struct item_state {
     int active;
-    int depth;         /* depth of <record> (or ListIdentifiers <header>) */
-    int header_depth;  /* depth of <header>, -1 before it */
+    int depth;        /* depth of <record> (or ListIdentifiers <header>) */
+    int header_depth; /* depth of <header>, -1 before it */
     const char *identifier, *datestamp;
     const char **sets;
     size_t nsets, capsets;
     int deleted;
-    char *metadata;    /* xmlChar from libxml2; xmlFree */
+    char *metadata; /* xmlChar from libxml2; xmlFree */
     size_t mlen;
+    int read; /* 1: read into pass->rec; -1: bad (why) */
+    const char *why;
 };
 
 struct pass {
@@ -321,17 +374,18 @@ struct pass {
     const char *name;
     const struct oai_parse_opts *o;
     struct oai_response *resp;
-    struct wy_arena *ia;          /* item strings */
+    struct wy_arena *ia; /* item strings */
     struct xml_fail xf;
+    struct wy_record *rec; /* reused for metadata read in place */
     enum list_kind kind;
-    const char *d1;               /* local name of the current depth-1 element */
+    const char *d1; /* local name of the current depth-1 element */
     struct item_state it;
     struct oai_format fmt;
     struct oai_set set;
     int in_fmt, in_set;
-    size_t consumed;              /* records of this pass's buffer done */
-    size_t ordinal_base;          /* records of the page before this pass */
-    size_t gap;                   /* index where a broken record was cut */
+    size_t consumed;     /* records of this pass's buffer done */
+    size_t ordinal_base; /* records of the page before this pass */
+    size_t gap;          /* index where a broken record was cut */
     int seen_root, seen_end;
 };
 
@@ -366,8 +420,8 @@ static const char *keep(struct wy_arena *a, const char *s, int trim)
     if (trim) {
         while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
             s++, n--;
-        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-                     s[n - 1] == '\n' || s[n - 1] == '\r'))
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
+                     s[n - 1] == '\r'))
             n--;
     }
     return wy_arena_strndup(a, s, n);
@@ -387,15 +441,14 @@ static const char *text_of(struct pass *p, struct wy_arena *a, int trim)
     return k;
 }
 
-static const char *attr_of(struct pass *p, struct wy_arena *a,
-                           const char *name)
+static const char *attr_of(struct pass *p, struct wy_arena *a, const char *name)
 {
     xmlChar *s = xmlTextReaderGetAttribute(p->r, (const xmlChar *)name);
     if (!s)
         return NULL;
     const char *k = keep(a, (const char *)s, 1);
     xmlFree(s);
-    return k ? k : "";   /* out of memory: treated as empty */
+    return k ? k : ""; /* out of memory: treated as empty */
 }
 
 static long long number_attr(struct pass *p, const char *name)
@@ -418,8 +471,8 @@ static long long number_attr(struct pass *p, const char *name)
 static int is_verb(const char *n)
 {
     static const char *const verbs[] = {
-        "Identify", "ListMetadataFormats", "ListSets", "ListRecords",
-        "ListIdentifiers", "GetRecord", NULL};
+        "Identify",        "ListMetadataFormats", "ListSets", "ListRecords",
+        "ListIdentifiers", "GetRecord",           NULL};
     for (size_t i = 0; verbs[i]; i++)
         if (!strcmp(n, verbs[i]))
             return 1;
@@ -440,6 +493,60 @@ static void log_bad(struct pass *p, size_t ordinal, const char *id,
     p->resp->nbad++;
     wy_warn(p->o->log, "%s: record %zu '%s' skipped: %s", p->name, ordinal,
             id && *id ? id : "(no identifier)", reason);
+}
+
+/* The reader of an item's metadata: the one asked for, the one of the
+   metadataPrefix, the one its root element names, or the best bidder. */
+static const struct fmt_handler *handler_for(const struct pass *p,
+                                             const char *md, size_t n)
+{
+    const struct fmt_handler *h = p->o->handler;
+    if (!h)
+        h = oai_handler_for(p->o->prefix);
+    if (!h)
+        h = handler_by_root(md, n);
+    if (!h)
+        h = fmt_detect((const unsigned char *)md, n);
+    return h;
+}
+
+/* MARCXML, DC and MODS are read from the subtree the reader has already
+   built (no second parse); node is borrowed until the reader moves. The
+   outcome goes into p->it.read. Returns WY_OK or a fatal error. */
+static wy_code read_in_place(struct pass *p, xmlNodePtr node,
+                             const struct fmt_handler *h, struct wy_err *err)
+{
+    struct wy_record *rec = p->rec;
+    wy_record_clear(rec);
+    rec->format = h->name;
+    struct wy_err e = WY_ERR_INIT;
+    wy_code rc;
+    if (h == &marcxml_handler) {
+        rec->kind = WY_MARC21;
+        rc = marcxml_parse_node(node, rec, &e);
+        /* CNMARC-XML looks like MARCXML; its fields say which it is */
+        if (rc == WY_OK && !wy_record_field(rec, "245", NULL) &&
+            wy_record_field(rec, "200", NULL))
+            rec->kind = WY_UNIMARC;
+    } else if (h == &dc_handler) {
+        rc = dc_describe_node(rec, node, &e);
+    } else {
+        rc = mods_describe_node(rec, node, &e);
+    }
+    if (rc == WY_OK)
+        rc = xwalk_describe(rec, &e);
+    if (rc == WY_OK) {
+        p->it.read = 1;
+        return WY_OK;
+    }
+    if (rc == WY_EFORMAT) {
+        p->it.read = -1;
+        p->it.why = wy_arena_strdup(p->ia, wy_err_msg(&e));
+        wy_err_release(&e);
+        return p->it.why ? WY_OK : nomem(err);
+    }
+    wy_err_move(err, &e);
+    return rc;
 }
 
 /* The position on the original page of record j of this pass (1-based);
@@ -476,12 +583,26 @@ static wy_code item_finish(struct pass *p, struct wy_err *err)
             log_bad(p, ordinal, it->identifier, "the record has no metadata");
             goto done;
         }
-        const struct fmt_handler *h = o->handler;
-        if (!h)
-            h = oai_handler_for(o->prefix);
-        if (!h)
-            h = fmt_detect((const unsigned char *)it->metadata, it->mlen);
-        if (h && h->open) {
+        const struct fmt_handler *h =
+            it->read ? NULL : handler_for(p, it->metadata, it->mlen);
+        if (it->read < 0) {
+            log_bad(p, ordinal, it->identifier, it->why);
+            goto done;
+        }
+        if (it->read > 0) {
+            struct wy_record *rec = p->rec;
+            rec->orig = it->metadata;
+            rec->orig_len = it->mlen;
+            if ((!rec->desc.id &&
+                 !wy_desc_set(rec, &rec->desc.id, it->identifier,
+                              strlen(it->identifier))) ||
+                !wy_desc_add_ident(rec, "oai", it->identifier,
+                                   strlen(it->identifier))) {
+                rc = nomem(err);
+                goto done;
+            }
+            out.rec = rec;
+        } else if (h && h->open) {
             struct wy_err e = WY_ERR_INIT;
             struct wy_record *rec = NULL;
             rc = fmt_reader_open_mem(&fr, h, it->metadata, it->mlen,
@@ -489,8 +610,12 @@ static wy_code item_finish(struct pass *p, struct wy_err *err)
             if (rc == WY_OK)
                 rc = fmt_reader_next(fr, &rec, &e);
             if (rc == WY_EOF) {
-                log_bad(p, ordinal, it->identifier,
-                        "the metadata holds no record");
+                char why[128];
+                snprintf(why, sizeof(why),
+                         "the '%s' reader found no record "
+                         "in the metadata",
+                         h->name);
+                log_bad(p, ordinal, it->identifier, why);
                 rc = WY_OK;
                 goto done;
             }
@@ -506,7 +631,10 @@ static wy_code item_finish(struct pass *p, struct wy_err *err)
             }
             rec->orig = it->metadata;
             rec->orig_len = it->mlen;
-            if (!wy_desc_add_ident(rec, "oai", it->identifier,
+            if ((!rec->desc.id &&
+                 !wy_desc_set(rec, &rec->desc.id, it->identifier,
+                              strlen(it->identifier))) ||
+                !wy_desc_add_ident(rec, "oai", it->identifier,
                                    strlen(it->identifier))) {
                 rc = nomem(err);
                 goto done;
@@ -527,9 +655,11 @@ done:
 
 /* Handles <metadata>: the first element child is kept as a standalone
    document (libxml2 declares the namespaces it borrows from ancestors on the
-   copy's root). Leaves the reader on </metadata>. Returns the reader's
-   status (1 ok). */
-static int read_metadata(struct pass *p, int depth)
+   copy's root); MARCXML, DC and MODS are read into a record on the spot.
+   Leaves the reader on </metadata>. Returns the reader's status (1 ok);
+   0 with *rc set on a fatal error. */
+static int read_metadata(struct pass *p, int depth, wy_code *rc,
+                         struct wy_err *err)
 {
     int ret = xmlTextReaderRead(p->r);
     while (ret == 1) {
@@ -544,6 +674,19 @@ static int read_metadata(struct pass *p, int depth)
                     return -1;
                 p->it.metadata = (char *)x;
                 p->it.mlen = strlen((const char *)x);
+                const struct fmt_handler *h =
+                    handler_for(p, p->it.metadata, p->it.mlen);
+                xmlNodePtr node = xmlTextReaderCurrentNode(p->r);
+                const char *ln =
+                    (const char *)xmlTextReaderConstLocalName(p->r);
+                if (node && ln &&
+                    ((h == &marcxml_handler && !strcmp(ln, "record")) ||
+                     (h == &dc_handler && !strcmp(ln, "dc")) ||
+                     (h == &mods_handler && !strcmp(ln, "mods")))) {
+                    *rc = read_in_place(p, node, h, err);
+                    if (*rc != WY_OK)
+                        return 0;
+                }
             }
             ret = xmlTextReaderNext(p->r);
             continue;
@@ -587,7 +730,7 @@ static int identify_child(struct pass *p, const char *ln)
     else if (!strcmp(ln, "baseURL"))
         slot = &id->base_url;
     else if (!strcmp(ln, "protocolVersion") ||
-             !strcmp(ln, "procotolVersion"))   /* sic, Melinda */
+             !strcmp(ln, "procotolVersion")) /* sic, Melinda */
         slot = &id->protocol_version;
     else if (!strcmp(ln, "earliestDatestamp") ||
              !strcmp(ln, "earliestTimestamp"))
@@ -676,7 +819,8 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
             if (strcmp(ln, "OAI-PMH")) {
                 rc = wy_err_set(err, WY_EFORMAT,
                                 "%s: not an OAI-PMH response (the root "
-                                "element is '%s')", p->name, ln);
+                                "element is '%s')",
+                                p->name, ln);
                 goto out;
             }
             p->seen_root = 1;
@@ -704,9 +848,9 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
                 if (!(resp->request_url = text_of(p, a, 1)))
                     break;
             } else if (!strcmp(ln, "error")) {
-                struct oai_error *e = wy_arena_grow(
-                    a, resp->errors, &resp->caperrors, resp->nerrors + 1,
-                    sizeof(*e));
+                struct oai_error *e =
+                    wy_arena_grow(a, resp->errors, &resp->caperrors,
+                                  resp->nerrors + 1, sizeof(*e));
                 if (!e) {
                     rc = nomem(err);
                     goto out;
@@ -731,24 +875,23 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
             ret = xmlTextReaderRead(p->r);
             continue;
         }
-        if (!p->d1) {   /* inside something we do not read */
+        if (!p->d1) { /* inside something we do not read */
             ret = xmlTextReaderRead(p->r);
             continue;
         }
         if (depth == 2) {
             if (p->kind != LIST_NONE && !strcmp(ln, "resumptionToken")) {
                 struct oai_token *t = &resp->token;
-                t->present = 1;
                 t->cursor = number_attr(p, "cursor");
                 t->complete_list_size = number_attr(p, "completeListSize");
                 t->expiration_date = attr_of(p, a, "expirationDate");
-                if (!(t->value = text_of(p, a, 0)))
+                const char *v = text_of(p, a, 0);
+                if (!v)
                     break;
-                if (only_space(t->value))
-                    t->value = "";
+                t->value = only_space(v) ? "" : v;
+                t->present = 1;
             } else if (!strcmp(ln, "record") ||
-                       (p->kind == LIST_IDENTIFIERS &&
-                        !strcmp(ln, "header"))) {
+                       (p->kind == LIST_IDENTIFIERS && !strcmp(ln, "header"))) {
                 /* ListIdentifiers headers wrapped in <record> (Melinda)
                    are taken as they come */
                 item_reset(p);
@@ -787,9 +930,8 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
         if (depth == 3 && p->in_fmt) {
             const char **slot = !strcmp(ln, "metadataPrefix") ? &p->fmt.prefix
                                 : !strcmp(ln, "schema")       ? &p->fmt.schema
-                                : !strcmp(ln, "metadataNamespace")
-                                    ? &p->fmt.ns
-                                    : NULL;
+                                : !strcmp(ln, "metadataNamespace") ? &p->fmt.ns
+                                                                   : NULL;
             if (slot && !(*slot = text_of(p, a, 1)))
                 break;
         } else if (depth == 3 && p->in_set) {
@@ -814,7 +956,9 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
                     ret = xmlTextReaderNext(p->r);
                     continue;
                 }
-                ret = read_metadata(p, depth);
+                ret = read_metadata(p, depth, &rc, err);
+                if (rc != WY_OK)
+                    goto out;
                 if (ret != 1)
                     break;
             } else if (!strcmp(ln, "about")) {
@@ -847,7 +991,7 @@ static wy_code run_pass(struct pass *p, const char *buf, size_t len,
             wy_err_set(&p->xf.err, WY_EFORMAT, "%s: malformed XML", p->name);
         rc = WY_EFORMAT;
     } else if (ret == 1) {
-        rc = nomem(err);   /* a text or attribute copy failed */
+        rc = nomem(err); /* a text or attribute copy failed */
     } else if (!p->seen_root) {
         wy_err_set(&p->xf.err, WY_EFORMAT, "%s: the response is empty",
                    p->name);
@@ -862,11 +1006,11 @@ out:
 /* ---- resynchronising after a broken record ----------------------------- */
 
 struct anchors {
-    size_t *at;      /* offsets of the item starts (<record> or <header>) */
-    size_t *hdr;     /* offsets of the <header> tags */
+    size_t *at;  /* offsets of the item starts (<record> or <header>) */
+    size_t *hdr; /* offsets of the <header> tags */
     size_t n, cap;
-    size_t first;    /* where the first item starts */
-    size_t tail;     /* where the list's closing part starts */
+    size_t first; /* where the first item starts */
+    size_t tail;  /* where the list's closing part starts */
 };
 
 /* Offset of "<name" (with any namespace prefix) at or after `from` that is a
@@ -976,8 +1120,8 @@ static size_t offset_of(const char *b, size_t n, int line, int col)
 }
 
 /* The text of the first <identifier> between from and to, for messages. */
-static const char *ident_between(struct wy_arena *a, const char *b,
-                                 size_t from, size_t to)
+static const char *ident_between(struct wy_arena *a, const char *b, size_t from,
+                                 size_t to)
 {
     size_t i = find_tag(b, to, from, "identifier", 0);
     if (i >= to)
@@ -994,8 +1138,8 @@ static const char *ident_between(struct wy_arena *a, const char *b,
 #define MAX_PASSES 256
 
 wy_code oai_parse(const unsigned char *p, size_t n, const char *name,
-                  const struct oai_parse_opts *opts,
-                  struct oai_response *resp, struct wy_err *err)
+                  const struct oai_parse_opts *opts, struct oai_response *resp,
+                  struct wy_err *err)
 {
     memset(resp, 0, sizeof(*resp));
     resp->token.cursor = resp->token.complete_list_size = -1;
@@ -1027,11 +1171,14 @@ wy_code oai_parse(const unsigned char *p, size_t n, const char *name,
     ps.resp = resp;
     ps.gap = (size_t)-1;
     ps.ia = wy_arena_new();
-    if (!ps.ia) {
+    ps.rec = wy_record_new();
+    if (!ps.ia || !ps.rec) {
+        wy_arena_free(ps.ia);
+        wy_record_free(ps.rec);
         rc = nomem(err);
         goto done;
     }
-    char *synth = NULL;   /* the page less the records already handled */
+    char *synth = NULL; /* the page less the records already handled */
     for (int passno = 0;; passno++) {
         ps.xf.name = name;
         ps.it.header_depth = -1;
@@ -1104,10 +1251,12 @@ wy_code oai_parse(const unsigned char *p, size_t n, const char *name,
     free(synth);
     wy_err_release(&ps.xf.err);
     wy_arena_free(ps.ia);
+    wy_record_free(ps.rec);
     if (rc == WY_OK && !resp->verb && !resp->nerrors)
         rc = wy_err_set(err, WY_EFORMAT,
                         "%s: the response holds neither a verb element nor "
-                        "an error", name);
+                        "an error",
+                        name);
 done:
     wy_buf_release(&fixed);
     return rc;

@@ -33,18 +33,18 @@
 /* One item of a list: a ListRecords/GetRecord record or a ListIdentifiers
    header. Everything is borrowed for the duration of the callback. */
 struct oai_item {
-    const char *identifier;        /* never NULL or empty */
-    const char *datestamp;         /* "" when the provider gave none */
-    const char *const *sets;       /* setSpec values, in order */
+    const char *identifier;  /* never NULL or empty */
+    const char *datestamp;   /* "" when the provider gave none */
+    const char *const *sets; /* setSpec values, in order */
     size_t nsets;
-    int deleted;                   /* header status="deleted" */
-    const char *metadata;          /* the <metadata> child as a standalone
-                                      XML document; NULL when absent */
+    int deleted;          /* header status="deleted" */
+    const char *metadata; /* the <metadata> child as a standalone
+                             XML document; NULL when absent */
     size_t metadata_len;
-    struct wy_record *rec;         /* the metadata read by the handler;
-                                      NULL when deleted, absent, not asked
-                                      for, or no handler reads the format */
-    size_t ordinal;                /* 1-based position on the page */
+    struct wy_record *rec; /* the metadata read by the handler;
+                              NULL when deleted, absent, not asked
+                              for, or no handler reads the format */
+    size_t ordinal;        /* 1-based position on the page */
 };
 
 struct oai_format {
@@ -56,15 +56,15 @@ struct oai_set {
 };
 
 struct oai_error {
-    const char *code;              /* "badResumptionToken", ... ("" if none) */
-    const char *message;           /* "" when the provider gave none */
+    const char *code;    /* "badResumptionToken", ... ("" if none) */
+    const char *message; /* "" when the provider gave none */
 };
 
 struct oai_identify {
     const char *repository_name, *base_url, *protocol_version;
-    const char *earliest_datestamp;   /* also from <earliestTimestamp> */
-    const char *deleted_record;       /* no, transient, persistent */
-    const char *granularity;          /* YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ */
+    const char *earliest_datestamp; /* also from <earliestTimestamp> */
+    const char *deleted_record;     /* no, transient, persistent */
+    const char *granularity;        /* YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ */
     const char **compression;
     size_t ncompression, capcompression;
     const char **admin_email;
@@ -72,43 +72,43 @@ struct oai_identify {
 };
 
 struct oai_token {
-    int present;                   /* a <resumptionToken> element was seen */
-    const char *value;             /* byte for byte; "" on the last page */
-    long long cursor;              /* -1 when absent */
-    long long complete_list_size;  /* -1 when absent */
-    const char *expiration_date;   /* NULL when absent */
+    int present;                  /* a <resumptionToken> element was seen */
+    const char *value;            /* byte for byte; "" on the last page */
+    long long cursor;             /* -1 when absent */
+    long long complete_list_size; /* -1 when absent */
+    const char *expiration_date;  /* NULL when absent */
 };
 
 /* What was read from one response. Strings live in `arena`; release with
    oai_response_release(). */
 struct oai_response {
     struct wy_arena *arena;
-    const char *response_date;     /* NULL when absent */
-    const char *request_url;       /* text of <request> */
-    const char *verb;              /* the verb element present (Identify,
-                                      ListRecords, ...), or NULL */
+    const char *response_date; /* NULL when absent */
+    const char *request_url;   /* text of <request> */
+    const char *verb;          /* the verb element present (Identify,
+                                  ListRecords, ...), or NULL */
     const char *req_verb, *req_prefix, *req_set, *req_from, *req_until,
-        *req_token, *req_identifier;   /* attributes of <request> */
+        *req_token, *req_identifier; /* attributes of <request> */
     struct oai_error *errors;
     size_t nerrors, caperrors;
-    struct oai_identify identify;  /* filled for Identify */
+    struct oai_identify identify; /* filled for Identify */
     struct oai_token token;
-    size_t nitems;                 /* items handed to the callback */
-    size_t ndeleted;               /* of which deleted */
-    size_t nbad;                   /* records skipped as broken */
+    size_t nitems;   /* items handed to the callback */
+    size_t ndeleted; /* of which deleted */
+    size_t nbad;     /* records skipped as broken */
     size_t nformats, nsets;
-    size_t stripped;               /* illegal XML characters removed */
-    size_t replaced;               /* bad UTF-8 bytes replaced by U+FFFD */
-    const char *recoded_from;      /* "GB18030" when the page was re-decoded */
+    size_t stripped;          /* illegal XML characters removed */
+    size_t replaced;          /* bad UTF-8 bytes replaced by U+FFFD */
+    const char *recoded_from; /* "GB18030" when the page was re-decoded */
 };
 
 struct oai_parse_opts {
     /* Reads <metadata>; NULL: the handler is chosen by the metadataPrefix
        given here (oai_handler_for) or, failing that, detected per record. */
     const struct fmt_handler *handler;
-    const char *prefix;            /* the metadataPrefix asked for; may be NULL */
-    int no_records;                /* 1: do not read metadata into records
-                                      (reconcile, counting) */
+    const char *prefix; /* the metadataPrefix asked for; may be NULL */
+    int no_records;     /* 1: do not read metadata into records
+                           (reconcile, counting) */
     void *ctx;
     /* Each callback may be NULL. An error they return stops the parse and is
        returned by oai_parse. */
@@ -116,7 +116,7 @@ struct oai_parse_opts {
     wy_code (*format)(void *ctx, const struct oai_format *f,
                       struct wy_err *err);
     wy_code (*set)(void *ctx, const struct oai_set *s, struct wy_err *err);
-    struct wy_log *log;            /* warnings: repairs, skipped records */
+    struct wy_log *log; /* warnings: repairs, skipped records */
 };
 
 /*
@@ -129,8 +129,8 @@ struct oai_parse_opts {
  * error a callback returned.
  */
 wy_code oai_parse(const unsigned char *p, size_t n, const char *name,
-                  const struct oai_parse_opts *opts,
-                  struct oai_response *resp, struct wy_err *err);
+                  const struct oai_parse_opts *opts, struct oai_response *resp,
+                  struct wy_err *err);
 
 /* Frees what the response holds; it is zeroed afterwards. */
 void oai_response_release(struct oai_response *resp);

@@ -12,7 +12,7 @@
 
 struct cjk {
     opencc_t cc;
-    const UNormalizer2 *nfkc;   /* owned by ICU, never freed */
+    const UNormalizer2 *nfkc; /* owned by ICU, never freed */
 };
 
 wy_code cjk_new(struct cjk **out, struct wy_err *err)
@@ -247,7 +247,7 @@ wy_code cjk_normalize(struct cjk *c, const char *s, size_t n,
     int ascii = 1;
     for (size_t i = 0; i < n && ascii; i++)
         ascii = (unsigned char)s[i] < 0x80;
-    if (ascii) {    /* NFKC- and t2s-stable: the common case for English */
+    if (ascii) { /* NFKC- and t2s-stable: the common case for English */
         finish(s, n, out);
         return wy_buf_status(out, err);
     }

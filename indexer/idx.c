@@ -16,19 +16,20 @@
 #include "indexer/xapian_c.h"
 
 /* Bump when prefixes, slots or what goes into a document change. */
-#define IDX_SCHEMA "wenyuan-index 1"
+#define IDX_SCHEMA "wenyuan-index 4"
 #define META_SCHEMA "wenyuan.schema"
 #define META_CJK "wenyuan.cjk"
 #define META_SEQ "wenyuan.seq"
 
 /* Value slots. */
 enum {
-    SLOT_YEAR_FROM = 0,   /* sortable_serialise(year) */
+    SLOT_YEAR_FROM = 0, /* sortable_serialise(year) */
     SLOT_YEAR_TO = 1,
     SLOT_TITLE_SORT = 2,
-    SLOT_FACET0 = 3,      /* 3..10: the facets, in idx_facet_kind order */
-    SLOT_SNIPPET = 20,    /* normalized text snippets are cut from */
-    SLOT_DATE_SORT = 21   /* year_from, or after every year when unknown */
+    SLOT_FACETS = 3,    /* the facets, in idx_facet_kind order, separated
+                           by IDX_X_FACET_SEP; values by IDX_X_MULTI_SEP */
+    SLOT_SNIPPET = 20,  /* normalized text snippets are cut from */
+    SLOT_DATE_SORT = 21 /* year_from, or after every year when unknown */
 };
 
 /* Term prefixes of free-text fields (also indexed without prefix). */
@@ -40,6 +41,7 @@ enum {
 #define P_EDITION "XED"
 #define P_NOTE "XN"
 #define P_TEXT "XF"
+#define P_DATE "XDATE"
 /* Boolean (exact) prefixes. */
 #define P_ID "Q"
 #define P_IDENT "XID"
@@ -60,32 +62,58 @@ static const struct {
 
 /* Field names of the query language (English and Chinese). */
 static const struct idx_xfield query_fields[] = {
-    {"title", P_TITLE, 0},        {"题名", P_TITLE, 0},
-    {"creator", P_CREATOR, 0},    {"author", P_CREATOR, 0},
-    {"责任者", P_CREATOR, 0},     {"作者", P_CREATOR, 0},
-    {"subject", P_SUBJECT, 0},    {"主题", P_SUBJECT, 0},
-    {"publisher", P_PUBLISHER, 0}, {"出版者", P_PUBLISHER, 0},
-    {"place", P_PLACE, 0},        {"出版地", P_PLACE, 0},
-    {"edition", P_EDITION, 0},    {"版本", P_EDITION, 0},
-    {"note", P_NOTE, 0},          {"附注", P_NOTE, 0},
-    {"text", P_TEXT, 0},          {"全文", P_TEXT, 0},
-    {"id", P_IDENT, 1},           {"isbn", P_IDENT, 1},
-    {"issn", P_IDENT, 1},         {"callno", P_IDENT, 1},
-    {"set", P_SET, 1},            {"collection", "XCOLL", 1},
-    {"library", "XLIB", 1},       {"type", "XTYPE", 1},
-    {"language", "XLANG", 1},     {"lang", "XLANG", 1},
-    {"century", "XCENT", 1},      {"dynasty", "XDYN", 1},
-    {"朝代", "XDYN", 1},          {"source", "XSRC", 1},
+    {"", P_TITLE, 0},
+    {"", P_CREATOR, 0},
+    {"", P_SUBJECT, 0},
+    {"", P_PUBLISHER, 0},
+    {"", P_PLACE, 0},
+    {"", P_EDITION, 0},
+    {"", P_NOTE, 0},
+    {"", P_TEXT, 0},
+    {"", P_DATE, 0},
+    {"title", P_TITLE, 0},
+    {"题名", P_TITLE, 0},
+    {"creator", P_CREATOR, 0},
+    {"author", P_CREATOR, 0},
+    {"责任者", P_CREATOR, 0},
+    {"作者", P_CREATOR, 0},
+    {"subject", P_SUBJECT, 0},
+    {"主题", P_SUBJECT, 0},
+    {"publisher", P_PUBLISHER, 0},
+    {"出版者", P_PUBLISHER, 0},
+    {"place", P_PLACE, 0},
+    {"出版地", P_PLACE, 0},
+    {"edition", P_EDITION, 0},
+    {"版本", P_EDITION, 0},
+    {"note", P_NOTE, 0},
+    {"附注", P_NOTE, 0},
+    {"text", P_TEXT, 0},
+    {"全文", P_TEXT, 0},
+    {"id", P_IDENT, 1},
+    {"isbn", P_IDENT, 1},
+    {"issn", P_IDENT, 1},
+    {"callno", P_IDENT, 1},
+    {"set", P_SET, 1},
+    {"collection", "XCOLL", 1},
+    {"library", "XLIB", 1},
+    {"type", "XTYPE", 1},
+    {"language", "XLANG", 1},
+    {"lang", "XLANG", 1},
+    {"century", "XCENT", 1},
+    {"dynasty", "XDYN", 1},
+    {"朝代", "XDYN", 1},
+    {"source", "XSRC", 1},
 };
 #define NQUERY_FIELDS (sizeof(query_fields) / sizeof(query_fields[0]))
 
 struct idx {
     struct idx_xdb *db;
     struct cjk *cjk;
-    struct idx_xdoc *doc;      /* reused for every record */
+    struct idx_xdoc *doc; /* reused for every record */
     enum idx_mode mode;
-    char *stale;               /* why the index needs a rebuild, or NULL */
-    struct wy_buf tmp, val, snip;   /* scratch, reused */
+    int fresh;                    /* see idx_set_fresh() */
+    char *stale;                  /* why the index needs a rebuild, or NULL */
+    struct wy_buf tmp, val, snip; /* scratch, reused */
     struct wy_buf facet[IDX_NFACETS];
 };
 
@@ -123,8 +151,10 @@ static wy_code check_versions(struct idx *x, struct wy_err *err)
         wy_buf_addf(&b, "index schema '%s', this program writes '%s'", schema,
                     IDX_SCHEMA);
     else if (strcmp(cjkv, norm_version()))
-        wy_buf_addf(&b, "index built with variant table '%s', this program "
-                        "has '%s'", cjkv, norm_version());
+        wy_buf_addf(&b,
+                    "index built with variant table '%s', this program "
+                    "has '%s'",
+                    cjkv, norm_version());
     if (b.len)
         x->stale = wy_buf_take(&b, NULL);
     rc = wy_buf_status(&b, err);
@@ -148,9 +178,10 @@ wy_code idx_open(struct idx **out, const char *path, enum idx_mode mode,
     wy_buf_init(&x->snip, CJK_MAX_INPUT * 2);
     for (int f = 0; f < IDX_NFACETS; f++)
         wy_buf_init(&x->facet[f], 1u << 20);
-    static const enum idx_xdb_mode xm[] = {
-        [IDX_READ] = IDX_XDB_READ, [IDX_WRITE] = IDX_XDB_WRITE,
-        [IDX_REBUILD] = IDX_XDB_OVERWRITE, [IDX_MEMORY] = IDX_XDB_MEMORY};
+    static const enum idx_xdb_mode xm[] = {[IDX_READ] = IDX_XDB_READ,
+                                           [IDX_WRITE] = IDX_XDB_WRITE,
+                                           [IDX_REBUILD] = IDX_XDB_OVERWRITE,
+                                           [IDX_MEMORY] = IDX_XDB_MEMORY};
     wy_code rc = idx_xdb_open(&x->db, path, xm[mode], err);
     if (rc == WY_OK)
         rc = cjk_new(&x->cjk, err);
@@ -183,6 +214,11 @@ wy_code idx_close(struct idx *x, struct wy_err *err)
         wy_buf_release(&x->facet[f]);
     free(x);
     return rc;
+}
+
+void idx_set_fresh(struct idx *x, int fresh)
+{
+    x->fresh = fresh;
 }
 
 const char *idx_stale(const struct idx *x)
@@ -289,18 +325,32 @@ static wy_code add_text(struct idx *x, const char *prefix, const char *s,
     if (rc != WY_OK)
         return rc;
     const char *t = wy_buf_cstr(&x->tmp);
-    for (int i = 0; i < repeat && rc == WY_OK; i++) {
-        rc = idx_xdoc_text(x->doc, "", t, x->tmp.len, err);
-        idx_xdoc_gap(x->doc);
-    }
-    if (rc == WY_OK && prefix)
-        rc = idx_xdoc_text(x->doc, prefix, t, x->tmp.len, err);
+    /* each field once, under its prefix: words without a field search all
+       of them (the "" entries of query_fields) */
+    rc = idx_xdoc_text(x->doc, prefix ? prefix : P_DATE, t, x->tmp.len,
+                       (unsigned)repeat, err);
     idx_xdoc_gap(x->doc);
     if (x->snip.len < 64 * 1024) {
         wy_buf_add(&x->snip, t, x->tmp.len);
-        wy_buf_adds(&x->snip, " \xe2\x80\xa6 ");   /* " … " */
+        wy_buf_adds(&x->snip, " \xe2\x80\xa6 "); /* " … " */
     }
     return rc == WY_OK ? wy_buf_status(&x->snip, err) : rc;
+}
+
+/* Whether the value b[start..] (the last one) is already among the values
+   before it (separated by IDX_X_MULTI_SEP). */
+static int has_value(const struct wy_buf *b, size_t start)
+{
+    const char *p = wy_buf_cstr(b), *v = p + start;
+    size_t vlen = b->len - start, i = 0;
+    while (start && i < start - 1) {
+        const char *q = memchr(p + i, IDX_X_MULTI_SEP, start - 1 - i);
+        size_t end = q ? (size_t)(q - p) : start - 1;
+        if (end - i == vlen && !memcmp(p + i, v, vlen))
+            return 1;
+        i = end + 1;
+    }
+    return 0;
 }
 
 /* Adds an exact term and, when f is a facet, the display value. */
@@ -346,6 +396,8 @@ static wy_code add_exact(struct idx *x, const char *prefix, int f,
             wy_buf_addc(b, v[i]);
         }
         rc = wy_buf_status(b, err);
+        if (rc == WY_OK && has_value(b, start))
+            wy_buf_truncate(b, start ? start - 1 : 0);   /* a repeat */
     }
     return rc;
 }
@@ -382,9 +434,15 @@ static int century_of(int year)
 static void clean_dynasty(const char *s, struct wy_buf *out)
 {
     size_t n = strlen(s), i = 0;
-    static const char *const br[] = {"[", "]", "(", ")", "\xef\xbc\x88",
-                                     "\xef\xbc\x89", "\xe3\x80\x94",
-                                     "\xe3\x80\x95", " "};
+    static const char *const br[] = {"[",
+                                     "]",
+                                     "(",
+                                     ")",
+                                     "\xef\xbc\x88",
+                                     "\xef\xbc\x89",
+                                     "\xe3\x80\x94",
+                                     "\xe3\x80\x95",
+                                     " "};
     struct wy_buf t = WY_BUF_INIT(1024);
     while (i < n) {
         int skipped = 0;
@@ -454,8 +512,8 @@ static wy_code add_880(struct idx *x, const struct wy_record *r,
         const char *last = NULL;
         for (size_t i = 0; i < f->nsub; i++) {
             const char *p = prefix_of_tag(link, f->sub[i].code);
-            if (f->sub[i].code == '6' || !p || (f->sub[i].code >= '0' &&
-                                               f->sub[i].code <= '9'))
+            if (f->sub[i].code == '6' || !p ||
+                (f->sub[i].code >= '0' && f->sub[i].code <= '9'))
                 continue;
             if (last && strcmp(last, p)) {
                 rc = add_text(x, last, wy_buf_cstr(&b), 1, err);
@@ -467,8 +525,8 @@ static wy_code add_880(struct idx *x, const struct wy_record *r,
             wy_buf_add(&b, f->sub[i].data, f->sub[i].len);
         }
         if (rc == WY_OK && last && b.len)
-            rc = add_text(x, last, wy_buf_cstr(&b), !strcmp(last, P_TITLE) ? 2 : 1,
-                          err);
+            rc = add_text(x, last, wy_buf_cstr(&b),
+                          !strcmp(last, P_TITLE) ? 2 : 1, err);
         if (rc == WY_OK)
             rc = wy_buf_status(&b, err);
         wy_buf_release(&b);
@@ -501,8 +559,11 @@ static void hocr_text(const char *p, size_t n, struct wy_buf *out)
             static const struct {
                 const char *ent;
                 char c;
-            } e[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'},
-                     {"&quot;", '"'}, {"&apos;", '\''}};
+            } e[] = {{"&amp;", '&'},
+                     {"&lt;", '<'},
+                     {"&gt;", '>'},
+                     {"&quot;", '"'},
+                     {"&apos;", '\''}};
             int done = 0;
             for (size_t k = 0; k < 5 && !done; k++) {
                 size_t l = strlen(e[k].ent);
@@ -518,10 +579,11 @@ static void hocr_text(const char *p, size_t n, struct wy_buf *out)
                 unsigned long cp = 0;
                 size_t digits = 0;
                 while (j < n && digits < 8) {
-                    int v = p[j] >= '0' && p[j] <= '9'   ? p[j] - '0'
-                            : hex && p[j] >= 'a' && p[j] <= 'f' ? p[j] - 'a' + 10
-                            : hex && p[j] >= 'A' && p[j] <= 'F' ? p[j] - 'A' + 10
-                                                                : -1;
+                    int v =
+                        p[j] >= '0' && p[j] <= '9'          ? p[j] - '0'
+                        : hex && p[j] >= 'a' && p[j] <= 'f' ? p[j] - 'a' + 10
+                        : hex && p[j] >= 'A' && p[j] <= 'F' ? p[j] - 'A' + 10
+                                                            : -1;
                     if (v < 0)
                         break;
                     cp = cp * (hex ? 16 : 10) + (unsigned long)v;
@@ -555,9 +617,7 @@ static wy_code add_full_text(struct idx *x, const struct idx_text *t,
     if (rc == WY_OK)
         rc = norm(x, s, n, err);
     if (rc == WY_OK)
-        rc = idx_xdoc_text(x->doc, "", wy_buf_cstr(&x->tmp), x->tmp.len, err);
-    if (rc == WY_OK)
-        rc = idx_xdoc_text(x->doc, P_TEXT, wy_buf_cstr(&x->tmp), x->tmp.len,
+        rc = idx_xdoc_text(x->doc, P_TEXT, wy_buf_cstr(&x->tmp), x->tmp.len, 1,
                            err);
     idx_xdoc_gap(x->doc);
     if (rc == WY_OK && x->snip.len < 64 * 1024)
@@ -569,8 +629,7 @@ static wy_code add_full_text(struct idx *x, const struct idx_text *t,
     return rc;
 }
 
-static wy_code add_year(struct idx *x, unsigned slot, int y,
-                        struct wy_err *err)
+static wy_code add_year(struct idx *x, unsigned slot, int y, struct wy_err *err)
 {
     if (y == WY_YEAR_NONE)
         return WY_OK;
@@ -683,8 +742,8 @@ static wy_code build(struct idx *x, const struct wy_record *r,
     struct wy_buf db = WY_BUF_INIT(1024);
     if (dyn)
         clean_dynasty(dyn, &db);
-    else if (d->ntitles && has_han(d->titles[0]) && d->year_from != WY_YEAR_NONE
-             && fmt_date_dynasty(d->year_from))
+    else if (d->ntitles && has_han(d->titles[0]) &&
+             d->year_from != WY_YEAR_NONE && fmt_date_dynasty(d->year_from))
         wy_buf_adds(&db, fmt_date_dynasty(d->year_from));
     if (rc == WY_OK && db.len)
         rc = add_facet(x, IDX_FACET_DYNASTY, wy_buf_cstr(&db), err);
@@ -695,11 +754,19 @@ static wy_code build(struct idx *x, const struct wy_record *r,
 
     if (rc == WY_OK && d->ntitles)
         rc = add_title_key(x, d->titles[0], err);
-    for (int f = 0; f < IDX_NFACETS && rc == WY_OK; f++)
-        if (x->facet[f].len)
-            rc = idx_xdoc_value(x->doc, SLOT_FACET0 + (unsigned)f,
-                                wy_buf_cstr(&x->facet[f]), x->facet[f].len,
-                                err);
+    if (rc == WY_OK) {
+        /* every facet in one slot: one value read per match when counting */
+        wy_buf_reset(&x->val);
+        for (int f = 0; f < IDX_NFACETS; f++) {
+            if (f)
+                wy_buf_addc(&x->val, IDX_X_FACET_SEP);
+            wy_buf_add(&x->val, wy_buf_cstr(&x->facet[f]), x->facet[f].len);
+        }
+        rc = wy_buf_status(&x->val, err);
+        if (rc == WY_OK)
+            rc = idx_xdoc_value(x->doc, SLOT_FACETS, wy_buf_cstr(&x->val),
+                                x->val.len, err);
+    }
     if (rc == WY_OK)
         rc = idx_xdoc_value(x->doc, SLOT_SNIPPET, wy_buf_cstr(&x->snip),
                             x->snip.len, err);
@@ -750,7 +817,9 @@ wy_code idx_put(struct idx *x, const struct wy_record *r,
     wy_code rc = build(x, r, m, texts, ntexts, err);
     if (rc == WY_OK)
         rc = id_term(m->id, &t, err);
-    if (rc == WY_OK)
+    if (rc == WY_OK && x->fresh)
+        rc = idx_xdb_add(x->db, wy_buf_cstr(&t), x->doc, err);
+    else if (rc == WY_OK)
         rc = idx_xdb_replace(x->db, wy_buf_cstr(&t), x->doc, err);
     wy_buf_release(&t);
     if (rc != WY_OK)
@@ -864,8 +933,8 @@ static wy_code fill_facets(struct idx_result *res,
         fc->nvalues = idx_xresults_nvalues(xr, f);
         if (!fc->nvalues)
             continue;
-        fc->values = wy_arena_alloc(res->arena,
-                                    fc->nvalues * sizeof(*fc->values));
+        fc->values =
+            wy_arena_alloc(res->arena, fc->nvalues * sizeof(*fc->values));
         if (!fc->values)
             return wy_err_set(err, WY_ENOMEM, "out of memory for facets");
         for (size_t k = 0; k < fc->nvalues; k++) {
@@ -884,8 +953,7 @@ static wy_code fill_facets(struct idx_result *res,
 /* Turns "NAME:VALUE" into a filter; the value normalized like the indexed
    one, kept in vals (offsets: the buffer may move). */
 static wy_code parse_facet(struct idx *x, const char *sel, const char **prefix,
-                           struct wy_buf *vals, size_t *off,
-                           struct wy_err *err)
+                           struct wy_buf *vals, size_t *off, struct wy_err *err)
 {
     const char *colon = strchr(sel, ':');
     if (!colon)
@@ -893,10 +961,12 @@ static wy_code parse_facet(struct idx *x, const char *sel, const char **prefix,
                           "facet selection '%s' is not NAME:VALUE", sel);
     for (int f = 0; f < IDX_NFACETS; f++) {
         size_t l = strlen(facet_defs[f].name);
-        if ((size_t)(colon - sel) == l && !strncmp(sel, facet_defs[f].name, l)) {
+        if ((size_t)(colon - sel) == l &&
+            !strncmp(sel, facet_defs[f].name, l)) {
             *prefix = facet_defs[f].prefix;
             *off = vals->len;
-            wy_code rc = exact_value(x, colon + 1, strlen(colon + 1), vals, err);
+            wy_code rc =
+                exact_value(x, colon + 1, strlen(colon + 1), vals, err);
             wy_buf_addc(vals, '\0');
             return rc == WY_OK ? wy_buf_status(vals, err) : rc;
         }
@@ -941,7 +1011,8 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
 
     size_t k = 0;
     for (size_t i = 0; i < q->nfacets && rc == WY_OK; i++, k++)
-        rc = parse_facet(x, q->facets[i], &filt[k].prefix, &vals, &offs[k], err);
+        rc =
+            parse_facet(x, q->facets[i], &filt[k].prefix, &vals, &offs[k], err);
     if (rc == WY_OK && q->collection) {
         filt[k].prefix = facet_defs[IDX_FACET_COLLECTION].prefix;
         offs[k] = vals.len;
@@ -965,9 +1036,7 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
         ranges[nr] = (struct idx_xrange){SLOT_YEAR_FROM, NULL, hi, 0, 0};
         ranges[nr++].hilen = idx_x_sortable((double)q->to_year, hi);
     }
-    unsigned slots[IDX_NFACETS];
-    for (unsigned f = 0; f < IDX_NFACETS; f++)
-        slots[f] = SLOT_FACET0 + f;
+    unsigned slots[1] = {SLOT_FACETS};
 
     struct idx_xquery xq = {0};
     xq.text = text;
@@ -998,6 +1067,7 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
     xq.pagesize = size;
     xq.facet_slots = slots;
     xq.nfacets = IDX_NFACETS;
+    xq.facets_packed = 1;
     xq.snippet_slot = SLOT_SNIPPET;
     xq.snippet_len = 240;
     xq.hi_start = "<b>";
@@ -1058,8 +1128,9 @@ static void json_str(struct wy_buf *out, const char *s)
 void idx_result_json(const struct idx_result *r, const struct idx_query *q,
                      struct wy_buf *out)
 {
-    wy_buf_addf(out, "{\"total\":%llu,\"page\":%zu,\"page_size\":%zu,"
-                     "\"hits\":[",
+    wy_buf_addf(out,
+                "{\"total\":%llu,\"page\":%zu,\"page_size\":%zu,"
+                "\"hits\":[",
                 (unsigned long long)r->total, q->page ? q->page : 1,
                 q->page_size ? q->page_size : 20);
     for (size_t i = 0; i < r->nhits; i++) {

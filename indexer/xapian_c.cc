@@ -4,11 +4,14 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <deque>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 // core/err.h is C11; _Noreturn is spelled [[noreturn]] in C++
@@ -69,6 +72,41 @@ static std::string make_term(const char *prefix, const char *v, size_t n)
     }
     t.append(v, n);
     return t;
+}
+
+// Xapian 1.4's CJK::codepoint_is_cjk (common/cjk-tokenizer.cc): the
+// characters its n-gram mode (and its parser bug) applies to.
+static bool xapian_cjk(uint32_t p)
+{
+    static const uint32_t r[][2] = {
+        {0x2E80, 0x2FDF}, {0x2FF0, 0x4DBF}, {0x4DC0, 0x9FFF},
+        {0xA700, 0xA71F}, {0xAC00, 0xD7AF}, {0xF900, 0xFAFF},
+        {0xFE30, 0xFE4F}, {0xFF00, 0xFFEF}, {0x20000, 0x2A6DF},
+        {0x2F800, 0x2FA1F}};
+    for (const auto &x : r)
+        if (p >= x[0] && p <= x[1])
+            return true;
+    return false;
+}
+
+// A copy of s with a space on each side of every CJK character, so that
+// each is a word (a unigram with its own position) for the term generator.
+static std::string spread_cjk(const char *s, size_t n)
+{
+    std::string out;
+    out.reserve(n + n / 2);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        uint32_t cp = cjk_utf8_next(s, n, &j);
+        bool c = xapian_cjk(cp) || cjk_is_han(cp);
+        if (c)
+            out += ' ';
+        out.append(s + i, j - i);
+        if (c)
+            out += ' ';
+        i = j;
+    }
+    return out;
 }
 
 extern "C" wy_code idx_xdb_open(struct idx_xdb **out, const char *path,
@@ -265,8 +303,11 @@ extern "C" wy_code idx_xdoc_new(struct idx_xdoc **out, struct wy_err *err)
     try {
         std::unique_ptr<idx_xdoc> d(new idx_xdoc);
         d->tg.set_stemmer(Xapian::Stem("english"));
-        d->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
-        d->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+        // Every word is indexed stemmed only (STEM_ALL: one term per word,
+        // not an exact and a stemmed one), and every CJK character is a
+        // word of its own (see spread_cjk): queries search runs of them as
+        // phrases, so Xapian's bigrams would never be used.
+        d->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
         d->tg.set_document(d->doc);
         *out = d.release();
         return WY_OK;
@@ -295,10 +336,12 @@ extern "C" wy_code idx_xdoc_clear(struct idx_xdoc *d, struct wy_err *err)
 }
 
 extern "C" wy_code idx_xdoc_text(struct idx_xdoc *d, const char *prefix,
-                                 const char *s, size_t n, struct wy_err *err)
+                                 const char *s, size_t n, unsigned wdf_inc,
+                                 struct wy_err *err)
 {
     try {
-        d->tg.index_text(Xapian::Utf8Iterator(s, n), 1, prefix ? prefix : "");
+        std::string t = spread_cjk(s, n);
+        d->tg.index_text(t, wdf_inc ? wdf_inc : 1, prefix ? prefix : "");
         return WY_OK;
     } catch (...) {
         return fail(err, "indexing text");
@@ -363,6 +406,21 @@ extern "C" wy_code idx_xdb_replace(struct idx_xdb *db, const char *idterm,
     }
 }
 
+extern "C" wy_code idx_xdb_add(struct idx_xdb *db, const char *idterm,
+                               struct idx_xdoc *d, struct wy_err *err)
+{
+    if (need_writable(db, "adding a document", err) != WY_OK)
+        return err->code;
+    try {
+        d->doc.add_boolean_term(make_term("", idterm, strlen(idterm)));
+        db->w.add_document(d->doc);
+        return WY_OK;
+    } catch (...) {
+        fail(err, "adding a document");
+        return wy_err_prefix(err, "'%s'", idterm);
+    }
+}
+
 extern "C" wy_code idx_xdb_delete(struct idx_xdb *db, const char *idterm,
                                   struct wy_err *err)
 {
@@ -408,28 +466,70 @@ extern "C" size_t idx_x_sortable(double v, char out[18])
 class FacetSpy : public Xapian::MatchSpy {
   public:
     std::vector<Xapian::valueno> slots;
-    std::vector<std::map<std::string, uint64_t>> counts;
-    explicit FacetSpy(std::vector<Xapian::valueno> s)
-        : slots(std::move(s)), counts(slots.size()) {}
+    int packed;   // >= 0: every facet is in this one slot (IDX_X_FACET_SEP)
+    // Hash tables keyed by views of strings kept in `store` (a deque never
+    // moves its elements): values are looked up without making a string.
+    struct Counts {
+        std::unordered_map<std::string_view, uint64_t> map;
+        std::deque<std::string> store;
+    };
+    std::vector<Counts> counts;
+    FacetSpy(std::vector<Xapian::valueno> s, int packed_slot, size_t n)
+        : slots(std::move(s)), packed(packed_slot), counts(n) {}
+
+    // Counts the values of one facet (separated by IDX_X_MULTI_SEP), each
+    // once per document.
+    void count(size_t f, const char *p, size_t n)
+    {
+        const char *end = p + n;
+        std::string_view seen[16];
+        size_t nseen = 0;
+        while (p < end) {
+            const char *q = static_cast<const char *>(
+                memchr(p, IDX_X_MULTI_SEP, static_cast<size_t>(end - p)));
+            if (!q)
+                q = end;
+            std::string_view v(p, static_cast<size_t>(q - p));
+            bool dup = false;
+            for (size_t k = 0; k < nseen && !dup; k++)
+                dup = seen[k] == v;
+            if (!v.empty() && !dup) {
+                Counts &c = counts[f];
+                auto it = c.map.find(v);
+                if (it != c.map.end()) {
+                    it->second++;
+                } else {
+                    c.store.emplace_back(v);
+                    c.map.emplace(std::string_view(c.store.back()), 1);
+                }
+                if (nseen < 16)
+                    seen[nseen++] = v;
+                // past 16 distinct values a repeated one may count twice;
+                // values are deduplicated when the document is built
+            }
+            p = q + 1;
+        }
+    }
     void operator()(const Xapian::Document &doc, double) override
     {
+        if (packed >= 0) {
+            // one value read per document: glass caches one value stream
+            // at a time, so reading eight slots per match costs eight seeks
+            std::string v = doc.get_value(static_cast<Xapian::valueno>(packed));
+            const char *p = v.data(), *end = p + v.size();
+            for (size_t f = 0; f < counts.size() && p <= end; f++) {
+                const char *q = static_cast<const char *>(
+                    memchr(p, IDX_X_FACET_SEP, static_cast<size_t>(end - p)));
+                if (!q)
+                    q = end;
+                count(f, p, static_cast<size_t>(q - p));
+                p = q + 1;
+            }
+            return;
+        }
         for (size_t i = 0; i < slots.size(); i++) {
             std::string v = doc.get_value(slots[i]);
-            std::vector<std::string> seen;
-            size_t start = 0;
-            while (start <= v.size()) {
-                size_t end = v.find(IDX_X_MULTI_SEP, start);
-                if (end == std::string::npos)
-                    end = v.size();
-                if (end > start) {
-                    std::string part = v.substr(start, end - start);
-                    if (std::find(seen.begin(), seen.end(), part) == seen.end()) {
-                        counts[i][part]++;
-                        seen.push_back(std::move(part));
-                    }
-                }
-                start = end + 1;
-            }
+            count(i, v.data(), v.size());
         }
     }
     std::string name() const override { return "Wenyuan::FacetSpy"; }
@@ -450,7 +550,7 @@ static bool is_han_at(const std::string &s, size_t i, size_t *len)
     size_t j = i;
     uint32_t cp = cjk_utf8_next(s.data(), s.size(), &j);
     *len = j - i;
-    return cjk_is_han(cp);
+    return xapian_cjk(cp) || cjk_is_han(cp);
 }
 
 // Wraps each run of CJK characters outside quotes in quotes, so it is
@@ -458,23 +558,48 @@ static bool is_han_at(const std::string &s, size_t i, size_t *len)
 // catalogues expect and as Zebra's ICU chain does). This also keeps clear
 // of 1.4.22's parse error on `abc 红楼 def` (fixed upstream in 1.4.25),
 // whose error path leaks memory inside Xapian.
+static size_t quote_len(const std::string &s, size_t i)
+{
+    if (s[i] == '"')
+        return 1;
+    if (s.compare(i, 3, "\xe2\x80\x9c") == 0 ||
+        s.compare(i, 3, "\xe2\x80\x9d") == 0)
+        return 3;
+    return 0;
+}
+
 static std::string quote_cjk(const std::string &s)
 {
     std::string out;
     bool inq = false, inrun = false;
     for (size_t i = 0; i < s.size();) {
-        size_t len;
-        bool han = is_han_at(s, i, &len);
-        bool quote = s[i] == '"' || s.compare(i, 3, "\xe2\x80\x9c") == 0 ||
-                     s.compare(i, 3, "\xe2\x80\x9d") == 0;
+        size_t len = 1, ql = quote_len(s, i);
+        bool han = !ql && is_han_at(s, i, &len);
         if (inrun && !han) {
             out += '"';
             inrun = false;
             if (s[i] != ' ' && s[i] != ')')
                 out += ' ';
         }
-        if (quote)
-            inq = !inq;
+        if (ql) {
+            // The user's quotes: a phrase opens only at a word boundary and
+            // only if it also closes; any other quote (glued to a word, as
+            // in `type:T"`, which the parser takes as part of the value, or
+            // unbalanced) becomes a space, so our idea of what is quoted is
+            // the parser's.
+            bool boundary = i == 0 || strchr(" \t([{+-:", s[i - 1]) != nullptr;
+            bool closes = false;
+            for (size_t j = i + ql; j < s.size() && !closes; j++)
+                closes = quote_len(s, j) != 0;
+            if (inq || (boundary && closes)) {
+                inq = !inq;
+                out.append(s, i, ql);
+            } else {
+                out += ' ';
+            }
+            i += ql;
+            continue;
+        }
         if (han && !inq && !inrun) {
             size_t end = i, l2;
             while (end < s.size() && is_han_at(s, end, &l2))
@@ -487,6 +612,8 @@ static std::string quote_cjk(const std::string &s)
             out += '"';
             inrun = true;
         }
+        if (!han)
+            len = 1;
         out.append(s, i, len);
         i += len;
     }
@@ -500,15 +627,17 @@ static void setup_parser(Xapian::QueryParser &qp, Xapian::Database &db,
 {
     qp.set_database(db);
     qp.set_stemmer(Xapian::Stem("english"));
-    qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+    qp.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
     qp.set_default_op(q->default_and ? Xapian::Query::OP_AND
                                      : Xapian::Query::OP_OR);
     for (size_t i = 0; i < q->nfields; i++) {
         const struct idx_xfield &f = q->fields[i];
         if (f.boolean)
             qp.add_boolean_prefix(f.name, f.prefix);
-        else
-            qp.add_prefix(f.name, free_as_plain ? "" : f.prefix);
+        else if (!free_as_plain)
+            qp.add_prefix(f.name, f.prefix);
+        else if (*f.name)
+            qp.add_prefix(f.name, "");
     }
 }
 
@@ -582,9 +711,13 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
     if (q->sort_slot >= 0)
         enq.set_sort_by_value_then_relevance(
             static_cast<Xapian::valueno>(q->sort_slot), q->sort_reverse != 0);
-    std::vector<Xapian::valueno> slots(q->facet_slots,
-                                       q->facet_slots + q->nfacets);
-    FacetSpy spy(slots);
+    std::vector<Xapian::valueno> slots;
+    int packed = -1;
+    if (q->nfacets && q->facets_packed)
+        packed = static_cast<int>(q->facet_slots[0]);
+    else
+        slots.assign(q->facet_slots, q->facet_slots + q->nfacets);
+    FacetSpy spy(slots, packed, q->nfacets);
     if (q->nfacets)
         enq.add_matchspy(&spy);
     Xapian::doccount check = q->nfacets ? d.get_doccount() : 0;
@@ -632,9 +765,13 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
     }
     res.have_snippets = want_snip;
     for (auto &c : spy.counts) {
-        std::vector<std::pair<std::string, uint64_t>> v(c.begin(), c.end());
-        std::stable_sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
-            return a.second > b.second;
+        std::vector<std::pair<std::string, uint64_t>> v;
+        v.reserve(c.map.size());
+        for (const auto &e : c.map)
+            v.emplace_back(std::string(e.first), e.second);
+        std::sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
+            return a.second != b.second ? a.second > b.second
+                                        : a.first < b.first;
         });
         res.facets.push_back(std::move(v));
     }

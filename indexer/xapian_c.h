@@ -23,10 +23,10 @@ extern "C" {
 struct idx_xdb;
 
 enum idx_xdb_mode {
-    IDX_XDB_READ = 0,    /* read-only; fails if the database is missing */
-    IDX_XDB_WRITE,       /* writable; created when missing */
-    IDX_XDB_OVERWRITE,   /* writable; any existing content is dropped */
-    IDX_XDB_MEMORY       /* writable, in memory (path ignored): tests, fuzz */
+    IDX_XDB_READ = 0,  /* read-only; fails if the database is missing */
+    IDX_XDB_WRITE,     /* writable; created when missing */
+    IDX_XDB_OVERWRITE, /* writable; any existing content is dropped */
+    IDX_XDB_MEMORY     /* writable, in memory (path ignored): tests, fuzz */
 };
 
 /* new: opens the database at path; close with idx_xdb_close(). A second
@@ -51,15 +51,14 @@ wy_code idx_xdb_cancel(struct idx_xdb *db, struct wy_err *err);
 wy_code idx_xdb_flush(struct idx_xdb *db, struct wy_err *err);
 
 /* *out: the number of documents. */
-wy_code idx_xdb_doccount(struct idx_xdb *db, uint64_t *out,
-                         struct wy_err *err);
+wy_code idx_xdb_doccount(struct idx_xdb *db, uint64_t *out, struct wy_err *err);
 
 /* Metadata: *out is new (free()), NULL-terminated, "" when the key is not
    set. set: writable databases only; part of the current transaction. */
 wy_code idx_xdb_get_meta(struct idx_xdb *db, const char *key, char **out,
                          struct wy_err *err);
-wy_code idx_xdb_set_meta(struct idx_xdb *db, const char *key,
-                         const char *value, struct wy_err *err);
+wy_code idx_xdb_set_meta(struct idx_xdb *db, const char *key, const char *value,
+                         struct wy_err *err);
 
 /* ---- documents --------------------------------------------------------- */
 
@@ -73,15 +72,16 @@ void idx_xdoc_free(struct idx_xdoc *d);
 wy_code idx_xdoc_clear(struct idx_xdoc *d, struct wy_err *err);
 
 /* Indexes free text (already normalized by cjk_normalize) under prefix
-   ("" for none) with word positions, for phrase searches. */
+   ("" for none) with word positions, for phrase searches; each occurrence
+   counts wdf_inc (1 normally; more to weigh a field up). */
 wy_code idx_xdoc_text(struct idx_xdoc *d, const char *prefix, const char *s,
-                      size_t n, struct wy_err *err);
+                      size_t n, unsigned wdf_inc, struct wy_err *err);
 /* Leaves a gap in word positions so a phrase cannot span two fields. */
 void idx_xdoc_gap(struct idx_xdoc *d);
 /* Adds the boolean term prefix+value (no positions, no weight); values that
    would exceed IDX_X_MAX_TERM bytes are cut at a UTF-8 boundary. */
-wy_code idx_xdoc_term(struct idx_xdoc *d, const char *prefix,
-                      const char *value, size_t n, struct wy_err *err);
+wy_code idx_xdoc_term(struct idx_xdoc *d, const char *prefix, const char *value,
+                      size_t n, struct wy_err *err);
 /* Sets value slot `slot` (bytes, may hold NULs). */
 wy_code idx_xdoc_value(struct idx_xdoc *d, unsigned slot, const char *v,
                        size_t n, struct wy_err *err);
@@ -93,6 +93,11 @@ wy_code idx_xdoc_data(struct idx_xdoc *d, const char *p, size_t n,
    is added to the document). The document stays the caller's. */
 wy_code idx_xdb_replace(struct idx_xdb *db, const char *idterm,
                         struct idx_xdoc *d, struct wy_err *err);
+/* Adds the document with unique id term idterm without looking for an
+   older one (much faster in a large batch): only when none can exist, as
+   in a rebuild from scratch. */
+wy_code idx_xdb_add(struct idx_xdb *db, const char *idterm, struct idx_xdoc *d,
+                    struct wy_err *err);
 /* Deletes the documents with term idterm; none is not an error. */
 wy_code idx_xdb_delete(struct idx_xdb *db, const char *idterm,
                        struct wy_err *err);
@@ -120,7 +125,8 @@ enum {
 
 /* A field name usable in queries ("title:") and the term prefix behind
    it. boolean: the value is taken as one exact term (a filter). One name
-   may appear several times to search several prefixes. */
+   may appear several times to search several prefixes; the name "" lists
+   the prefixes searched by words without a field. */
 struct idx_xfield {
     const char *name, *prefix;
     int boolean;
@@ -143,15 +149,18 @@ struct idx_xfilter {
    separated by IDX_X_MULTI_SEP (each counted once per document, so counts
    stay exact for multi-valued facets such as holding libraries). */
 #define IDX_X_MULTI_SEP '\x1f'
+/* Several facets packed in one slot are separated by this byte, in order
+   (faster: one value read per match). */
+#define IDX_X_FACET_SEP '\x1e'
 
 struct idx_xquery {
-    const char *text;            /* normalized query text; "" matches all */
-    unsigned flags;              /* IDX_QP_* */
-    int default_and;             /* 1: terms are ANDed (else ORed) */
+    const char *text; /* normalized query text; "" matches all */
+    unsigned flags;   /* IDX_QP_* */
+    int default_and;  /* 1: terms are ANDed (else ORed) */
     const struct idx_xfield *fields;
     size_t nfields;
-    const struct idx_xfilter *filters;  /* same prefix ORed, */
-    size_t nfilters;                    /*   different prefixes ANDed */
+    const struct idx_xfilter *filters; /* same prefix ORed, */
+    size_t nfilters;                   /*   different prefixes ANDed */
     const struct idx_xrange *ranges;
     size_t nranges;
     int sort_slot;               /* -1: relevance */
@@ -159,6 +168,9 @@ struct idx_xquery {
     size_t offset, pagesize;     /* the page of hits wanted */
     const unsigned *facet_slots; /* counted over all matches */
     size_t nfacets;
+    int facets_packed; /* 1: the nfacets facets are all in slot
+                          facet_slots[0], separated by
+                          IDX_X_FACET_SEP */
     /* Snippets are cut from this value slot of each hit (-1: none), with
        CJK n-gram highlighting of the query's terms between hi_start and
        hi_end (e.g. "<b>" "</b>"), about snippet_len bytes long. */
@@ -197,8 +209,8 @@ const char *idx_xresults_query(const struct idx_xresults *r);
 /* Facet counts of facet f (index into facet_slots): n values; value k is
    borrowed, with its count. Sorted by descending count, then value. */
 size_t idx_xresults_nvalues(const struct idx_xresults *r, size_t f);
-const char *idx_xresults_facet(const struct idx_xresults *r, size_t f,
-                               size_t k, size_t *len, uint64_t *count);
+const char *idx_xresults_facet(const struct idx_xresults *r, size_t f, size_t k,
+                               size_t *len, uint64_t *count);
 
 #ifdef __cplusplus
 }

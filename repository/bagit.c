@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
-#include <stdarg.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,10 +14,11 @@
 
 #include "core/alloc.h"
 #include "core/path.h"
+#include "repository/store.h"
 #include "repository/walk.h"
 
 #define NOMEM() wy_err_set(err, WY_ENOMEM, "out of memory")
-#define TAG_FILE_MAX (64u << 20)     /* a manifest of millions of lines */
+#define TAG_FILE_MAX (64u << 20) /* a manifest of millions of lines */
 #define MAX_PROBLEMS 50
 
 static const struct {
@@ -46,10 +47,14 @@ const char *bag_alg_name(enum bag_alg a)
 static const EVP_MD *alg_md(int a)
 {
     switch (a) {
-    case BAG_MD5: return EVP_md5();
-    case BAG_SHA1: return EVP_sha1();
-    case BAG_SHA256: return EVP_sha256();
-    default: return EVP_sha512();
+    case BAG_MD5:
+        return EVP_md5();
+    case BAG_SHA1:
+        return EVP_sha1();
+    case BAG_SHA256:
+        return EVP_sha256();
+    default:
+        return EVP_sha512();
     }
 }
 
@@ -70,11 +75,17 @@ static size_t utf8_check(const unsigned char *p, size_t n)
             continue;
         }
         if (c >= 0xc2 && c <= 0xdf) {
-            k = 2; cp = c & 0x1f; min = 0x80;
+            k = 2;
+            cp = c & 0x1f;
+            min = 0x80;
         } else if (c >= 0xe0 && c <= 0xef) {
-            k = 3; cp = c & 0x0f; min = 0x800;
+            k = 3;
+            cp = c & 0x0f;
+            min = 0x800;
         } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 4; cp = c & 0x07; min = 0x10000;
+            k = 4;
+            cp = c & 0x07;
+            min = 0x10000;
         } else {
             return i;
         }
@@ -98,8 +109,7 @@ static int is_utf8_name(const char *e)
 }
 
 static wy_code convert(const char *name, const unsigned char *p, size_t n,
-                       const char *from, struct wy_buf *out,
-                       struct wy_err *err)
+                       const char *from, struct wy_buf *out, struct wy_err *err)
 {
     iconv_t cd = iconv_open("UTF-8", from);
     if (cd == (iconv_t)-1)
@@ -119,22 +129,20 @@ static wy_code convert(const char *name, const unsigned char *p, size_t n,
         size_t r = iconv(cd, &in, &left, &d, &room);
         wy_buf_commit(out, (size_t)(d - dst));
         if (r == (size_t)-1 && errno != E2BIG) {
-            rc = wy_err_set(err, WY_EFORMAT,
-                            "%s: byte %zu is not valid %s", name,
-                            (size_t)((const unsigned char *)in - p), from);
+            rc =
+                wy_err_set(err, WY_EFORMAT, "%s: byte %zu is not valid %s",
+                           name, (size_t)((const unsigned char *)in - p), from);
             break;
         }
     }
     iconv_close(cd);
     if (rc == WY_OK && memchr(wy_buf_cstr(out), 0, out->len))
-        rc = wy_err_set(err, WY_EFORMAT, "%s: contains a NUL character",
-                        name);
+        rc = wy_err_set(err, WY_EFORMAT, "%s: contains a NUL character", name);
     return rc;
 }
 
 wy_code bag_decode(const char *name, const unsigned char *p, size_t n,
-                   const char *encoding, struct wy_buf *out,
-                   struct wy_err *err)
+                   const char *encoding, struct wy_buf *out, struct wy_err *err)
 {
     if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
         p += 3;
@@ -149,9 +157,8 @@ wy_code bag_decode(const char *name, const unsigned char *p, size_t n,
         return convert(name, p, n, encoding, out, err);
     size_t bad = utf8_check(p, n);
     if (bad < n)
-        return wy_err_set(err, WY_EFORMAT,
-                          "%s: byte %zu is not valid UTF-8%s", name, bad,
-                          p[bad] ? "" : " (a NUL byte)");
+        return wy_err_set(err, WY_EFORMAT, "%s: byte %zu is not valid UTF-8%s",
+                          name, bad, p[bad] ? "" : " (a NUL byte)");
     wy_buf_add(out, p, n);
     return wy_buf_status(out, err);
 }
@@ -250,7 +257,8 @@ wy_code bag_parse_manifest(const char *name, const char *p, size_t n, int alg,
         if ((want && dl != want) || (!want && (dl % 2 || dl > 256))) {
             rc = wy_err_set(err, WY_EFORMAT,
                             "%s: line %zu: checksum has %zu characters, "
-                            "expected %zu", name, line, dl, want);
+                            "expected %zu",
+                            name, line, dl, want);
             break;
         }
         wy_buf_reset(&dig);
@@ -270,8 +278,8 @@ wy_code bag_parse_manifest(const char *name, const char *p, size_t n, int alg,
         decode_path(ls + i, ll - i, &path);
         if ((rc = wy_buf_status(&path, err)))
             break;
-        const char *why = memchr(path.p, 0, path.len) ? "NUL in path"
-                                                      : path_problem(path.p);
+        const char *why =
+            memchr(path.p, 0, path.len) ? "NUL in path" : path_problem(path.p);
         if (why) {
             rc = wy_err_set(err, WY_EFORMAT, "%s: line %zu: path '%s': %s",
                             name, line, path.p, why);
@@ -284,8 +292,8 @@ wy_code bag_parse_manifest(const char *name, const char *p, size_t n, int alg,
     return rc;
 }
 
-wy_code bag_parse_tags(const char *name, const char *p, size_t n,
-                       bag_tag_fn fn, void *ctx, struct wy_err *err)
+wy_code bag_parse_tags(const char *name, const char *p, size_t n, bag_tag_fn fn,
+                       void *ctx, struct wy_err *err)
 {
     size_t pos = 0, line = 0, ll, tag_line = 0;
     const char *ls;
@@ -300,7 +308,8 @@ wy_code bag_parse_tags(const char *name, const char *p, size_t n,
                     continue;
                 rc = wy_err_set(err, WY_EFORMAT,
                                 "%s: line %zu: continuation line without a "
-                                "tag", name, line);
+                                "tag",
+                                name, line);
                 break;
             }
             size_t i = 0;
@@ -362,7 +371,7 @@ struct kv {
     char *label, *value;
 };
 
-struct ent {                 /* one manifest line, before grouping */
+struct ent { /* one manifest line, before grouping */
     char *path, *digest;
     int alg;
     size_t line;
@@ -419,6 +428,7 @@ void bag_free(struct bag *b)
     free(b->info);
     for (size_t i = 0; i < b->nfiles; i++) {
         free(b->files[i].path);
+        free(b->files[i].fs_path);
         for (int a = 0; a < BAG_NALG; a++)
             free(b->files[i].digest[a]);
     }
@@ -479,8 +489,8 @@ static wy_code read_tag_file(struct bag *b, const char *name,
     if (rc == WY_OK)
         rc = wy_file_read(path.p, &raw, err);
     if (rc == WY_OK)
-        rc = bag_decode(name, (const unsigned char *)wy_buf_cstr(&raw),
-                        raw.len, encoding, out, err);
+        rc = bag_decode(name, (const unsigned char *)wy_buf_cstr(&raw), raw.len,
+                        encoding, out, err);
     wy_buf_release(&path);
     wy_buf_release(&raw);
     return rc;
@@ -494,18 +504,16 @@ static wy_code on_decl(void *ctx, const char *label, const char *value,
                        size_t line, struct wy_err *err)
 {
     struct decl *d = ctx;
-    char **slot = !strcmp(label, "BagIt-Version") ? &d->version
-                  : !strcmp(label, "Tag-File-Character-Encoding")
-                      ? &d->encoding
-                      : NULL;
+    char **slot = !strcmp(label, "BagIt-Version")                 ? &d->version
+                  : !strcmp(label, "Tag-File-Character-Encoding") ? &d->encoding
+                                                                  : NULL;
     if (!slot)
         return wy_err_set(err, WY_EFORMAT,
                           "bagit.txt: line %zu: unexpected tag '%s'", line,
                           label);
     if (*slot)
         return wy_err_set(err, WY_EFORMAT,
-                          "bagit.txt: line %zu: '%s' given twice", line,
-                          label);
+                          "bagit.txt: line %zu: '%s' given twice", line, label);
     *slot = wy_strdup(value);
     return *slot ? WY_OK : NOMEM();
 }
@@ -540,12 +548,16 @@ static wy_code on_manifest(void *ctx, const char *digest, const char *path,
         b->capents = nc;
     }
     struct ent *e = &b->ents[b->nents];
-    e->path = wy_strdup(path);
+    wy_code rc = store_path_nfc(path, &e->path, err);
+    if (rc) {
+        e->path = NULL;
+        return rc;
+    }
     e->digest = wy_strdup(digest);
     e->alg = b->cur_alg;
     e->line = line;
     b->nents++;
-    if (!e->path || !e->digest)
+    if (!e->digest)
         return NOMEM();
     return WY_OK;
 }
@@ -642,9 +654,14 @@ static wy_code on_payload(void *ctx, const struct ingest_walk_entry *e,
 {
     struct bag *b = ctx;
     struct wy_buf rel = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    char *nfc = NULL;
+    wy_code rc = store_path_nfc(e->rel, &nfc, err);
+    if (rc)
+        return rc;
     wy_buf_adds(&rel, "data/");
-    wy_buf_adds(&rel, e->rel);
-    wy_code rc = wy_buf_status(&rel, err);
+    wy_buf_adds(&rel, nfc);
+    free(nfc);
+    rc = wy_buf_status(&rel, err);
     if (rc)
         return rc;
     b->walked_files++;
@@ -658,7 +675,19 @@ static wy_code on_payload(void *ctx, const struct ingest_walk_entry *e,
         return WY_OK;
     }
     size_t idx = (size_t)(f - b->files);
+    if (b->seen[idx]) {
+        problem(b, 0,
+                "%s: two files with this name in different Unicode "
+                "normalizations",
+                rel.p);
+        wy_buf_release(&rel);
+        return WY_OK;
+    }
     b->seen[idx] = 1;
+    if (!(f->fs_path = wy_strdup(e->path))) {
+        wy_buf_release(&rel);
+        return NOMEM();
+    }
     unsigned mask = 0;
     for (int a = 0; a < BAG_NALG; a++)
         if (f->digest[a])
@@ -671,8 +700,10 @@ static wy_code on_payload(void *ctx, const struct ingest_walk_entry *e,
         f->size = size;
         for (int a = 0; a < BAG_NALG; a++)
             if (f->digest[a] && strcmp(f->digest[a], hex[a]))
-                problem(b, 1, "%s: %s checksum mismatch (manifest %s, file "
-                        "%s)", rel.p, algs[a].name, f->digest[a], hex[a]);
+                problem(b, 1,
+                        "%s: %s checksum mismatch (manifest %s, file "
+                        "%s)",
+                        rel.p, algs[a].name, f->digest[a], hex[a]);
     }
     wy_buf_release(&rel);
     return rc;
@@ -691,14 +722,17 @@ static wy_code group_payload(struct bag *b, unsigned algs_present,
         struct ent *e = &b->ents[i];
         if (i && !strcmp(e->path, b->ents[i - 1].path) &&
             e->alg == b->ents[i - 1].alg) {
-            problem(b, 0, "%s: listed twice in manifest-%s.txt (lines %zu "
-                    "and %zu)", e->path, algs[e->alg].name,
-                    b->ents[i - 1].line, e->line);
+            problem(b, 0,
+                    "%s: listed twice in manifest-%s.txt (lines %zu "
+                    "and %zu)",
+                    e->path, algs[e->alg].name, b->ents[i - 1].line, e->line);
             continue;
         }
         if (strncmp(e->path, "data/", 5)) {
-            problem(b, 0, "%s: payload manifest-%s.txt line %zu lists a path "
-                    "outside data/", e->path, algs[e->alg].name, e->line);
+            problem(b, 0,
+                    "%s: payload manifest-%s.txt line %zu lists a path "
+                    "outside data/",
+                    e->path, algs[e->alg].name, e->line);
             continue;
         }
         struct bag_file *f = b->nfiles ? &b->files[b->nfiles - 1] : NULL;
@@ -728,8 +762,10 @@ static wy_code check_tag_manifest(struct bag *b, struct wy_err *err)
     for (size_t i = 0; i < b->nents; i++) {
         struct ent *e = &b->ents[i];
         if (!strncmp(e->path, "data/", 5)) {
-            problem(b, 0, "tagmanifest-%s.txt line %zu lists payload file "
-                    "'%s'", algs[e->alg].name, e->line, e->path);
+            problem(b, 0,
+                    "tagmanifest-%s.txt line %zu lists payload file "
+                    "'%s'",
+                    algs[e->alg].name, e->line, e->path);
             continue;
         }
         struct wy_buf p = WY_BUF_INIT(WY_BUF_NOLIMIT);
@@ -762,8 +798,8 @@ static int cmp_names(const void *a, const void *b)
 }
 
 /* The sorted manifest-*.txt (tag 0) or tagmanifest-*.txt (tag 1) names. */
-static wy_code list_manifests(const char *dir, int tag, char ***out,
-                              size_t *n, struct wy_err *err)
+static wy_code list_manifests(const char *dir, int tag, char ***out, size_t *n,
+                              struct wy_err *err)
 {
     const char *pre = tag ? "tagmanifest-" : "manifest-";
     size_t pl = strlen(pre);
@@ -817,8 +853,10 @@ static wy_code read_manifests(struct bag *b, int tag, unsigned *mask,
         const char *an = names[i] + pl;
         int a = bag_alg_from_name(an, strlen(an) - 4);
         if (a < 0) {
-            wy_warn(b->log, "%s/%s: checksum algorithm not supported: not "
-                    "verified", b->dir, names[i]);
+            wy_warn(b->log,
+                    "%s/%s: checksum algorithm not supported: not "
+                    "verified",
+                    b->dir, names[i]);
             continue;
         }
         struct wy_buf text = WY_BUF_INIT(WY_BUF_NOLIMIT);
@@ -848,21 +886,26 @@ static wy_code check_oxum(struct bag *b)
     errno = 0;
     unsigned long long octets = strtoull(ox, &end, 10);
     if (end == ox || *end != '.' || errno) {
-        problem(b, 0, "bag-info.txt: Payload-Oxum '%s' is not "
-                "'OCTETS.COUNT'", ox);
+        problem(b, 0,
+                "bag-info.txt: Payload-Oxum '%s' is not "
+                "'OCTETS.COUNT'",
+                ox);
         return WY_OK;
     }
     const char *c = end + 1;
     unsigned long long count = strtoull(c, &end, 10);
     if (end == c || *end || errno) {
-        problem(b, 0, "bag-info.txt: Payload-Oxum '%s' is not "
-                "'OCTETS.COUNT'", ox);
+        problem(b, 0,
+                "bag-info.txt: Payload-Oxum '%s' is not "
+                "'OCTETS.COUNT'",
+                ox);
         return WY_OK;
     }
     if (octets != b->walked_bytes || count != b->walked_files)
-        problem(b, 1, "Payload-Oxum %s disagrees with the payload: %llu "
-                "bytes in %llu files", ox,
-                (unsigned long long)b->walked_bytes,
+        problem(b, 1,
+                "Payload-Oxum %s disagrees with the payload: %llu "
+                "bytes in %llu files",
+                ox, (unsigned long long)b->walked_bytes,
                 (unsigned long long)b->walked_files);
     return WY_OK;
 }
@@ -876,8 +919,8 @@ static wy_code verify(struct bag *b, struct wy_err *err)
     if (rc == WY_ENOTFOUND)
         rc = wy_err_set(err, WY_EFORMAT, "no bagit.txt");
     if (rc == WY_OK)
-        rc = bag_parse_tags("bagit.txt", wy_buf_cstr(&text), text.len,
-                            on_decl, &d, err);
+        rc = bag_parse_tags("bagit.txt", wy_buf_cstr(&text), text.len, on_decl,
+                            &d, err);
     wy_buf_release(&text);
     if (rc == WY_OK && (!d.version || !d.encoding))
         rc = wy_err_set(err, WY_EFORMAT, "bagit.txt: missing '%s'",
@@ -921,7 +964,8 @@ static wy_code verify(struct bag *b, struct wy_err *err)
     if ((rc = read_manifests(b, 0, &mask, err)))
         return rc;
     if (!mask)
-        problem(b, 0, "no payload manifest with a supported algorithm "
+        problem(b, 0,
+                "no payload manifest with a supported algorithm "
                 "(md5, sha1, sha256, sha512)");
     if ((rc = group_payload(b, mask, err)))
         return rc;
@@ -985,8 +1029,7 @@ wy_code bag_open(struct bag **out, const char *dir, struct wy_log *log,
     if (rc == WY_OK && b->nproblems) {
         rc = wy_err_set(err, b->only_fixity ? WY_EFIXITY : WY_EFORMAT,
                         "%zu problem%s: %s%s", b->nproblems,
-                        b->nproblems == 1 ? "" : "s",
-                        wy_buf_cstr(&b->problems),
+                        b->nproblems == 1 ? "" : "s", wy_buf_cstr(&b->problems),
                         b->nproblems > MAX_PROBLEMS ? "; ..." : "");
     }
     if (rc) {

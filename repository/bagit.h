@@ -52,20 +52,24 @@ wy_code bag_parse_manifest(const char *name, const char *p, size_t n, int alg,
 
 /* A tag "Label: value" (continuation lines folded into value with a
    space); borrowed for the call. */
-typedef wy_code (*bag_tag_fn)(void *ctx, const char *label,
-                              const char *value, size_t line,
-                              struct wy_err *err);
+typedef wy_code (*bag_tag_fn)(void *ctx, const char *label, const char *value,
+                              size_t line, struct wy_err *err);
 
 /* Parses bagit.txt / bag-info.txt style tag files (UTF-8). WY_EFORMAT names
    the file and line. */
-wy_code bag_parse_tags(const char *name, const char *p, size_t n,
-                       bag_tag_fn fn, void *ctx, struct wy_err *err);
+wy_code bag_parse_tags(const char *name, const char *p, size_t n, bag_tag_fn fn,
+                       void *ctx, struct wy_err *err);
 
 /* A payload file of a verified bag. */
 struct bag_file {
-    char *path;               /* "data/..." as listed (decoded) */
+    char *path; /* "data/..." as listed (decoded), in Unicode
+                   NFC: a manifest and a file system that
+                   spell a name differently still match */
     uint64_t size;
-    char *digest[BAG_NALG];   /* lowercase hex, NULL when not listed */
+    char *digest[BAG_NALG]; /* lowercase hex, NULL when not listed */
+    char *fs_path;          /* the file as found on disk (bag dir joined
+                               with its name as the file system spells
+                               it), for reading */
 };
 
 struct bag;

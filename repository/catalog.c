@@ -90,22 +90,21 @@ static const char *const migrations[] = {
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);",
 };
 
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
-                   CAT_SCHEMA_VERSION,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CAT_SCHEMA_VERSION,
                "one migration per schema version");
 
 /* ---- the prepared statement cache ------------------------------------ */
 
-#define REC_HDR                                                              \
-    "id, source, local_id, oai_id, datestamp, src_datestamp, deleted, "      \
+#define REC_HDR                                                                \
+    "id, source, local_id, oai_id, datestamp, src_datestamp, deleted, "        \
     "collection, orig_format, hash, created, updated"
 #define REC_ALL REC_HDR ", orig, model, desc"
-#define SRC_COLS                                                             \
-    "name, url, prefix, sets, granularity, collection, last_response_date, " \
-    "token, cursor, pages, harvest_from, harvest_until, last_error, "        \
+#define SRC_COLS                                                               \
+    "name, url, prefix, sets, granularity, collection, last_response_date, "   \
+    "token, cursor, pages, harvest_from, harvest_until, last_error, "          \
     "last_harvest, last_added, last_updated, last_deleted, last_bad, created"
-#define OBJ_COLS                                                             \
-    "ocfl_id, record_id, head, files, bytes, last_audit, audit_status, "     \
+#define OBJ_COLS                                                               \
+    "ocfl_id, record_id, head, files, bytes, last_audit, audit_status, "       \
     "created, updated"
 
 enum stmt {
@@ -213,10 +212,9 @@ static const char *const stmt_sql[S_NSTMT] = {
                         "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [S_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM changes",
     [S_EARLIEST] = "SELECT min(datestamp) FROM records",
-    [S_COLL_PUT] =
-        "INSERT INTO collections (code, name, description, created) "
-        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code) DO UPDATE SET "
-        "name = excluded.name, description = excluded.description",
+    [S_COLL_PUT] = "INSERT INTO collections (code, name, description, created) "
+                   "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code) DO UPDATE SET "
+                   "name = excluded.name, description = excluded.description",
     [S_COLL_GET] = "SELECT code, name, description, (SELECT count(*) FROM "
                    "records r WHERE r.collection = c.code AND r.deleted = 0) "
                    "FROM collections c WHERE code = ?1",
@@ -244,10 +242,9 @@ static const char *const stmt_sql[S_NSTMT] = {
         "cursor = 0, pages = 0, harvest_from = NULL, harvest_until = NULL, "
         "last_error = NULL, last_harvest = ?3, last_added = ?4, "
         "last_updated = ?5, last_deleted = ?6, last_bad = ?7 WHERE name = ?1",
-    [S_SRC_FAIL] =
-        "UPDATE sources SET last_error = ?2, last_harvest = ?3, "
-        "last_added = ?4, last_updated = ?5, last_deleted = ?6, "
-        "last_bad = ?7 WHERE name = ?1",
+    [S_SRC_FAIL] = "UPDATE sources SET last_error = ?2, last_harvest = ?3, "
+                   "last_added = ?4, last_updated = ?5, last_deleted = ?6, "
+                   "last_bad = ?7 WHERE name = ?1",
     [S_HARVEST_LOG] =
         "INSERT INTO harvests (source, ended, status, response_date, added, "
         "updated, unchanged, deleted, bad, pages, error) VALUES (?1, ?2, ?3, "
@@ -270,8 +267,7 @@ static const char *const stmt_sql[S_NSTMT] = {
         "md5, mime, format_check) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_FILES_GET] = "SELECT path, size, sha512, md5, mime, format_check "
                     "FROM object_files WHERE ocfl_id = ?1 ORDER BY path",
-    [S_AUDIT_BEGIN] =
-        "INSERT INTO audits (scope, started) VALUES (?1, ?2)",
+    [S_AUDIT_BEGIN] = "INSERT INTO audits (scope, started) VALUES (?1, ?2)",
     [S_AUDIT_RESULT] =
         "INSERT OR REPLACE INTO audit_results (audit_id, ocfl_id, status, "
         "detail, time) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -286,7 +282,8 @@ static const char *const stmt_sql[S_NSTMT] = {
         "AND scope IS ?1 ORDER BY id DESC LIMIT 1",
     [S_BATCH_FIND] =
         "SELECT id FROM ingest_batches WHERE key = ?1 AND status IN "
-        "('running', 'interrupted', 'failed') ORDER BY id DESC LIMIT 1",
+        "('running', 'interrupted', 'failed') AND id = (SELECT max(id) FROM "
+        "ingest_batches WHERE key = ?1)",
     [S_BATCH_INSERT] =
         "INSERT INTO ingest_batches (key, started) VALUES (?1, ?2)",
     [S_ITEM_PUT] =
@@ -305,14 +302,14 @@ struct cat {
     char *path;
     sqlite3_stmt *stmt[S_NSTMT];
     int in_txn;
-    int wdepth;  /* nested write scopes open */
-    char *now;   /* fixed clock for tests, or NULL */
+    int wdepth; /* nested write scopes open */
+    char *now;  /* fixed clock for tests, or NULL */
 };
 
 static wy_code db_fail(struct cat *c, struct wy_err *err, const char *what)
 {
-    return wy_err_set(err, WY_EDB, "catalog '%s': cannot %s: %s", c->path,
-                      what, sqlite3_errmsg(c->db));
+    return wy_err_set(err, WY_EDB, "catalog '%s': cannot %s: %s", c->path, what,
+                      sqlite3_errmsg(c->db));
 }
 
 /* borrowed: the cached statement, reset and with bindings cleared. */
@@ -357,9 +354,9 @@ static wy_code exec(struct cat *c, const char *sql, const char *what,
 {
     char *msg = NULL;
     if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        wy_code rc = wy_err_set(err, WY_EDB, "catalog '%s': cannot %s: %s",
-                                c->path, what,
-                                msg ? msg : sqlite3_errmsg(c->db));
+        wy_code rc =
+            wy_err_set(err, WY_EDB, "catalog '%s': cannot %s: %s", c->path,
+                       what, msg ? msg : sqlite3_errmsg(c->db));
         sqlite3_free(msg);
         return rc;
     }
@@ -388,8 +385,8 @@ static char *col_dup(sqlite3_stmt *s, int i, int *ok)
 static wy_code w_begin(struct cat *c, struct wy_err *err)
 {
     int sp = c->in_txn || c->wdepth > 0;
-    wy_code rc = exec(c, sp ? "SAVEPOINT w" : "BEGIN IMMEDIATE",
-                      "start a write", err);
+    wy_code rc =
+        exec(c, sp ? "SAVEPOINT w" : "BEGIN IMMEDIATE", "start a write", err);
     if (rc == WY_OK)
         c->wdepth++;
     return rc;
@@ -511,8 +508,8 @@ wy_code cat_open(struct cat **out, const char *path, int flags,
         free(c);
         return NOMEM();
     }
-    int oflags = (flags & CAT_READONLY) ? SQLITE_OPEN_READONLY
-                                        : SQLITE_OPEN_READWRITE;
+    int oflags =
+        (flags & CAT_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if ((flags & CAT_CREATE) && !(flags & CAT_READONLY))
         oflags |= SQLITE_OPEN_CREATE;
     wy_code rc = WY_OK;
@@ -532,6 +529,27 @@ wy_code cat_open(struct cat **out, const char *path, int flags,
         rc = exec(c, "PRAGMA journal_mode = WAL", "switch to WAL mode", err);
     if (rc == WY_OK && !(flags & CAT_READONLY))
         rc = migrate(c, err);
+    if (rc == WY_OK && (flags & CAT_READONLY)) {
+        /* a reader cannot migrate: it needs the schema it knows */
+        sqlite3_stmt *s = NULL;
+        int v = -1;
+        if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) ==
+                SQLITE_OK &&
+            sqlite3_step(s) == SQLITE_ROW)
+            v = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+        if (v < 0)
+            rc = db_fail(c, err, "read the schema version");
+        else if (v != CAT_SCHEMA_VERSION)
+            rc = wy_err_set(err, WY_ESTATE,
+                            "catalog '%s' has schema version %d, this "
+                            "wenyuan reads %d: %s",
+                            path, v, CAT_SCHEMA_VERSION,
+                            v < CAT_SCHEMA_VERSION
+                                ? "run a command that writes (e.g. 'wenyuan "
+                                  "import') to upgrade it"
+                                : "upgrade wenyuan");
+    }
     if (rc)
         goto fail;
     *out = c;
@@ -560,7 +578,8 @@ static const struct {
 } seeds[] = {
     {"guji", "古籍", "古籍善本与普通古籍 (ancient books)"},
     {"difangwenxian", "地方文献", "地方志与地方文献 (local documents)"},
-    {"minguo", "民国文献", "民国时期文献 (Republican-era documents, 1912-1949)"},
+    {"minguo", "民国文献",
+     "民国时期文献 (Republican-era documents, 1912-1949)"},
 };
 
 wy_code cat_seed(struct cat *c, struct wy_err *err)
@@ -659,8 +678,7 @@ static wy_code content_hash(int deleted, const char *collection,
                             const char *oai_id, const char *const *sets,
                             size_t nsets, const char *fmt, const char *orig,
                             size_t orig_len, const char *model,
-                            const char *desc, char out[65],
-                            struct wy_err *err)
+                            const char *desc, char out[65], struct wy_err *err)
 {
     struct hasher h = {EVP_MD_CTX_new(), 1};
     if (!h.ctx)
@@ -744,8 +762,7 @@ static wy_code find_local(struct cat *c, const char *source,
 }
 
 static wy_code append_change(struct cat *c, int64_t id, const char *op,
-                             const char *now, int64_t *seq,
-                             struct wy_err *err)
+                             const char *now, int64_t *seq, struct wy_err *err)
 {
     sqlite3_stmt *s = st(c, S_CHANGE_INSERT, err);
     if (!s)
@@ -907,8 +924,8 @@ out:
 
 wy_code cat_delete_record(struct cat *c, const char *source,
                           const char *local_id, const char *oai_id,
-                          const char *src_datestamp,
-                          struct cat_put_result *res, struct wy_err *err)
+                          const char *src_datestamp, struct cat_put_result *res,
+                          struct wy_err *err)
 {
     struct cat_put_result dummy;
     if (!res)
@@ -1199,10 +1216,10 @@ wy_code cat_changes(struct cat *c, int64_t after_seq, size_t limit,
     wy_code rc = WY_OK;
     int r;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        struct cat_change ch = {
-            sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
-            (const char *)sqlite3_column_text(s, 2),
-            (const char *)sqlite3_column_text(s, 3)};
+        struct cat_change ch = {sqlite3_column_int64(s, 0),
+                                sqlite3_column_int64(s, 1),
+                                (const char *)sqlite3_column_text(s, 2),
+                                (const char *)sqlite3_column_text(s, 3)};
         rc = fn(ctx, &ch, err);
         if (rc != WY_OK)
             break;
@@ -1325,8 +1342,7 @@ static wy_code list_prepare(struct cat *c, const struct cat_list_query *q,
 }
 
 wy_code cat_list(struct cat *c, const struct cat_list_query *q,
-                 cat_record_fn fn, void *ctx, size_t *count,
-                 struct wy_err *err)
+                 cat_record_fn fn, void *ctx, size_t *count, struct wy_err *err)
 {
     if (count)
         *count = 0;
@@ -1354,8 +1370,8 @@ wy_code cat_list(struct cat *c, const struct cat_list_query *q,
     return rc == WY_EOF ? WY_OK : rc;
 }
 
-wy_code cat_count(struct cat *c, const struct cat_list_query *q,
-                  int64_t *out, struct wy_err *err)
+wy_code cat_count(struct cat *c, const struct cat_list_query *q, int64_t *out,
+                  struct wy_err *err)
 {
     *out = 0;
     sqlite3_stmt *s;
@@ -1367,8 +1383,7 @@ wy_code cat_count(struct cat *c, const struct cat_list_query *q,
     return rc;
 }
 
-wy_code cat_earliest_datestamp(struct cat *c, char out[21],
-                               struct wy_err *err)
+wy_code cat_earliest_datestamp(struct cat *c, char out[21], struct wy_err *err)
 {
     out[0] = '\0';
     sqlite3_stmt *s = st(c, S_EARLIEST, err);
@@ -1553,7 +1568,8 @@ wy_code cat_collection_remove(struct cat *c, const char *code,
     if (rc == WY_OK && used)
         rc = wy_err_set(err, WY_ESTATE,
                         "collection '%s' is still used by %lld records or "
-                        "sources", code, (long long)used);
+                        "sources",
+                        code, (long long)used);
     if (rc == WY_OK && !(s = st(c, S_COLL_DELETE, err)))
         rc = err->code;
     if (rc == WY_OK) {
@@ -1662,8 +1678,8 @@ static wy_code row_source(sqlite3_stmt *s, void *p, struct wy_err *err)
     return WY_OK;
 }
 
-wy_code cat_source_get(struct cat *c, const char *name,
-                       struct cat_source *out, struct wy_err *err)
+wy_code cat_source_get(struct cat *c, const char *name, struct cat_source *out,
+                       struct wy_err *err)
 {
     memset(out, 0, sizeof(*out));
     sqlite3_stmt *s = st(c, S_SRC_GET, err);
@@ -1691,8 +1707,8 @@ wy_code cat_source_list(struct cat *c, struct cat_source **out, size_t *n,
     if (!s)
         return err->code;
     void *arr;
-    wy_code rc = collect(c, s, &arr, n, sizeof(**out), row_source,
-                         "list sources", err);
+    wy_code rc =
+        collect(c, s, &arr, n, sizeof(**out), row_source, "list sources", err);
     if (rc) {
         cat_sources_free(arr, *n);
         *n = 0;
@@ -1712,8 +1728,7 @@ static wy_code source_update(struct cat *c, sqlite3_stmt *s, const char *name,
     return rc;
 }
 
-wy_code cat_source_remove(struct cat *c, const char *name,
-                          struct wy_err *err)
+wy_code cat_source_remove(struct cat *c, const char *name, struct wy_err *err)
 {
     wy_code rc = w_begin(c, err);
     if (rc)
@@ -1729,10 +1744,9 @@ wy_code cat_source_remove(struct cat *c, const char *name,
 }
 
 wy_code cat_source_checkpoint(struct cat *c, const char *name,
-                              const char *token, int64_t cursor,
-                              int64_t pages, const char *harvest_from,
-                              const char *harvest_until,
-                              struct wy_err *err)
+                              const char *token, int64_t cursor, int64_t pages,
+                              const char *harvest_from,
+                              const char *harvest_until, struct wy_err *err)
 {
     wy_code rc = w_begin(c, err);
     if (rc)
@@ -1800,8 +1814,8 @@ static wy_code source_end(struct cat *c, const char *name, int ok,
         rc = source_update(c, s, name, "end a harvest", err);
     }
     if (rc == WY_OK)
-        rc = harvest_log(c, name, now, ok ? "ok" : "failed",
-                         ok ? text : NULL, k, ok ? NULL : text, err);
+        rc = harvest_log(c, name, now, ok ? "ok" : "failed", ok ? text : NULL,
+                         k, ok ? NULL : text, err);
     return w_end(c, rc, err);
 }
 
@@ -2043,8 +2057,7 @@ static wy_code row_file(sqlite3_stmt *s, void *p, struct wy_err *err)
 }
 
 wy_code cat_object_files(struct cat *c, const char *ocfl_id,
-                         struct cat_file **out, size_t *n,
-                         struct wy_err *err)
+                         struct cat_file **out, size_t *n, struct wy_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -2090,9 +2103,9 @@ wy_code cat_audit_begin(struct cat *c, const char *scope, int64_t *id,
     return rc;
 }
 
-wy_code cat_audit_object(struct cat *c, int64_t audit_id,
-                         const char *ocfl_id, const char *status,
-                         const char *detail, struct wy_err *err)
+wy_code cat_audit_object(struct cat *c, int64_t audit_id, const char *ocfl_id,
+                         const char *status, const char *detail,
+                         struct wy_err *err)
 {
     char now[21];
     cat_now(c, now);
@@ -2233,9 +2246,8 @@ wy_code cat_journal_item(struct cat *c, int64_t batch, const char *item,
     return w_end(c, rc, err);
 }
 
-wy_code cat_journal_item_state(struct cat *c, int64_t batch,
-                               const char *item, enum cat_item_state *out,
-                               struct wy_err *err)
+wy_code cat_journal_item_state(struct cat *c, int64_t batch, const char *item,
+                               enum cat_item_state *out, struct wy_err *err)
 {
     *out = CAT_ITEM_NONE;
     sqlite3_stmt *s = st(c, S_ITEM_GET, err);
@@ -2380,8 +2392,7 @@ static wy_code q_counts(struct cat *c, const char *sql,
     return rc;
 }
 
-wy_code cat_status_get(struct cat *c, struct cat_status *o,
-                       struct wy_err *err)
+wy_code cat_status_get(struct cat *c, struct cat_status *o, struct wy_err *err)
 {
     memset(o, 0, sizeof(*o));
     char *seq = NULL;
@@ -2410,8 +2421,10 @@ wy_code cat_status_get(struct cat *c, struct cat_status *o,
         rc = q_int(c, "SELECT coalesce(sum(bytes), 0) FROM objects", &o->bytes,
                    err);
     if (!rc)
-        rc = q_int(c, "SELECT count(*) FROM objects WHERE audit_status = "
-                      "'failed'", &o->objects_failed_audit, err);
+        rc = q_int(c,
+                   "SELECT count(*) FROM objects WHERE audit_status = "
+                   "'failed'",
+                   &o->objects_failed_audit, err);
     if (!rc)
         rc = q_int(c, "SELECT count(*) FROM objects WHERE last_audit IS NULL",
                    &o->objects_never_audited, err);
@@ -2422,16 +2435,21 @@ wy_code cat_status_get(struct cat *c, struct cat_status *o,
         rc = q_text(c, "SELECT max(last_harvest) FROM sources",
                     &o->last_harvest, err);
     if (!rc)
-        rc = q_int(c, "SELECT count(*) FROM sources WHERE last_error IS NOT "
-                      "NULL", &o->sources_failing, err);
+        rc = q_int(c,
+                   "SELECT count(*) FROM sources WHERE last_error IS NOT "
+                   "NULL",
+                   &o->sources_failing, err);
     if (!rc)
         rc = q_int(c, "SELECT count(*) FROM sources WHERE token IS NOT NULL",
                    &o->sources_interrupted, err);
     if (!rc)
         rc = q_text(c, "SELECT max(ended) FROM audits", &o->last_audit, err);
     if (!rc)
-        rc = q_int(c, "SELECT count(*) FROM ingest_batches WHERE status <> "
-                      "'done'", &o->batches_unfinished, err);
+        rc = q_int(c,
+                   "SELECT count(*) FROM ingest_batches b WHERE status <> "
+                   "'done' AND id = (SELECT max(id) FROM ingest_batches n "
+                   "WHERE n.key = b.key)",
+                   &o->batches_unfinished, err);
     if (!rc)
         rc = cat_meta_get(c, "index.time", &o->last_index, err);
     if (!rc)

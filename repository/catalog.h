@@ -37,8 +37,8 @@ struct cat;
 /* ---- opening --------------------------------------------------------- */
 
 enum cat_open_flags {
-    CAT_CREATE = 1,     /* create the file if missing (wenyuan init) */
-    CAT_READONLY = 2    /* open read-only (service, status) */
+    CAT_CREATE = 1,  /* create the file if missing (wenyuan init) */
+    CAT_READONLY = 2 /* open read-only (service, status) */
 };
 
 /*
@@ -81,39 +81,39 @@ int cat_in_transaction(const struct cat *c);
 
 /* What a put or delete did. */
 enum cat_action {
-    CAT_UNCHANGED = 0,  /* same content and deletion state: nothing written */
-    CAT_ADDED,          /* a new record */
-    CAT_UPDATED,        /* content changed, or a deleted record came back */
-    CAT_DELETED         /* now a tombstone */
+    CAT_UNCHANGED = 0, /* same content and deletion state: nothing written */
+    CAT_ADDED,         /* a new record */
+    CAT_UPDATED,       /* content changed, or a deleted record came back */
+    CAT_DELETED        /* now a tombstone */
 };
 
 /* Input of cat_put_record; all borrowed for the call. */
 struct cat_put {
-    const char *source;       /* harvest source name; NULL: CAT_LOCAL_SOURCE */
-    const char *local_id;     /* identifier within the source; required */
-    const char *oai_id;       /* OAI identifier as received; may be NULL */
-    const char *src_datestamp;/* the source's datestamp as received; may be
-                                 NULL (kept for provenance only) */
-    const char *collection;   /* collection code; NULL keeps the existing one
-                                 (none for a new record) */
-    const char *const *sets;  /* setSpecs (e.g. the source's sets); the list
-                                 replaces the stored one */
+    const char *source;        /* harvest source name; NULL: CAT_LOCAL_SOURCE */
+    const char *local_id;      /* identifier within the source; required */
+    const char *oai_id;        /* OAI identifier as received; may be NULL */
+    const char *src_datestamp; /* the source's datestamp as received; may be
+                                  NULL (kept for provenance only) */
+    const char *collection;    /* collection code; NULL keeps the existing one
+                                  (none for a new record) */
+    const char *const *sets;   /* setSpecs (e.g. the source's sets); the list
+                                  replaces the stored one */
     size_t nsets;
     /* The record: its MARC fields, kind, leader and normalized view (desc)
        are stored so every format can be produced again (cat_record_model).
        rec->orig/orig_len/format are stored as the original metadata unless
        orig is given below. Required. */
     const struct wy_record *rec;
-    const char *orig;         /* original bytes; NULL: rec->orig */
+    const char *orig; /* original bytes; NULL: rec->orig */
     size_t orig_len;
-    const char *orig_format;  /* format name of orig; NULL: rec->format */
+    const char *orig_format; /* format name of orig; NULL: rec->format */
 };
 
 /* Output of cat_put_record / cat_delete_record. */
 struct cat_put_result {
-    int64_t id;               /* the record's catalog id */
+    int64_t id; /* the record's catalog id */
     enum cat_action action;
-    int64_t seq;              /* change log sequence written, 0 if none */
+    int64_t seq; /* change log sequence written, 0 if none */
 };
 
 /*
@@ -138,33 +138,35 @@ wy_code cat_put_record(struct cat *c, const struct cat_put *in,
  */
 wy_code cat_delete_record(struct cat *c, const char *source,
                           const char *local_id, const char *oai_id,
-                          const char *src_datestamp,
-                          struct cat_put_result *res, struct wy_err *err);
+                          const char *src_datestamp, struct cat_put_result *res,
+                          struct wy_err *err);
 
 /* A stored record. Everything is owned by the struct: cat_record_free. */
 struct cat_record {
     int64_t id;
     char *source, *local_id;
-    char *oai_id;             /* NULL if none */
-    char *datestamp;          /* last change in this catalog (UTC); the OAI
-                                 provider's datestamp */
-    char *src_datestamp;      /* as received from the source, or NULL */
+    char *oai_id;        /* NULL if none */
+    char *datestamp;     /* last change in this catalog (UTC); the OAI
+                            provider's datestamp */
+    char *src_datestamp; /* as received from the source, or NULL */
     int deleted;
-    char *collection;         /* code, or NULL */
-    char **sets; size_t nsets;/* setSpecs stored with cat_put.sets */
-    char *orig_format;        /* NULL for tombstones */
-    char *orig; size_t orig_len;   /* original metadata, NUL-terminated */
-    char *model_json;         /* MARC structure: {"kind","leader","fields"} */
-    char *desc_json;          /* normalized view: see docs/REPOSITORY.md */
-    char *hash;               /* content hash, hex */
+    char *collection; /* code, or NULL */
+    char **sets;
+    size_t nsets;      /* setSpecs stored with cat_put.sets */
+    char *orig_format; /* NULL for tombstones */
+    char *orig;
+    size_t orig_len;  /* original metadata, NUL-terminated */
+    char *model_json; /* MARC structure: {"kind","leader","fields"} */
+    char *desc_json;  /* normalized view: see docs/REPOSITORY.md */
+    char *hash;       /* content hash, hex */
     char *created, *updated;
 };
 void cat_record_free(struct cat_record *r);
 
 /* Which parts of a record to load: headers are always loaded. */
 enum cat_load {
-    CAT_LOAD_HEADER = 0,      /* ids, datestamps, deleted, collection, sets */
-    CAT_LOAD_ALL = 1          /* plus orig, model_json, desc_json */
+    CAT_LOAD_HEADER = 0, /* ids, datestamps, deleted, collection, sets */
+    CAT_LOAD_ALL = 1     /* plus orig, model_json, desc_json */
 };
 
 /* Looks a record up. new: *out (cat_record_free). WY_ENOTFOUND (message
@@ -189,9 +191,9 @@ wy_code cat_record_model(const struct cat_record *r, struct wy_record **out,
 /* ---- change log (indexer) ------------------------------------------- */
 
 struct cat_change {
-    int64_t seq;              /* strictly increasing, never reused */
+    int64_t seq; /* strictly increasing, never reused */
     int64_t record_id;
-    const char *op;           /* "put" or "delete" */
+    const char *op; /* "put" or "delete" */
     const char *time;
 };
 
@@ -214,17 +216,17 @@ wy_code cat_last_seq(struct cat *c, int64_t *out, struct wy_err *err);
 
 /* A keyset query; all strings borrowed, NULL means "no condition". */
 struct cat_list_query {
-    const char *from, *until; /* inclusive datestamp bounds; 'YYYY-MM-DD' is
-                                 taken as the day's start (from) or end
-                                 (until) */
-    const char *set;          /* a collection code or setSpec; a record in
-                                 set "a:b" is in "a" too */
-    const char *source;       /* only this source */
+    const char *from, *until;    /* inclusive datestamp bounds; 'YYYY-MM-DD' is
+                                    taken as the day's start (from) or end
+                                    (until) */
+    const char *set;             /* a collection code or setSpec; a record in
+                                    set "a:b" is in "a" too */
+    const char *source;          /* only this source */
     const char *after_datestamp; /* keyset: strictly after (datestamp, id) */
     int64_t after_id;
-    size_t limit;             /* 0: no limit */
-    int what;                 /* CAT_LOAD_HEADER or CAT_LOAD_ALL */
-    int include_deleted;      /* OAI: 1 (tombstones are listed) */
+    size_t limit;        /* 0: no limit */
+    int what;            /* CAT_LOAD_HEADER or CAT_LOAD_ALL */
+    int include_deleted; /* OAI: 1 (tombstones are listed) */
 };
 
 /* rec is borrowed for the call. Same stopping rules as cat_change_fn. */
@@ -237,19 +239,18 @@ wy_code cat_list(struct cat *c, const struct cat_list_query *q,
                  cat_record_fn fn, void *ctx, size_t *count,
                  struct wy_err *err);
 /* How many records match q (ignoring limit and the keyset). */
-wy_code cat_count(struct cat *c, const struct cat_list_query *q,
-                  int64_t *out, struct wy_err *err);
+wy_code cat_count(struct cat *c, const struct cat_list_query *q, int64_t *out,
+                  struct wy_err *err);
 /* The earliest datestamp in the catalog, into out[21] ("" when empty). */
-wy_code cat_earliest_datestamp(struct cat *c, char out[21],
-                               struct wy_err *err);
+wy_code cat_earliest_datestamp(struct cat *c, char out[21], struct wy_err *err);
 
 /* ---- collections (OAI sets) ----------------------------------------- */
 
 struct cat_collection {
-    char *code;               /* ASCII setSpec: [A-Za-z0-9_.!~*'()-]+ */
-    char *name;               /* e.g. 古籍 */
-    char *description;        /* may be NULL */
-    int64_t records;          /* live records in it (filled by list/get) */
+    char *code;        /* ASCII setSpec: [A-Za-z0-9_.!~*'()-]+ */
+    char *name;        /* e.g. 古籍 */
+    char *description; /* may be NULL */
+    int64_t records;   /* live records in it (filled by list/get) */
 };
 void cat_collection_release(struct cat_collection *col);
 
@@ -300,15 +301,14 @@ void cat_source_release(struct cat_source *s);
 wy_code cat_source_put(struct cat *c, const struct cat_source *s,
                        struct wy_err *err);
 /* Fills *out (release with cat_source_release). WY_ENOTFOUND. */
-wy_code cat_source_get(struct cat *c, const char *name,
-                       struct cat_source *out, struct wy_err *err);
+wy_code cat_source_get(struct cat *c, const char *name, struct cat_source *out,
+                       struct wy_err *err);
 /* new: all sources ordered by name; free with cat_sources_free. */
 wy_code cat_source_list(struct cat *c, struct cat_source **out, size_t *n,
                         struct wy_err *err);
 void cat_sources_free(struct cat_source *s, size_t n);
 /* Removes a source (its records stay). WY_ENOTFOUND. */
-wy_code cat_source_remove(struct cat *c, const char *name,
-                          struct wy_err *err);
+wy_code cat_source_remove(struct cat *c, const char *name, struct wy_err *err);
 
 /*
  * Records where a harvest stands after a page: the resumptionToken to go on
@@ -318,10 +318,9 @@ wy_code cat_source_remove(struct cat *c, const char *name,
  * or neither. WY_ENOTFOUND for an unknown source.
  */
 wy_code cat_source_checkpoint(struct cat *c, const char *name,
-                              const char *token, int64_t cursor,
-                              int64_t pages, const char *harvest_from,
-                              const char *harvest_until,
-                              struct wy_err *err);
+                              const char *token, int64_t cursor, int64_t pages,
+                              const char *harvest_from,
+                              const char *harvest_until, struct wy_err *err);
 /* Counts of one harvest, for cat_source_finish and the harvest log. */
 struct cat_harvest_counts {
     int64_t added, updated, unchanged, deleted, bad, pages;
@@ -344,12 +343,12 @@ wy_code cat_source_fail(struct cat *c, const char *name, const char *msg,
 /* ---- digital objects (ingest, store, audit, service) ---------------- */
 
 struct cat_object {
-    char *ocfl_id;            /* the OCFL object id */
-    int64_t record_id;        /* its catalog record, 0 if none */
-    char *head;               /* head version, "v3" */
-    int64_t files, bytes;     /* in the head version */
-    char *last_audit;         /* time of the last audit, or NULL */
-    char *audit_status;       /* "ok", "failed", or NULL */
+    char *ocfl_id;        /* the OCFL object id */
+    int64_t record_id;    /* its catalog record, 0 if none */
+    char *head;           /* head version, "v3" */
+    int64_t files, bytes; /* in the head version */
+    char *last_audit;     /* time of the last audit, or NULL */
+    char *audit_status;   /* "ok", "failed", or NULL */
     char *created, *updated;
 };
 void cat_object_release(struct cat_object *o);
@@ -372,12 +371,12 @@ wy_code cat_object_list(struct cat *c, cat_object_fn fn, void *ctx,
 
 /* A file of an object's head version, as identified at ingest. */
 struct cat_file {
-    char *path;               /* logical path (UTF-8, NFC) */
+    char *path; /* logical path (UTF-8, NFC) */
     int64_t size;
-    char *sha512;             /* hex */
-    char *md5;                /* hex, or NULL */
-    char *mime;               /* libmagic MIME type, or NULL */
-    char *format_check;       /* "ok", or what the magic check found */
+    char *sha512;       /* hex */
+    char *md5;          /* hex, or NULL */
+    char *mime;         /* libmagic MIME type, or NULL */
+    char *format_check; /* "ok", or what the magic check found */
 };
 void cat_file_release(struct cat_file *f);
 /* Replaces the file list of an object (the head version's files). */
@@ -386,8 +385,7 @@ wy_code cat_object_set_files(struct cat *c, const char *ocfl_id,
                              struct wy_err *err);
 /* new: the files of an object in path order; free with cat_files_free. */
 wy_code cat_object_files(struct cat *c, const char *ocfl_id,
-                         struct cat_file **out, size_t *n,
-                         struct wy_err *err);
+                         struct cat_file **out, size_t *n, struct wy_err *err);
 void cat_files_free(struct cat_file *f, size_t n);
 
 /* ---- audits --------------------------------------------------------- */
@@ -397,9 +395,9 @@ wy_code cat_audit_begin(struct cat *c, const char *scope, int64_t *id,
                         struct wy_err *err);
 /* Records one object's result ("ok" or "failed" with detail) in the run and
    on the object (last_audit, audit_status). */
-wy_code cat_audit_object(struct cat *c, int64_t audit_id,
-                         const char *ocfl_id, const char *status,
-                         const char *detail, struct wy_err *err);
+wy_code cat_audit_object(struct cat *c, int64_t audit_id, const char *ocfl_id,
+                         const char *status, const char *detail,
+                         struct wy_err *err);
 /* Whether the object was already checked in this run (for resume). */
 wy_code cat_audit_done(struct cat *c, int64_t audit_id, const char *ocfl_id,
                        int *done, struct wy_err *err);
@@ -413,7 +411,7 @@ wy_code cat_audit_unfinished(struct cat *c, const char *scope, int64_t *id,
 /* ---- ingest journal ------------------------------------------------- */
 
 enum cat_item_state {
-    CAT_ITEM_NONE = 0,        /* not in the journal */
+    CAT_ITEM_NONE = 0, /* not in the journal */
     CAT_ITEM_PENDING,
     CAT_ITEM_DONE,
     CAT_ITEM_FAILED
@@ -421,9 +419,9 @@ enum cat_item_state {
 
 /*
  * Starts a batch identified by key (e.g. a digest of the command's inputs)
- * or, with resume, finds the latest unfinished batch with that key (a new
- * one if none). *id gets the batch id; *resumed is set to 1 when an
- * unfinished batch was found.
+ * or, with resume, goes on with the latest batch with that key if it did
+ * not finish (a new one otherwise). *id gets the batch id; *resumed is set
+ * to 1 when an unfinished batch was found.
  */
 wy_code cat_journal_begin(struct cat *c, const char *key, int resume,
                           int64_t *id, int *resumed, struct wy_err *err);
@@ -433,9 +431,8 @@ wy_code cat_journal_item(struct cat *c, int64_t batch, const char *item,
                          enum cat_item_state st, const char *ocfl_id,
                          const char *msg, struct wy_err *err);
 /* An item's state in the batch (CAT_ITEM_NONE if not journaled). */
-wy_code cat_journal_item_state(struct cat *c, int64_t batch,
-                               const char *item, enum cat_item_state *st,
-                               struct wy_err *err);
+wy_code cat_journal_item_state(struct cat *c, int64_t batch, const char *item,
+                               enum cat_item_state *st, struct wy_err *err);
 /* Ends the batch: "done", "failed" or "interrupted". */
 wy_code cat_journal_end(struct cat *c, int64_t batch, const char *status,
                         struct wy_err *err);
@@ -451,25 +448,27 @@ wy_code cat_meta_set(struct cat *c, const char *key, const char *value,
                      struct wy_err *err);
 
 struct cat_count_row {
-    char *key;                /* source name or collection code ("" none) */
+    char *key; /* source name or collection code ("" none) */
     int64_t live, deleted;
 };
 
 /* What `wenyuan status` shows. */
 struct cat_status {
     int64_t records, deleted;
-    struct cat_count_row *by_source; size_t nsources;
-    struct cat_count_row *by_collection; size_t ncollections;
+    struct cat_count_row *by_source;
+    size_t nsources;
+    struct cat_count_row *by_collection;
+    size_t ncollections;
     int64_t objects, files, bytes;
     int64_t objects_failed_audit, objects_never_audited;
     int64_t last_seq;
-    char *last_harvest;       /* latest last_harvest over sources, or NULL */
-    int64_t sources_failing;  /* sources whose last harvest failed */
-    int64_t sources_interrupted;  /* sources with a token to resume */
-    char *last_audit;         /* end of the latest audit run, or NULL */
-    char *last_index;         /* meta "index.time", or NULL */
-    int64_t index_seq;        /* meta "index.last_seq", 0 if none */
-    int64_t batches_unfinished;   /* ingest batches to --resume */
+    char *last_harvest;          /* latest last_harvest over sources, or NULL */
+    int64_t sources_failing;     /* sources whose last harvest failed */
+    int64_t sources_interrupted; /* sources with a token to resume */
+    char *last_audit;            /* end of the latest audit run, or NULL */
+    char *last_index;            /* meta "index.time", or NULL */
+    int64_t index_seq;           /* meta "index.last_seq", 0 if none */
+    int64_t batches_unfinished;  /* ingest batches to --resume */
 };
 /* Fills *out (release with cat_status_release). */
 wy_code cat_status_get(struct cat *c, struct cat_status *out,

@@ -70,8 +70,7 @@ wy_code home_init(const char *path, struct wy_err *err)
     wy_code rc = WY_OK;
     int made_home = 0, made_store = 0, made_index = 0, made_cat = 0;
     if (access(h->catalog_path, F_OK) == 0) {
-        rc = wy_err_set(err, WY_ESTATE, "'%s' is already a Wenyuan home",
-                        path);
+        rc = wy_err_set(err, WY_ESTATE, "'%s' is already a Wenyuan home", path);
         goto out;
     }
     if (!wy_is_dir(path)) {
@@ -89,9 +88,8 @@ wy_code home_init(const char *path, struct wy_err *err)
                         h->store_path);
         goto out;
     }
-    rc = make_dir(h->store_path, &made_store, err);
-    if (rc == WY_OK)
-        rc = store_create(h->store_path, err);   /* the OCFL storage root */
+    made_store = 1;
+    rc = store_create(h->store_path, err); /* the OCFL storage root */
     if (rc == WY_OK)
         rc = make_dir(h->index_path, &made_index, err);
     if (rc == WY_OK) {
@@ -151,7 +149,8 @@ wy_code home_open(struct wy_home **out, const char *path, int flags,
     if (!wy_is_file(h->catalog_path)) {
         wy_code rc = wy_err_set(err, WY_ENOTFOUND,
                                 "'%s' is not a Wenyuan home: run 'wenyuan "
-                                "init DIR'", path);
+                                "init DIR'",
+                                path);
         home_close(h);
         return rc;
     }

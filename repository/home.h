@@ -8,11 +8,11 @@
 #include "repository/catalog.h"
 
 struct wy_home {
-    char *path;          /* HOME as given */
-    char *catalog_path;  /* HOME/catalog.db */
-    char *store_path;    /* HOME/store */
-    char *index_path;    /* HOME/index */
-    struct cat *cat;     /* open catalog */
+    char *path;         /* HOME as given */
+    char *catalog_path; /* HOME/catalog.db */
+    char *store_path;   /* HOME/store */
+    char *index_path;   /* HOME/index */
+    struct cat *cat;    /* open catalog */
 };
 
 /* The environment variable that names the home when -H is not given. */
@@ -28,7 +28,7 @@ struct wy_home {
 wy_code home_init(const char *path, struct wy_err *err);
 
 enum home_open_flags {
-    HOME_READONLY = 1    /* open the catalog read-only */
+    HOME_READONLY = 1 /* open the catalog read-only */
 };
 
 /*

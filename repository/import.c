@@ -109,8 +109,8 @@ wy_code cat_import_file(struct cat *c, const char *path,
         return wy_err_set(err, WY_EIO, "cannot open '%s': %s", path,
                           strerror(errno));
     struct stat sb;
-    uint64_t size = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)
-                        ? (uint64_t)sb.st_size : 0;
+    uint64_t size =
+        fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
     struct fmt_reader *r = NULL;
     wy_code rc = fmt_reader_open_fd(&r, h, fd, path, err);
     if (rc) {
@@ -147,8 +147,8 @@ wy_code cat_import_file(struct cat *c, const char *path,
         if (!rid || !id.len || id.error) {
             st->bad++;
             wy_log_msg(o->log, WY_LOG_WARN,
-                       "skipped: %s: record %zu: %s", path,
-                       fmt_reader_count(r),
+                       "skipped: %s: record %zu (input read to byte %llu): %s",
+                       path, fmt_reader_count(r), fmt_reader_bytes(r),
                        id.error ? "identifier too long" : "no identifier");
             wy_buf_reset(&id);
             continue;
@@ -160,8 +160,10 @@ wy_code cat_import_file(struct cat *c, const char *path,
             /* this record cannot be stored (e.g. too big to serialize):
                report it and go on; its savepoint is already undone */
             st->bad++;
-            wy_log_msg(o->log, WY_LOG_WARN, "skipped: %s: record %zu: %s",
-                       path, fmt_reader_count(r), wy_err_msg(err));
+            wy_log_msg(o->log, WY_LOG_WARN,
+                       "skipped: %s: record %zu (input read to byte %llu): %s",
+                       path, fmt_reader_count(r), fmt_reader_bytes(r),
+                       wy_err_msg(err));
             wy_err_release(err);
             continue;
         }
@@ -172,8 +174,7 @@ wy_code cat_import_file(struct cat *c, const char *path,
             if ((rc = cat_commit(c, err)))
                 break;
         }
-        off_t pos = fd ? lseek(fd, 0, SEEK_CUR) : 0;
-        wy_progress_update(&pr, st->records, pos > 0 ? (uint64_t)pos : 0);
+        wy_progress_update(&pr, st->records, fmt_reader_bytes(r));
     }
     if (rc == WY_OK && cat_in_transaction(c))
         rc = cat_commit(c, err);

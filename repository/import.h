@@ -10,15 +10,15 @@
 #include "repository/catalog.h"
 
 struct cat_import_opts {
-    const char *source;       /* NULL: CAT_LOCAL_SOURCE */
-    const char *collection;   /* collection code for the records, or NULL */
-    const char *format;       /* handler name, or NULL to detect per file */
-    size_t batch;             /* records per transaction; 0: 1000 */
-    struct wy_log *log;       /* bad records are reported here; may be NULL */
+    const char *source;     /* NULL: CAT_LOCAL_SOURCE */
+    const char *collection; /* collection code for the records, or NULL */
+    const char *format;     /* handler name, or NULL to detect per file */
+    size_t batch;           /* records per transaction; 0: 1000 */
+    struct wy_log *log;     /* bad records are reported here; may be NULL */
 };
 
 struct cat_import_stats {
-    uint64_t records;         /* read, good and bad */
+    uint64_t records; /* read, good and bad */
     uint64_t added, updated, unchanged, deleted, bad;
 };
 

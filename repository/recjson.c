@@ -17,11 +17,17 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     if (c < 0x80)
         return 1;
     if (c >= 0xc2 && c <= 0xdf) {
-        k = 2; cp = c & 0x1f; min = 0x80;
+        k = 2;
+        cp = c & 0x1f;
+        min = 0x80;
     } else if (c >= 0xe0 && c <= 0xef) {
-        k = 3; cp = c & 0x0f; min = 0x800;
+        k = 3;
+        cp = c & 0x0f;
+        min = 0x800;
     } else if (c >= 0xf0 && c <= 0xf4) {
-        k = 4; cp = c & 0x07; min = 0x10000;
+        k = 4;
+        cp = c & 0x07;
+        min = 0x10000;
     } else {
         return 0;
     }
@@ -176,7 +182,10 @@ wy_code cat_json_desc(const struct wy_record *r, struct wy_buf *b,
             key_str(b, &f2, "role", nm->role);
             key_str(b, &f2, "dynasty", nm->dynasty);
             key_str(b, &f2, "dates", nm->dates);
-            wy_buf_addf(b, ",\"personal\":%s}", nm->personal ? "true" : "false");
+            wy_buf_addf(b, ",\"personal\":%s", nm->personal ? "true" : "false");
+            if (nm->secondary)
+                wy_buf_adds(b, ",\"secondary\":true");
+            wy_buf_addc(b, '}');
         }
         wy_buf_addc(b, ']');
     }
@@ -256,14 +265,14 @@ static wy_code load_model(struct wy_record *r, const char *s,
         json_decref(root);
         return wy_err_set(err, WY_EFORMAT,
                           "stored model JSON: %s at line %d column %d",
-                          root ? "not an object" : je.text, je.line,
-                          je.column);
+                          root ? "not an object" : je.text, je.line, je.column);
     }
     wy_code rc = WY_OK;
     const char *k = jstr(root, "kind", NULL);
-    r->kind = !k ? WY_MARC_NONE
-              : !strcmp(k, "marc21") ? WY_MARC21
-              : !strcmp(k, "unimarc") ? WY_UNIMARC : WY_MARC_NONE;
+    r->kind = !k                      ? WY_MARC_NONE
+              : !strcmp(k, "marc21")  ? WY_MARC21
+              : !strcmp(k, "unimarc") ? WY_UNIMARC
+                                      : WY_MARC_NONE;
     size_t n;
     const char *fmt = jstr(root, "format", &n);
     if (fmt && !(r->format = wy_arena_strndup(r->arena, fmt, n)))
@@ -276,7 +285,8 @@ static wy_code load_model(struct wy_record *r, const char *s,
         rc = rc ? rc : bad(err, "model", "'fields' is not an array");
     size_t i;
     json_t *fo;
-    json_array_foreach(fields, i, fo) {
+    json_array_foreach(fields, i, fo)
+    {
         if (rc)
             break;
         const char *tag;
@@ -284,14 +294,17 @@ static wy_code load_model(struct wy_record *r, const char *s,
         if (!json_is_object(fo) || json_object_size(fo) != 1) {
             rc = wy_err_set(err, WY_EFORMAT,
                             "stored model JSON: field %zu is not a "
-                            "one-key object", i + 1);
+                            "one-key object",
+                            i + 1);
             break;
         }
-        json_object_foreach(fo, tag, fv) {
+        json_object_foreach(fo, tag, fv)
+        {
             if (strlen(tag) != 3) {
                 rc = wy_err_set(err, WY_EFORMAT,
                                 "stored model JSON: field %zu: tag '%s' is "
-                                "not 3 characters", i + 1, tag);
+                                "not 3 characters",
+                                i + 1, tag);
                 break;
             }
             if (json_is_string(fv)) {
@@ -306,7 +319,8 @@ static wy_code load_model(struct wy_record *r, const char *s,
             if (!json_is_object(fv) || !json_is_array(subs)) {
                 rc = wy_err_set(err, WY_EFORMAT,
                                 "stored model JSON: field %zu ('%s') has no "
-                                "subfield array", i + 1, tag);
+                                "subfield array",
+                                i + 1, tag);
                 break;
             }
             struct wy_field *f = wy_record_add_field(
@@ -317,19 +331,20 @@ static wy_code load_model(struct wy_record *r, const char *s,
             }
             size_t j;
             json_t *so;
-            json_array_foreach(subs, j, so) {
+            json_array_foreach(subs, j, so)
+            {
                 const char *code;
                 json_t *sv;
-                json_object_foreach(so, code, sv) {
+                json_object_foreach(so, code, sv)
+                {
                     if (!json_is_string(sv) || strlen(code) != 1) {
                         rc = wy_err_set(err, WY_EFORMAT,
                                         "stored model JSON: field %zu ('%s') "
-                                        "subfield %zu is malformed", i + 1,
-                                        tag, j + 1);
+                                        "subfield %zu is malformed",
+                                        i + 1, tag, j + 1);
                         break;
                     }
-                    if (!wy_field_add_sub(r, f, code[0],
-                                          json_string_value(sv),
+                    if (!wy_field_add_sub(r, f, code[0], json_string_value(sv),
                                           json_string_length(sv))) {
                         rc = NOMEM();
                         break;
@@ -361,7 +376,8 @@ static wy_code strs(struct wy_record *r, json_t *o, const char *key,
     json_t *a = json_object_get(o, key);
     size_t i;
     json_t *v;
-    json_array_foreach(a, i, v) {
+    json_array_foreach(a, i, v)
+    {
         if (json_is_string(v) &&
             !add(r, json_string_value(v), json_string_length(v)))
             return NOMEM();
@@ -382,8 +398,7 @@ static const char *adup(struct wy_record *r, json_t *o, const char *key,
     return d;
 }
 
-static wy_code load_desc(struct wy_record *r, const char *s,
-                         struct wy_err *err)
+static wy_code load_desc(struct wy_record *r, const char *s, struct wy_err *err)
 {
     json_error_t je;
     json_t *o = json_loads(s, JSON_ALLOW_NUL, &je);
@@ -400,7 +415,8 @@ static wy_code load_desc(struct wy_record *r, const char *s,
     json_t *a = json_object_get(o, "creators");
     size_t i;
     json_t *v;
-    json_array_foreach(a, i, v) {
+    json_array_foreach(a, i, v)
+    {
         if (rc)
             break;
         int ok = 1;
@@ -410,6 +426,7 @@ static wy_code load_desc(struct wy_record *r, const char *s,
         nm.dynasty = adup(r, v, "dynasty", &ok);
         nm.dates = adup(r, v, "dates", &ok);
         nm.personal = json_is_true(json_object_get(v, "personal"));
+        nm.secondary = json_is_true(json_object_get(v, "secondary"));
         if (!ok || (nm.name && !wy_desc_add_creator(r, &nm)))
             rc = NOMEM();
     }
@@ -432,7 +449,8 @@ static wy_code load_desc(struct wy_record *r, const char *s,
     if (!rc)
         rc = strs(r, o, "subjects", wy_desc_add_subject, err);
     a = json_object_get(o, "identifiers");
-    json_array_foreach(a, i, v) {
+    json_array_foreach(a, i, v)
+    {
         if (rc)
             break;
         size_t n;
@@ -449,7 +467,8 @@ static wy_code load_desc(struct wy_record *r, const char *s,
     if (!rc)
         rc = strs(r, o, "notes", wy_desc_add_note, err);
     a = json_object_get(o, "holdings");
-    json_array_foreach(a, i, v) {
+    json_array_foreach(a, i, v)
+    {
         if (rc)
             break;
         int ok = 1;
@@ -465,8 +484,8 @@ static wy_code load_desc(struct wy_record *r, const char *s,
     return rc;
 }
 
-wy_code cat_json_load(struct wy_record *r, const char *model,
-                      const char *desc, struct wy_err *err)
+wy_code cat_json_load(struct wy_record *r, const char *model, const char *desc,
+                      struct wy_err *err)
 {
     wy_code rc = WY_OK;
     if (model && *model)

@@ -22,7 +22,7 @@ wy_code cat_json_model(const struct wy_record *r, struct wy_buf *out,
 
 /*
  * Appends the normalized view: {"id","titles":[],"creators":[{"name","role",
- * "dynasty","dates","personal"}],"date","year_from","year_to","publisher",
+ * "dynasty","dates","personal","secondary"}],"date","year_from","year_to","publisher",
  * "place","edition","extent","subjects":[],"identifiers":[{"type","value"}],
  * "languages":[],"type","rights","notes":[],"holdings":[{"institution",
  * "callno","census","note"}]}; absent values are left out.
@@ -35,8 +35,8 @@ wy_code cat_json_desc(const struct wy_record *r, struct wy_buf *out,
  * may be NULL). Strings go into r's arena. WY_EFORMAT (naming the part and
  * JSON position) on malformed input, WY_ENOMEM.
  */
-wy_code cat_json_load(struct wy_record *r, const char *model,
-                      const char *desc, struct wy_err *err);
+wy_code cat_json_load(struct wy_record *r, const char *model, const char *desc,
+                      struct wy_err *err);
 
 /* Appends a JSON string literal of s[0..n), with invalid UTF-8 replaced by
    U+FFFD. */

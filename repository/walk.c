@@ -112,8 +112,7 @@ static wy_code walk(const char *root, const char *rel, ingest_walk_fn fn,
                 rc = fn(ctx, &e, err);
             } else {
                 rc = wy_err_set(err, WY_EFORMAT,
-                                "'%s' is %s, not a regular file: refused",
-                                p.p,
+                                "'%s' is %s, not a regular file: refused", p.p,
                                 S_ISLNK(st.st_mode) ? "a symbolic link"
                                                     : "a special file");
             }

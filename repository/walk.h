@@ -10,13 +10,12 @@
 /* One regular file found by ingest_walk; everything borrowed for the
    call. */
 struct ingest_walk_entry {
-    const char *rel;          /* path relative to the root, '/'-separated */
-    const char *path;         /* root/rel, for opening */
-    const struct stat *st;    /* lstat of the file */
+    const char *rel;       /* path relative to the root, '/'-separated */
+    const char *path;      /* root/rel, for opening */
+    const struct stat *st; /* lstat of the file */
 };
 
-typedef wy_code (*ingest_walk_fn)(void *ctx,
-                                  const struct ingest_walk_entry *e,
+typedef wy_code (*ingest_walk_fn)(void *ctx, const struct ingest_walk_entry *e,
                                   struct wy_err *err);
 
 /*

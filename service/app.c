@@ -13,6 +13,30 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/path.h"
+#include "indexer/idx.h"
+#include "repository/home.h"
+#include "repository/store.h"
+#include "service/oai_cache.h"
+
+/* What one worker thread keeps open; closed when the thread exits. */
+struct tls {
+    struct wy_home *home;
+    struct store *store;
+    struct idx *idx;
+};
+
+static void tls_free(void *p)
+{
+    struct tls *t = p;
+    if (!t)
+        return;
+    struct wy_err err = WY_ERR_INIT;
+    idx_close(t->idx, &err); /* a reader: nothing to lose */
+    wy_err_release(&err);
+    store_close(t->store);
+    home_close(t->home);
+    free(t);
+}
 
 static int unhex(char c)
 {
@@ -43,7 +67,8 @@ static wy_code load_secret(struct svc_app *a, struct wy_err *err)
             if (n != 2 * SVC_SECRET_LEN)
                 rc = wy_err_set(err, WY_EFORMAT,
                                 "'%s': expected %d hex digits, found %zu "
-                                "bytes", p, 2 * SVC_SECRET_LEN, n);
+                                "bytes",
+                                p, 2 * SVC_SECRET_LEN, n);
             for (size_t i = 0; rc == WY_OK && i < SVC_SECRET_LEN; i++) {
                 int h = unhex(s[2 * i]), l = unhex(s[2 * i + 1]);
                 if (h < 0 || l < 0)
@@ -69,7 +94,7 @@ static wy_code load_secret(struct svc_app *a, struct wy_err *err)
     }
     hex[2 * SVC_SECRET_LEN] = '\n';
     hex[2 * SVC_SECRET_LEN + 1] = '\0';
-    mode_t old = umask(077);   /* the secret is readable by its owner only */
+    mode_t old = umask(077); /* the secret is readable by its owner only */
     rc = wy_file_replace(p, hex, 2 * SVC_SECRET_LEN + 1, err);
     umask(old);
 out:
@@ -77,8 +102,7 @@ out:
     return rc;
 }
 
-wy_code svc_app_open(struct svc_app **out, const char *home,
-                     struct wy_err *err)
+wy_code svc_app_open(struct svc_app **out, const char *home, struct wy_err *err)
 {
     *out = NULL;
     if (!home || !wy_is_dir(home))
@@ -91,7 +115,25 @@ wy_code svc_app_open(struct svc_app **out, const char *home,
     }
     a->page_size = 100;
     a->token_ttl_s = 24 * 3600;
+    a->repo_name = wy_strdup("文渊 Wenyuan digital library");
+    a->admin_email = wy_strdup("admin@localhost.localdomain");
+    if (!a->repo_name || !a->admin_email) {
+        free(a->repo_name);
+        free(a->admin_email);
+        free(a->home);
+        free(a);
+        return wy_err_set(err, WY_ENOMEM, "no memory to open '%s'", home);
+    }
+    if (pthread_key_create(&a->tls, tls_free) != 0) {
+        free(a->repo_name);
+        free(a->admin_email);
+        free(a->home);
+        free(a);
+        return wy_err_set(err, WY_ENOMEM, "no thread key for '%s'", home);
+    }
     wy_code rc = load_secret(a, err);
+    if (rc == WY_OK)
+        rc = oai_cache_new(&a->cache, 64u << 20, err);
     if (rc != WY_OK) {
         svc_app_close(a);
         return rc;
@@ -104,8 +146,81 @@ void svc_app_close(struct svc_app *a)
 {
     if (!a)
         return;
+    /* this thread's handles (tests run requests' helpers here too) */
+    tls_free(pthread_getspecific(a->tls));
+    pthread_setspecific(a->tls, NULL);
+    pthread_key_delete(a->tls);
+    oai_cache_free(a->cache);
     OPENSSL_cleanse(a->secret, sizeof(a->secret));
+    free(a->repo_name);
+    free(a->admin_email);
     free(a->home);
     free(a->base_url);
     free(a);
+}
+
+static struct tls *tls_get(struct svc_app *a, struct wy_err *err)
+{
+    struct tls *t = pthread_getspecific(a->tls);
+    if (t)
+        return t;
+    t = wy_calloc(1, sizeof(*t));
+    if (!t || pthread_setspecific(a->tls, t) != 0) {
+        free(t);
+        wy_err_set(err, WY_ENOMEM, "no memory for a worker's handles");
+        return NULL;
+    }
+    return t;
+}
+
+wy_code svc_app_home(struct svc_app *a, struct wy_home **out,
+                     struct wy_err *err)
+{
+    struct tls *t = tls_get(a, err);
+    if (!t)
+        return err->code;
+    if (!t->home) {
+        wy_code rc = home_open(&t->home, a->home, HOME_READONLY, err);
+        if (rc != WY_OK)
+            return rc;
+    }
+    *out = t->home;
+    return WY_OK;
+}
+
+wy_code svc_app_store(struct svc_app *a, struct store **out, struct wy_err *err)
+{
+    struct wy_home *h;
+    wy_code rc = svc_app_home(a, &h, err);
+    if (rc != WY_OK)
+        return rc;
+    struct tls *t = pthread_getspecific(a->tls);
+    if (!t->store) {
+        rc = store_open(&t->store, h->store_path, err);
+        if (rc != WY_OK)
+            return rc;
+    }
+    *out = t->store;
+    return WY_OK;
+}
+
+wy_code svc_app_index(struct svc_app *a, struct idx **out, struct wy_err *err)
+{
+    struct wy_home *h;
+    wy_code rc = svc_app_home(a, &h, err);
+    if (rc != WY_OK)
+        return rc;
+    struct tls *t = pthread_getspecific(a->tls);
+    if (!t->idx) {
+        rc = idx_open(&t->idx, h->index_path, IDX_READ, err);
+        if (rc != WY_OK)
+            return rc;
+    } else {
+        /* see what the indexer committed since the last search */
+        rc = idx_reopen(t->idx, err);
+        if (rc != WY_OK)
+            return rc;
+    }
+    *out = t->idx;
+    return WY_OK;
 }

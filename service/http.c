@@ -25,7 +25,7 @@ struct svc_server {
     struct wy_log *log;
     pthread_mutex_t log_lock;
     struct svc_config cfg;
-    atomic_uint active;        /* requests begun and not yet completed */
+    atomic_uint active; /* requests begun and not yet completed */
     unsigned port;
 };
 
@@ -41,7 +41,7 @@ void svc_log(struct svc_req *req, enum wy_level lv, const char *fmt, ...)
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);   /* diagnostics: cut is fine */
+    vsnprintf(msg, sizeof(msg), fmt, ap); /* diagnostics: cut is fine */
     va_end(ap);
     log_locked(req->srv, lv, msg);
 }
@@ -53,7 +53,9 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    log_locked(cls, WY_LOG_WARN, msg);
+    /* libmicrohttpd reports clients that went away and limits reached;
+       failures that matter come back as errors from its calls */
+    log_locked(cls, WY_LOG_INFO, msg);
 }
 
 const char *svc_header(struct svc_req *req, const char *name)
@@ -83,6 +85,38 @@ static int is_form(const char *ct)
     return ct && !strncasecmp(ct, form, sizeof(form) - 1) &&
            (ct[sizeof(form) - 1] == '\0' || ct[sizeof(form) - 1] == ';' ||
             ct[sizeof(form) - 1] == ' ');
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* MHD's unescaping, except that %00 stays as it is: the path reaches the
+   handler as a C string, and a NUL would cut "a.tiff%00.jpg" to "a.tiff". */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    char *r = s, *w = s;
+    (void)cls;
+    (void)c;
+    while (*r) {
+        int h, l;
+        if (r[0] == '%' && (h = hexval(r[1])) >= 0 && (l = hexval(r[2])) >= 0 &&
+            (h | l) != 0) {
+            *w++ = (char)(h * 16 + l);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -135,8 +169,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         is_form(svc_header(req, MHD_HTTP_HEADER_CONTENT_TYPE)))
         svc_params_parse(&req->params, req->body.p ? req->body.p : "",
                          req->body.len, &req->params_err);
-    req->gzip = svc_accepts_gzip(svc_header(req,
-                                            MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    req->gzip =
+        svc_accepts_gzip(svc_header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING));
     return svc_route(req);
 }
 
@@ -146,8 +180,8 @@ static void access_log(struct svc_server *s, struct svc_req *req,
                        enum MHD_RequestTerminationCode toe)
 {
     char ip[INET6_ADDRSTRLEN] = "-";
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-        req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
         if (sa->sa_family == AF_INET)
@@ -199,7 +233,7 @@ static void defaults(struct svc_config *c)
     if (!c->max_conn)
         c->max_conn = 256;
     if (!c->max_per_ip)
-        c->max_per_ip = 64;
+        c->max_per_ip = c->max_conn / 2;
     if (!c->timeout_s)
         c->timeout_s = 30;
     if (!c->busy_limit)
@@ -251,15 +285,15 @@ wy_code svc_server_start(struct svc_server **out, const struct svc_config *cfg,
         flags |= MHD_USE_IPv6;
     s->d = MHD_start_daemon(
         flags, (uint16_t)c.port, NULL, NULL, on_request, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c.threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c.max_conn,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)c.threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)c.max_conn,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c.max_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c.timeout_s,
         /* headers and the URL must fit here: MHD answers 414/431 itself */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, s, MHD_OPTION_END);
     if (!s->d) {
         pthread_mutex_destroy(&s->log_lock);
         free(s);

@@ -49,10 +49,9 @@ struct oai_replay *oai_replay_start(void)
     assert_non_null(r);
     pthread_mutex_init(&r->mu, NULL);
     wy_buf_init(&r->log, WY_BUF_NOLIMIT);
-    extern enum MHD_Result replay_handle(void *, struct MHD_Connection *,
-                                         const char *, const char *,
-                                         const char *, const char *,
-                                         size_t *, void **);
+    extern enum MHD_Result replay_handle(
+        void *, struct MHD_Connection *, const char *, const char *,
+        const char *, const char *, size_t *, void **);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
@@ -62,8 +61,7 @@ struct oai_replay *oai_replay_start(void)
                                 MHD_USE_INTERNAL_POLLING_THREAD,
                             0, NULL, NULL, replay_handle, r,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                            MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
     assert_non_null(r->d);
     const union MHD_DaemonInfo *di =
         MHD_get_daemon_info(r->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -205,18 +203,18 @@ enum MHD_Result replay_handle(void *cls, struct MHD_Connection *c,
     struct oai_replay *r = cls;
     (void)url, (void)method, (void)version, (void)upload, (void)upload_size;
     static int first;
-    if (*con_cls != &first) {   /* headers first, answer on the 2nd call */
+    if (*con_cls != &first) { /* headers first, answer on the 2nd call */
         *con_cls = &first;
         return MHD_YES;
     }
     struct wy_buf q = WY_BUF_INIT(1 << 20);
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, &q);
-    const char *verb = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                   "verb");
+    const char *verb =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "verb");
     const char *tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
                                                   "resumptionToken");
-    const char *id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                 "identifier");
+    const char *id =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "identifier");
     struct wy_buf key = WY_BUF_INIT(1 << 20);
     if (tok)
         wy_buf_addf(&key, "token:%s", tok);
@@ -229,6 +227,8 @@ enum MHD_Result replay_handle(void *cls, struct MHD_Connection *c,
     wy_buf_add(&r->log, q.p, q.len);
     wy_buf_addc(&r->log, '\n');
     struct route *rt = find(r, wy_buf_cstr(&key));
+    if (!rt && !tok && id)
+        rt = find(r, "id:*"); /* any other identifier */
     enum replay_fault f = REPLAY_OK;
     const char *body = NULL, *fbody = NULL;
     size_t len = 0, flen = 0;
@@ -275,8 +275,8 @@ enum MHD_Result replay_handle(void *cls, struct MHD_Connection *c,
         d->p = body;
         d->len = len;
         d->sent = 0;
-        struct MHD_Response *resp = MHD_create_response_from_callback(
-            len, 1024, drop_reader, d, free);
+        struct MHD_Response *resp =
+            MHD_create_response_from_callback(len, 1024, drop_reader, d, free);
         MHD_add_response_header(resp, "Content-Type", "text/xml");
         enum MHD_Result ret = MHD_queue_response(c, 200, resp);
         MHD_destroy_response(resp);

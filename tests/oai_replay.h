@@ -19,11 +19,11 @@ struct oai_replay;
 
 enum replay_fault {
     REPLAY_OK = 0,
-    REPLAY_503,          /* 503 with "Retry-After: <arg>" */
-    REPLAY_DROP,         /* half the body, then the connection is closed */
-    REPLAY_BODY,         /* the file given as arg instead */
-    REPLAY_500,          /* 500, no Retry-After */
-    REPLAY_STALL         /* waits arg seconds before answering (kill test) */
+    REPLAY_503,  /* 503 with "Retry-After: <arg>" */
+    REPLAY_DROP, /* half the body, then the connection is closed */
+    REPLAY_BODY, /* the file given as arg instead */
+    REPLAY_500,  /* 500, no Retry-After */
+    REPLAY_STALL /* waits arg seconds before answering (kill test) */
 };
 
 /* Starts the provider; fails the test if it cannot. */

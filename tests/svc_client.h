@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <pthread.h>
+
 #include "core/log.h"
 
 struct svc_app;
@@ -12,24 +14,30 @@ struct svc_server;
 
 struct tc_resp {
     long status;
-    char *body;       /* NUL-terminated (decoded when gzip was asked) */
+    char *body; /* NUL-terminated (decoded when gzip was asked) */
     size_t len;
-    char *headers;    /* all header lines, as received */
+    char *headers; /* all header lines, as received */
 };
 
 /* A running server over a home. */
 struct tc_srv {
-    char *home;                  /* owned when made by tc_srv_start(NULL) */
+    char *home; /* owned when made by tc_srv_start(NULL) */
     int own_home;
     struct svc_app *app;
     struct svc_server *srv;
     struct wy_log log;
-    char last_log[1024];         /* the last log line (access log) */
+    char last_log[1024];  /* the last log line (access log) */
+    pthread_mutex_t lock; /* guards last_log (written by workers) */
     unsigned port;
 };
 
 /* Starts a server over home (NULL: a fresh empty temporary home). */
 void tc_srv_start(struct tc_srv *t, const char *home);
+/* A fresh home served with a busy limit (requests in progress). */
+void tc_srv_start_busy(struct tc_srv *t, unsigned busy_limit);
+/* Waits up to 3 s for a log line holding needle (the access log is written
+   when MHD completes the request, after the client has its reply). */
+int tc_log_wait(struct tc_srv *t, const char *needle);
 /* Stops it; the home is removed only if tc_srv_start made it. */
 void tc_srv_stop(struct tc_srv *t);
 
@@ -47,4 +55,31 @@ void tc_resp_free(struct tc_resp *r);
    a static buffer, or NULL. */
 const char *tc_header(const struct tc_resp *r, const char *name);
 
+/*
+ * A home with real records and an object, for the API and web tests:
+ * the 10 CNMARC records of derived/dp2-bnu-cnmarc-10.iso (collection guji)
+ * and Boston University's MARC 21 records (catmandu-marc/bu_bibs.mrc; the
+ * second one deleted), all indexed, and the official OCFL example
+ * spec-ex-full rebuilt in three versions as object TC_OBJ of the first
+ * CNMARC record. The home is DIR/h.
+ */
+#define TC_OBJ "wy:spec-ex-full"
+struct tc_home {
+    char path[4096];
+    long long first_cn, first_bu, deleted;
+};
+void tc_home_build(const char *dir, struct tc_home *h);
+
 #endif
+
+/* Validates an XML reply against the OAI-PMH schema with the oai_dc,
+   MARCXML, MODS and oai-identifier schemas of ../shared/fixtures/schemas
+   (a driver schema importing them is written into dir). Fails the test
+   with libxml2's message when the reply is not valid. */
+void tc_assert_oai_valid(const char *dir, const char *body, size_t len);
+
+/* new: the text between the first "<tag" ... ">" and "</tag>" after
+ *from (advanced past it), or NULL. */
+char *tc_between(const char *s, const char *open, const char *close);
+/* Occurrences of needle in s. */
+size_t tc_count(const char *s, const char *needle);

@@ -6,6 +6,7 @@
 
 #include "harness.h"
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "repository/bagit.h"
 
@@ -184,6 +185,39 @@ static void utf16_and_latin1_tag_files(void **state)
     wy_test_rmdir(dir);
 }
 
+/* A name written in NFD on disk (as macOS does) and NFC in the manifest
+   (as most bagging tools write it) is one file; the conformance suite's
+   v0.97/warning/filename-normalization case. */
+static void unicode_normalization(void **state)
+{
+    (void)state;
+    char *dir, *bag = make_bag(&dir);
+    sh(bag, "python3 - <<'EOF'\n"
+            "import hashlib, unicodedata\n"
+            "nfd = unicodedata.normalize('NFD', 'data/café.txt')\n"
+            "nfc = unicodedata.normalize('NFC', 'data/café.txt')\n"
+            "assert nfd != nfc\n"
+            "open(nfd, 'wb').write(b'x')\n"
+            "for alg in ('sha256', 'md5'):\n"
+            "    h = hashlib.new(alg, b'x').hexdigest()\n"
+            "    open('manifest-%s.txt' % alg, 'a').write(h + '  ' + nfc + '\\n')\n"
+            "EOF\n"
+            "sed -i 's/Payload-Oxum: .*/Payload-Oxum: 35.4/' bag-info.txt && "
+            "sha256sum bagit.txt bag-info.txt manifest-sha256.txt "
+            "manifest-md5.txt > tagmanifest-sha256.txt");
+    struct wy_err err = WY_ERR_INIT;
+    struct bag *b = NULL;
+    if (bag_open(&b, bag, NULL, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(bag_nfiles(b), 4);
+    const struct bag_file *f = bag_file(b, 1);
+    assert_string_equal(f->path, "data/caf\xc3\xa9.txt");
+    assert_non_null(strstr(f->fs_path, "data/cafe\xcc\x81.txt"));
+    bag_free(b);
+    free(bag);
+    wy_test_rmdir(dir);
+}
+
 static wy_code count_tag(void *ctx, const char *label, const char *value,
                          size_t line, struct wy_err *err)
 {
@@ -238,7 +272,35 @@ static void parsers(void **state)
     wy_buf_release(&out);
 }
 
+static void allocation_failures(void **state)
+{
+    (void)state;
+    const char *tags = "A: 1\r\nB:two\r  more\n\tlines\n";
+    const char *m = "AB  data/a%0Ab%25c%7E\r\nCD\tdata/x y\n";
+    for (long k = 0;; k++) {
+        struct wy_err err = WY_ERR_INIT;
+        struct wy_buf out = WY_BUF_INIT(4096);
+        wy_alloc_fail_after(k);
+        wy_code rc = bag_parse_tags("t", tags, strlen(tags), count_tag, &out,
+                                    &err);
+        if (rc == WY_OK)
+            rc = bag_parse_manifest("m", m, strlen(m), -1, count_line, &out,
+                                    &err);
+        if (rc == WY_OK)
+            rc = wy_buf_status(&out, &err);
+        wy_alloc_fail_after(-1);
+        wy_buf_release(&out);
+        if (rc == WY_OK)
+            break;
+        if (rc != WY_ENOMEM)
+            fail_msg("k=%ld: %s", k, wy_err_msg(&err));
+        wy_err_release(&err);
+        assert_true(k < 10000);
+    }
+}
+
 WY_GROUP(bagit, NULL, NULL,
+         cmocka_unit_test(allocation_failures),
          cmocka_unit_test(valid_bag_verifies),
          cmocka_unit_test(flipped_byte_is_fixity),
          cmocka_unit_test(missing_and_extra_files),
@@ -248,4 +310,5 @@ WY_GROUP(bagit, NULL, NULL,
          cmocka_unit_test(tag_manifest_checked),
          cmocka_unit_test(links_and_fetch_refused),
          cmocka_unit_test(utf16_and_latin1_tag_files),
+         cmocka_unit_test(unicode_normalization),
          cmocka_unit_test(parsers))

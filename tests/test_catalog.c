@@ -449,6 +449,24 @@ static void journal_resumes(void **state)
                      WY_OK);
     assert_false(resumed);
     assert_true(b2 != b1);
+    /* a failed batch superseded by a later finished one is not resumed, nor
+       reported as unfinished */
+    int64_t b3, b4;
+    assert_int_equal(cat_journal_end(f->cat, b2, "failed", &err), WY_OK);
+    struct cat_status s;
+    assert_int_equal(cat_status_get(f->cat, &s, &err), WY_OK);
+    assert_int_equal(s.batches_unfinished, 1);
+    cat_status_release(&s);
+    assert_int_equal(cat_journal_begin(f->cat, "k", 0, &b3, &resumed, &err),
+                     WY_OK);
+    assert_int_equal(cat_journal_end(f->cat, b3, "done", &err), WY_OK);
+    assert_int_equal(cat_status_get(f->cat, &s, &err), WY_OK);
+    assert_int_equal(s.batches_unfinished, 0);
+    cat_status_release(&s);
+    assert_int_equal(cat_journal_begin(f->cat, "k", 1, &b4, &resumed, &err),
+                     WY_OK);
+    assert_false(resumed);
+    assert_true(b4 > b3);
 }
 
 static void json_replaces_bad_utf8(void **state)
@@ -495,12 +513,52 @@ static void schema_version_is_checked(void **state)
     assert_int_equal(cat_open(&c, wy_buf_cstr(&p), 0, &err), WY_ESTATE);
     assert_err(&err, WY_ESTATE, "schema version 99");
     wy_err_release(&err);
+    assert_int_equal(cat_open(&c, wy_buf_cstr(&p), CAT_READONLY, &err),
+                     WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "schema version 99, this wenyuan reads 1");
+    wy_err_release(&err);
     wy_buf_reset(&p);
     wy_path_join(&p, f->dir, "missing.db");
     assert_int_equal(cat_open(&c, wy_buf_cstr(&p), 0, &err), WY_ENOTFOUND);
     assert_err(&err, WY_ENOTFOUND, "missing.db");
     wy_err_release(&err);
     wy_buf_release(&p);
+}
+
+/* WAL: a reader (the service, the indexer) is not blocked by a writer's
+   open transaction and sees only committed pages. */
+static void readers_see_committed_state(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    struct wy_buf p = WY_BUF_INIT(4096);
+    wy_path_join(&p, f->dir, "catalog.db");
+    struct cat *r = NULL;
+    assert_int_equal(cat_open(&r, wy_buf_cstr(&p), CAT_READONLY, &err), WY_OK);
+    wy_buf_release(&p);
+    assert_int_equal(cat_begin(f->cat, &err), WY_OK);
+    put(f->cat, "h", "w1", "水经注", CAT_ADDED, NULL);
+    struct cat_record *rec = NULL;
+    assert_int_equal(cat_get_record_by_local(r, "h", "w1", 0, &rec, &err),
+                     WY_ENOTFOUND);
+    wy_err_release(&err);
+    int64_t seq;
+    assert_int_equal(cat_last_seq(r, &seq, &err), WY_OK);
+    assert_int_equal(seq, 0);
+    assert_int_equal(cat_commit(f->cat, &err), WY_OK);
+    assert_int_equal(cat_get_record_by_local(r, "h", "w1", 0, &rec, &err),
+                     WY_OK);
+    cat_record_free(rec);
+    assert_int_equal(cat_last_seq(r, &seq, &err), WY_OK);
+    assert_int_equal(seq, 1);
+    /* a read-only connection cannot write */
+    struct wy_record *m = make_rec("w2", "x");
+    struct cat_put in = {.local_id = "w2", .rec = m};
+    assert_int_equal(cat_put_record(r, &in, NULL, &err), WY_EDB);
+    assert_err(&err, WY_EDB, "catalog.db");
+    wy_err_release(&err);
+    wy_record_free(m);
+    cat_close(r);
 }
 
 static void home_init_and_open(void **state)
@@ -572,4 +630,5 @@ WY_GROUP(catalog, NULL, NULL,
          cmocka_unit_test_setup_teardown(journal_resumes, setup, teardown),
          cmocka_unit_test(json_replaces_bad_utf8),
          cmocka_unit_test_setup_teardown(schema_version_is_checked, setup, teardown),
+         cmocka_unit_test_setup_teardown(readers_see_committed_state, setup, teardown),
          cmocka_unit_test_setup_teardown(home_init_and_open, setup, teardown))

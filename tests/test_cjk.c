@@ -51,7 +51,7 @@ static void traditional_to_simplified(void **state)
     (void)state;
     check("四庫全書", "四库全书");
     check("紅樓夢", "红楼梦");
-    check("四库全书", "四库全书");        /* already simplified: unchanged */
+    check("四库全书", "四库全书"); /* already simplified: unchanged */
     check("曹雪芹 Cao Xueqin", "曹雪芹 Cao Xueqin");
 }
 
@@ -68,18 +68,18 @@ static void old_variants_fold(void **state)
 static void nfkc_folds_width_and_compat(void **state)
 {
     (void)state;
-    check("ＡＢＣ１２３", "ABC123");          /* full-width Latin, digits */
+    check("ＡＢＣ１２３", "ABC123"); /* full-width Latin, digits */
     /* U+F900 compatibility ideograph -> U+8C48 豈 (NFKC) -> 岂 (t2s) */
     check("\xef\xa4\x80", "岂");
-    check("title：红楼梦", "title:红楼梦");   /* full-width colon */
+    check("title：红楼梦", "title:红楼梦"); /* full-width colon */
 }
 
 static void rare_characters_become_tokens(void **state)
 {
     (void)state;
-    check("\xf0\xa0\x80\x80", " u20000 ");              /* U+20000, Ext B */
-    check("甲\xf0\xb0\x80\x80乙", "甲 u30000 乙");       /* U+30000, Ext G */
-    check("\xf0\xab\x9d\x80", " u2b740 ");              /* U+2B740, Ext D */
+    check("\xf0\xa0\x80\x80", " u20000 ");         /* U+20000, Ext B */
+    check("甲\xf0\xb0\x80\x80乙", "甲 u30000 乙"); /* U+30000, Ext G */
+    check("\xf0\xab\x9d\x80", " u2b740 ");         /* U+2B740, Ext D */
     struct wy_buf b = WY_BUF_INIT(1024);
     const char *tok = "甲 u30000 乙 <b>u20000</b>";
     cjk_restore_rare(tok, strlen(tok), &b);
@@ -94,9 +94,11 @@ static void rare_characters_become_tokens(void **state)
 static void bad_bytes_become_spaces(void **state)
 {
     (void)state;
-    check("a\x01" "b", "a b");
-    check("\xff\xfe红", "  红");          /* invalid UTF-8 */
-    check("紅\xe6\xa8", "红 ");           /* truncated sequence */
+    check("a\x01"
+          "b",
+          "a b");
+    check("\xff\xfe红", "  红"); /* invalid UTF-8 */
+    check("紅\xe6\xa8", "红 ");  /* truncated sequence */
     char with_nul[] = {'a', 0, 'b'};
     struct wy_buf b = WY_BUF_INIT(64);
     struct wy_err err = WY_ERR_INIT;
@@ -110,12 +112,14 @@ static void over_the_limit_is_named(void **state)
     (void)state;
     struct wy_buf b = WY_BUF_INIT(8);
     struct wy_err err = WY_ERR_INIT;
-    assert_int_equal(cjk_normalize(cc, "紅樓夢紅樓夢", 18, &b, &err), WY_ETOOBIG);
+    assert_int_equal(cjk_normalize(cc, "紅樓夢紅樓夢", 18, &b, &err),
+                     WY_ETOOBIG);
     assert_non_null(strstr(wy_err_msg(&err), "8 bytes"));
     wy_err_release(&err);
     wy_buf_release(&b);
-    assert_int_equal(cjk_normalize(cc, "x", (size_t)CJK_MAX_INPUT + 1, &b,
-                                   &err), WY_ETOOBIG);
+    assert_int_equal(
+        cjk_normalize(cc, "x", (size_t)CJK_MAX_INPUT + 1, &b, &err),
+        WY_ETOOBIG);
     assert_err(&err, WY_ETOOBIG, "over the limit");
     wy_err_release(&err);
 }

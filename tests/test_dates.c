@@ -30,6 +30,7 @@ static void western_years(void **state)
     assert_false(fmt_date_years("12卷", &f, &t));
     assert_int_equal(f, 1);
     assert_false(fmt_date_years("", &f, &t));
+    assert_false(fmt_date_years("20020204", &f, &t));   /* a number */
 }
 
 static void ming_eras(void **state)
@@ -71,7 +72,36 @@ static void republic_and_dynasties(void **state)
     assert_null(fmt_date_dynasty(200));
 }
 
+/* Known conversions from the reign-era tables, written the ways catalogues
+   write them: arabic numerals inside an era, sexagenary years, traditional
+   characters, and n-byte input that is not NUL-terminated. */
+static void more_known_conversions(void **state)
+{
+    (void)state;
+    check("民国20年", 1931, 1931);
+    check("清光绪32年", 1906, 1906);
+    check("明萬曆二十年", 1592, 1592);
+    check("明萬曆壬辰", 1592, 1592);
+    check("清光緒庚子", 1900, 1900);
+    check("清嘉慶丙辰", 1796, 1796);
+    check("清康熙六十一年", 1722, 1722);
+    check("清咸豐十一年", 1861, 1861);
+    check("清宣統元年", 1909, 1909);
+    check("明正德十六年", 1521, 1521);
+    check("清順治間", 1644, 1661);
+    int f = 0, t = 0;
+    const char *s = "民國二十年刻本XXXX";
+    assert_true(fmt_date_years_n(s, strlen("民國二十年"), &f, &t));
+    assert_int_equal(f, 1931);
+    assert_false(fmt_date_years_n(s, 0, &f, &t));
+    static char big[FMT_DATE_MAX + 8];
+    memset(big, ' ', sizeof(big));
+    memcpy(big + sizeof(big) - 10, "1765", 4);
+    assert_false(fmt_date_years_n(big, sizeof(big), &f, &t));
+}
+
 WY_GROUP(dates, NULL, NULL,
+         cmocka_unit_test(more_known_conversions),
          cmocka_unit_test(western_years),
          cmocka_unit_test(ming_eras),
          cmocka_unit_test(qing_eras),

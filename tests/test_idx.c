@@ -24,24 +24,102 @@ struct spec {
    a title with an Extension B (U+20000) and one with an Extension G
    (U+30000) character. */
 static const struct spec recs[] = {
-    {"c1", "紅樓夢", "曹雪芹", "清", "清乾隆五十六年", 1791, 1791,
-     {"国家图书馆", "北京大学图书馆", NULL}, "chi", "Text", "善本", "章回小說"},
-    {"c2", "四庫全書總目", "紀昀", "[清]", "清乾隆間", 1782, 1795,
-     {"国家图书馆", NULL, NULL}, "chi", "Text", "善本", "目錄"},
-    {"c3", "淸代詩文集彙編", "《清代诗文集汇编》编纂委员会", NULL, "2010", 2010,
-     2010, {"上海图书馆", NULL, NULL}, "chi", "Text", "普通古籍", "诗文集"},
-    {"c4", "說文\xf0\xa0\x80\x80部考", "許慎", "漢", "明萬曆間", 1573, 1620,
-     {"上海图书馆", "国家图书馆", NULL}, "chi", "Text", "善本", NULL},
-    {"c5", "石頭記", "曹雪芹", NULL, "清乾隆間", 1736, 1795,
-     {"上海图书馆", NULL, NULL}, "chi", "Text", "善本", "章回小說"},
-    {"c6", "古字\xf0\xb0\x80\x80彙", NULL, NULL, NULL, WY_YEAR_NONE,
-     WY_YEAR_NONE, {NULL, NULL, NULL}, "chi", "Text", "普通古籍", NULL},
-    {"e1", "Running a library: managing the congregational library",
-     "Ruth S. Smith", NULL, "1981", 1981, 1981, {"Bodleian Library", NULL,
-     NULL}, "eng", "Text", "general", "Church libraries"},
-    {"e2", "The runner's guide to libraries", "Jane Doe", NULL, "1990",
-     1990, 1990, {"Bodleian Library", "British Library", NULL}, "eng",
-     "Text", "general", "Libraries"},
+    {"c1",
+     "紅樓夢",
+     "曹雪芹",
+     "清",
+     "清乾隆五十六年",
+     1791,
+     1791,
+     {"国家图书馆", "北京大学图书馆", NULL},
+     "chi",
+     "Text",
+     "善本",
+     "章回小說"},
+    {"c2",
+     "四庫全書總目",
+     "紀昀",
+     "[清]",
+     "清乾隆間",
+     1782,
+     1795,
+     {"国家图书馆", NULL, NULL},
+     "chi",
+     "Text",
+     "善本",
+     "目錄"},
+    {"c3",
+     "淸代詩文集彙編",
+     "《清代诗文集汇编》编纂委员会",
+     NULL,
+     "2010",
+     2010,
+     2010,
+     {"上海图书馆", NULL, NULL},
+     "chi",
+     "Text",
+     "普通古籍",
+     "诗文集"},
+    {"c4",
+     "說文\xf0\xa0\x80\x80部考",
+     "許慎",
+     "漢",
+     "明萬曆間",
+     1573,
+     1620,
+     {"上海图书馆", "国家图书馆", "上海圖書館"}, /* held twice */
+     "chi",
+     "Text",
+     "善本",
+     NULL},
+    {"c5",
+     "石頭記",
+     "曹雪芹",
+     NULL,
+     "清乾隆間",
+     1736,
+     1795,
+     {"上海图书馆", NULL, NULL},
+     "chi",
+     "Text",
+     "善本",
+     "章回小說"},
+    {"c6",
+     "古字\xf0\xb0\x80\x80彙",
+     NULL,
+     NULL,
+     NULL,
+     WY_YEAR_NONE,
+     WY_YEAR_NONE,
+     {NULL, NULL, NULL},
+     "chi",
+     "Text",
+     "普通古籍",
+     NULL},
+    {"e1",
+     "Running a library: managing the congregational library",
+     "Ruth S. Smith",
+     NULL,
+     "1981",
+     1981,
+     1981,
+     {"Bodleian Library", NULL, NULL},
+     "eng",
+     "Text",
+     "general",
+     "Church libraries"},
+    {"e2",
+     "The runner's guide to libraries",
+     "Jane Doe",
+     NULL,
+     "1990",
+     1990,
+     1990,
+     {"Bodleian Library", "British Library", NULL},
+     "eng",
+     "Text",
+     "general",
+     "Libraries"},
 };
 #define NRECS (sizeof(recs) / sizeof(recs[0]))
 
@@ -51,7 +129,8 @@ static struct wy_record *make(const struct spec *s)
     assert_non_null(r);
     assert_true(wy_desc_add_title(r, s->title, strlen(s->title)));
     if (s->creator) {
-        struct wy_name n = {s->creator, NULL, s->dynasty, NULL, 1, 0};
+        struct wy_name n = {
+            .name = s->creator, .dynasty = s->dynasty, .personal = 1};
         assert_true(wy_desc_add_creator(r, &n));
     }
     if (s->date)
@@ -124,12 +203,12 @@ static void ids(struct idx *x, const char *text, char *out, size_t n)
     idx_result_free(r);
 }
 
-#define assert_finds(x, text, want)                                           \
-    do {                                                                      \
-        char got_[256];                                                       \
-        ids((x), (text), got_, sizeof(got_));                                 \
-        if (strcmp(got_, (want)))                                             \
-            fail_msg("'%s' found '%s', want '%s'", (text), got_, (want));     \
+#define assert_finds(x, text, want)                                            \
+    do {                                                                       \
+        char got_[256];                                                        \
+        ids((x), (text), got_, sizeof(got_));                                  \
+        if (strcmp(got_, (want)))                                              \
+            fail_msg("'%s' found '%s', want '%s'", (text), got_, (want));      \
     } while (0)
 
 static void simplified_finds_traditional(void **state)
@@ -141,9 +220,9 @@ static void simplified_finds_traditional(void **state)
     assert_finds(x, "红楼梦", "c1");
     assert_finds(x, "紅樓夢", "c1");
     assert_finds(x, "\"红楼梦\"", "c1");
-    assert_finds(x, "title:淸", "c3");      /* old form in the query */
-    assert_finds(x, "淸", "c1 c2 c3 c5");   /* and 清 of the dates */
-    assert_finds(x, "清代诗文集", "c3");    /* old form in the record */
+    assert_finds(x, "title:淸", "c3");    /* old form in the query */
+    assert_finds(x, "淸", "c1 c2 c3 c5"); /* and 清 of the dates */
+    assert_finds(x, "清代诗文集", "c3");  /* old form in the record */
     assert_finds(x, "石头记", "c5");
     idx_close(x, NULL);
 }
@@ -152,8 +231,8 @@ static void rare_characters_one_by_one(void **state)
 {
     (void)state;
     struct idx *x = fill();
-    assert_finds(x, "\xf0\xa0\x80\x80", "c4");          /* U+20000, Ext B */
-    assert_finds(x, "\xf0\xb0\x80\x80", "c6");          /* U+30000, Ext G */
+    assert_finds(x, "\xf0\xa0\x80\x80", "c4"); /* U+20000, Ext B */
+    assert_finds(x, "\xf0\xb0\x80\x80", "c6"); /* U+30000, Ext G */
     assert_finds(x, "说文\xf0\xa0\x80\x80部", "c4");
     assert_finds(x, "title:\"古字\xf0\xb0\x80\x80彙\"", "c6");
     /* the snippet shows the character, not its token */
@@ -172,11 +251,11 @@ static void mixed_latin_and_cjk_queries(void **state)
 {
     (void)state;
     struct idx *x = fill();
-    assert_finds(x, "abc 红楼 def", "");      /* no error; nothing has all */
+    assert_finds(x, "abc 红楼 def", ""); /* no error; nothing has all */
     assert_finds(x, "library 红楼", "");
     assert_finds(x, "红楼 OR library", "c1 e1 e2");
-    assert_finds(x, "run", "e1");     /* stemming: running (not runner) */
-    assert_finds(x, "library", "e1 e2");       /* library, libraries */
+    assert_finds(x, "run", "e1");        /* stemming: running (not runner) */
+    assert_finds(x, "library", "e1 e2"); /* library, libraries */
     assert_finds(x, "libraries", "e1 e2");
     idx_close(x, NULL);
 }
@@ -220,8 +299,8 @@ static void date_ranges_and_sorting(void **state)
     q.sort = IDX_SORT_DATE_DESC;
     r = search(x, &q);
     assert_int_equal(r->nhits, 2);
-    assert_string_equal(r->hits[0].id, "c3");   /* 2010 */
-    assert_string_equal(r->hits[1].id, "e2");   /* 1990 */
+    assert_string_equal(r->hits[0].id, "c3"); /* 2010 */
+    assert_string_equal(r->hits[1].id, "e2"); /* 1990 */
     idx_result_free(r);
 
     q = (struct idx_query)IDX_QUERY_INIT;
@@ -229,7 +308,7 @@ static void date_ranges_and_sorting(void **state)
     q.page = 2;
     q.sort = IDX_SORT_DATE;
     r = search(x, &q);
-    assert_int_equal(r->total, NRECS);   /* sorting does not filter */
+    assert_int_equal(r->total, NRECS); /* sorting does not filter */
     assert_int_equal(r->nhits, 3);
     /* c4 1573, c5 1736, c2 1782 | c1 1791, ...; undated c6 comes last */
     assert_string_equal(r->hits[0].id, "c1");
@@ -282,7 +361,7 @@ static void facet_counts_are_exact(void **state)
     assert_int_equal(facet_count(r, IDX_FACET_LANGUAGE, "chi"), 6);
     assert_int_equal(facet_count(r, IDX_FACET_CENTURY, "18"), 3);
     assert_int_equal(facet_count(r, IDX_FACET_DYNASTY, "清"), 3); /* [清] too */
-    assert_int_equal(facet_count(r, IDX_FACET_DYNASTY, "汉"), 1);  /* 漢 */
+    assert_int_equal(facet_count(r, IDX_FACET_DYNASTY, "汉"), 1); /* 漢 */
     assert_int_equal(facet_count(r, IDX_FACET_CREATOR, "曹雪芹"), 2);
     idx_result_free(r);
 
@@ -292,7 +371,7 @@ static void facet_counts_are_exact(void **state)
     q.facets = sel;
     q.nfacets = 1;
     r = search(x, &q);
-    assert_int_equal(r->total, 3);   /* c1 c2 c4 */
+    assert_int_equal(r->total, 3); /* c1 c2 c4 */
     for (size_t i = 0; i < 5; i++)
         if (count_lib(libs[i], "善本") && strcmp(libs[i], "国家图书馆"))
             assert_true(facet_count(r, IDX_FACET_LIBRARY, libs[i]) <=
@@ -347,7 +426,7 @@ static void full_text_of_objects(void **state)
     assert_finds(x, "text:一把辛酸泪", "c1");
     assert_finds(x, "谁解其中味", "c1");
     assert_finds(x, "ignored", "");
-    assert_finds(x, "text:红楼梦", "");     /* the title is not full text */
+    assert_finds(x, "text:红楼梦", ""); /* the title is not full text */
     idx_close(x, NULL);
 }
 
@@ -414,7 +493,7 @@ static void index_while_searching(void **state)
     struct idx_meta del = {"c1", NULL, NULL, NULL, 0, 1};
     assert_int_equal(idx_put(w, NULL, &del, NULL, 0, &err), WY_OK);
     assert_int_equal(idx_commit(w, &err), WY_OK);
-    assert_finds(rd, "四库全书", "");     /* the reader's snapshot */
+    assert_finds(rd, "四库全书", ""); /* the reader's snapshot */
     assert_finds(rd, "红楼梦", "c1");
     assert_int_equal(idx_reopen(rd, &err), WY_OK);
     assert_finds(rd, "四库全书", "c2");
@@ -445,8 +524,8 @@ static void stale_tables_are_detected(void **state)
     /* pretend the index was built with an older variant table */
     struct idx_xdb *db;
     assert_int_equal(idx_xdb_open(&db, path, IDX_XDB_WRITE, &err), WY_OK);
-    assert_int_equal(idx_xdb_set_meta(db, "wenyuan.cjk", "0/unihan-14.0.0",
-                                      &err), WY_OK);
+    assert_int_equal(
+        idx_xdb_set_meta(db, "wenyuan.cjk", "0/unihan-14.0.0", &err), WY_OK);
     assert_int_equal(idx_xdb_close(db, &err), WY_OK);
     assert_int_equal(idx_open(&w, path, IDX_READ, &err), WY_OK);
     assert_non_null(idx_stale(w));

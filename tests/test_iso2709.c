@@ -16,8 +16,8 @@
 
 struct tally {
     size_t good, bad;
-    char *first_bad;      /* message of the first bad record (malloc) */
-    int fatal;            /* a non-format error */
+    char *first_bad; /* message of the first bad record (malloc) */
+    int fatal;       /* a non-format error */
 };
 
 static void tally_release(struct tally *t)
@@ -144,8 +144,7 @@ static void bad_records_each_named(void **state)
         NULL,
     };
     size_t n;
-    char *buf =
-        wy_test_slurp(wy_fixture("records/pymarc/bad_records.mrc"), &n);
+    char *buf = wy_test_slurp(wy_fixture("records/pymarc/bad_records.mrc"), &n);
     struct wy_err err = WY_ERR_INIT;
     struct fmt_reader *r = NULL;
     assert_int_equal(fmt_reader_open_mem(&r, &marc21_handler, buf, n,
@@ -252,7 +251,7 @@ static void alphanumeric_tags(void **state)
     char *want =
         wy_test_slurp(wy_srcpath("tests/fixtures/yaz/alphatag.dat.line"), &n);
     assert_int_equal(out.len, n);
-    want[9] = 'a';   /* leader/09: ours is UTF-8 once read */
+    want[9] = 'a'; /* leader/09: ours is UTF-8 once read */
     assert_memory_equal(out.p, want, n);
     free(want);
     wy_buf_release(&out);
@@ -264,8 +263,8 @@ static void cnmarc_matches_yaz(void **state)
 {
     (void)state;
     size_t n, wn;
-    char *buf = wy_test_slurp(
-        wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"), &n);
+    char *buf =
+        wy_test_slurp(wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"), &n);
     char *want = wy_test_slurp(
         wy_srcpath("tests/fixtures/yaz/dp2-bnu-cnmarc-10.iso.line"), &wn);
     struct wy_err err = WY_ERR_INIT;
@@ -314,6 +313,30 @@ static void detection(void **state)
     }
     assert_int_equal(marc21_handler.detect((const unsigned char *)"<x/>", 4),
                      0);
+
+    /* neither 245/008 nor 200: the reader asks instead of guessing */
+    struct wy_err err = WY_ERR_INIT;
+    struct wy_record *r = wy_record_new();
+    struct wy_buf out = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    r->kind = WY_UNIMARC;
+    assert_non_null(wy_record_add_control(r, "001", "x1", 2));
+    struct wy_field *f = wy_record_add_field(r, "500", ' ', ' ');
+    assert_true(wy_field_add_sub(r, f, 'a', "note", 4));
+    assert_int_equal(unimarc_handler.write(r, &out, &err), WY_OK);
+    struct fmt_reader *rd = NULL;
+    assert_int_equal(
+        fmt_reader_open_mem(&rd, NULL, out.p, out.len, "amb.mrc", &err),
+        WY_EFORMAT);
+    assert_err(&err, WY_EFORMAT,
+               "amb.mrc: the records could be 'marc21' or "
+               "'unimarc'; name the format with --from");
+    wy_err_release(&err);
+    assert_int_equal(fmt_reader_open_mem(&rd, &unimarc_handler, out.p, out.len,
+                                         "amb.mrc", &err),
+                     WY_OK);
+    fmt_reader_free(rd);
+    wy_buf_release(&out);
+    wy_record_free(r);
 }
 
 /* Truncated input: real records cut short. */
@@ -394,10 +417,12 @@ static void directory_damage(void **state)
     } c[] = {
         {0, "0x755", "record length '0x755' in the leader is not a number"},
         {0, "00754", "the leader gives record length 754"},
-        {24 + 3, "00a3", "directory entry 1 (tag 001): length '00a3' is not "
-                         "a number"},
-        {24 + 12 + 7, "99999", "directory entry 2 (tag 003): 6 bytes at "
-                               "99999 do not fit"},
+        {24 + 3, "00a3",
+         "directory entry 1 (tag 001): length '00a3' is not "
+         "a number"},
+        {24 + 12 + 7, "99999",
+         "directory entry 2 (tag 003): 6 bytes at "
+         "99999 do not fit"},
         {24 + 12 + 3, "0007", "field 003 (directory entry 2, byte"},
         {9, "\xc3", "leader byte 9 is '\\xc3'"},
         {10, "3", "indicator count '3'"},
@@ -411,8 +436,7 @@ static void directory_damage(void **state)
         assert_int_equal(t.bad, 1);
         if (!strstr(t.first_bad, c[i].needle) ||
             !strstr(t.first_bad, "test.mrc: record 1 at byte 0: "))
-            fail_msg("case %zu: '%s' lacks '%s'", i, t.first_bad,
-                     c[i].needle);
+            fail_msg("case %zu: '%s' lacks '%s'", i, t.first_bad, c[i].needle);
         tally_release(&t);
         free(buf);
     }
@@ -431,14 +455,15 @@ static void invalid_utf8_named(void **state)
         if (!memcmp(buf + i, "ActivePerl", 10))
             at = buf + i;
     assert_non_null(at);
-    at[1] = (char)0xC3;   /* a lead byte followed by 't' */
+    at[1] = (char)0xC3; /* a lead byte followed by 't' */
     struct tally t;
     read_mem(&marc21_handler, buf, n, 0, &t);
     assert_int_equal(t.bad, 1);
     char want[128];
     snprintf(want, sizeof(want),
              "record 1 at byte 0: field 245 $a: invalid UTF-8 at byte %zu of "
-             "the record", (size_t)(at + 1 - buf));
+             "the record",
+             (size_t)(at + 1 - buf));
     if (!strstr(t.first_bad, want))
         fail_msg("'%s' lacks '%s'", t.first_bad, want);
     tally_release(&t);
@@ -463,11 +488,14 @@ static void writer_limits(void **state)
     assert_int_equal(marc21_handler.write(r, &out, &err), WY_ETOOBIG);
     assert_err(&err, WY_ETOOBIG, "field 245 is 10005 bytes");
     wy_err_release(&err);
-    assert_int_equal(out.len, 0);   /* nothing half-written */
+    assert_int_equal(out.len, 0); /* nothing half-written */
     wy_record_clear(r);
     r->kind = WY_MARC21;
     f = wy_record_add_field(r, "245", '1', '0');
-    assert_true(wy_field_add_sub(r, f, 'a', "a\x1e" "b", 3));
+    assert_true(wy_field_add_sub(r, f, 'a',
+                                 "a\x1e"
+                                 "b",
+                                 3));
     assert_int_equal(marc21_handler.write(r, &out, &err), WY_EFORMAT);
     assert_err(&err, WY_EFORMAT, "field 245 holds a delimiter byte");
     wy_err_release(&err);
@@ -502,8 +530,8 @@ static void allocation_failures(void **state)
         struct wy_err err = WY_ERR_INIT;
         struct fmt_reader *r = NULL;
         wy_alloc_fail_after(k);
-        wy_code rc = fmt_reader_open_mem(&r, &marc21_handler, buf, n, "m",
-                                         &err);
+        wy_code rc =
+            fmt_reader_open_mem(&r, &marc21_handler, buf, n, "m", &err);
         size_t good = 0;
         while (rc == WY_OK) {
             struct wy_record *rec;
@@ -534,8 +562,7 @@ WY_GROUP(iso2709, NULL, NULL, cmocka_unit_test(counts_match_sources),
          cmocka_unit_test(bad_records_each_named),
          cmocka_unit_test(broken_fixtures_rejected),
          cmocka_unit_test(regression45_752_garbage),
-         cmocka_unit_test(bu_bibs_lengths),
-         cmocka_unit_test(alphanumeric_tags),
+         cmocka_unit_test(bu_bibs_lengths), cmocka_unit_test(alphanumeric_tags),
          cmocka_unit_test(cnmarc_matches_yaz), cmocka_unit_test(detection),
          cmocka_unit_test(truncated_records),
          cmocka_unit_test(recovery_after_bad_record),

@@ -68,7 +68,8 @@ static void same_as_yaz(const char *rel, const char *expected)
 static void marc8_matches_yaz(void **state)
 {
     (void)state;
-    same_as_yaz("records/pymarc/marc8.dat", "tests/fixtures/yaz/marc8.dat.line");
+    same_as_yaz("records/pymarc/marc8.dat",
+                "tests/fixtures/yaz/marc8.dat.line");
     same_as_yaz("records/pymarc/test.dat", "tests/fixtures/yaz/test.dat.line");
 }
 
@@ -113,8 +114,7 @@ static void known_strings(void **state)
     fmt_reader_free(r);
     free(buf);
 
-    buf = wy_test_slurp(wy_fixture("records/pymarc/bad_eacc_encoding.dat"),
-                        &n);
+    buf = wy_test_slurp(wy_fixture("records/pymarc/bad_eacc_encoding.dat"), &n);
     assert_int_equal(
         fmt_reader_open_mem(&r, &marc21_handler, buf, n, "b", &err), WY_OK);
     assert_int_equal(fmt_reader_next(r, &rec, &err), WY_OK);
@@ -181,7 +181,7 @@ static void converted_output_is_utf8(void **state)
         fmt_reader_open_mem(&r, &marc21_handler, buf, n, "i", &err), WY_OK);
     while (fmt_reader_next(r, &rec, &err) == WY_OK) {
         assert_int_equal(marc21_handler.write(rec, &iso, &err), WY_OK);
-        memset(rec->leader, '0', 5);   /* lengths change with UTF-8 */
+        memset(rec->leader, '0', 5); /* lengths change with UTF-8 */
         memset(rec->leader + 12, '0', 5);
         line_write_marc(rec, &d1);
     }

@@ -24,6 +24,8 @@ struct seen {
     size_t n;
     char *md[128];
     int has_rec[128];
+    char f245a[128][64];   /* MARC 245 $a of the record read */
+    char creator[128][64]; /* desc.creators[0] */
     char prefixes[16][32];
     size_t nprefixes;
     size_t nsetspecs;
@@ -31,8 +33,7 @@ struct seen {
     wy_code fail_with;
 };
 
-static wy_code on_item(void *ctx, const struct oai_item *it,
-                       struct wy_err *err)
+static wy_code on_item(void *ctx, const struct oai_item *it, struct wy_err *err)
 {
     struct seen *s = ctx;
     if (s->fail_with)
@@ -43,9 +44,16 @@ static wy_code on_item(void *ctx, const struct oai_item *it,
         s->deleted[s->n] = it->deleted;
         s->nsets[s->n] = it->nsets;
         snprintf(s->firstset[s->n], 32, "%s", it->nsets ? it->sets[0] : "");
-        s->md[s->n] = it->metadata ? strndup(it->metadata, it->metadata_len)
-                                   : NULL;
+        s->md[s->n] =
+            it->metadata ? strndup(it->metadata, it->metadata_len) : NULL;
         s->has_rec[s->n] = it->rec != NULL;
+        const char *t =
+            it->rec ? wy_record_subfield(it->rec, "245", 'a') : NULL;
+        snprintf(s->f245a[s->n], 64, "%s", t ? t : "");
+        snprintf(s->creator[s->n], 64, "%s",
+                 it->rec && it->rec->desc.ncreators
+                     ? it->rec->desc.creators[0].name
+                     : "");
         s->n++;
     }
     return WY_OK;
@@ -85,9 +93,8 @@ static void seen_free(struct seen *s)
 }
 
 /* Parses a file; everything seen goes into s. */
-static wy_code parse_file(const char *path, const char *prefix,
-                          struct seen *s, struct oai_response *resp,
-                          struct wy_err *err)
+static wy_code parse_file(const char *path, const char *prefix, struct seen *s,
+                          struct oai_response *resp, struct wy_err *err)
 {
     size_t n;
     char *p = wy_test_slurp(path, &n);
@@ -124,16 +131,16 @@ static const struct expect {
     wy_code rc;
     const char *verb;
     size_t items, deleted, bad;
-    const char *error;      /* OAI error code, or NULL */
-    const char *token;      /* NULL: no resumptionToken element */
+    const char *error; /* OAI error code, or NULL */
+    const char *token; /* NULL: no resumptionToken element */
     long long cursor, size;
 } cases[] = {
-    {"records/melinda-oai-pmh/Identify.xml", WY_OK, "Identify", 0, 0, 0,
-     NULL, NULL, -1, -1},
+    {"records/melinda-oai-pmh/Identify.xml", WY_OK, "Identify", 0, 0, 0, NULL,
+     NULL, -1, -1},
     {"records/melinda-oai-pmh/ListMetadataFormats.xml", WY_OK,
      "ListMetadataFormats", 0, 0, 0, NULL, NULL, -1, -1},
-    {"records/melinda-oai-pmh/ListSets.xml", WY_OK, "ListSets", 0, 0, 0,
-     NULL, NULL, -1, -1},
+    {"records/melinda-oai-pmh/ListSets.xml", WY_OK, "ListSets", 0, 0, 0, NULL,
+     NULL, -1, -1},
     {"records/melinda-oai-pmh/ListRecords-marc21-with-resumptionToken.xml",
      WY_OK, "ListRecords", 3, 0, 0, NULL, "foobar", 0, -1},
     {"records/melinda-oai-pmh/ListRecords-marc21-resumed-page.xml", WY_OK,
@@ -144,30 +151,30 @@ static const struct expect {
      "ListRecords", 2, 0, 0, NULL, NULL, -1, -1},
     {"records/melinda-oai-pmh/ListIdentifiers-marc21-with-resumptionToken.xml",
      WY_OK, "ListIdentifiers", 3, 0, 0, NULL, "foobar", 0, -1},
-    {"records/melinda-oai-pmh/GetRecord-marc21.xml", WY_OK, "GetRecord", 1,
-     0, 0, NULL, NULL, -1, -1},
-    {"records/melinda-oai-pmh/GetRecord-melinda_marc.xml", WY_OK,
-     "GetRecord", 1, 0, 0, NULL, NULL, -1, -1},
+    {"records/melinda-oai-pmh/GetRecord-marc21.xml", WY_OK, "GetRecord", 1, 0,
+     0, NULL, NULL, -1, -1},
+    {"records/melinda-oai-pmh/GetRecord-melinda_marc.xml", WY_OK, "GetRecord",
+     1, 0, 0, NULL, NULL, -1, -1},
     {"records/melinda-oai-pmh/error-badArgument.xml", WY_OK, NULL, 0, 0, 0,
      "badArgument", NULL, -1, -1},
-    {"records/melinda-oai-pmh/error-badResumptionToken.xml", WY_OK, NULL, 0,
-     0, 0, "badResumptionToken", NULL, -1, -1},
+    {"records/melinda-oai-pmh/error-badResumptionToken.xml", WY_OK, NULL, 0, 0,
+     0, "badResumptionToken", NULL, -1, -1},
     {"records/melinda-oai-pmh/error-badVerb.xml", WY_OK, NULL, 0, 0, 0,
      "badVerb", NULL, -1, -1},
     {"records/melinda-oai-pmh/error-cannotDisseminateFormat.xml", WY_OK, NULL,
      0, 0, 0, "cannotDisseminateFormat", NULL, -1, -1},
     {"records/melinda-oai-pmh/error-idDoesNotExist.xml", WY_OK, NULL, 0, 0, 0,
      "idDoesNotExist", NULL, -1, -1},
-    {"records/sickle/Identify.xml", WY_OK, "Identify", 0, 0, 0, NULL, NULL,
-     -1, -1},
-    {"records/sickle/ListMetadataFormats.xml", WY_OK, "ListMetadataFormats",
-     0, 0, 0, NULL, NULL, -1, -1},
-    {"records/sickle/ListSets.xml", WY_OK, "ListSets", 0, 0, 0, NULL, NULL,
-     -1, -1},
+    {"records/sickle/Identify.xml", WY_OK, "Identify", 0, 0, 0, NULL, NULL, -1,
+     -1},
+    {"records/sickle/ListMetadataFormats.xml", WY_OK, "ListMetadataFormats", 0,
+     0, 0, NULL, NULL, -1, -1},
+    {"records/sickle/ListSets.xml", WY_OK, "ListSets", 0, 0, 0, NULL, NULL, -1,
+     -1},
     {"records/sickle/ListIdentifiers.xml", WY_OK, "ListIdentifiers", 2, 1, 0,
      NULL, "ListIdentifiers2.xml", 0, 4},
-    {"records/sickle/ListIdentifiers2.xml", WY_OK, "ListIdentifiers", 2, 1,
-     0, NULL, NULL, -1, -1},
+    {"records/sickle/ListIdentifiers2.xml", WY_OK, "ListIdentifiers", 2, 1, 0,
+     NULL, NULL, -1, -1},
     {"records/sickle/ListRecords.xml", WY_OK, "ListRecords", 2, 1, 0, NULL,
      "ListRecords2.xml", 0, 8},
     {"records/sickle/ListRecords2.xml", WY_OK, "ListRecords", 2, 1, 0, NULL,
@@ -179,8 +186,8 @@ static const struct expect {
      NULL, -1, -1},
     {"records/sickle/GetRecord.xml", WY_OK, "GetRecord", 1, 0, 0, NULL, NULL,
      -1, -1},
-    {"records/sickle/GetRecord_utf8test.xml", WY_OK, "GetRecord", 1, 0, 0,
-     NULL, NULL, -1, -1},
+    {"records/sickle/GetRecord_utf8test.xml", WY_OK, "GetRecord", 1, 0, 0, NULL,
+     NULL, -1, -1},
     {"records/sickle/ListRecordsBroken.xml", WY_EFORMAT, NULL, 0, 0, 0, NULL,
      NULL, -1, -1},
     {"records/sickle/badArgument.xml", WY_OK, NULL, 0, 0, 0, "badArgument",
@@ -197,10 +204,10 @@ static const struct expect {
      "noSetHierarchy", NULL, -1, -1},
     {"records/sickle/undefinedError.xml", WY_OK, NULL, 0, 0, 0,
      "undefinedError", NULL, -1, -1},
-    {"records/debian-libhttp-oai-perl/identify.xml", WY_OK, "Identify", 0, 0,
+    {"records/debian-libhttp-oai-perl/identify.xml", WY_OK, "Identify", 0, 0, 0,
+     NULL, NULL, -1, -1},
+    {"records/debian-libhttp-oai-perl/getrecord.xml", WY_OK, "GetRecord", 1, 0,
      0, NULL, NULL, -1, -1},
-    {"records/debian-libhttp-oai-perl/getrecord.xml", WY_OK, "GetRecord", 1,
-     0, 0, NULL, NULL, -1, -1},
     {"records/debian-libhttp-oai-perl/badbytes.xml", WY_OK, "GetRecord", 1, 0,
      0, NULL, NULL, -1, -1},
     {"records/debian-libhttp-oai-perl/mets.xml", WY_OK, "GetRecord", 1, 0, 0,
@@ -214,15 +221,15 @@ static const struct expect {
      -1, -1},
     {"records/pyoai/fake1/00002.xml", WY_OK, "ListMetadataFormats", 0, 0, 0,
      NULL, NULL, -1, -1},
-    {"records/pyoai/fake1/00003.xml", WY_OK, "ListIdentifiers", 16, 0, 0,
-     NULL, NULL, -1, -1},
+    {"records/pyoai/fake1/00003.xml", WY_OK, "ListIdentifiers", 16, 0, 0, NULL,
+     NULL, -1, -1},
     {"records/pyoai/fake1/00004.xml", WY_OK, "GetRecord", 1, 0, 0, NULL, NULL,
      -1, -1},
     {"records/pyoai/fake1/00005.xml", WY_OK, "ListRecords", 16, 0, 0, NULL,
      NULL, -1, -1},
     /* a bare oai_dc record, not a response */
-    {"records/pyoai/fake1/00006.xml", WY_EFORMAT, NULL, 0, 0, 0, NULL, NULL,
-     -1, -1},
+    {"records/pyoai/fake1/00006.xml", WY_EFORMAT, NULL, 0, 0, 0, NULL, NULL, -1,
+     -1},
     {"records/pyoai/fake2/00000.xml", WY_OK, "GetRecord", 1, 1, 0, NULL, NULL,
      -1, -1},
     {"records/pyoai/fake2/00001.xml", WY_OK, "GetRecord", 1, 0, 0, NULL, NULL,
@@ -230,10 +237,10 @@ static const struct expect {
     {"records/pyoai/fake2/00002.xml", WY_OK, "ListRecords", 81, 2, 0, NULL,
      NULL, -1, -1},
     /* <bogus> wrapper: a tag mismatch; an undefined entity */
-    {"records/pyoai/fake3/00001.xml", WY_EFORMAT, NULL, 0, 0, 0, NULL, NULL,
-     -1, -1},
-    {"records/pyoai/fake4/00001.xml", WY_EFORMAT, NULL, 0, 0, 0, NULL, NULL,
-     -1, -1},
+    {"records/pyoai/fake3/00001.xml", WY_EFORMAT, NULL, 0, 0, 0, NULL, NULL, -1,
+     -1},
+    {"records/pyoai/fake4/00001.xml", WY_EFORMAT, NULL, 0, 0, 0, NULL, NULL, -1,
+     -1},
     {"records/pyoai/fake5/00001.xml", WY_OK, "Identify", 0, 0, 0, NULL, NULL,
      -1, -1},
 };
@@ -261,8 +268,8 @@ static void every_fixture(void **state)
                 assert_null(r.verb);
             if (r.nitems != e->items || r.ndeleted != e->deleted ||
                 r.nbad != e->bad)
-                fail_msg("%s: %zu items, %zu deleted, %zu bad", e->file,
-                         r.nitems, r.ndeleted, r.nbad);
+                fail_msg("%s: %zu items, %zu deleted, %zu bad: %s", e->file,
+                         r.nitems, r.ndeleted, r.nbad, wy_buf_cstr(&s.log));
             assert_int_equal(s.n, e->items);
             if (e->error) {
                 assert_int_equal(r.nerrors, 1);
@@ -327,8 +334,7 @@ static void identify_fields(void **state)
     assert_string_equal(r.identify.compression[0], "gzip");
     assert_string_equal(r.identify.compression[2], "deflate");
     assert_string_equal(r.identify.deleted_record, "no");
-    assert_string_equal(r.identify.earliest_datestamp,
-                        "2001-01-01T00:00:00Z");
+    assert_string_equal(r.identify.earliest_datestamp, "2001-01-01T00:00:00Z");
     assert_int_equal(r.identify.nadmin_email, 1);
     oai_response_release(&r);
     seen_free(&s);
@@ -380,8 +386,7 @@ static void headers_and_deletions(void **state)
        ancestors travel with it */
     assert_non_null(s.md[1]);
     xmlDocPtr doc = NULL;
-    assert_int_equal(wy_xml_doc_mem(&doc, s.md[1], strlen(s.md[1]), "md",
-                                    &err),
+    assert_int_equal(wy_xml_doc_mem(&doc, s.md[1], strlen(s.md[1]), "md", &err),
                      WY_OK);
     assert_string_equal((const char *)xmlDocGetRootElement(doc)->name, "dc");
     xmlFreeDoc(doc);
@@ -437,8 +442,21 @@ static void marc21_metadata_to_record(void **state)
     assert_non_null(strstr(s.md[0], "http://www.loc.gov/MARC21/slim"));
     assert_non_null(strstr(s.md[0], "Foo Bar"));
     assert_non_null(strstr(s.md[1], "Fubar"));
-    /* with the MARCXML reader linked, the metadata became a record */
-    assert_int_equal(s.has_rec[0], oai_handler_for("marc21") != NULL);
+    /* the metadata became a record: 245 $a as the fixture has it */
+    assert_int_equal(s.has_rec[0], 1);
+    assert_string_equal(s.f245a[0], "Foo Bar");
+    assert_string_equal(s.f245a[1], "Fubar");
+    assert_string_equal(s.f245a[2], "Bar Foo");
+    oai_response_release(&r);
+    seen_free(&s);
+    /* oai_dc: the creator of Sickle's UTF-8 test record */
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(parse_file(wy_fixture("records/sickle/"
+                                           "GetRecord_utf8test.xml"),
+                                "oai_dc", &s, &r, &err),
+                     WY_OK);
+    assert_int_equal(s.has_rec[0], 1);
+    assert_string_equal(s.creator[0], "某人");
     oai_response_release(&r);
     seen_free(&s);
 }
@@ -628,8 +646,8 @@ static void repair_leaves_clean_input(void **state)
     size_t st, rp;
     const char *from;
     const char ok[] = "<a>\xe6\x9f\x90\xe4\xba\xba &#x41; &#65;</a>";
-    assert_int_equal(oai_repair((const unsigned char *)ok, sizeof(ok) - 1,
-                                &out, &st, &rp, &from, &err),
+    assert_int_equal(oai_repair((const unsigned char *)ok, sizeof(ok) - 1, &out,
+                                &st, &rp, &from, &err),
                      WY_OK);
     assert_int_equal(out.len, 0);
     const char bad[] = "<a>x\x01y&#1;z&#xfffe;\xef\xbf\xbf</a>";
@@ -640,10 +658,10 @@ static void repair_leaves_clean_input(void **state)
     assert_int_equal(st, 4);
     /* a page that names another encoding is left to libxml2 */
     wy_buf_reset(&out);
-    const char latin[] = "<?xml version='1.0' encoding='ISO-8859-1'?><a>\xe9</a>";
-    assert_int_equal(oai_repair((const unsigned char *)latin,
-                                sizeof(latin) - 1, &out, &st, &rp, &from,
-                                &err),
+    const char latin[] =
+        "<?xml version='1.0' encoding='ISO-8859-1'?><a>\xe9</a>";
+    assert_int_equal(oai_repair((const unsigned char *)latin, sizeof(latin) - 1,
+                                &out, &st, &rp, &from, &err),
                      WY_OK);
     assert_int_equal(out.len, 0);
     wy_buf_release(&out);
@@ -652,11 +670,14 @@ static void repair_leaves_clean_input(void **state)
 static void prefix_handlers(void **state)
 {
     (void)state;
+    assert_non_null(oai_handler_for("oai_dc"));
     assert_ptr_equal(oai_handler_for("oai_dc"), fmt_find("dc"));
     assert_ptr_equal(oai_handler_for("marc21"), fmt_find("marcxml"));
     assert_ptr_equal(oai_handler_for("MARC21"), fmt_find("marcxml"));
     assert_ptr_equal(oai_handler_for("mods"), fmt_find("mods"));
+    assert_ptr_equal(oai_handler_for("mets"), fmt_find("mets"));
     assert_null(oai_handler_for("epicur"));
+    assert_ptr_equal(oai_handler_for("unimarc"), fmt_find("marcxml"));
     assert_null(oai_handler_for(NULL));
 }
 
@@ -666,8 +687,8 @@ static void allocation_failures(void **state)
 {
     (void)state;
     size_t n;
-    char *p = wy_test_slurp(wy_srcpath("tests/fixtures/oai/broken-record.xml"),
-                            &n);
+    char *p =
+        wy_test_slurp(wy_srcpath("tests/fixtures/oai/broken-record.xml"), &n);
     for (long k = 0; k < 100000; k++) {
         struct seen s;
         memset(&s, 0, sizeof(s));
@@ -677,8 +698,8 @@ static void allocation_failures(void **state)
         struct oai_response r;
         struct wy_err err = WY_ERR_INIT;
         wy_alloc_fail_after(k);
-        wy_code rc = oai_parse((const unsigned char *)p, n, "page", &o, &r,
-                               &err);
+        wy_code rc =
+            oai_parse((const unsigned char *)p, n, "page", &o, &r, &err);
         wy_alloc_fail_after(-1);
         oai_response_release(&r);
         wy_err_release(&err);

@@ -1,7 +1,13 @@
 /* tests/test_service.c: the HTTP layer: params, routes, replies, limits. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -50,7 +56,7 @@ static void params_errors_name_the_argument(void **state)
     wy_err_release(&err);
     svc_params_release(&ps);
 
-    const char utf[] = "until=%C0%AF";   /* an overlong '/' */
+    const char utf[] = "until=%C0%AF"; /* an overlong '/' */
     assert_int_equal(svc_params_parse(&ps, utf, sizeof(utf) - 1, &err),
                      WY_EINVAL);
     assert_err(&err, WY_EINVAL, "'until' is not valid UTF-8");
@@ -70,8 +76,7 @@ static void params_errors_name_the_argument(void **state)
     struct wy_buf many = WY_BUF_INIT(WY_BUF_NOLIMIT);
     for (int i = 0; i <= SVC_PARAMS_MAX; i++)
         wy_buf_addf(&many, "k%d=v&", i);
-    assert_int_equal(svc_params_parse(&ps, many.p, many.len, &err),
-                     WY_ETOOBIG);
+    assert_int_equal(svc_params_parse(&ps, many.p, many.len, &err), WY_ETOOBIG);
     assert_err(&err, WY_ETOOBIG, "more than 32 arguments (at 'k32')");
     wy_err_release(&err);
     svc_params_release(&ps);
@@ -120,8 +125,7 @@ static void secret_survives_and_damage_is_named(void **state)
     assert_int_equal(svc_app_open(&a, home, &err), WY_EFORMAT);
     assert_err(&err, WY_EFORMAT, "service.secret");
     wy_err_release(&err);
-    assert_int_equal(svc_app_open(&a, "/nonexistent/home", &err),
-                     WY_ENOTFOUND);
+    assert_int_equal(svc_app_open(&a, "/nonexistent/home", &err), WY_ENOTFOUND);
     assert_err(&err, WY_ENOTFOUND, "'/nonexistent/home'");
     wy_err_release(&err);
     wy_test_rmdir(home);
@@ -143,7 +147,7 @@ static void unknown_path_404_wrong_method_405(void **state)
     assert_non_null(strstr(r.body, "\"error\":\"methodNotAllowed\""));
     tc_resp_free(&r);
     /* the access log saw it */
-    assert_non_null(strstr(t->last_log, "DELETE / 405"));
+    assert_true(tc_log_wait(t, "DELETE / 405"));
 }
 
 static void index_page_and_assets(void **state)
@@ -200,6 +204,99 @@ static void oversized_requests_refused(void **state)
     free(url);
 }
 
+/* Past the busy limit: 503 with Retry-After. One request is held in
+   progress by a client that sends half of its body. */
+static void busy_server_says_503(void **state)
+{
+    (void)state;
+    struct tc_srv t;
+    tc_srv_start_busy(&t, 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)t.port)};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    static const char half[] =
+        "POST /oai HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
+        "verb=";
+    assert_int_equal(write(fd, half, sizeof(half) - 1),
+                     (ssize_t)sizeof(half) - 1);
+    usleep(200000); /* the server has begun it */
+    struct tc_resp r;
+    tc_get(&t, "/", &r);
+    assert_int_equal(r.status, 503);
+    assert_string_equal(tc_header(&r, "Retry-After"), "5");
+    assert_non_null(strstr(r.body, "\"error\":\"busy\""));
+    tc_resp_free(&r);
+    close(fd);
+    tc_srv_stop(&t);
+}
+
+/* `wenyuan serve` prints its URL, answers, and stops cleanly on SIGTERM. */
+static void serve_command_stops_on_sigterm(void **state)
+{
+    (void)state;
+    char *home = wy_test_tmpdir();
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    char *argv[] = {
+        (char *)wy_test_bin(), "serve",     "-H", home,      "--listen",
+        "127.0.0.1:0",         "--threads", "2",  "--quiet", NULL};
+    extern char **environ;
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    char line[512];
+    size_t n = 0;
+    while (n + 1 < sizeof(line) && read(fds[0], line + n, 1) == 1 &&
+           line[n] != '\n')
+        n++;
+    line[n] = '\0';
+    close(fds[0]);
+    const char *url = strstr(line, "http://127.0.0.1:");
+    if (!url)
+        fail_msg("no URL printed: '%s'", line);
+    struct tc_srv t = {.port = (unsigned)atoi(strrchr(url, ':') + 1)};
+    struct tc_resp r;
+    tc_get(&t, "/", &r);
+    assert_int_equal(r.status, 200);
+    tc_resp_free(&r);
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    wy_test_rmdir(home);
+}
+
+static void serve_command_refuses_bad_options(void **state)
+{
+    (void)state;
+    char cmd[4096];
+    snprintf(cmd, sizeof(cmd), "%s serve -H /nonexistent/x 2>&1",
+             wy_test_bin());
+    char *out = NULL;
+    assert_int_not_equal(wy_test_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "'/nonexistent/x'"));
+    free(out);
+    snprintf(cmd, sizeof(cmd), "%s serve -H /tmp --listen nowhere:port 2>&1",
+             wy_test_bin());
+    assert_int_not_equal(wy_test_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "--listen 'nowhere:port'"));
+    free(out);
+    snprintf(cmd, sizeof(cmd), "%s serve -H /tmp --threads 0 2>&1",
+             wy_test_bin());
+    assert_int_not_equal(wy_test_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "--threads '0'"));
+    free(out);
+}
+
 static int srv_setup(void **state)
 {
     struct tc_srv *t = calloc(1, sizeof(*t));
@@ -225,4 +322,7 @@ WY_GROUP(service, NULL, NULL, cmocka_unit_test(params_decode_and_repeat),
          cmocka_unit_test_setup_teardown(index_page_and_assets, srv_setup,
                                          srv_teardown),
          cmocka_unit_test_setup_teardown(oversized_requests_refused, srv_setup,
-                                         srv_teardown))
+                                         srv_teardown),
+         cmocka_unit_test(busy_server_says_503),
+         cmocka_unit_test(serve_command_stops_on_sigterm),
+         cmocka_unit_test(serve_command_refuses_bad_options))

@@ -16,8 +16,10 @@ static void add(struct idx_xdb *db, const char *id, const char *title,
     struct wy_err err = WY_ERR_INIT;
     struct idx_xdoc *d;
     assert_int_equal(idx_xdoc_new(&d, &err), WY_OK);
-    assert_int_equal(idx_xdoc_text(d, "", title, strlen(title), &err), WY_OK);
-    assert_int_equal(idx_xdoc_text(d, "S", title, strlen(title), &err), WY_OK);
+    assert_int_equal(idx_xdoc_text(d, "", title, strlen(title), 1, &err),
+                     WY_OK);
+    assert_int_equal(idx_xdoc_text(d, "S", title, strlen(title), 1, &err),
+                     WY_OK);
     assert_int_equal(idx_xdoc_value(d, 1, libs, strlen(libs), &err), WY_OK);
     assert_int_equal(idx_xdoc_value(d, 2, title, strlen(title), &err), WY_OK);
     char y[18];
@@ -70,8 +72,9 @@ static void missing_database_is_an_error_not_an_exception(void **state)
     (void)state;
     struct wy_err err = WY_ERR_INIT;
     struct idx_xdb *db = (struct idx_xdb *)1;
-    assert_int_equal(idx_xdb_open(&db, "/nonexistent/wenyuan-index",
-                                  IDX_XDB_READ, &err), WY_EINDEX);
+    assert_int_equal(
+        idx_xdb_open(&db, "/nonexistent/wenyuan-index", IDX_XDB_READ, &err),
+        WY_EINDEX);
     assert_null(db);
     assert_err(&err, WY_EINDEX, "'/nonexistent/wenyuan-index'");
     assert_err(&err, WY_EINDEX, "DatabaseNotFoundError");
@@ -139,7 +142,7 @@ static void queries_fields_filters_ranges_sort(void **state)
     assert_int_equal(hits(db, "title:\"running dogs\""), 1);
     assert_int_equal(hits(db, "dog -run"), 1);
     assert_int_equal(hits(db, "dog*"), 3);
-    assert_int_equal(hits(db, "lib:L2"), 1);   /* the exact term is "L1\x1fL2" */
+    assert_int_equal(hits(db, "lib:L2"), 1); /* the exact term is "L1\x1fL2" */
     /* Latin, space, CJK, Latin trips 1.4.22's parser; retried quoted */
     assert_int_equal(hits(db, "abc 红楼 def"), 0);
     assert_int_equal(hits(db, "dogs 红楼 dogs"), 1);
@@ -148,7 +151,7 @@ static void queries_fields_filters_ranges_sort(void **state)
     struct idx_xquery q = base("dogs");
     struct idx_xfilter f[] = {{"XLIB", "L1"}, {"XLIB", "L2"}};
     q.filters = f;
-    q.nfilters = 2;        /* same prefix: ORed */
+    q.nfilters = 2; /* same prefix: ORed */
     char lo[18], hi[18];
     struct idx_xrange rg = {0, lo, hi, idx_x_sortable(1750, lo),
                             idx_x_sortable(1950, hi)};
@@ -170,7 +173,7 @@ static void queries_fields_filters_ranges_sort(void **state)
     /* every document: L1 or L2 exact terms, "L1\x1fL2" is neither */
     assert_int_equal(idx_xresults_count(r), 2);
     assert_int_equal(idx_xresults_estimate(r), 2);
-    assert_string_equal(idx_xresults_data(r, 0, NULL), "a");   /* newest */
+    assert_string_equal(idx_xresults_data(r, 0, NULL), "a"); /* newest */
     size_t len;
     const char *v = idx_xresults_value(r, 0, 2, &len);
     assert_string_equal(v, "running dogs");
@@ -186,13 +189,13 @@ static void multi_valued_facets_count_exactly(void **state)
     assert_int_equal(idx_xdb_open(&db, NULL, IDX_XDB_MEMORY, &err), WY_OK);
     add(db, "1", "book one", "L1\x1fL2", 1700);
     add(db, "2", "book two", "L2", 1700);
-    add(db, "3", "book three", "L2\x1fL3\x1fL2", 1700);   /* L2 once */
+    add(db, "3", "book three", "L2\x1fL3\x1fL2", 1700); /* L2 once */
     add(db, "4", "pamphlet", "L1", 1700);
     struct idx_xquery q = base("book");
     unsigned slots[] = {1};
     q.facet_slots = slots;
     q.nfacets = 1;
-    q.pagesize = 1;      /* counts cover every match, not just the page */
+    q.pagesize = 1; /* counts cover every match, not just the page */
     struct idx_xresults *r = run(db, &q);
     assert_int_equal(idx_xresults_nvalues(r, 0), 3);
     uint64_t c;
@@ -251,9 +254,9 @@ static void transactions_and_reopen(void **state)
     assert_int_equal(idx_xdb_begin(w, &err), WY_OK);
     add(w, "y", "committed", "L", 1);
     assert_int_equal(idx_xdb_set_meta(w, "seq", "42", &err), WY_OK);
-    assert_int_equal(hits(r, "committed"), 0);   /* not yet */
+    assert_int_equal(hits(r, "committed"), 0); /* not yet */
     assert_int_equal(idx_xdb_commit(w, &err), WY_OK);
-    assert_int_equal(hits(r, "committed"), 0);   /* reader's snapshot */
+    assert_int_equal(hits(r, "committed"), 0); /* reader's snapshot */
     int changed = 0;
     assert_int_equal(idx_xdb_reopen(r, &changed, &err), WY_OK);
     assert_true(changed);
@@ -290,7 +293,7 @@ static void long_terms_are_cut_not_rejected(void **state)
     q.filters = &f;
     q.nfilters = 1;
     struct idx_xresults *r = run(db, &q);
-    assert_int_equal(idx_xresults_count(r), 1);   /* cut the same way */
+    assert_int_equal(idx_xresults_count(r), 1); /* cut the same way */
     idx_xresults_free(r);
     assert_int_equal(idx_xdb_close(db, &err), WY_OK);
 }

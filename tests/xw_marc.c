@@ -6,9 +6,13 @@
 
 #include "harness.h"
 
+#include "core/alloc.h"
+#include "core/buf.h"
 #include "core/xml.h"
 #include "formats/crosswalk.h"
+#include "formats/dc.h"
 #include "formats/format.h"
+#include "formats/mods.h"
 
 static char *prop(xmlNodePtr n, const char *name)
 {
@@ -34,8 +38,8 @@ static struct wy_record *build(xmlNodePtr rec, enum wy_marc_kind kind)
         } else if (is(c, "controlfield")) {
             char *tag = prop(c, "tag");
             xmlChar *t = xmlNodeGetContent(c);
-            assert_non_null(wy_record_add_control(r, tag, (char *)t,
-                                                  strlen((char *)t)));
+            assert_non_null(
+                wy_record_add_control(r, tag, (char *)t, strlen((char *)t)));
             xmlFree(t);
             xmlFree(tag);
         } else if (is(c, "datafield")) {
@@ -112,35 +116,31 @@ void xw_free_records(struct wy_record **recs, size_t n)
     free(recs);
 }
 
-/* A deep copy of the view is not needed: each record read is moved out of
-   the reader by re-reading into a fresh record. */
-struct wy_record **xw_read_all(const char *handler, const char *path,
-                               size_t *n)
+/* Each record is moved out of the reader by swapping it with a fresh one
+   (the reader clears its record before filling it again). Bad records
+   (WY_EFORMAT) are skipped, as the convert command does. */
+struct wy_record **xw_read_all(const char *handler, const char *path, size_t *n)
 {
     size_t len;
     char *buf = wy_test_slurp(path, &len);
     struct wy_err err = WY_ERR_INIT;
     struct wy_record **recs = NULL;
     *n = 0;
-    for (size_t want = 0;; want++) {
-        struct fmt_reader *rd;
-        if (fmt_reader_open_mem(&rd, handler ? fmt_find(handler) : NULL, buf,
-                                len, path, &err) != WY_OK)
-            fail_msg("%s", wy_err_msg(&err));
+    struct fmt_reader *rd;
+    if (fmt_reader_open_mem(&rd, handler ? fmt_find(handler) : NULL, buf, len,
+                            path, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    for (;;) {
         struct wy_record *rec = NULL;
-        wy_code rc = WY_OK;
-        for (size_t i = 0; i <= want; i++) {
-            rc = fmt_reader_next(rd, &rec, &err);
-            if (rc == WY_EOF)
-                break;
-            if (rc != WY_OK)
-                fail_msg("%s", wy_err_msg(&err));
-        }
-        if (rc == WY_EOF) {
-            fmt_reader_free(rd);
+        wy_code rc = fmt_reader_next(rd, &rec, &err);
+        if (rc == WY_EOF)
             break;
+        if (rc == WY_EFORMAT) {
+            wy_err_release(&err);
+            continue;
         }
-        /* keep this record: swap it out of the reader by hand */
+        if (rc != WY_OK)
+            fail_msg("%s", wy_err_msg(&err));
         struct wy_record *keep = wy_record_new();
         assert_non_null(keep);
         struct wy_record tmp = *keep;
@@ -148,8 +148,50 @@ struct wy_record **xw_read_all(const char *handler, const char *path,
         *rec = tmp;
         recs = realloc(recs, (*n + 1) * sizeof(*recs));
         recs[(*n)++] = keep;
-        fmt_reader_free(rd);
     }
+    fmt_reader_free(rd);
     free(buf);
     return recs;
+}
+
+size_t xw_alloc_failures(const char *handler, const char *path)
+{
+    size_t len;
+    char *buf = wy_test_slurp(path, &len);
+    size_t good = 0;
+    for (long k = 0;; k++) {
+        struct wy_err err = WY_ERR_INIT;
+        struct fmt_reader *r = NULL;
+        struct wy_buf out = WY_BUF_INIT(1u << 22);
+        wy_alloc_fail_after(k);
+        wy_code rc =
+            fmt_reader_open_mem(&r, fmt_find(handler), buf, len, path, &err);
+        good = 0;
+        while (rc == WY_OK) {
+            struct wy_record *rec;
+            rc = fmt_reader_next(r, &rec, &err);
+            if (rc == WY_OK) {
+                good++;
+                wy_buf_reset(&out);
+                rc = dc_write(rec, &out, &err);
+                if (rc == WY_OK) {
+                    wy_buf_reset(&out);
+                    rc = mods_write(rec, &out, &err);
+                }
+            }
+        }
+        fmt_reader_free(r);
+        wy_buf_release(&out);
+        wy_alloc_fail_after(-1);
+        if (rc == WY_EOF) {
+            wy_err_release(&err);
+            break;
+        }
+        if (rc != WY_ENOMEM)
+            fail_msg("allocation %ld failing: %s", k, wy_err_msg(&err));
+        wy_err_release(&err);
+        assert_true(k < 100000);
+    }
+    free(buf);
+    return good;
 }

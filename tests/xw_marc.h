@@ -20,4 +20,10 @@ void xw_free_records(struct wy_record **recs, size_t n);
 struct wy_record **xw_read_all(const char *handler, const char *path,
                                size_t *n);
 
+/* Reads every record of path with handler, writing each as DC and MODS,
+   with the Nth allocation failing for N = 0, 1, ... until the whole run
+   succeeds: each failing run must end in WY_ENOMEM (ASan checks leaks).
+   Returns the record count of the successful run. */
+size_t xw_alloc_failures(const char *handler, const char *path);
+
 #endif

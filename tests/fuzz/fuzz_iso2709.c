@@ -58,7 +58,8 @@ static void roundtrip(const struct fmt_handler *h, const uint8_t *data,
         if (!rec2)
             abort();
         if (iso2709_parse((const unsigned char *)out.p, out.len, ISO2709_UTF8,
-                          NULL, rec2, &err) != WY_OK || !same(rec, rec2))
+                          NULL, rec2, &err) != WY_OK ||
+            !same(rec, rec2))
             abort();
         wy_record_free(rec2);
     }

@@ -12,8 +12,8 @@ WY_FUZZ_TARGET(marcxml)
 {
     struct wy_err err = WY_ERR_INIT;
     struct fmt_reader *r = NULL;
-    if (fmt_reader_open_mem(&r, &marcxml_handler, data, size, "fuzz",
-                            &err) != WY_OK) {
+    if (fmt_reader_open_mem(&r, &marcxml_handler, data, size, "fuzz", &err) !=
+        WY_OK) {
         wy_err_release(&err);
         return 0;
     }

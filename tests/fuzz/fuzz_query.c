@@ -15,9 +15,12 @@
 static struct idx *fuzz_index(void)
 {
     static struct idx *x;
-    static const char *const titles[] = {
-        "紅樓夢", "四庫全書總目", "淸代詩文集", "說文\xf0\xa0\x80\x80部考",
-        "Running a library", "古字\xf0\xb0\x80\x80彙"};
+    static const char *const titles[] = {"紅樓夢",
+                                         "四庫全書總目",
+                                         "淸代詩文集",
+                                         "說文\xf0\xa0\x80\x80部考",
+                                         "Running a library",
+                                         "古字\xf0\xb0\x80\x80彙"};
     if (x)
         return x;
     struct wy_err err = WY_ERR_INIT;
@@ -26,7 +29,7 @@ static struct idx *fuzz_index(void)
     for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++) {
         struct wy_record *r = wy_record_new();
         char id[8] = {'r', (char)('0' + i), 0};
-        struct wy_name n = {"曹雪芹", NULL, "清", NULL, 1, 0};
+        struct wy_name n = {.name = "曹雪芹", .dynasty = "清", .personal = 1};
         struct wy_holding h = {i % 2 ? "国家图书馆" : "上海图书馆", NULL, NULL,
                                NULL};
         if (!r || !wy_desc_add_title(r, titles[i], strlen(titles[i])) ||
@@ -56,7 +59,7 @@ WY_FUZZ_TARGET(query)
     iq.q = q;
     const char *sel[1];
     if (size && (data[0] & 1)) {
-        sel[0] = q;            /* the whole input as a facet selection */
+        sel[0] = q; /* the whole input as a facet selection */
         iq.facets = sel;
         iq.nfacets = 1;
     }

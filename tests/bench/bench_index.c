@@ -1,0 +1,137 @@
+/* tests/bench/bench_index.c: the indexing and search benchmark's in-process
+   side (tests/bench/index.sh builds and runs it).
+     bench_index index DIR FILE...   index records (ISO 2709, MARCXML...)
+                                     read with the format readers into a new
+                                     index at DIR; prints records and seconds
+     bench_index search DIR QUERIES  runs each line "QUERY<TAB>FROM<TAB>TO"
+                                     (years may be empty) through idx_search
+                                     (10 hits, all facets); prints
+                                     "HITS<TAB>MS<TAB>CPU-MS" per line */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "formats/format.h"
+#include "indexer/idx.h"
+
+static int die(const char *what, struct wy_err *err)
+{
+    fprintf(stderr, "bench_index: %s: %s\n", what, wy_err_msg(err));
+    return 1;
+}
+
+static int run_index(const char *dir, int nfiles, char **files)
+{
+    struct wy_err err = WY_ERR_INIT;
+    struct idx *x;
+    if (idx_open(&x, dir, IDX_REBUILD, &err) != WY_OK)
+        return die(dir, &err);
+    /* a new index, each record once: documents are added without lookups,
+       as `wenyuan index` fills a new or rebuilt index */
+    idx_set_fresh(x, 1);
+    double t0 = wy_now();
+    unsigned long n = 0, bad = 0;
+    if (idx_begin(x, &err) != WY_OK)
+        return die("begin", &err);
+    for (int f = 0; f < nfiles; f++) {
+        int fd = open(files[f], O_RDONLY);
+        struct fmt_reader *r;
+        if (fd < 0 || fmt_reader_open_fd(&r, NULL, fd, files[f], &err) != WY_OK)
+            return die(files[f], &err);
+        struct wy_record *rec;
+        wy_code rc;
+        while ((rc = fmt_reader_next(r, &rec, &err)) != WY_EOF) {
+            if (rc != WY_OK) {
+                bad++;
+                wy_err_release(&err);
+                continue;
+            }
+            char id[32];
+            snprintf(id, sizeof(id), "%lu", n + 1);
+            const char *rid = rec->desc.id ? rec->desc.id : id;
+            struct idx_meta m = {rid, "bench", "guji", NULL, 0, 0};
+            if (!getenv("BENCH_PARSE_ONLY") &&
+                idx_put(x, rec, &m, NULL, 0, &err) != WY_OK)
+                return die("put", &err);
+            if (++n % 10000 == 0 &&
+                (idx_commit(x, &err) != WY_OK || idx_begin(x, &err) != WY_OK))
+                return die("commit", &err);
+        }
+        fmt_reader_free(r);
+        close(fd);
+    }
+    if (idx_commit(x, &err) != WY_OK || idx_close(x, &err) != WY_OK)
+        return die("commit", &err);
+    double dt = wy_now() - t0;
+    printf("%lu\t%.3f\t%lu\n", n, dt, bad);
+    return 0;
+}
+
+/* CPU seconds of this thread: on a shared machine wall time also counts
+   the time other processes held the CPU. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int run_search(const char *dir, const char *qfile)
+{
+    struct wy_err err = WY_ERR_INIT;
+    struct idx *x;
+    if (idx_open(&x, dir, IDX_READ, &err) != WY_OK)
+        return die(dir, &err);
+    FILE *fp = fopen(qfile, "r");
+    if (!fp) {
+        perror(qfile);
+        return 1;
+    }
+    char line[4096];
+    while (fgets(line, sizeof(line), fp)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *from = strchr(line, '\t'), *to = NULL;
+        if (from) {
+            *from++ = '\0';
+            to = strchr(from, '\t');
+            if (to)
+                *to++ = '\0';
+        }
+        struct idx_query q = IDX_QUERY_INIT;
+        q.q = line;
+        q.page_size = 10;
+        if (from && *from)
+            q.from_year = (int)strtol(from, NULL, 10);
+        if (to && *to)
+            q.to_year = (int)strtol(to, NULL, 10);
+        struct idx_result *r;
+        double t0 = wy_now(), c0 = cpu_now();
+        if (idx_search(x, &q, &r, &err) != WY_OK) {
+            printf("ERR\t0\t%s\n", wy_err_msg(&err));
+            wy_err_release(&err);
+            continue;
+        }
+        double ms = (wy_now() - t0) * 1000.0;
+        double cms = (cpu_now() - c0) * 1000.0;
+        printf("%llu\t%.3f\t%.3f\n", (unsigned long long)r->total, ms, cms);
+        idx_result_free(r);
+    }
+    fclose(fp);
+    idx_close(x, &err);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 4 && !strcmp(argv[1], "index"))
+        return run_index(argv[2], argc - 3, argv + 3);
+    if (argc == 4 && !strcmp(argv[1], "search"))
+        return run_search(argv[2], argv[3]);
+    fprintf(stderr,
+            "usage: bench_index index DIR FILE... | search DIR QUERIES\n");
+    return 2;
+}

@@ -1,0 +1,345 @@
+/* tests/test_cluster.c: union-catalogue clusters on
+   tests/fixtures/union/libraries.xml (the same works as several libraries
+   catalogue them; the expected clusters follow from the records: ISBN-10
+   7-02-000220-X = ISBN-13 978-7-02-000220-7, ISSN 1000-4254 written two
+   ways, OCLC 12345 written two ways, the 1789 武英殿 edition of 四库全书总目
+   in simplified and traditional headings, the 1868 edition apart) and on
+   the real BNU CNMARC records (records 4 and 5 carry the same ISBN
+   7-5037-2623-7: the online and the printed '97中国发展报告). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#include "core/buf.h"
+#include "core/path.h"
+#include "repository/cluster.h"
+#include "repository/home.h"
+#include "repository/import.h"
+
+struct fx {
+    char *dir;
+    struct wy_buf home;
+    struct wy_home *h;
+    struct cluster *cl;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    struct wy_err err = WY_ERR_INIT;
+    f->dir = wy_test_tmpdir();
+    wy_buf_init(&f->home, 4096);
+    wy_path_join(&f->home, f->dir, "home");
+    if (home_init(wy_buf_cstr(&f->home), &err) ||
+        home_open(&f->h, wy_buf_cstr(&f->home), 0, &err) ||
+        cluster_open(&f->cl, f->h->catalog_path, &err))
+        fail_msg("%s", wy_err_msg(&err));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    cluster_close(f->cl);
+    home_close(f->h);
+    wy_buf_release(&f->home);
+    wy_test_rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static void import(struct fx *f, const char *path, const char *source)
+{
+    struct wy_err err = WY_ERR_INIT;
+    struct cat_import_opts o = {0};
+    o.source = source;
+    struct cat_import_stats st = {0};
+    if (cat_import_file(f->h->cat, path, &o, &st, &err) ||
+        cluster_sync(f->cl, f->h->cat, NULL, &err))
+        fail_msg("%s", wy_err_msg(&err));
+}
+
+static int64_t rid(struct fx *f, const char *source, const char *local)
+{
+    struct wy_err err = WY_ERR_INIT;
+    struct cat_record *r = NULL;
+    if (cat_get_record_by_local(f->h->cat, source, local, CAT_LOAD_HEADER, &r,
+                                &err))
+        fail_msg("%s", wy_err_msg(&err));
+    int64_t id = r->id;
+    cat_record_free(r);
+    return id;
+}
+
+static int64_t cof(struct fx *f, const char *local)
+{
+    struct wy_err err = WY_ERR_INIT;
+    int64_t c = 0;
+    if (cluster_of(f->cl, rid(f, NULL, local), &c, &err))
+        fail_msg("%s", wy_err_msg(&err));
+    return c;
+}
+
+static void isbn_conversion(void **state)
+{
+    (void)state;
+    char b[14];
+    assert_true(cluster_isbn13("7-02-000220-X", b));
+    assert_string_equal(b, "9787020002207");
+    assert_true(cluster_isbn13("978-7-02-000220-7 (精装)", b));
+    assert_string_equal(b, "9787020002207");
+    /* the example of ISBN's own documentation (and Wikipedia's) */
+    assert_true(cluster_isbn13("0-306-40615-2", b));
+    assert_string_equal(b, "9780306406157");
+    assert_false(cluster_isbn13("0-306-40615-3", b)); /* check digit */
+    assert_false(cluster_isbn13("978-0-306-40615-8", b));
+    assert_false(cluster_isbn13("12345", b));
+    assert_false(cluster_isbn13("", b));
+}
+
+static void same_works_cluster(void **state)
+{
+    struct fx *f = *state;
+    import(f, wy_srcpath("tests/fixtures/union/libraries.xml"), NULL);
+    assert_int_equal(cof(f, "u001"), cof(f, "u002"));     /* ISBN-10 vs 13 */
+    assert_int_equal(cof(f, "u003"), cof(f, "u004"));     /* 简/繁, ':' */
+    assert_int_not_equal(cof(f, "u003"), cof(f, "u005")); /* 1868 */
+    assert_int_equal(cof(f, "u006"), cof(f, "u007"));     /* ISSN */
+    assert_int_equal(cof(f, "u008"), cof(f, "u009"));     /* OCLC */
+    assert_int_not_equal(cof(f, "u001"), cof(f, "u003"));
+    struct wy_err err = WY_ERR_INIT;
+    int64_t nc, nr, ns;
+    assert_int_equal(cluster_stats(f->cl, &nc, &nr, &ns, &err), WY_OK);
+    assert_int_equal(nr, 9);
+    assert_int_equal(nc, 5);
+    assert_int_equal(ns, 4);
+
+    /* explainable: the key, the members it ties, the holdings */
+    struct cluster_info ci;
+    assert_int_equal(cluster_show(f->cl, rid(f, NULL, "u002"), &ci, &err),
+                     WY_OK);
+    assert_int_equal(ci.id, rid(f, NULL, "u001"));
+    assert_int_equal(ci.nmembers, 2);
+    assert_int_equal(ci.nholdings, 2);
+    assert_int_equal(ci.nlibraries, 2);
+    assert_string_equal(ci.members[0].keys, "isbn:9787020002207\n");
+    assert_non_null(
+        strstr(ci.members[0].why, "isbn:9787020002207 shared with"));
+    int have_nlc = 0;
+    for (size_t i = 0; i < ci.nholdings; i++)
+        if (!strcmp(ci.holdings[i].library, "国家图书馆")) {
+            have_nlc = 1;
+            assert_string_equal(ci.holdings[i].callno, "I242.47/1");
+            assert_int_equal(ci.holdings[i].record_id, rid(f, NULL, "u001"));
+        }
+    assert_true(have_nlc);
+    /* the display record: u001 has publisher and place, u002 does not */
+    assert_int_equal(ci.display, rid(f, NULL, "u001"));
+    cluster_info_release(&ci);
+
+    assert_int_equal(cluster_show(f->cl, rid(f, NULL, "u003"), &ci, &err),
+                     WY_OK);
+    assert_string_equal(ci.members[0].keys,
+                        "t:四库全书总目|纪昀|1789|刻本|200\n");
+    cluster_info_release(&ci);
+}
+
+static void split_survives_reimport(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    import(f, wy_srcpath("tests/fixtures/union/libraries.xml"), NULL);
+    int64_t u4 = rid(f, NULL, "u004");
+    assert_int_equal(cluster_split(f->cl, &u4, 1, "another impression", &err),
+                     WY_OK);
+    assert_int_not_equal(cof(f, "u003"), cof(f, "u004"));
+    /* v2: u004 changed (a note), u005 re-dated to 1789: it joins u003, and
+       u004 stays apart by the staff decision */
+    import(f, wy_srcpath("tests/fixtures/union/libraries-v2.xml"), NULL);
+    assert_int_equal(cof(f, "u003"), cof(f, "u005"));
+    assert_int_not_equal(cof(f, "u003"), cof(f, "u004"));
+    assert_int_equal(cof(f, "u004"), u4);
+    /* and the same file once more: nothing changes */
+    import(f, wy_srcpath("tests/fixtures/union/libraries-v2.xml"), NULL);
+    assert_int_not_equal(cof(f, "u003"), cof(f, "u004"));
+
+    /* a staff merge joins them again, explained as a staff link */
+    assert_int_equal(cluster_merge(f->cl, u4, rid(f, NULL, "u005"), NULL, &err),
+                     WY_OK);
+    assert_int_equal(cof(f, "u004"), cof(f, "u003"));
+    struct cluster_info ci;
+    assert_int_equal(cluster_show(f->cl, u4, &ci, &err), WY_OK);
+    assert_int_equal(ci.nmembers, 3);
+    assert_int_equal(ci.nlibraries, 3);
+    int linked = 0;
+    for (size_t i = 0; i < ci.nmembers; i++)
+        linked += strstr(ci.members[i].why, "staff link to") != NULL;
+    assert_int_equal(linked, 2);
+    cluster_info_release(&ci);
+
+    /* a deleted record leaves its cluster */
+    assert_int_equal(
+        cat_delete_record(f->h->cat, NULL, "u002", NULL, NULL, NULL, &err),
+        WY_OK);
+    assert_int_equal(cluster_sync(f->cl, f->h->cat, NULL, &err), WY_OK);
+    int64_t c;
+    assert_int_equal(cluster_of(f->cl, rid(f, NULL, "u002"), &c, &err),
+                     WY_ENOTFOUND);
+    wy_err_release(&err);
+    assert_int_equal(cluster_show(f->cl, rid(f, NULL, "u001"), &ci, &err),
+                     WY_OK);
+    assert_int_equal(ci.nmembers, 1);
+    assert_int_equal(ci.nlibraries, 1);
+    cluster_info_release(&ci);
+}
+
+static void errors_name_records(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    import(f, wy_srcpath("tests/fixtures/union/libraries.xml"), NULL);
+    int64_t ids[2] = {rid(f, NULL, "u001"), rid(f, NULL, "u003")};
+    assert_int_equal(cluster_split(f->cl, ids, 2, NULL, &err), WY_EINVAL);
+    assert_err(&err, WY_EINVAL, "different clusters");
+    wy_err_release(&err);
+    int64_t lone = rid(f, NULL, "u005");
+    assert_int_equal(cluster_split(f->cl, &lone, 1, NULL, &err), WY_EINVAL);
+    assert_err(&err, WY_EINVAL, "must leave some behind");
+    wy_err_release(&err);
+    int64_t none = 999;
+    assert_int_equal(cluster_split(f->cl, &none, 1, NULL, &err), WY_EINVAL);
+    assert_err(&err, WY_EINVAL, "record 999 is not clustered");
+    wy_err_release(&err);
+    assert_int_equal(
+        cluster_merge(f->cl, ids[0], rid(f, NULL, "u002"), NULL, &err),
+        WY_EINVAL);
+    assert_err(&err, WY_EINVAL, "already cluster");
+    wy_err_release(&err);
+    struct cluster_info ci;
+    assert_int_equal(cluster_show(f->cl, 999, &ci, &err), WY_ENOTFOUND);
+    assert_err(&err, WY_ENOTFOUND, "record 999");
+    wy_err_release(&err);
+    struct cluster *bad = NULL;
+    assert_int_equal(cluster_open(&bad, "/nonexistent/catalog.db", &err),
+                     WY_EDB);
+    assert_err(&err, WY_EDB, "/nonexistent/catalog.db");
+    wy_err_release(&err);
+}
+
+static void real_cnmarc_records(void **state)
+{
+    struct fx *f = *state;
+    import(f, wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"), "bnu");
+    struct wy_err err = WY_ERR_INIT;
+    int64_t a, b;
+    assert_int_equal(
+        cluster_of(f->cl, rid(f, "bnu", "9910637057203961"), &a, &err), WY_OK);
+    assert_int_equal(
+        cluster_of(f->cl, rid(f, "bnu", "990001379280203961"), &b, &err),
+        WY_OK);
+    assert_int_equal(a, b);
+    int64_t nc, nr, ns;
+    assert_int_equal(cluster_stats(f->cl, &nc, &nr, &ns, &err), WY_OK);
+    assert_int_equal(nr, 10);
+    assert_int_equal(nc, 9);
+    struct cluster_info ci;
+    assert_int_equal(cluster_show(f->cl, a, &ci, &err), WY_OK);
+    /* the online copy has no 905: its library is its source; the print
+       copy is BNU's (905 $a) */
+    assert_int_equal(ci.nholdings, 2);
+    assert_int_equal(ci.nlibraries, 2);
+    cluster_info_release(&ci);
+}
+
+/* A serial: every issue catalogued with the same ISSN. Adding, removing
+   and splitting stay linear in the cluster's size. */
+static void one_key_many_records(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    enum { N = 400 };
+    assert_int_equal(cluster_begin(f->cl, &err), WY_OK);
+    for (int i = 1; i <= N; i++) {
+        struct wy_record *r = wy_record_new();
+        char lib[16];
+        snprintf(lib, sizeof(lib), "L%d", i % 7);
+        wy_desc_add_title(r, "图书馆杂志", strlen("图书馆杂志"));
+        wy_desc_add_ident(r, "issn", "1000-4254", 9);
+        struct wy_holding h = {lib, "Z/1", NULL, NULL};
+        wy_desc_add_holding(r, &h);
+        assert_int_equal(cluster_put(f->cl, i, "s", r, &err), WY_OK);
+        wy_record_free(r);
+    }
+    assert_int_equal(cluster_commit(f->cl, &err), WY_OK);
+    struct cluster_info ci;
+    assert_int_equal(cluster_show(f->cl, N, &ci, &err), WY_OK);
+    assert_int_equal(ci.id, 1);
+    assert_int_equal(ci.nmembers, N);
+    assert_int_equal(ci.nlibraries, 7);
+    assert_non_null(strstr(ci.members[0].why, "more"));
+    cluster_info_release(&ci);
+    assert_int_equal(cluster_begin(f->cl, &err), WY_OK);
+    assert_int_equal(cluster_remove(f->cl, 1, &err), WY_OK);
+    assert_int_equal(cluster_commit(f->cl, &err), WY_OK);
+    int64_t c;
+    assert_int_equal(cluster_of(f->cl, N, &c, &err), WY_OK);
+    assert_int_equal(c, 2);
+    int64_t two[2] = {5, 6};
+    assert_int_equal(cluster_split(f->cl, two, 2, NULL, &err), WY_OK);
+    assert_int_equal(cluster_of(f->cl, 6, &c, &err), WY_OK);
+    assert_int_equal(c, 5);
+    assert_int_equal(cluster_of(f->cl, 7, &c, &err), WY_OK);
+    assert_int_equal(c, 2);
+    int64_t nc, nr, ns;
+    assert_int_equal(cluster_stats(f->cl, &nc, &nr, &ns, &err), WY_OK);
+    assert_int_equal(nc, 2);
+    assert_int_equal(nr, N - 1);
+}
+
+static void command_line(void **state)
+{
+    struct fx *f = *state;
+    struct wy_buf cmd = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    wy_buf_addf(&cmd, "%s -H '%s' import '%s' 2>&1", wy_test_bin(),
+                wy_buf_cstr(&f->home),
+                wy_srcpath("tests/fixtures/union/libraries.xml"));
+    char *out = NULL;
+    assert_int_equal(wy_test_run(wy_buf_cstr(&cmd), &out), 0);
+    assert_non_null(strstr(out, "9 records in 5 clusters"));
+    free(out);
+    wy_buf_reset(&cmd);
+    wy_buf_addf(&cmd, "%s -H '%s' cluster show 2", wy_test_bin(),
+                wy_buf_cstr(&f->home));
+    assert_int_equal(wy_test_run(wy_buf_cstr(&cmd), &out), 0);
+    assert_non_null(strstr(out, "cluster 1: 2 records, held by 2 libraries"));
+    assert_non_null(strstr(out, "key  isbn:9787020002207"));
+    free(out);
+    wy_buf_reset(&cmd);
+    wy_buf_addf(&cmd,
+                "%s -H '%s' cluster split 4 --note x && "
+                "%s -H '%s' cluster show 4",
+                wy_test_bin(), wy_buf_cstr(&f->home), wy_test_bin(),
+                wy_buf_cstr(&f->home));
+    assert_int_equal(wy_test_run(wy_buf_cstr(&cmd), &out), 0);
+    assert_non_null(strstr(out, "split off by staff"));
+    free(out);
+    wy_buf_reset(&cmd);
+    wy_buf_addf(&cmd, "%s -H '%s' cluster show abc 2>&1", wy_test_bin(),
+                wy_buf_cstr(&f->home));
+    assert_int_equal(wy_test_run(wy_buf_cstr(&cmd), &out), 2);
+    assert_non_null(strstr(out, "'abc' is not a record id"));
+    free(out);
+    wy_buf_release(&cmd);
+}
+
+WY_GROUP(cluster, NULL, NULL, cmocka_unit_test(isbn_conversion),
+         cmocka_unit_test_setup_teardown(same_works_cluster, setup, teardown),
+         cmocka_unit_test_setup_teardown(split_survives_reimport, setup,
+                                         teardown),
+         cmocka_unit_test_setup_teardown(errors_name_records, setup, teardown),
+         cmocka_unit_test_setup_teardown(real_cnmarc_records, setup, teardown),
+         cmocka_unit_test_setup_teardown(one_key_many_records, setup, teardown),
+         cmocka_unit_test_setup_teardown(command_line, setup, teardown))
