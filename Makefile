@@ -10,7 +10,7 @@ DEB_PKGS := build-essential pkg-config clang libclang-rt-14-dev \
   libxml2-dev libxml2-utils libcurl4-openssl-dev libarchive-dev libsqlite3-dev \
   libmicrohttpd-dev libssl-dev libjansson-dev libopencc-dev opencc \
   libmagic-dev libyaz-dev yaz libxapian-dev libcmocka-dev unicode-data \
-  fonts-noto-cjk imagemagick curl zstd libicu-dev zlib1g-dev xxd
+  fonts-noto-cjk imagemagick curl zstd libicu-dev zlib1g-dev xxd chromium
 PKGS     := libxml-2.0 libcurl libarchive sqlite3 libmicrohttpd libcrypto \
   jansson opencc yaz xapian-core libmagic icu-uc zlib
 
@@ -36,7 +36,7 @@ LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 
-.PHONY: all deps check-deps test demo fuzz fuzz-run bench lint install clean help
+.PHONY: all deps check-deps test e2e demo fuzz fuzz-run bench lint install clean help
 
 all: check-deps $(B)/wenyuan
 
@@ -45,6 +45,7 @@ help:
 	@echo "make deps       install the Debian packages (as root) or print the command"
 	@echo "make test       build with ASan+UBSan and run every test group"
 	@echo "make demo       run the main job on samples/"
+	@echo "make e2e        the web page on the samples in headless Chromium (tests/e2e/run.sh)"
 	@echo "make fuzz       build the libFuzzer targets into build-fuzz/"
 	@echo "make install    install wenyuan into PREFIX ($(PREFIX))"
 
@@ -122,6 +123,9 @@ test: deps
 
 demo: deps all
 	@sh samples/demo.sh $(B)/wenyuan
+
+e2e: deps all
+	@sh tests/e2e/run.sh $(B)/wenyuan
 
 # libFuzzer targets: one per parser of outside input.
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer

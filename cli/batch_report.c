@@ -44,7 +44,8 @@ int cmd_batch_report(struct wy_home *h, int64_t mark, const char *name)
     }
     if (done)
         printf("clusters: %zu changes clustered; %lld records in %lld "
-               "clusters, %lld held by more than one record\n", done,
-               (long long)nrecords, (long long)nclusters, (long long)shared);
+               "clusters, %lld held by more than one record\n",
+               done, (long long)nrecords, (long long)nclusters,
+               (long long)shared);
     return CMD_OK;
 }

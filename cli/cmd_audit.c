@@ -148,7 +148,11 @@ WY_COMMAND(audit, "re-hash the OCFL store's content and report missing, changed 
     struct wy_home *h = NULL;
     struct record_ctx rctx = {NULL, 0, 0};
     wy_code rc = WY_OK;
-    if (home && root == wy_buf_cstr(&rb)) {
+    struct wy_buf cb = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    if (home)
+        wy_path_join(&cb, home, "catalog.db");
+    /* a bare storage root under HOME (no catalog) is audited all the same */
+    if (home && root == wy_buf_cstr(&rb) && wy_is_file(wy_buf_cstr(&cb))) {
         rc = home_open(&h, home, 0, &err);
         if (rc == WY_OK && o.resume)
             rc = cat_audit_unfinished(h->cat, "store", &rctx.audit_id, &err);
@@ -171,6 +175,7 @@ WY_COMMAND(audit, "re-hash the OCFL store's content and report missing, changed 
         wy_err_release(&e2);
     }
     home_close(h);
+    wy_buf_release(&cb);
     wy_buf_release(&rb);
     wy_buf_release(&sb);
     if (rc != WY_OK)

@@ -73,18 +73,23 @@ WY_COMMAND(cluster, "union-catalogue clusters: sync, stats, show, split, merge")
         usage(stdout);
         return CMD_OK;
     }
-    static const struct option opts[] = {
-        {"home", required_argument, NULL, 'H'},
-        {"note", required_argument, NULL, 'n'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"home", required_argument, NULL, 'H'},
+                                         {"note", required_argument, NULL, 'n'},
+                                         {NULL, 0, NULL, 0}};
     const char *home = NULL, *note = NULL;
     optind = 1;
     int ch;
     while ((ch = getopt_long(argc, argv, "H:n:", opts, NULL)) != -1) {
         switch (ch) {
-        case 'H': home = optarg; break;
-        case 'n': note = optarg; break;
-        default: usage(stderr); return CMD_USAGE;
+        case 'H':
+            home = optarg;
+            break;
+        case 'n':
+            note = optarg;
+            break;
+        default:
+            usage(stderr);
+            return CMD_USAGE;
         }
     }
     if (optind >= argc) {
@@ -128,14 +133,14 @@ WY_COMMAND(cluster, "union-catalogue clusters: sync, stats, show, split, merge")
                      : cluster_sync(cl, h->cat, &done, &err);
     if (rc == WY_OK && (rebuild || !strcmp(verb, "sync")))
         printf("%zu changes clustered\n", done);
-    if (rc == WY_OK && (!strcmp(verb, "stats") || !strcmp(verb, "sync") ||
-                        rebuild)) {
+    if (rc == WY_OK &&
+        (!strcmp(verb, "stats") || !strcmp(verb, "sync") || rebuild)) {
         int64_t c = 0, r = 0, s = 0;
         rc = cluster_stats(cl, &c, &r, &s, &err);
         if (rc == WY_OK)
             printf("%lld records in %lld clusters; %lld clusters hold more "
-                   "than one record\n", (long long)r, (long long)c,
-                   (long long)s);
+                   "than one record\n",
+                   (long long)r, (long long)c, (long long)s);
     } else if (rc == WY_OK && !strcmp(verb, "show")) {
         struct cluster_info ci;
         rc = cluster_show(cl, ids[0], &ci, &err);

@@ -59,9 +59,15 @@ static int check(int argc, char **argv)
     int ch;
     while ((ch = getopt_long(argc, argv, "c:f:", opts, NULL)) != -1) {
         switch (ch) {
-        case 'c': coll = optarg; break;
-        case 'f': from = optarg; break;
-        default: usage(stderr); return CMD_USAGE;
+        case 'c':
+            coll = optarg;
+            break;
+        case 'f':
+            from = optarg;
+            break;
+        default:
+            usage(stderr);
+            return CMD_USAGE;
         }
     }
     if (!coll || optind >= argc) {
@@ -96,7 +102,7 @@ static int check(int argc, char **argv)
     return status;
 }
 
-WY_COMMAND(profile, "collection metadata profiles: list, show, check records against one")
+WY_COMMAND(profile, "collection metadata profiles: list, show, check records")
 {
     if (cmd_wants_help(argc, argv) || argc < 2) {
         usage(argc < 2 ? stderr : stdout);
@@ -104,8 +110,7 @@ WY_COMMAND(profile, "collection metadata profiles: list, show, check records aga
     }
     if (!strcmp(argv[1], "list")) {
         for (const struct prof_profile *const *p = prof_all(); *p; p++)
-            printf("%-14s %s  %s\n", (*p)->code, (*p)->name,
-                   (*p)->description);
+            printf("%-14s %s  %s\n", (*p)->code, (*p)->name, (*p)->description);
         return CMD_OK;
     }
     if (!strcmp(argv[1], "show") && argc == 3)

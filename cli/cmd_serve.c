@@ -12,22 +12,23 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
-            "usage: wenyuan serve [-H HOME] [--listen ADDR:PORT] [--threads N]\n"
-            "                     [--base-url URL] [--page-size N] [--quiet]\n"
-            "                     [--max-conn N] [--max-per-ip N]\n\n"
-            "Serves HOME over HTTP: the OAI-PMH provider at /oai, the JSON API\n"
-            "at /api, stored files at /files and the web page at /.\n"
-            "  --listen     address and port (default 127.0.0.1:8080;\n"
-            "               IPv6 as [::1]:8080; port 0 picks a free port)\n"
-            "  --threads    worker threads (default 4)\n"
-            "  --max-conn   open connections (default 256)\n"
-            "  --max-per-ip open connections per client address (default\n"
-            "               half of --max-conn)\n"
-            "  --base-url   the public URL of /oai's parent (behind a proxy)\n"
-            "  --page-size  OAI records per page (default 100)\n"
-            "  --quiet      no access log\n"
-            "SIGTERM or SIGINT stops it gracefully.\n");
+    fprintf(
+        fp,
+        "usage: wenyuan serve [-H HOME] [--listen ADDR:PORT] [--threads N]\n"
+        "                     [--base-url URL] [--page-size N] [--quiet]\n"
+        "                     [--max-conn N] [--max-per-ip N]\n\n"
+        "Serves HOME over HTTP: the OAI-PMH provider at /oai, the JSON API\n"
+        "at /api, stored files at /files and the web page at /.\n"
+        "  --listen     address and port (default 127.0.0.1:8080;\n"
+        "               IPv6 as [::1]:8080; port 0 picks a free port)\n"
+        "  --threads    worker threads (default 4)\n"
+        "  --max-conn   open connections (default 256)\n"
+        "  --max-per-ip open connections per client address (default\n"
+        "               half of --max-conn)\n"
+        "  --base-url   the public URL of /oai's parent (behind a proxy)\n"
+        "  --page-size  OAI records per page (default 100)\n"
+        "  --quiet      no access log\n"
+        "SIGTERM or SIGINT stops it gracefully.\n");
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -136,7 +137,8 @@ WY_COMMAND(serve, "serve the home over HTTP (OAI-PMH, JSON API, web page)")
                 !cfg.max_per_ip) {
                 wy_err_set(&err, WY_EINVAL,
                            "--max-per-ip '%s' is not a number from 1 to "
-                           "100000", optarg);
+                           "100000",
+                           optarg);
                 return cmd_fail("serve", &err);
             }
             break;

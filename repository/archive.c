@@ -85,6 +85,24 @@ static int to_utf8(const char *s, size_t n, const char *cs, struct wy_buf *out)
     return ok;
 }
 
+int ingest_name_utf8(const char *raw, const char *charset, struct wy_buf *out,
+                     const char **used)
+{
+    size_t n = strlen(raw);
+    *used = NULL;
+    if (valid_utf8((const unsigned char *)raw, n)) {
+        wy_buf_add(out, raw, n);
+        return 1;
+    }
+    const char *cs = charset ? charset : "GB18030";
+    size_t mark = out->len;
+    if (!to_utf8(raw, n, cs, out) || out->error ||
+        !valid_utf8((const unsigned char *)out->p + mark, out->len - mark))
+        return 0;
+    *used = cs;
+    return 1;
+}
+
 static struct archive *new_reader(const char *charset)
 {
     struct archive *a = archive_read_new();

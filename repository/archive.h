@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 
 struct ingest_archive;
@@ -57,5 +58,15 @@ wy_code ingest_archive_read(struct ingest_archive *a, void *buf, size_t cap,
                             size_t *got, struct wy_err *err);
 
 void ingest_archive_close(struct ingest_archive *a);
+
+/*
+ * A file name from outside (an archive entry, a folder copied from a
+ * Windows share) as UTF-8: appended to out as it is when it is valid UTF-8,
+ * else converted from charset, or from GB18030 when charset is NULL.
+ * *used gets the charset converted from, or NULL. Returns 0 when the name
+ * is not valid UTF-8 and does not convert.
+ */
+int ingest_name_utf8(const char *raw, const char *charset, struct wy_buf *out,
+                     const char **used);
 
 #endif

@@ -282,7 +282,8 @@ static const char *const stmt_sql[S_NSTMT] = {
         "AND scope IS ?1 ORDER BY id DESC LIMIT 1",
     [S_BATCH_FIND] =
         "SELECT id FROM ingest_batches WHERE key = ?1 AND status IN "
-        "('running', 'interrupted', 'failed') ORDER BY id DESC LIMIT 1",
+        "('running', 'interrupted', 'failed') AND id = (SELECT max(id) FROM "
+        "ingest_batches WHERE key = ?1)",
     [S_BATCH_INSERT] =
         "INSERT INTO ingest_batches (key, started) VALUES (?1, ?2)",
     [S_ITEM_PUT] =
@@ -528,6 +529,27 @@ wy_code cat_open(struct cat **out, const char *path, int flags,
         rc = exec(c, "PRAGMA journal_mode = WAL", "switch to WAL mode", err);
     if (rc == WY_OK && !(flags & CAT_READONLY))
         rc = migrate(c, err);
+    if (rc == WY_OK && (flags & CAT_READONLY)) {
+        /* a reader cannot migrate: it needs the schema it knows */
+        sqlite3_stmt *s = NULL;
+        int v = -1;
+        if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &s, NULL) ==
+                SQLITE_OK &&
+            sqlite3_step(s) == SQLITE_ROW)
+            v = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+        if (v < 0)
+            rc = db_fail(c, err, "read the schema version");
+        else if (v != CAT_SCHEMA_VERSION)
+            rc = wy_err_set(err, WY_ESTATE,
+                            "catalog '%s' has schema version %d, this "
+                            "wenyuan reads %d: %s",
+                            path, v, CAT_SCHEMA_VERSION,
+                            v < CAT_SCHEMA_VERSION
+                                ? "run a command that writes (e.g. 'wenyuan "
+                                  "import') to upgrade it"
+                                : "upgrade wenyuan");
+    }
     if (rc)
         goto fail;
     *out = c;
@@ -2424,8 +2446,9 @@ wy_code cat_status_get(struct cat *c, struct cat_status *o, struct wy_err *err)
         rc = q_text(c, "SELECT max(ended) FROM audits", &o->last_audit, err);
     if (!rc)
         rc = q_int(c,
-                   "SELECT count(*) FROM ingest_batches WHERE status <> "
-                   "'done'",
+                   "SELECT count(*) FROM ingest_batches b WHERE status <> "
+                   "'done' AND id = (SELECT max(id) FROM ingest_batches n "
+                   "WHERE n.key = b.key)",
                    &o->batches_unfinished, err);
     if (!rc)
         rc = cat_meta_get(c, "index.time", &o->last_index, err);

@@ -14,7 +14,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS cluster_member ("
     " record_id INTEGER PRIMARY KEY,"
     " cluster_id INTEGER NOT NULL,"
-    " part INTEGER NOT NULL DEFAULT 0,"   /* staff partition */
+    " part INTEGER NOT NULL DEFAULT 0," /* staff partition */
     " score INTEGER NOT NULL,"
     " title TEXT);"
     "CREATE INDEX IF NOT EXISTS cluster_member_cluster"
@@ -41,10 +41,25 @@ static const char schema[] =
     "INSERT OR IGNORE INTO cluster_state VALUES ('schema', '1');";
 
 enum {
-    S_MEMBER_GET, S_MEMBER_PUT, S_MEMBER_DEL, S_MEMBER_SETC, S_KEYS_OF,
-    S_KEY_DEL, S_KEY_ADD, S_NEIGH_KEY, S_NEIGH_LINK, S_MEMBERS_OF,
-    S_RECLUSTER, S_HOLD_DEL, S_HOLD_ADD, S_PART_OF, S_STATE_GET,
-    S_STATE_SET, S_KEY_CLUSTER, S_KEY_RECS, N_STMT
+    S_MEMBER_GET,
+    S_MEMBER_PUT,
+    S_MEMBER_DEL,
+    S_MEMBER_SETC,
+    S_KEYS_OF,
+    S_KEY_DEL,
+    S_KEY_ADD,
+    S_NEIGH_KEY,
+    S_NEIGH_LINK,
+    S_MEMBERS_OF,
+    S_RECLUSTER,
+    S_HOLD_DEL,
+    S_HOLD_ADD,
+    S_PART_OF,
+    S_STATE_GET,
+    S_STATE_SET,
+    S_KEY_CLUSTER,
+    S_KEY_RECS,
+    N_STMT
 };
 
 static const char *const stmt_sql[N_STMT] = {
@@ -102,8 +117,7 @@ struct cluster {
     struct wy_buf norm, keys, old;
 };
 
-static wy_code db_fail(struct cluster *cl, struct wy_err *err,
-                       const char *what)
+static wy_code db_fail(struct cluster *cl, struct wy_err *err, const char *what)
 {
     return wy_err_set(err, WY_EDB, "clusters: cannot %s: %s", what,
                       sqlite3_errmsg(cl->db));
@@ -125,8 +139,8 @@ static wy_code exec(struct cluster *cl, const char *sql, const char *what,
     return WY_OK;
 }
 
-wy_code cluster_open(struct cluster **out, const char *path,
-                     struct wy_err *err)
+static wy_code open_db(struct cluster **out, const char *path, int ro,
+                       struct wy_err *err)
 {
     *out = NULL;
     struct cluster *cl = calloc(1, sizeof(*cl));
@@ -136,17 +150,36 @@ wy_code cluster_open(struct cluster **out, const char *path,
     wy_buf_init(&cl->keys, 1u << 20);
     wy_buf_init(&cl->old, 1u << 20);
     wy_code rc = WY_OK;
-    if (sqlite3_open_v2(path, &cl->db, SQLITE_OPEN_READWRITE |
-                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &cl->db,
+                        (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+                            SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         rc = wy_err_set(err, WY_EDB, "clusters: cannot open '%s': %s", path,
                         cl->db ? sqlite3_errmsg(cl->db) : "out of memory");
         goto fail;
     }
     sqlite3_busy_timeout(cl->db, 10000);
-    if ((rc = exec(cl, "PRAGMA journal_mode = WAL", "switch to WAL", err)) ||
-        (rc = exec(cl, "PRAGMA synchronous = NORMAL", "set synchronous", err)) ||
-        (rc = exec(cl, schema, "create the cluster tables", err)))
+    if (ro) {
+        sqlite3_stmt *st = NULL;
+        int have = sqlite3_prepare_v2(cl->db,
+                                      "SELECT 1 FROM sqlite_master"
+                                      " WHERE name = 'cluster_state'",
+                                      -1, &st, NULL) == SQLITE_OK &&
+                   sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (!have) {
+            rc = wy_err_set(err, WY_ENOTFOUND,
+                            "no clusters yet: run "
+                            "'wenyuan cluster sync'");
+            goto fail;
+        }
+    } else if ((rc = exec(cl, "PRAGMA journal_mode = WAL", "switch to WAL",
+                          err)) ||
+               (rc = exec(cl, "PRAGMA synchronous = NORMAL", "set synchronous",
+                          err)) ||
+               (rc = exec(cl, schema, "create the cluster tables", err))) {
         goto fail;
+    }
     for (int i = 0; i < N_STMT; i++)
         if (sqlite3_prepare_v3(cl->db, stmt_sql[i], -1,
                                SQLITE_PREPARE_PERSISTENT, &cl->st[i],
@@ -154,14 +187,23 @@ wy_code cluster_open(struct cluster **out, const char *path,
             rc = db_fail(cl, err, "prepare a statement");
             goto fail;
         }
-    if ((rc = cjk_new(&cl->cjk, err)))
-        goto fail;
     *out = cl;
     return WY_OK;
 fail:
     wy_err_prefix(err, "%s", path);
     cluster_close(cl);
     return rc;
+}
+
+wy_code cluster_open(struct cluster **out, const char *path, struct wy_err *err)
+{
+    return open_db(out, path, 0, err);
+}
+
+wy_code cluster_open_readonly(struct cluster **out, const char *path,
+                              struct wy_err *err)
+{
+    return open_db(out, path, 1, err);
 }
 
 void cluster_close(struct cluster *cl)
@@ -232,7 +274,7 @@ int cluster_isbn13(const char *s, char out[14])
         else if (*p == '-' || *p == ' ')
             continue;
         else if (n)
-            break;            /* "(精装)" and other qualifiers after it */
+            break; /* "(精装)" and other qualifiers after it */
     }
     if (n == 10) {
         int sum = 0;
@@ -285,7 +327,10 @@ static wy_code add_norm(struct cluster *cl, const char *s, size_t n,
                         struct wy_buf *out, struct wy_err *err)
 {
     wy_buf_reset(&cl->norm);
-    wy_code rc = cjk_normalize(cl->cjk, s, n, &cl->norm, err);
+    /* loaded on first use (~20 ms): showing a cluster needs no keys */
+    wy_code rc = cl->cjk ? WY_OK : cjk_new(&cl->cjk, err);
+    if (rc == WY_OK)
+        rc = cjk_normalize(cl->cjk, s, n, &cl->norm, err);
     if (rc)
         return rc;
     const char *p = cl->norm.p ? cl->norm.p : "";
@@ -299,7 +344,7 @@ static wy_code add_norm(struct cluster *cl, const char *s, size_t n,
             else if (cp >= 'A' && cp <= 'Z')
                 wy_buf_addc(out, (char)(cp + 32));
         } else if (cjk_is_han(cp) || (cp >= 0xC0 && cp < 0x2000)) {
-            wy_buf_add(out, p + at, i - at);   /* letters with accents too */
+            wy_buf_add(out, p + at, i - at); /* letters with accents too */
         }
     }
     return WY_OK;
@@ -318,8 +363,8 @@ static long juan_number(const char *s, const char *p)
             v = v * 10 + (*q - '0');
         return v;
     }
-    static const char *const dig[] = {"〇", "一", "二", "三", "四", "五",
-                                      "六", "七", "八", "九"};
+    static const char *const dig[] = {"〇", "一", "二", "三", "四",
+                                      "五", "六", "七", "八", "九"};
     /* walk back over numeral characters */
     q = p;
     for (;;) {
@@ -348,10 +393,11 @@ static long juan_number(const char *s, const char *p)
         if (!memcmp(q, "两", 3))
             d = 2;
         if (d >= 0) {
-            cur = cur * 10 + d;   /* 一二〇 style as well as 一百二十 */
+            cur = cur * 10 + d; /* 一二〇 style as well as 一百二十 */
         } else {
-            long unit = !memcmp(q, "十", 3) ? 10 : !memcmp(q, "百", 3) ? 100
-                                                                        : 1000;
+            long unit = !memcmp(q, "十", 3)   ? 10
+                        : !memcmp(q, "百", 3) ? 100
+                                              : 1000;
             total += (cur ? cur : 1) * unit;
             cur = 0;
         }
@@ -377,8 +423,8 @@ static long juan_of(const char *s)
 }
 
 static const char *const edition_types[] = {
-    "刻本", "刊本", "抄本", "鈔本", "钞本", "稿本", "写本", "寫本",
-    "活字", "石印", "铅印", "鉛印", "套印", "影印", "拓本", "油印", NULL};
+    "刻本", "刊本", "抄本", "鈔本", "钞本", "稿本", "写本", "寫本", "活字",
+    "石印", "铅印", "鉛印", "套印", "影印", "拓本", "油印", NULL};
 
 /* The edition part of the title key: the census category (刻本...) or
    the edition number ("第2版", "2nd ed." -> "2"). */
@@ -402,8 +448,8 @@ static void edition_part(const char *s, struct wy_buf *out)
 /* The main title up to its first ':' '/' '=' (half or full width). */
 static size_t title_len(const char *t)
 {
-    static const char *const stops[] = {":", "/", "=", "：", "／", "＝",
-                                        " ;", NULL};
+    static const char *const stops[] = {":",  "/",  "=",  "：",
+                                        "／", "＝", " ;", NULL};
     size_t n = strlen(t);
     for (size_t i = 0; stops[i]; i++) {
         const char *p = strstr(t, stops[i]);
@@ -432,8 +478,8 @@ wy_code cluster_keys(struct cluster *cl, const struct wy_record *rec,
             wy_buf_adds(out, "ctl:");
             for (const char *p = v + 1; p < close; p++)
                 if (*p != ' ')
-                    wy_buf_addc(out, (char)(*p >= 'A' && *p <= 'Z' ? *p + 32
-                                                                  : *p));
+                    wy_buf_addc(out,
+                                (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p));
             wy_buf_addc(out, ':');
             const char *num = close + 1;
             while (*num == ' ')
@@ -459,17 +505,16 @@ wy_code cluster_keys(struct cluster *cl, const struct wy_record *rec,
     size_t tstart = out->len;
     /* the title proper only: 245 $a / 200 $a, without the 卷数 ($n) or
        other title information some libraries add to the heading */
-    const char *title = rec->kind == WY_MARC21
-                            ? wy_record_subfield(rec, "245", 'a')
-                        : rec->kind == WY_UNIMARC
-                            ? wy_record_subfield(rec, "200", 'a')
-                            : NULL;
+    const char *title =
+        rec->kind == WY_MARC21    ? wy_record_subfield(rec, "245", 'a')
+        : rec->kind == WY_UNIMARC ? wy_record_subfield(rec, "200", 'a')
+                                  : NULL;
     if (!title || !*title)
         title = d->titles[0];
     wy_code rc = add_norm(cl, title, title_len(title), out, err);
     if (rc)
         return rc;
-    if (out->len == tstart) {          /* a title of punctuation only */
+    if (out->len == tstart) { /* a title of punctuation only */
         wy_buf_truncate(out, start);
         return wy_buf_status(out, err);
     }
@@ -505,7 +550,7 @@ int cluster_score(const struct wy_record *rec)
     const struct wy_desc *d = &rec->desc;
 #define MIN_(a, b) ((a) < (b) ? (a) : (b))
     int s = 0;
-    s += rec->kind != WY_MARC_NONE ? 10 : 0;   /* full MARC beats DC/MODS */
+    s += rec->kind != WY_MARC_NONE ? 10 : 0; /* full MARC beats DC/MODS */
     s += d->ntitles ? 5 : 0;
     s += 2 * (int)MIN_(d->ncreators, 3);
     s += d->date ? 2 : 0;
@@ -527,7 +572,7 @@ int cluster_score(const struct wy_record *rec)
 
 /* A set of record ids (open addressing), and a FIFO for the search. */
 struct idset {
-    int64_t *slot;            /* 0: empty (record ids are >= 1) */
+    int64_t *slot; /* 0: empty (record ids are >= 1) */
     size_t cap, n;
 };
 
@@ -804,9 +849,8 @@ static wy_code sort_lines(struct wy_buf *b, struct wy_err *err)
     return wy_buf_status(b, err);
 }
 
-static wy_code put_holdings(struct cluster *cl, int64_t id,
-                            const char *source, const struct wy_record *rec,
-                            struct wy_err *err)
+static wy_code put_holdings(struct cluster *cl, int64_t id, const char *source,
+                            const struct wy_record *rec, struct wy_err *err)
 {
     sqlite3_stmt *s = stmt(cl, S_HOLD_DEL);
     sqlite3_bind_int64(s, 1, id);
@@ -849,9 +893,9 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
         rc = keys_of(cl, id, &cl->old, err);
     if (rc)
         return wy_err_prefix(err, "record %lld", (long long)id);
-    int same_keys = cid && cl->old.len == cl->keys.len &&
-                    (!cl->keys.len || !memcmp(cl->old.p, cl->keys.p,
-                                              cl->keys.len));
+    int same_keys =
+        cid && cl->old.len == cl->keys.len &&
+        (!cl->keys.len || !memcmp(cl->old.p, cl->keys.p, cl->keys.len));
     if (!cid) {
         /* a staff partition decided before (the record was deleted and
            came back, or the clusters are being rebuilt) */
@@ -1064,9 +1108,10 @@ wy_code cluster_rebuild(struct cluster *cl, struct cat *c, size_t *done,
     wy_code rc = cluster_begin(cl, err);
     if (rc)
         return rc;
-    rc = exec(cl, "DELETE FROM cluster_member; DELETE FROM cluster_key;"
-                  " DELETE FROM cluster_holding;"
-                  " DELETE FROM cluster_state WHERE key = 'last_seq';",
+    rc = exec(cl,
+              "DELETE FROM cluster_member; DELETE FROM cluster_key;"
+              " DELETE FROM cluster_holding;"
+              " DELETE FROM cluster_state WHERE key = 'last_seq';",
               "empty the cluster tables", err);
     if (rc == WY_OK)
         rc = cluster_commit(cl, err);
@@ -1088,7 +1133,8 @@ static wy_code log_decision(struct cluster *cl, const char *action,
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(cl->db,
                            "INSERT INTO cluster_decision (time, action, detail)"
-                           " VALUES (?1, ?2, ?3)", -1, &s, NULL) != SQLITE_OK)
+                           " VALUES (?1, ?2, ?3)",
+                           -1, &s, NULL) != SQLITE_OK)
         return db_fail(cl, err, "log a decision");
     sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, action, -1, SQLITE_STATIC);
@@ -1141,12 +1187,15 @@ static wy_code split_tx(struct cluster *cl, const int64_t *rec, size_t n,
     if (rc == WY_OK && m.n <= n)
         rc = wy_err_set(err, WY_EINVAL,
                         "cluster %lld has %zu members: a split must leave "
-                        "some behind", (long long)cid, m.n);
+                        "some behind",
+                        (long long)cid, m.n);
     int64_t part = 0;
     if (rc == WY_OK) {
         sqlite3_stmt *s = NULL;
-        if (sqlite3_prepare_v2(cl->db, "SELECT coalesce(max(part), 0) + 1"
-                               " FROM cluster_part", -1, &s, NULL) != SQLITE_OK ||
+        if (sqlite3_prepare_v2(cl->db,
+                               "SELECT coalesce(max(part), 0) + 1"
+                               " FROM cluster_part",
+                               -1, &s, NULL) != SQLITE_OK ||
             sqlite3_step(s) != SQLITE_ROW)
             rc = db_fail(cl, err, "choose a partition");
         else
@@ -1160,17 +1209,19 @@ static wy_code split_tx(struct cluster *cl, const int64_t *rec, size_t n,
         rc = run3(cl, "INSERT OR REPLACE INTO cluster_part VALUES (?1, ?2)",
                   rec[i], part, 0, "store a partition", err);
         if (rc == WY_OK)
-            rc = run3(cl, "UPDATE cluster_member SET part = ?2"
-                          " WHERE record_id = ?1", rec[i], part, 0,
-                      "set a partition", err);
+            rc = run3(cl,
+                      "UPDATE cluster_member SET part = ?2"
+                      " WHERE record_id = ?1",
+                      rec[i], part, 0, "set a partition", err);
         /* staff links from the split records to those left behind go */
         for (size_t k = 0; rc == WY_OK && k < m.n; k++) {
             int named = 0;
             for (size_t j = 0; j < n && !named; j++)
                 named = m.v[k] == rec[j];
             if (!named)
-                rc = run3(cl, "DELETE FROM cluster_link WHERE"
-                              " (a = ?1 AND b = ?2) OR (a = ?2 AND b = ?1)",
+                rc = run3(cl,
+                          "DELETE FROM cluster_link WHERE"
+                          " (a = ?1 AND b = ?2) OR (a = ?2 AND b = ?1)",
                           rec[i], m.v[k], 0, "drop a link", err);
         }
     }
@@ -1225,12 +1276,13 @@ wy_code cluster_merge(struct cluster *cl, int64_t a, int64_t b,
         goto out;
     }
     int64_t x = ca < cb ? ca : cb, y = ca < cb ? cb : ca;
-    rc = run3(cl, "INSERT OR IGNORE INTO cluster_link VALUES (?1, ?2)", x, y,
-              0, "store a link", err);
+    rc = run3(cl, "INSERT OR IGNORE INTO cluster_link VALUES (?1, ?2)", x, y, 0,
+              "store a link", err);
     struct wy_buf detail = WY_BUF_INIT(64 * 1024);
-    wy_buf_addf(&detail, "clusters %lld and %lld linked through records "
-                         "%lld and %lld", (long long)ca, (long long)cb,
-                (long long)x, (long long)y);
+    wy_buf_addf(&detail,
+                "clusters %lld and %lld linked through records "
+                "%lld and %lld",
+                (long long)ca, (long long)cb, (long long)x, (long long)y);
     if (note && *note)
         wy_buf_addf(&detail, ": %s", note);
     if (rc == WY_OK && (rc = wy_buf_status(&detail, err)) == WY_OK)
@@ -1310,7 +1362,7 @@ static wy_code explain(struct cluster *cl, int64_t id, struct wy_buf *out,
             prev = "";
             listed = more = 0;
         }
-        if (listed++ < 10)   /* a serial's ISSN may tie thousands */
+        if (listed++ < 10) /* a serial's ISSN may tie thousands */
             wy_buf_addf(out, " %lld", (long long)sqlite3_column_int64(s, 0));
         else
             more++;
@@ -1343,8 +1395,8 @@ wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
     if (sqlite3_prepare_v2(cl->db,
                            "SELECT record_id, score, part, title FROM"
                            " cluster_member WHERE cluster_id = ?1"
-                           " ORDER BY score DESC, record_id", -1, &s,
-                           NULL) != SQLITE_OK)
+                           " ORDER BY score DESC, record_id",
+                           -1, &s, NULL) != SQLITE_OK)
         return db_fail(cl, err, "list a cluster");
     sqlite3_bind_int64(s, 1, cid);
     int r;
@@ -1387,8 +1439,8 @@ wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
                            "SELECT h.record_id, h.library, h.callno FROM"
                            " cluster_holding h JOIN cluster_member m ON"
                            " m.record_id = h.record_id WHERE m.cluster_id = ?1"
-                           " ORDER BY h.library, h.record_id", -1, &s,
-                           NULL) != SQLITE_OK)
+                           " ORDER BY h.library, h.record_id",
+                           -1, &s, NULL) != SQLITE_OK)
         rc = db_fail(cl, err, "list holdings");
     if (rc == WY_OK) {
         sqlite3_bind_int64(s, 1, cid);
@@ -1410,10 +1462,10 @@ wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
             h->callno = dup_col(s, 2);
             if (!h->library ||
                 (!h->callno && sqlite3_column_type(s, 2) != SQLITE_NULL))
-                rc = wy_err_set(err, WY_ENOMEM, "cluster %lld",
-                                (long long)cid);
+                rc = wy_err_set(err, WY_ENOMEM, "cluster %lld", (long long)cid);
             else if (out->nholdings == 1 ||
-                     strcmp(h->library, out->holdings[out->nholdings - 2].library))
+                     strcmp(h->library,
+                            out->holdings[out->nholdings - 2].library))
                 out->nlibraries++;
         }
         sqlite3_finalize(s);
@@ -1431,7 +1483,8 @@ wy_code cluster_stats(struct cluster *cl, int64_t *clusters, int64_t *records,
     if (sqlite3_prepare_v2(cl->db,
                            "SELECT count(*), sum(n), sum(n > 1) FROM"
                            " (SELECT count(*) AS n FROM cluster_member"
-                           " GROUP BY cluster_id)", -1, &s, NULL) != SQLITE_OK)
+                           " GROUP BY cluster_id)",
+                           -1, &s, NULL) != SQLITE_OK)
         return db_fail(cl, err, "count clusters");
     wy_code rc = WY_OK;
     if (sqlite3_step(s) == SQLITE_ROW) {

@@ -41,12 +41,17 @@ struct cluster;
 /*
  * Opens the cluster tables in the catalog database at path (HOME/catalog.db,
  * its own SQLite connection, WAL, busy timeout), creating them when
- * missing. new: *out, close with cluster_close().
- * Errors: WY_EDB (named statement and SQLite's message), WY_EINDEX (the
- * OpenCC tables cannot be loaded), WY_ENOMEM.
+ * missing. new: *out, close with cluster_close(). The OpenCC tables are
+ * loaded when keys are first computed (cluster_keys, cluster_put: WY_EINDEX
+ * there when they cannot be).
+ * Errors: WY_EDB (named statement and SQLite's message), WY_ENOMEM.
  */
 wy_code cluster_open(struct cluster **out, const char *path,
                      struct wy_err *err);
+/* Read-only (the service): only cluster_of, cluster_show, cluster_stats
+   may be called. WY_ENOTFOUND when the catalog has no cluster tables yet. */
+wy_code cluster_open_readonly(struct cluster **out, const char *path,
+                              struct wy_err *err);
 void cluster_close(struct cluster *cl);
 
 /* Transactions around many puts (cluster_sync uses them itself). */
@@ -74,7 +79,9 @@ int cluster_score(const struct wy_record *rec);
  * Files record_id (a catalog record of source, borrowed) in its cluster:
  * a new record joins (and may join together) the clusters of the records
  * it shares keys with; a changed record whose keys changed has its old
- * cluster recomputed. Staff partitions and links are kept.
+ * cluster recomputed. Staff partitions and links are kept. Call it
+ * inside cluster_begin/cluster_commit (cluster_sync does), so that one
+ * record's several writes are undone together by cluster_rollback.
  * Errors: WY_EDB, WY_ENOMEM, WY_EINDEX.
  */
 wy_code cluster_put(struct cluster *cl, int64_t record_id, const char *source,
@@ -122,22 +129,24 @@ wy_code cluster_merge(struct cluster *cl, int64_t a, int64_t b,
 struct cluster_member_info {
     int64_t record_id;
     int score;
-    int64_t part;             /* staff partition, 0 none */
-    char *title;              /* may be NULL */
-    char *keys;               /* its keys, one per line */
-    char *why;                /* how it is tied to the others: "isbn:...
-                                 shared with 3, 7; staff link to 9" */
+    int64_t part; /* staff partition, 0 none */
+    char *title;  /* may be NULL */
+    char *keys;   /* its keys, one per line */
+    char *why;    /* how it is tied to the others: "isbn:...
+                     shared with 3, 7; staff link to 9" */
 };
 struct cluster_holding_info {
     int64_t record_id;
-    char *library, *callno;   /* callno may be NULL */
+    char *library, *callno; /* callno may be NULL */
 };
 struct cluster_info {
     int64_t id;
-    int64_t display;          /* the member shown: highest score */
-    struct cluster_member_info *members; size_t nmembers;
-    struct cluster_holding_info *holdings; size_t nholdings;
-    size_t nlibraries;        /* distinct libraries among the holdings */
+    int64_t display; /* the member shown: highest score */
+    struct cluster_member_info *members;
+    size_t nmembers;
+    struct cluster_holding_info *holdings;
+    size_t nholdings;
+    size_t nlibraries; /* distinct libraries among the holdings */
 };
 /* Fills *out for the cluster id (or the cluster of a record id); release
    with cluster_info_release. WY_ENOTFOUND. */

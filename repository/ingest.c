@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <magic.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -120,7 +121,15 @@ struct run {
     struct wy_progress pr;
     uint64_t total_bytes, done_bytes, done_items;
     unsigned char *buf;
+    char what[64]; /* the progress line's unit, with files */
 };
+
+static void progress(struct run *run)
+{
+    snprintf(run->what, sizeof(run->what), "items (%llu files)",
+             (unsigned long long)run->st->files);
+    wy_progress_update(&run->pr, run->done_items, run->done_bytes);
+}
 
 static void item_release(struct item *it)
 {
@@ -196,10 +205,41 @@ static int meta_candidate(const char *name)
     return meta_rank(slash ? slash + 1 : name) >= 0;
 }
 
+struct walk_ctx {
+    struct run *run;
+    struct item *it;
+    int warned;
+};
+
+/* A folder file; names that are not UTF-8 (copied from a GBK Windows
+   share) are converted like archive entry names, the file still read by
+   its name on disk. */
 static wy_code on_dir_file(void *ctx, const struct ingest_walk_entry *e,
                            struct wy_err *err)
 {
-    return add_pfile(ctx, e->rel, e->path, (uint64_t)e->st->st_size, err);
+    struct walk_ctx *w = ctx;
+    struct wy_buf name = WY_BUF_INIT(64 * 1024);
+    const char *cs;
+    wy_code rc = WY_OK;
+    if (!ingest_name_utf8(e->rel, w->run->o->filename_charset, &name, &cs))
+        rc =
+            wy_err_set(err, WY_EFORMAT,
+                       "'%s': name is neither UTF-8 nor %s: name its charset "
+                       "with --filename-charset",
+                       e->path,
+                       w->run->o->filename_charset ? w->run->o->filename_charset
+                                                   : "GB18030");
+    if (rc == WY_OK)
+        rc = wy_buf_status(&name, err);
+    if (rc == WY_OK && cs && !w->run->o->filename_charset && !w->warned++)
+        wy_warn(w->run->o->log,
+                "%s: file names are not UTF-8; read them as %s "
+                "(name the charset with --filename-charset)",
+                w->it->path, cs);
+    if (rc == WY_OK)
+        rc = add_pfile(w->it, name.p, e->path, (uint64_t)e->st->st_size, err);
+    wy_buf_release(&name);
+    return rc;
 }
 
 /* Reads the best metadata file of a folder or bag item into it->meta. */
@@ -309,6 +349,13 @@ static wy_code scan_archive(struct run *run, struct item *it,
         rc = WY_OK;
     if (rc == WY_OK)
         rc = find_strip(it, err);
+    for (size_t i = 0; rc == WY_OK && i < it->nfiles; i++)
+        if (!strcmp(it->files[i].logical, "bagit.txt"))
+            rc = wy_err_set(err, WY_EFORMAT,
+                            "archive '%s' holds a BagIt bag: unpack it and "
+                            "ingest the folder, so the bag is verified before "
+                            "anything is stored",
+                            it->path);
     if (rc == WY_OK && best_name) {
         const char *nm = best_name;
         size_t sl = it->strip ? strlen(it->strip) : 0;
@@ -556,7 +603,8 @@ static wy_code plan_one(struct run *run, struct item *it, const char *path,
             rc = read_meta_file(it, err);
     } else if (S_ISDIR(st.st_mode)) {
         it->kind = K_DIR;
-        rc = ingest_walk(path, on_dir_file, it, err);
+        struct walk_ctx wc = {run, it, 0};
+        rc = ingest_walk(path, on_dir_file, &wc, err);
         if (rc == WY_OK && !it->nfiles)
             rc =
                 wy_err_set(err, WY_EFORMAT, "folder '%s' holds no files", path);
@@ -756,7 +804,7 @@ static wy_code note_file(struct run *run, struct written *w, const char *where,
     if (info->stored)
         w->stored += info->size;
     run->done_bytes += info->size;
-    wy_progress_update(&run->pr, run->done_items, run->done_bytes);
+    progress(run);
     return WY_OK;
 }
 
@@ -866,13 +914,6 @@ static wy_code add_files(struct run *run, struct item *it,
         for (size_t i = 0; rc == WY_OK && i < it->nfiles; i++) {
             struct pfile *f = &it->files[i];
             struct source src = {.run = run, .fd = -1};
-            /* a bag was read whole while verifying: a dry run is done */
-            if (!v && it->kind == K_BAG) {
-                run->st->files++;
-                run->st->bytes += f->size;
-                run->done_bytes += f->size;
-                continue;
-            }
             src.fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
             if (src.fd < 0)
                 return wy_err_set(err, WY_EIO, "%s: cannot open '%s': %s",
@@ -1161,7 +1202,8 @@ wy_code ingest_run(struct wy_home *h, const char *const *paths, size_t n,
                                    err);
         st->batch = batch;
     }
-    wy_progress_begin(&run.pr, o->log, "items", run.nitems, run.total_bytes);
+    snprintf(run.what, sizeof(run.what), "items");
+    wy_progress_begin(&run.pr, o->log, run.what, run.nitems, run.total_bytes);
     for (size_t i = 0; rc == WY_OK && i < run.nitems; i++) {
         struct item *it = &run.items[i];
         if (batch && resumed) {
@@ -1186,7 +1228,7 @@ wy_code ingest_run(struct wy_home *h, const char *const *paths, size_t n,
             wy_err_release(&e2);
         }
         run.done_items++;
-        wy_progress_update(&run.pr, run.done_items, run.done_bytes);
+        progress(&run);
     }
     wy_progress_end(&run.pr);
     if (batch) {

@@ -12,7 +12,7 @@
 
 struct prof_values {
     const char *v[PROF_MAXV];
-    size_t n;                 /* values seen (may exceed PROF_MAXV) */
+    size_t n; /* values seen (may exceed PROF_MAXV) */
 };
 
 static void push(struct prof_values *v, const char *s)
@@ -21,7 +21,7 @@ static void push(struct prof_values *v, const char *s)
         return;
     for (size_t i = 0; i < v->n && i < PROF_MAXV; i++)
         if (v->v[i] == s || !strcmp(v->v[i], s))
-            return;           /* the same text reached by two paths */
+            return; /* the same text reached by two paths */
     if (v->n < PROF_MAXV)
         v->v[v->n] = s;
     v->n++;
@@ -57,8 +57,14 @@ static void marc_push(const struct wy_record *r, const char *tag, char code,
                 push(v, f->sub[i].data);
 }
 
-static int is21(const struct wy_record *r) { return r->kind == WY_MARC21; }
-static int isuni(const struct wy_record *r) { return r->kind == WY_UNIMARC; }
+static int is21(const struct wy_record *r)
+{
+    return r->kind == WY_MARC21;
+}
+static int isuni(const struct wy_record *r)
+{
+    return r->kind == WY_UNIMARC;
+}
 
 /* ---- vocabularies ------------------------------------------------------ */
 
@@ -174,7 +180,7 @@ static void c_creator(const struct wy_record *r, struct prof_values *v)
     for (size_t i = 0; i < r->desc.ncreators; i++)
         if (!r->desc.creators[i].secondary)
             push(v, r->desc.creators[i].name);
-    if (!v->n)   /* only contributors: they still name a 责任者 */
+    if (!v->n) /* only contributors: they still name a 责任者 */
         for (size_t i = 0; i < r->desc.ncreators; i++)
             push(v, r->desc.creators[i].name);
 }
@@ -188,7 +194,8 @@ static void c_dynasty(const struct wy_record *r, struct prof_values *v)
 static const char *k_dynasty(const char *s)
 {
     return in_list(dynasties, s) ? NULL
-           : "not a dynasty of the census list (清, 明, 元, 宋, 唐, 民国 ...)";
+                                 : "not a dynasty of the census list (清, 明, "
+                                   "元, 宋, 唐, 民国 ...)";
 }
 
 /* The last character of a statement of responsibility ("(清)纪昀撰") names
@@ -284,8 +291,9 @@ static void c_edition_date(const struct wy_record *r, struct prof_values *v)
 static const char *k_date(const char *s)
 {
     int a, b;
-    return fmt_date_years(s, &a, &b) ? NULL
-           : "not a date (write e.g. 清乾隆三十年, 明萬曆間, 1765)";
+    return fmt_date_years(s, &a, &b)
+               ? NULL
+               : "not a date (write e.g. 清乾隆三十年, 明萬曆間, 1765)";
 }
 
 static void notes_with(const struct wy_record *r, const char *words,
@@ -465,13 +473,15 @@ static const struct prof_profile guji = {
 
 static const struct prof_profile local_docs = {
     "difangwenxian", "地方文献",
-    "Local documents: where, when and about which region",
-    local_elements, N_(local_elements)};
+    "Local documents: where, when and about which region", local_elements,
+    N_(local_elements)};
 
-static const struct prof_profile *const profiles[] = {&guji, &local_docs,
-                                                      NULL};
+static const struct prof_profile *const profiles[] = {&guji, &local_docs, NULL};
 
-const struct prof_profile *const *prof_all(void) { return profiles; }
+const struct prof_profile *const *prof_all(void)
+{
+    return profiles;
+}
 
 const struct prof_profile *prof_find(const char *collection)
 {
@@ -517,7 +527,7 @@ static int add_issue(struct prof_result *r, enum prof_severity sev,
     if (value) {
         wy_buf_adds(&b, ": '");
         size_t n = strlen(value);
-        wy_buf_add(&b, value, n > 200 ? 200 : n);   /* a report line */
+        wy_buf_add(&b, value, n > 200 ? 200 : n); /* a report line */
         wy_buf_adds(&b, n > 200 ? "...'" : "'");
     }
     char *msg = wy_buf_take(&b, NULL);
@@ -565,8 +575,8 @@ wy_code prof_check(const struct prof_profile *p, const struct wy_record *rec,
         }
         if (!ok)
             return wy_err_set(err, WY_ENOMEM,
-                              "checking element '%s' of profile '%s'",
-                              e->key, p->code);
+                              "checking element '%s' of profile '%s'", e->key,
+                              p->code);
     }
     return WY_OK;
 }

@@ -22,15 +22,15 @@
 
 enum prof_level {
     PROF_OPTIONAL = 0,
-    PROF_RECOMMENDED,   /* missing: a warning */
-    PROF_REQUIRED       /* missing: an error */
+    PROF_RECOMMENDED, /* missing: a warning */
+    PROF_REQUIRED     /* missing: an error */
 };
 
-struct prof_values;     /* the values found for one element (profile.c) */
+struct prof_values; /* the values found for one element (profile.c) */
 
 struct prof_element {
-    const char *key;          /* ASCII: "title", "juan", "census" */
-    const char *label;        /* the census term: 题名, 卷数, 普查登记编号 */
+    const char *key;   /* ASCII: "title", "juan", "census" */
+    const char *label; /* the census term: 题名, 卷数, 普查登记编号 */
     enum prof_level level;
     int repeatable;
     /* Collects the element's values from the record. */
@@ -41,8 +41,8 @@ struct prof_element {
 };
 
 struct prof_profile {
-    const char *code;         /* the collection code it applies to */
-    const char *name;         /* 古籍 */
+    const char *code; /* the collection code it applies to */
+    const char *name; /* 古籍 */
     const char *description;
     const struct prof_element *elements;
     size_t nelements;
@@ -59,8 +59,8 @@ enum prof_severity { PROF_WARNING = 1, PROF_ERROR = 2 };
 /* One finding. */
 struct prof_issue {
     enum prof_severity severity;
-    const struct prof_element *element;   /* borrowed (static) */
-    char *msg;                /* owned: "missing (required)", ... */
+    const struct prof_element *element; /* borrowed (static) */
+    char *msg;                          /* owned: "missing (required)", ... */
 };
 
 /* The findings on one record; init with PROF_RESULT_INIT, reuse after
@@ -70,7 +70,10 @@ struct prof_result {
     size_t n, cap;
     size_t errors, warnings;
 };
-#define PROF_RESULT_INIT { NULL, 0, 0, 0, 0 }
+#define PROF_RESULT_INIT                                                       \
+    {                                                                          \
+        NULL, 0, 0, 0, 0                                                       \
+    }
 void prof_result_reset(struct prof_result *r);
 void prof_result_release(struct prof_result *r);
 
@@ -86,11 +89,11 @@ wy_code prof_check(const struct prof_profile *p, const struct wy_record *rec,
 
 /* A batch report: per-element counts over the records checked. */
 struct prof_batch {
-    const struct prof_profile *profile;   /* borrowed */
+    const struct prof_profile *profile; /* borrowed */
     size_t records, clean, with_errors, with_warnings;
-    size_t *missing;          /* per element: records where it is missing */
-    size_t *malformed;        /* per element: records with a bad value */
-    struct prof_result cur;   /* scratch */
+    size_t *missing;        /* per element: records where it is missing */
+    size_t *malformed;      /* per element: records with a bad value */
+    struct prof_result cur; /* scratch */
 };
 /* Prepares b for p. Errors: WY_ENOMEM. */
 wy_code prof_batch_init(struct prof_batch *b, const struct prof_profile *p,

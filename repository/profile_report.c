@@ -67,7 +67,8 @@ wy_code prof_report_changes(struct cat *c, int64_t after_seq,
         if (rc)
             break;
         size_t k = 0;
-        while (k < np && (!cr->collection || strcmp(all[k]->code, cr->collection)))
+        while (k < np &&
+               (!cr->collection || strcmp(all[k]->code, cr->collection)))
             k++;
         if (!cr->deleted && k < np) {
             struct wy_record *rec = NULL;
@@ -103,8 +104,9 @@ wy_code prof_report_changes(struct cat *c, int64_t after_seq,
     return rc;
 }
 
-wy_code prof_report_file(const char *path, const char *format, struct prof_batch *b,
-                         struct wy_buf *out, struct wy_err *err)
+wy_code prof_report_file(const char *path, const char *format,
+                         struct prof_batch *b, struct wy_buf *out,
+                         struct wy_err *err)
 {
     const struct fmt_handler *h = NULL;
     if (format && !(h = fmt_find(format)))

@@ -26,12 +26,13 @@ wy_code prof_report_changes(struct cat *c, int64_t after_seq,
 
 /*
  * Reads every record of the file at path (format: a handler name, or NULL
- * to detect) and checks it against b's profile, adding to b: findings named "PATH: record N (ID)",
- * then the summary. Unreadable records are findings too ("unreadable:").
- * Errors: WY_EIO, WY_EFORMAT (format not detected), WY_EINVAL (unknown
- * format), WY_ENOMEM.
+ * to detect) and checks it against b's profile, adding to b: findings named
+ * "PATH: record N (ID)", then the summary. Unreadable records are findings too
+ * ("unreadable:"). Errors: WY_EIO, WY_EFORMAT (format not detected), WY_EINVAL
+ * (unknown format), WY_ENOMEM.
  */
-wy_code prof_report_file(const char *path, const char *format, struct prof_batch *b,
-                         struct wy_buf *out, struct wy_err *err);
+wy_code prof_report_file(const char *path, const char *format,
+                         struct prof_batch *b, struct wy_buf *out,
+                         struct wy_err *err);
 
 #endif

@@ -60,9 +60,12 @@ step "3. Ingesting the digitized sample items into the OCFL store"
 
 step "4. Harvesting the partner, indexing, searching"
 "$BIN" -H "$HOME_DIR" source add partner "http://127.0.0.1:$PPORT/oai"
+# the provider lists only records whose datestamp second has passed (so no
+# record can change within a harvested second): let the import's second end
+sleep 1
 "$BIN" -H "$HOME_DIR" harvest --delay 0 partner
 "$BIN" -H "$HOME_DIR" index
-for q in '論語' '中國發展報告' 'creator:朱熹' 'title:千字文'; do
+for q in '論語' '中國發展報告' 'creator:朱熹' 'title:千字文' '学而时习之'; do
     echo "  \$ wenyuan search '$q'"
     "$BIN" -H "$HOME_DIR" search "$q" | sed -n '1,4p' | sed 's/^/    /'
 done

@@ -18,12 +18,13 @@ command -v convert >/dev/null || { echo "make-items: needs ImageMagick (apt-get 
 
 W=480; H=640; COLS=9; ROWS=12; CW=46; RH=46; X0=450; Y0=40
 
-# page OUT TEXT: one page, TEXT (no spaces) in columns right to left
+# page OUT TEXT: one page, TEXT (no spaces) in columns right to left, and
+# its transcription (see the end)
 page() {
     out=$1; text=$2
     set --
     i=0
-    for ch in $(printf '%s' "$text" | sed 's/./& /g'); do
+    for ch in $(chars "$text"); do
         col=$((i / ROWS)); row=$((i % ROWS))
         x=$((X0 - CW * (col + 1) + 7)); y=$((Y0 + RH * (row + 1) - 8))
         set -- "$@" -annotate "+$x+$y" "$ch"
@@ -51,6 +52,63 @@ page() {
         -strokewidth 1 -draw "$lines" \
         -stroke none -fill '#1a1208' -font "$FONT" -pointsize 32 "$@" \
         -strip $fmt "$out"
+    # the page's transcription beside it: DIR/text/NNNN.txt, or .hocr when
+    # TEXT_KIND=hocr
+    tdir=$(dirname "$(dirname "$out")")/text
+    mkdir -p "$tdir"
+    img=$(basename "$out")
+    if [ "${TEXT_KIND:-txt}" = hocr ]; then
+        hocr "$tdir/${img%.*}.hocr" "$text" "$img"
+    else
+        transcript "$tdir/${img%.*}.txt" "$text"
+    fi
+}
+
+# chars TEXT: TEXT one character a word (the shell splits on the spaces)
+chars() { printf '%s' "$1" | sed 's/./& /g'; }
+
+# transcript OUT TEXT: the plain-text transcription of a page made by
+# page(): one line per column, in reading order (right to left)
+transcript() {
+    printf '%s' "$2" | sed "s/.\{$ROWS\}/&\n/g; s/\n\$//" > "$1"
+    echo >> "$1"
+}
+
+# hocr OUT TEXT IMAGE: the page as hOCR 1.2, an ocr_line per column and an
+# ocrx_word per character, with the boxes page() drew them in
+hocr() {
+    out=$1; text=$2; img=$3
+    {
+        echo '<?xml version="1.0" encoding="UTF-8"?>'
+        echo '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="zh-Hant" lang="zh-Hant">'
+        echo '<head><title></title><meta http-equiv="Content-Type" content="text/html;charset=utf-8"/>'
+        echo '<meta name="ocr-system" content="samples/make-items.sh (generated, not OCR)"/>'
+        echo '<meta name="ocr-capabilities" content="ocr_page ocr_carea ocr_line ocrx_word"/></head>'
+        echo '<body>'
+        echo "<div class=\"ocr_page\" id=\"page_1\" title=\"image $img; bbox 0 0 $W $H\">"
+        echo "<div class=\"ocr_carea\" id=\"block_1\" title=\"bbox 26 $((Y0 - 6)) $((X0 + 4)) $((Y0 + RH * ROWS + 14))\">"
+        i=0; col=-1
+        for ch in $(chars "$text"); do
+            row=$((i % ROWS))
+            if [ "$row" -eq 0 ]; then
+                [ $col -ge 0 ] && echo '</span>'
+                col=$((i / ROWS))
+                n=$(( $(printf '%s' "$text" | wc -m) - i ))
+                [ $n -gt $ROWS ] && n=$ROWS
+                printf '<span class="ocr_line" id="line_%d" title="bbox %d %d %d %d">' \
+                    $((col + 1)) $((X0 - CW * (col + 1))) $Y0 $((X0 - CW * col)) $((Y0 + RH * n))
+            fi
+            printf '<span class="ocrx_word" id="word_%d" title="bbox %d %d %d %d">%s</span>' \
+                $((i + 1)) $((X0 - CW * (col + 1) + 3)) $((Y0 + RH * row)) \
+                $((X0 - CW * col - 3)) $((Y0 + RH * (row + 1))) "$ch"
+            i=$((i + 1))
+        done
+        [ $col -ge 0 ] && echo '</span>'
+        echo '</div>'
+        echo '</div>'
+        echo '</body>'
+        echo '</html>'
+    } > "$out"
 }
 
 # mods TITLE CREATOR DYNASTY ROLE EDITION DATE FROM TO EXTENT ID
@@ -70,7 +128,29 @@ mods() {
 EOF
 }
 
-# mets DIR ID LABEL: METS for the images in DIR/images, embedding DIR/mods.xml
+# mets DIR ID LABEL: METS for the images in DIR/images and their
+# transcriptions in DIR/text (same base name), embedding DIR/mods.xml
+filegrp() {
+    use=$1; prefix=$2; shift 2
+    echo "  <mets:fileGrp USE=\"$use\">"
+    n=0
+    for f in "$@"; do
+        n=$((n + 1))
+        base=$(basename "$f")
+        case $base in
+            *.tif) mt=image/tiff ;;
+            *.jpg) mt=image/jpeg ;;
+            *.txt) mt="text/plain" ;;
+            *.hocr) mt="text/vnd.hocr+html" ;;
+        esac
+        sum=$(sha512sum "$f" | cut -d' ' -f1)
+        size=$(stat -c %s "$f")
+        printf '    <mets:file ID="%s%03d" MIMETYPE="%s" SIZE="%s" CHECKSUMTYPE="SHA-512" CHECKSUM="%s"><mets:FLocat LOCTYPE="URL" xlink:href="%s/%s"/></mets:file>\n' \
+            "$prefix" "$n" "$mt" "$size" "$sum" "$(basename "$(dirname "$f")")" "$base"
+    done
+    echo '  </mets:fileGrp>'
+}
+
 mets() {
     dir=$1; id=$2; label=$3
     {
@@ -80,23 +160,16 @@ mets() {
         echo '  <mets:dmdSec ID="dmd1"><mets:mdWrap MDTYPE="MODS"><mets:xmlData>'
         sed '1d' "$dir/mods.xml"
         echo '  </mets:xmlData></mets:mdWrap></mets:dmdSec>'
-        echo '  <mets:fileSec><mets:fileGrp USE="master">'
-        n=0
-        for f in "$dir"/images/*; do
-            n=$((n + 1))
-            base=$(basename "$f")
-            case $base in *.tif) mt=image/tiff ;; *) mt=image/jpeg ;; esac
-            sum=$(sha512sum "$f" | cut -d' ' -f1)
-            size=$(stat -c %s "$f")
-            printf '    <mets:file ID="f%03d" MIMETYPE="%s" SIZE="%s" CHECKSUMTYPE="SHA-512" CHECKSUM="%s"><mets:FLocat LOCTYPE="URL" xlink:href="images/%s"/></mets:file>\n' \
-                "$n" "$mt" "$size" "$sum" "$base"
-        done
-        echo '  </mets:fileGrp></mets:fileSec>'
+        echo '  <mets:fileSec>'
+        filegrp master f "$dir"/images/*
+        filegrp transcription t "$dir"/text/*
+        echo '  </mets:fileSec>'
         echo "  <mets:structMap TYPE=\"physical\"><mets:div TYPE=\"book\" LABEL=\"$label\" DMDID=\"dmd1\">"
+        n=$(ls "$dir"/images | wc -l)
         k=0
         while [ $k -lt $n ]; do
             k=$((k + 1))
-            printf '    <mets:div TYPE="page" ORDER="%d" ORDERLABEL="%d"><mets:fptr FILEID="f%03d"/></mets:div>\n' "$k" "$k" "$k"
+            printf '    <mets:div TYPE="page" ORDER="%d" ORDERLABEL="%d"><mets:fptr FILEID="f%03d"/><mets:fptr FILEID="t%03d"/></mets:div>\n' "$k" "$k" "$k" "$k"
         done
         echo '  </mets:div></mets:structMap>'
         echo '</mets:mets>'
@@ -114,14 +187,18 @@ page "$d/images/0002.tif" "子曰巧言令色鮮矣仁曾子曰吾日三省吾�
   mods "論語集注" "朱熹" "宋" "集注" "刻本" "清乾隆三十年[1765]" 1765 1765 "2葉" "wy-sample-lunyu"; } > "$d/mods.xml"
 mets "$d" "wy-sample-lunyu" "論語集注"
 
-# 2. 嘉禾縣志 (folder, JPEG pages; a 方志-style passage written for this sample)
+# 2. 嘉禾縣志 (folder, JPEG pages with hOCR transcriptions; a 方志-style
+# passage written for this sample)
 d=$OUT/fangzhi; mkdir -p "$d/images"
+TEXT_KIND=hocr
 page "$d/images/0001.jpg" "嘉禾縣志卷之一輿地志沿革嘉禾古揚州之域春秋屬吳戰國屬楚秦置郡縣漢因之唐宋以來屢有更易明洪武初定為縣隸府治國朝因之疆域縣治東西廣一百二十里南北袤九十里東至海四十里西至山八十里"
 page "$d/images/0002.jpg" "山川縣東有山曰青嶂高百餘丈林木蓊鬱其下有泉四時不竭邑人資以灌溉縣西有水曰清溪源出青嶂東流入海風俗士習詩書民勤耕織婚喪守禮歲時伏臘猶存古風物產稻麥桑麻魚鹽竹木"
 page "$d/images/0003.jpg" "城池縣城周四里有奇門四東曰迎旭西曰阜成南曰來薰北曰拱極明嘉靖間築土城國朝康熙中甃以石乾隆十年重修公署縣署在城中正堂三楹儀門大門各一"
 { echo '<?xml version="1.0" encoding="UTF-8"?>'
   mods "嘉禾縣志" "陳文覃" "清" "纂修" "刻本" "清道光二十年[1840]" 1840 1840 "3葉" "wy-sample-fangzhi"; } > "$d/mods.xml"
 mets "$d" "wy-sample-fangzhi" "嘉禾縣志"
+
+TEXT_KIND=txt
 
 # 3. 千字文 (a BagIt bag: payload under data/)
 b=$OUT/qianziwen-bag; d=$b/data; mkdir -p "$d/images"
@@ -166,9 +243,15 @@ invented for the demo.
 
 | item | layout | pages | metadata |
 | --- | --- | --- | --- |
-| `lunyu/` | folder | 2 TIFF (zip-compressed grey) | `mets.xml` (fileSec with SHA-512, structMap page order, MODS embedded) + `mods.xml` |
-| `fangzhi/` | folder | 3 JPEG | same |
-| `qianziwen-bag/` | BagIt 1.0 bag | 2 JPEG under `data/images/` | `data/mets.xml`, `data/mods.xml`; `bag-info.txt` with External-Identifier, `manifest-sha512.txt`, `tagmanifest-sha512.txt` |
+| `lunyu/` | folder | 2 TIFF (zip-compressed grey) + plain-text transcriptions `text/NNNN.txt` | `mets.xml` (fileSec with SHA-512: fileGrp `master` and `transcription`; structMap page order, each page pointing at its image and its text; MODS embedded) + `mods.xml` |
+| `fangzhi/` | folder | 3 JPEG + hOCR transcriptions `text/NNNN.hocr` (an `ocr_line` per column, an `ocrx_word` per character, with the boxes the page was drawn in) | same |
+| `qianziwen-bag/` | BagIt 1.0 bag | 2 JPEG under `data/images/` + `data/text/NNNN.txt` | `data/mets.xml`, `data/mods.xml`; `bag-info.txt` with External-Identifier, `manifest-sha512.txt`, `tagmanifest-sha512.txt` |
+
+The transcriptions hold exactly the characters drawn on the page, one line
+per column (plain text) in reading order. `wenyuan ingest` stores them with
+the images and `wenyuan index` indexes `.txt` and `.hocr` files as the
+object's full text, so `wenyuan search 学而时习之` finds 論語集注 by its page
+text alone.
 
 `batch.csv` lists the three items for a batch ingest
 (`identifier,collection,title,creator,date,path`, paths relative to this folder).

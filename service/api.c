@@ -75,8 +75,8 @@ static int parse_int(const char *s, long lo, long hi, long *out)
 static enum MHD_Result bad_param(struct svc_req *req, const char *name,
                                  const char *what)
 {
-    return svc_reply_error(req, 400, "badParameter", NULL,
-                           "parameter '%s' %s", name, what);
+    return svc_reply_error(req, 400, "badParameter", NULL, "parameter '%s' %s",
+                           name, what);
 }
 
 static json_t *jstr(const char *s)
@@ -106,8 +106,8 @@ static void url_escape(struct wy_buf *b, const char *s, int keep_slash)
 
 enum MHD_Result svc_api_search(struct svc_req *req)
 {
-    static const char *const allowed[] = {"q", "collection", "facet", "from",
-                                          "to", "sort", "page", "size", NULL};
+    static const char *const allowed[] = {
+        "q", "collection", "facet", "from", "to", "sort", "page", "size", NULL};
     enum MHD_Result ret;
     if (check_args(req, allowed, &ret))
         return ret;
@@ -146,8 +146,7 @@ enum MHD_Result svc_api_search(struct svc_req *req)
     if ((s = svc_params_get(ps, "sort")) &&
         idx_sort_parse(s, &q.sort, &err) != WY_OK) {
         wy_err_release(&err);
-        return bad_param(req, "sort",
-                         "is not relevance, date, -date or title");
+        return bad_param(req, "sort", "is not relevance, date, -date or title");
     }
     const char *facets[SVC_PARAMS_MAX];
     size_t nf = 0;
@@ -166,8 +165,8 @@ enum MHD_Result svc_api_search(struct svc_req *req)
         return fail(req, &err);
     if (idx_search(x, &q, &res, &err) != WY_OK) {
         if (err.code == WY_EINVAL) {
-            enum MHD_Result r = svc_reply_bad_param(req, nf ? "facet" : "q",
-                                                    &err);
+            enum MHD_Result r =
+                svc_reply_bad_param(req, nf ? "facet" : "q", &err);
             wy_err_release(&err);
             return r;
         }
@@ -175,11 +174,10 @@ enum MHD_Result svc_api_search(struct svc_req *req)
     }
     json_t *j = json_object();
     json_object_set_new(j, "total", json_integer((json_int_t)res->total));
-    json_object_set_new(j, "page", json_integer((json_int_t)(q.page ? q.page
-                                                                    : 1)));
-    json_object_set_new(j, "size",
-                        json_integer((json_int_t)(q.page_size ? q.page_size
-                                                              : 20)));
+    json_object_set_new(j, "page",
+                        json_integer((json_int_t)(q.page ? q.page : 1)));
+    json_object_set_new(
+        j, "size", json_integer((json_int_t)(q.page_size ? q.page_size : 20)));
     json_t *hits = json_array();
     for (size_t i = 0; i < res->nhits; i++) {
         const struct idx_hit *h = &res->hits[i];
@@ -189,12 +187,14 @@ enum MHD_Result svc_api_search(struct svc_req *req)
         json_object_set_new(o, "creator", jstr(h->creator));
         json_object_set_new(o, "date", jstr(h->date));
         json_object_set_new(o, "snippet", jstr(h->snippet));
-        json_object_set_new(o, "year_from", h->year_from == WY_YEAR_NONE
-                                                ? json_null()
-                                                : json_integer(h->year_from));
-        json_object_set_new(o, "year_to", h->year_to == WY_YEAR_NONE
-                                              ? json_null()
-                                              : json_integer(h->year_to));
+        json_object_set_new(o, "year_from",
+                            h->year_from == WY_YEAR_NONE
+                                ? json_null()
+                                : json_integer(h->year_from));
+        json_object_set_new(o, "year_to",
+                            h->year_to == WY_YEAR_NONE
+                                ? json_null()
+                                : json_integer(h->year_to));
         json_object_set_new(o, "score", json_real(h->weight));
         json_array_append_new(hits, o);
     }
@@ -203,8 +203,8 @@ enum MHD_Result svc_api_search(struct svc_req *req)
     for (size_t f = 0; f < IDX_NFACETS; f++) {
         const struct idx_facet *fc = &res->facets[f];
         json_t *o = json_object(), *vals = json_array();
-        json_object_set_new(o, "name", jstr(fc->name ? fc->name
-                                                     : idx_facet_name(f)));
+        json_object_set_new(o, "name",
+                            jstr(fc->name ? fc->name : idx_facet_name(f)));
         for (size_t k = 0; k < fc->nvalues; k++) {
             json_t *vv = json_object();
             json_object_set_new(vv, "value", jstr(fc->values[k].value));
@@ -312,10 +312,10 @@ static enum MHD_Result serve_format(struct svc_req *req,
     wy_record_free(rec);
     if (rc != WY_OK) {
         wy_buf_release(&b);
-        enum MHD_Result ret = svc_reply_error(
-            req, 406, "cannotDisseminate", NULL,
-            "record %" PRId64 " cannot be written as %s: %s", r->id,
-            rec_formats[fi].name, wy_err_msg(&err));
+        enum MHD_Result ret =
+            svc_reply_error(req, 406, "cannotDisseminate", NULL,
+                            "record %" PRId64 " cannot be written as %s: %s",
+                            r->id, rec_formats[fi].name, wy_err_msg(&err));
         wy_err_release(&err);
         return ret;
     }
@@ -372,8 +372,7 @@ enum MHD_Result svc_api_record(struct svc_req *req)
     int cite = 0;
     if (slash) {
         if (strcmp(slash, "/cite"))
-            return svc_reply_error(req, 404, "notFound", NULL,
-                                   "no such page");
+            return svc_reply_error(req, 404, "notFound", NULL, "no such page");
         cite = 1;
     }
     int64_t id = parse_id(rest, idlen);
@@ -391,8 +390,9 @@ enum MHD_Result svc_api_record(struct svc_req *req)
                 if (!strcmp(rec_formats[fi].name, f))
                     break;
             if (!rec_formats[fi].name)
-                return bad_param(req, "format", "is not json, marcxml, mods, "
-                                                "oai_dc or marc21");
+                return bad_param(req, "format",
+                                 "is not json, marcxml, mods, "
+                                 "oai_dc or marc21");
         }
     }
     struct wy_err err = WY_ERR_INIT;
@@ -489,7 +489,7 @@ enum MHD_Result svc_api_object(struct svc_req *req)
     size_t nfiles = 0;
     if (in_cat &&
         cat_object_files(home->cat, oid, &files, &nfiles, &err) != WY_OK) {
-        wy_err_release(&err);   /* identification data is optional here */
+        wy_err_release(&err); /* identification data is optional here */
         files = NULL;
         nfiles = 0;
     }
@@ -497,8 +497,8 @@ enum MHD_Result svc_api_object(struct svc_req *req)
     json_object_set_new(j, "id", json_string(oid));
     char buf[32];
     snprintf(buf, sizeof(buf), "%" PRId64, co.record_id);
-    json_object_set_new(j, "record", in_cat && co.record_id ? json_string(buf)
-                                                            : json_null());
+    json_object_set_new(
+        j, "record", in_cat && co.record_id ? json_string(buf) : json_null());
     snprintf(buf, sizeof(buf), "v%u", head.head);
     json_object_set_new(j, "head", json_string(buf));
     json_object_set_new(j, "created", jstr(head.created));

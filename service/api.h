@@ -11,7 +11,7 @@
    index; nobody reads page 10,000). */
 #define SVC_SEARCH_SIZE_MAX 100
 #define SVC_SEARCH_PAGE_MAX 10000
-#define SVC_QUERY_MAX 1000      /* bytes of q */
+#define SVC_QUERY_MAX 1000 /* bytes of q */
 
 /* GET /api/search?q=&collection=&facet=NAME:VALUE...&from=&to=&sort=
    &page=&size= */

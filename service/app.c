@@ -31,7 +31,7 @@ static void tls_free(void *p)
     if (!t)
         return;
     struct wy_err err = WY_ERR_INIT;
-    idx_close(t->idx, &err);   /* a reader: nothing to lose */
+    idx_close(t->idx, &err); /* a reader: nothing to lose */
     wy_err_release(&err);
     store_close(t->store);
     home_close(t->home);
@@ -67,7 +67,8 @@ static wy_code load_secret(struct svc_app *a, struct wy_err *err)
             if (n != 2 * SVC_SECRET_LEN)
                 rc = wy_err_set(err, WY_EFORMAT,
                                 "'%s': expected %d hex digits, found %zu "
-                                "bytes", p, 2 * SVC_SECRET_LEN, n);
+                                "bytes",
+                                p, 2 * SVC_SECRET_LEN, n);
             for (size_t i = 0; rc == WY_OK && i < SVC_SECRET_LEN; i++) {
                 int h = unhex(s[2 * i]), l = unhex(s[2 * i + 1]);
                 if (h < 0 || l < 0)
@@ -93,7 +94,7 @@ static wy_code load_secret(struct svc_app *a, struct wy_err *err)
     }
     hex[2 * SVC_SECRET_LEN] = '\n';
     hex[2 * SVC_SECRET_LEN + 1] = '\0';
-    mode_t old = umask(077);   /* the secret is readable by its owner only */
+    mode_t old = umask(077); /* the secret is readable by its owner only */
     rc = wy_file_replace(p, hex, 2 * SVC_SECRET_LEN + 1, err);
     umask(old);
 out:
@@ -101,8 +102,7 @@ out:
     return rc;
 }
 
-wy_code svc_app_open(struct svc_app **out, const char *home,
-                     struct wy_err *err)
+wy_code svc_app_open(struct svc_app **out, const char *home, struct wy_err *err)
 {
     *out = NULL;
     if (!home || !wy_is_dir(home))
@@ -188,8 +188,7 @@ wy_code svc_app_home(struct svc_app *a, struct wy_home **out,
     return WY_OK;
 }
 
-wy_code svc_app_store(struct svc_app *a, struct store **out,
-                      struct wy_err *err)
+wy_code svc_app_store(struct svc_app *a, struct store **out, struct wy_err *err)
 {
     struct wy_home *h;
     wy_code rc = svc_app_home(a, &h, err);
@@ -205,8 +204,7 @@ wy_code svc_app_store(struct svc_app *a, struct store **out,
     return WY_OK;
 }
 
-wy_code svc_app_index(struct svc_app *a, struct idx **out,
-                      struct wy_err *err)
+wy_code svc_app_index(struct svc_app *a, struct idx **out, struct wy_err *err)
 {
     struct wy_home *h;
     wy_code rc = svc_app_home(a, &h, err);

@@ -17,16 +17,16 @@ struct idx;
 #define SVC_SECRET_LEN 32
 
 struct svc_app {
-    char *home;                          /* owned */
-    char *base_url;                      /* owned; NULL: from the Host header */
+    char *home;     /* owned */
+    char *base_url; /* owned; NULL: from the Host header */
     unsigned char secret[SVC_SECRET_LEN];
-    unsigned page_size;                  /* OAI records per page; 100 */
-    unsigned token_ttl_s;                /* resumption token lifetime; 1 day */
-    char *repo_name;                     /* Identify repositoryName */
-    char *admin_email;                   /* Identify adminEmail */
-    struct oai_cache *cache;             /* rendered OAI metadata */
-    pthread_key_t tls;                   /* per-thread handles (SQLite and
-                                            Xapian want one per thread) */
+    unsigned page_size;      /* OAI records per page; 100 */
+    unsigned token_ttl_s;    /* resumption token lifetime; 1 day */
+    char *repo_name;         /* Identify repositoryName */
+    char *admin_email;       /* Identify adminEmail */
+    struct oai_cache *cache; /* rendered OAI metadata */
+    pthread_key_t tls;       /* per-thread handles (SQLite and
+                                Xapian want one per thread) */
 };
 
 /*
@@ -54,11 +54,9 @@ wy_code svc_app_home(struct svc_app *a, struct wy_home **out,
 wy_code svc_app_store(struct svc_app *a, struct store **out,
                       struct wy_err *err);
 
-
 /* borrowed: this thread's index reader (HOME/index), opened on first use
    and reopened on each call so it sees the latest commit. WY_EINDEX when
    the home has not been indexed. */
-wy_code svc_app_index(struct svc_app *a, struct idx **out,
-                      struct wy_err *err);
+wy_code svc_app_index(struct svc_app *a, struct idx **out, struct wy_err *err);
 
 #endif

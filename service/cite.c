@@ -30,8 +30,8 @@ static const char *ris_type(const char *dcmi)
     return "BOOK";
 }
 
-wy_code svc_cite_ris(const struct wy_record *r, const char *id,
-                     const char *url, struct wy_buf *out, struct wy_err *err)
+wy_code svc_cite_ris(const struct wy_record *r, const char *id, const char *url,
+                     struct wy_buf *out, struct wy_err *err)
 {
     const struct wy_desc *d = &r->desc;
     ris(out, "TY", ris_type(d->type));
@@ -76,27 +76,42 @@ static void bib(struct wy_buf *b, const char *field, const char *v)
     wy_buf_addf(b, ",\n  %s = {", field);
     for (; *v; v++) {
         switch (*v) {
-        case '{': case '}': case '%': case '&': case '#': case '$': case '_':
+        case '{':
+        case '}':
+        case '%':
+        case '&':
+        case '#':
+        case '$':
+        case '_':
             wy_buf_addc(b, '\\');
             wy_buf_addc(b, *v);
             break;
-        case '\\': wy_buf_adds(b, "\\textbackslash{}"); break;
-        case '^': wy_buf_adds(b, "\\^{}"); break;
-        case '~': wy_buf_adds(b, "\\~{}"); break;
-        case '\r': case '\n': wy_buf_addc(b, ' '); break;
-        default: wy_buf_addc(b, *v);
+        case '\\':
+            wy_buf_adds(b, "\\textbackslash{}");
+            break;
+        case '^':
+            wy_buf_adds(b, "\\^{}");
+            break;
+        case '~':
+            wy_buf_adds(b, "\\~{}");
+            break;
+        case '\r':
+        case '\n':
+            wy_buf_addc(b, ' ');
+            break;
+        default:
+            wy_buf_addc(b, *v);
         }
     }
     wy_buf_addc(b, '}');
 }
 
 wy_code svc_cite_bibtex(const struct wy_record *r, const char *id,
-                        const char *url, struct wy_buf *out,
-                        struct wy_err *err)
+                        const char *url, struct wy_buf *out, struct wy_err *err)
 {
     const struct wy_desc *d = &r->desc;
     wy_buf_adds(out, "@book{wenyuan");
-    for (const char *p = id; *p; p++)   /* keys: letters and digits only */
+    for (const char *p = id; *p; p++) /* keys: letters and digits only */
         if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
             (*p >= 'A' && *p <= 'Z'))
             wy_buf_addc(out, *p);

@@ -10,8 +10,8 @@
 /* Appends a RIS record (TY .. ER, CRLF line ends, UTF-8) built from
    r->desc; id is the catalog id, url the record's permalink (may be NULL).
    Errors from the buffer. */
-wy_code svc_cite_ris(const struct wy_record *r, const char *id,
-                     const char *url, struct wy_buf *out, struct wy_err *err);
+wy_code svc_cite_ris(const struct wy_record *r, const char *id, const char *url,
+                     struct wy_buf *out, struct wy_err *err);
 
 /* Appends a BibTeX @book entry with key "wenyuanID"; braces, backslashes
    and other special characters in values are escaped. */

@@ -22,16 +22,23 @@ const char *svc_mime_of(const char *path)
     static const struct {
         const char *ext, *mime;
     } t[] = {
-        {"jpg", "image/jpeg"},       {"jpeg", "image/jpeg"},
-        {"png", "image/png"},        {"gif", "image/gif"},
-        {"webp", "image/webp"},      {"tif", "image/tiff"},
-        {"tiff", "image/tiff"},      {"jp2", "image/jp2"},
-        {"pdf", "application/pdf"},  {"txt", "text/plain; charset=utf-8"},
-        {"xml", "application/xml"},  {"json", "application/json"},
-        {"html", "text/plain; charset=utf-8"},  /* never rendered as ours */
+        {"jpg", "image/jpeg"},
+        {"jpeg", "image/jpeg"},
+        {"png", "image/png"},
+        {"gif", "image/gif"},
+        {"webp", "image/webp"},
+        {"tif", "image/tiff"},
+        {"tiff", "image/tiff"},
+        {"jp2", "image/jp2"},
+        {"pdf", "application/pdf"},
+        {"txt", "text/plain; charset=utf-8"},
+        {"xml", "application/xml"},
+        {"json", "application/json"},
+        {"html", "text/plain; charset=utf-8"}, /* never rendered as ours */
         {"hocr", "text/plain; charset=utf-8"},
         {"csv", "text/csv; charset=utf-8"},
-        {"mrc", "application/marc"}, {"zip", "application/zip"},
+        {"mrc", "application/marc"},
+        {"zip", "application/zip"},
     };
     const char *dot = strrchr(path, '.');
     if (dot && !strchr(dot, '/'))
@@ -134,8 +141,10 @@ enum MHD_Result svc_files(struct svc_req *req)
     if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         if (fd >= 0)
             close(fd);
-        svc_log(req, WY_LOG_ERROR, "files: content of '%s' in '%s' is "
-                "missing", path, oid);
+        svc_log(req, WY_LOG_ERROR,
+                "files: content of '%s' in '%s' is "
+                "missing",
+                path, oid);
         ret = svc_reply_error(req, 500, "internalError", NULL,
                               "the stored file cannot be read");
         goto out;

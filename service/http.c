@@ -25,7 +25,7 @@ struct svc_server {
     struct wy_log *log;
     pthread_mutex_t log_lock;
     struct svc_config cfg;
-    atomic_uint active;        /* requests begun and not yet completed */
+    atomic_uint active; /* requests begun and not yet completed */
     unsigned port;
 };
 
@@ -41,7 +41,7 @@ void svc_log(struct svc_req *req, enum wy_level lv, const char *fmt, ...)
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);   /* diagnostics: cut is fine */
+    vsnprintf(msg, sizeof(msg), fmt, ap); /* diagnostics: cut is fine */
     va_end(ap);
     log_locked(req->srv, lv, msg);
 }
@@ -169,8 +169,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         is_form(svc_header(req, MHD_HTTP_HEADER_CONTENT_TYPE)))
         svc_params_parse(&req->params, req->body.p ? req->body.p : "",
                          req->body.len, &req->params_err);
-    req->gzip = svc_accepts_gzip(svc_header(req,
-                                            MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    req->gzip =
+        svc_accepts_gzip(svc_header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING));
     return svc_route(req);
 }
 
@@ -180,8 +180,8 @@ static void access_log(struct svc_server *s, struct svc_req *req,
                        enum MHD_RequestTerminationCode toe)
 {
     char ip[INET6_ADDRSTRLEN] = "-";
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-        req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
         if (sa->sa_family == AF_INET)
@@ -285,10 +285,9 @@ wy_code svc_server_start(struct svc_server **out, const struct svc_config *cfg,
         flags |= MHD_USE_IPv6;
     s->d = MHD_start_daemon(
         flags, (uint16_t)c.port, NULL, NULL, on_request, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c.threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)c.max_conn,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)c.threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)c.max_conn,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c.max_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c.timeout_s,
         /* headers and the URL must fit here: MHD answers 414/431 itself */

@@ -19,16 +19,16 @@ struct svc_stream;
 
 /* Limits and listening address; zero fields take the defaults shown. */
 struct svc_config {
-    const char *host;          /* numeric IPv4 or IPv6 address; "127.0.0.1" */
-    unsigned port;             /* 0: an ephemeral port (see svc_server_port) */
-    unsigned threads;          /* thread pool size; 4 */
-    unsigned max_conn;         /* open connections; 256 */
-    unsigned max_per_ip;       /* open connections per client address;
-                                  max_conn / 2 (behind a proxy every
-                                  connection has the proxy's address) */
-    unsigned timeout_s;        /* idle connection timeout, seconds; 30 */
-    unsigned busy_limit;       /* requests in progress before 503; 192 */
-    size_t max_body;           /* request body bytes (POST forms); 64 KiB */
+    const char *host;    /* numeric IPv4 or IPv6 address; "127.0.0.1" */
+    unsigned port;       /* 0: an ephemeral port (see svc_server_port) */
+    unsigned threads;    /* thread pool size; 4 */
+    unsigned max_conn;   /* open connections; 256 */
+    unsigned max_per_ip; /* open connections per client address;
+                            max_conn / 2 (behind a proxy every
+                            connection has the proxy's address) */
+    unsigned timeout_s;  /* idle connection timeout, seconds; 30 */
+    unsigned busy_limit; /* requests in progress before 503; 192 */
+    size_t max_body;     /* request body bytes (POST forms); 64 KiB */
 };
 
 enum svc_method { SVC_GET, SVC_HEAD, SVC_POST, SVC_OTHER };
@@ -40,19 +40,19 @@ enum svc_method { SVC_GET, SVC_HEAD, SVC_POST, SVC_OTHER };
 struct svc_req {
     struct MHD_Connection *conn;
     struct svc_server *srv;
-    struct svc_app *app;            /* borrowed from the server */
-    struct wy_log *log;             /* borrowed; serialized by the server */
+    struct svc_app *app; /* borrowed from the server */
+    struct wy_log *log;  /* borrowed; serialized by the server */
     enum svc_method method;
-    char method_name[16];           /* as sent, for the log (cut) */
-    char *url;                      /* owned: the decoded path */
-    struct svc_params params;       /* query string + form body */
-    struct wy_err params_err;       /* why the arguments were refused */
-    struct wy_buf body;             /* form body, capped at max_body */
-    int gzip;                       /* the client accepts gzip */
-    unsigned status;                /* status sent, for the log */
-    uint64_t bytes;                 /* body bytes handed to MHD */
+    char method_name[16];     /* as sent, for the log (cut) */
+    char *url;                /* owned: the decoded path */
+    struct svc_params params; /* query string + form body */
+    struct wy_err params_err; /* why the arguments were refused */
+    struct wy_buf body;       /* form body, capped at max_body */
+    int gzip;                 /* the client accepts gzip */
+    unsigned status;          /* status sent, for the log */
+    uint64_t bytes;           /* body bytes handed to MHD */
     double t0;
-    struct svc_stream *stream;      /* streamed reply state, or NULL */
+    struct svc_stream *stream; /* streamed reply state, or NULL */
 };
 
 /*

@@ -6,8 +6,8 @@
 #include <time.h>
 
 static const char *const verbs[] = {
-    NULL, "Identify", "ListMetadataFormats", "ListSets", "GetRecord",
-    "ListIdentifiers", "ListRecords",
+    NULL,        "Identify",        "ListMetadataFormats", "ListSets",
+    "GetRecord", "ListIdentifiers", "ListRecords",
 };
 
 static const char *const errors[] = {
@@ -41,12 +41,9 @@ static const char *const argnames[A_N] = {
 };
 static const char rules[][A_N + 1] = {
     /*               ident prefix from until set token */
-    [OAI_IDENTIFY] = "------",
-    [OAI_LIST_METADATA_FORMATS] = "O-----",
-    [OAI_LIST_SETS] = "-----X",
-    [OAI_GET_RECORD] = "RR----",
-    [OAI_LIST_IDENTIFIERS] = "-ROOOX",
-    [OAI_LIST_RECORDS] = "-ROOOX",
+    [OAI_IDENTIFY] = "------",         [OAI_LIST_METADATA_FORMATS] = "O-----",
+    [OAI_LIST_SETS] = "-----X",        [OAI_GET_RECORD] = "RR----",
+    [OAI_LIST_IDENTIFIERS] = "-ROOOX", [OAI_LIST_RECORDS] = "-ROOOX",
 };
 
 static int digits(const char *s, size_t n, int *out)
@@ -150,8 +147,8 @@ int oai_valid_setspec(const char *s)
     return part > 0;
 }
 
-static enum oai_error bad(struct wy_buf *msg, enum oai_error e,
-                          const char *fmt, const char *arg)
+static enum oai_error bad(struct wy_buf *msg, enum oai_error e, const char *fmt,
+                          const char *arg)
 {
     wy_buf_addf(msg, fmt, arg);
     return e;
@@ -196,7 +193,8 @@ enum oai_error oai_parse_request(const struct svc_params *ps,
             if (vals[a])
                 return bad(msg, OAI_BAD_ARGUMENT,
                            "resumptionToken is exclusive: '%s' may not "
-                           "come with it", argnames[a]);
+                           "come with it",
+                           argnames[a]);
         rq->token = vals[A_TOKEN];
         return OAI_OK;
     }
@@ -224,8 +222,8 @@ enum oai_error oai_parse_request(const struct svc_params *ps,
         return bad(msg, OAI_BAD_ARGUMENT,
                    "from '%s' is not YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ",
                    rq->from_s);
-    if (rq->until_s && oai_parse_datestamp(rq->until_s, strlen(rq->until_s),
-                                           1, &rq->until, &uday) != 0)
+    if (rq->until_s && oai_parse_datestamp(rq->until_s, strlen(rq->until_s), 1,
+                                           &rq->until, &uday) != 0)
         return bad(msg, OAI_BAD_ARGUMENT,
                    "until '%s' is not YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ",
                    rq->until_s);

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
 #include "core/buf.h"
+#include "core/err.h"
 #include "service/params.h"
 
 enum oai_verb {
@@ -39,7 +39,7 @@ struct oai_request {
     enum oai_verb verb;
     /* borrowed from the params; NULL when absent */
     const char *identifier, *prefix, *from_s, *until_s, *set, *token;
-    int64_t from, until;        /* seconds since the epoch, UTC; _NONE */
+    int64_t from, until; /* seconds since the epoch, UTC; _NONE */
 };
 
 /* The verb's name ("ListRecords"), or NULL. */

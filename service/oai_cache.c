@@ -9,11 +9,11 @@
 #include "core/alloc.h"
 
 struct entry {
-    struct entry *next;             /* hash chain */
-    struct entry *newer, *older;    /* LRU list */
+    struct entry *next;          /* hash chain */
+    struct entry *newer, *older; /* LRU list */
     uint64_t h;
     size_t klen, vlen;
-    char *key;                      /* key, NUL, value: one allocation */
+    char *key; /* key, NUL, value: one allocation */
 };
 
 struct oai_cache {

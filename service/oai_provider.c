@@ -18,16 +18,21 @@
 #include "service/reply.h"
 
 #define OAI_NS "http://www.openarchives.org/OAI/2.0/"
-#define BATCH 100         /* records fetched per producer step */
+#define BATCH 100 /* records fetched per producer step */
 /* A page reads at most this many records, sent or left out, so a long run
    of records not in the format does not make one page arbitrarily slow. */
 #define SCAN_MAX(l) (10 * (l)->page + 20)
 #define RECORD_MAX (4u << 20)
+/* The first piece of a list (one record at least, a page at most) stays
+   under reply.c's piece limit of 8 MiB with the envelope head; a batch
+   stops early once a piece holds PIECE_SOFT bytes (large records). */
+#define PIECE_BUDGET ((8u << 20) - (128u << 10))
+#define PIECE_SOFT (2u << 20)
 
 /* The formats we disseminate: prefix, handler name(s), schema, namespace. */
 struct oai_format {
     const char *prefix, *handler, *alt, *schema, *ns;
-    int needs_marc;     /* only MARC 21 records with a valid leader */
+    int needs_marc; /* only MARC 21 records with a valid leader */
 };
 static const struct oai_format formats[] = {
     {"oai_dc", "oai_dc", "dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
@@ -93,10 +98,11 @@ static void head(struct svc_req *req, struct wy_buf *b,
 {
     char ds[21];
     oai_format_datestamp(now, ds);
-    wy_buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                   "<OAI-PMH xmlns=\"" OAI_NS "\" "
-                   "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-                   "xsi:schemaLocation=\"" OAI_NS " " OAI_NS "OAI-PMH.xsd\">\n");
+    wy_buf_adds(b,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                "<OAI-PMH xmlns=\"" OAI_NS "\" "
+                "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+                "xsi:schemaLocation=\"" OAI_NS " " OAI_NS "OAI-PMH.xsd\">\n");
     wy_buf_addf(b, "<responseDate>%s</responseDate>\n<request", ds);
     if (rq) {
         attr(b, "verb", oai_verb_name(rq->verb));
@@ -165,7 +171,7 @@ static void header(struct wy_buf *b, const struct cat_record *r)
     int coll_listed = 0;
     for (size_t i = 0; i < r->nsets; i++) {
         if (!oai_valid_setspec(r->sets[i]))
-            continue;   /* a source's malformed setSpec is not passed on */
+            continue; /* a source's malformed setSpec is not passed on */
         if (r->collection && !strcmp(r->sets[i], r->collection))
             coll_listed = 1;
         wy_buf_adds(b, "<setSpec>");
@@ -188,8 +194,7 @@ static void add_metadata_xml(struct wy_buf *b, const char *x, size_t n,
 {
     const char *p = x, *end = x + n;
     for (;;) {
-        while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' ||
-                           *p == '\t'))
+        while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
             p++;
         if (end - p >= 2 && p[0] == '<' && (p[1] == '?' || p[1] == '!')) {
             const char *gt = memchr(p, '>', (size_t)(end - p));
@@ -203,8 +208,8 @@ static void add_metadata_xml(struct wy_buf *b, const char *x, size_t n,
     if (p >= end || *p != '<')
         return;
     const char *name = p + 1, *ne = name;
-    while (ne < end && *ne != ' ' && *ne != '>' && *ne != '/' &&
-           *ne != '\n' && *ne != '\t' && *ne != '\r')
+    while (ne < end && *ne != ' ' && *ne != '>' && *ne != '/' && *ne != '\n' &&
+           *ne != '\t' && *ne != '\r')
         ne++;
     const char *gt = memchr(p, '>', (size_t)(end - p));
     if (!gt)
@@ -285,7 +290,8 @@ static wy_code render(struct wy_buf *frag, const struct cat_record *r,
         wy_record_free(rec);
         return wy_err_set(err, WY_EINVAL,
                           "record %" PRId64 " is not MARC 21 with a valid "
-                          "leader", r->id);
+                          "leader",
+                          r->id);
     }
     struct wy_buf x = WY_BUF_INIT(RECORD_MAX);
     rc = format_handler(f)->write(rec, &x, err);
@@ -320,8 +326,10 @@ static wy_code metadata(struct wy_buf *b, struct cat *cat,
         if (oai_cache_get(cache, key, b)) {
             if (b->len == inner) {
                 wy_buf_truncate(b, mark);
-                return wy_err_set(err, WY_EINVAL, "record %" PRId64 " is not "
-                                  "available as %s", r->id, f->prefix);
+                return wy_err_set(err, WY_EINVAL,
+                                  "record %" PRId64 " is not "
+                                  "available as %s",
+                                  r->id, f->prefix);
             }
             wy_buf_adds(b, "</metadata>");
             return wy_buf_status(b, err);
@@ -377,11 +385,12 @@ static enum MHD_Result identify(struct svc_req *req, struct cat *cat,
     wy_buf_adds(&b, "</baseURL>\n<protocolVersion>2.0</protocolVersion>\n"
                     "<adminEmail>");
     wy_buf_add_xml(&b, req->app->admin_email, strlen(req->app->admin_email));
-    wy_buf_addf(&b, "</adminEmail>\n<earliestDatestamp>%s</earliestDatestamp>\n"
-                    "<deletedRecord>persistent</deletedRecord>\n"
-                    "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>\n"
-                    "<compression>gzip</compression>\n</Identify>\n"
-                    "</OAI-PMH>\n",
+    wy_buf_addf(&b,
+                "</adminEmail>\n<earliestDatestamp>%s</earliestDatestamp>\n"
+                "<deletedRecord>persistent</deletedRecord>\n"
+                "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>\n"
+                "<compression>gzip</compression>\n</Identify>\n"
+                "</OAI-PMH>\n",
                 ds);
     return svc_reply_wybuf(req, 200, SVC_CT_XML, &b);
 }
@@ -394,8 +403,8 @@ static enum MHD_Result list_formats(struct svc_req *req, struct cat *cat,
         struct wy_err err = WY_ERR_INIT;
         struct cat_record *r = NULL;
         int64_t id = id_of(rq->identifier);
-        wy_code rc = id ? cat_get_record(cat, id, CAT_LOAD_ALL, &r, &err)
-                        : WY_ENOTFOUND;
+        wy_code rc =
+            id ? cat_get_record(cat, id, CAT_LOAD_ALL, &r, &err) : WY_ENOTFOUND;
         if (rc == WY_ENOTFOUND) {
             wy_err_release(&err);
             return reply_error(req, rq, now, OAI_ID_DOES_NOT_EXIST,
@@ -427,9 +436,10 @@ static enum MHD_Result list_formats(struct svc_req *req, struct cat *cat,
     for (const struct oai_format *f = formats; f->prefix; f++) {
         if (!format_handler(f) || (f->needs_marc && !marc))
             continue;
-        wy_buf_addf(&b, "<metadataFormat><metadataPrefix>%s</metadataPrefix>"
-                        "<schema>%s</schema><metadataNamespace>%s"
-                        "</metadataNamespace></metadataFormat>\n",
+        wy_buf_addf(&b,
+                    "<metadataFormat><metadataPrefix>%s</metadataPrefix>"
+                    "<schema>%s</schema><metadataNamespace>%s"
+                    "</metadataNamespace></metadataFormat>\n",
                     f->prefix, f->schema, f->ns);
         n++;
     }
@@ -532,13 +542,63 @@ static void scan_release(struct set_scan *s)
     s->n = 0;
 }
 
-static int have_sets(struct cat *cat, struct wy_err *err, wy_code *rc)
+/* Appends the <set> elements to b; *n gets how many. */
+static wy_code render_sets(struct cat *cat, struct wy_buf *b, size_t *n,
+                           struct wy_err *err)
 {
     struct cat_collection *cols = NULL;
-    size_t n = 0;
-    *rc = cat_collection_list(cat, &cols, &n, err);
-    cat_collections_free(cols, n);
-    return n > 0;
+    size_t ncols = 0;
+    struct set_scan *scan = wy_calloc(1, sizeof(*scan));
+    if (!scan)
+        return wy_err_set(err, WY_ENOMEM, "no memory for sets");
+    wy_code rc = collect_sets(cat, &cols, &ncols, scan, err);
+    *n = 0;
+    for (size_t i = 0; rc == WY_OK && i < ncols; i++) {
+        if (!oai_valid_setspec(cols[i].code))
+            continue;
+        wy_buf_adds(b, "<set><setSpec>");
+        wy_buf_add_xml(b, cols[i].code, strlen(cols[i].code));
+        wy_buf_adds(b, "</setSpec><setName>");
+        wy_buf_add_xml(b, cols[i].name, strlen(cols[i].name));
+        wy_buf_adds(b, "</setName></set>\n");
+        (*n)++;
+    }
+    for (size_t i = 0; rc == WY_OK && i < scan->n; i++) {
+        const char *s = scan->specs[i];
+        const char *name = s;
+        if (!strcmp(s, "library"))
+            name = "收藏馆 Holding libraries";
+        wy_buf_adds(b, "<set><setSpec>");
+        wy_buf_add_xml(b, s, strlen(s));
+        wy_buf_adds(b, "</setSpec><setName>");
+        wy_buf_add_xml(b, name, strlen(name));
+        wy_buf_adds(b, "</setName></set>\n");
+        (*n)++;
+    }
+    cat_collections_free(cols, ncols);
+    scan_release(scan);
+    free(scan);
+    return rc == WY_OK ? wy_buf_status(b, err) : rc;
+}
+
+/* The <set> elements, from a scan of every header: kept in the cache
+   until the catalog changes. Empty: the repository has no sets. */
+static wy_code cached_sets(struct svc_req *req, struct cat *cat,
+                           struct wy_buf *sets, struct wy_err *err)
+{
+    int64_t seq = 0;
+    wy_code rc = cat_last_seq(cat, &seq, err);
+    if (rc != WY_OK)
+        return rc;
+    char key[64];
+    snprintf(key, sizeof(key), "sets\n%lld", (long long)seq);
+    if (oai_cache_get(req->app->cache, key, sets))
+        return WY_OK;
+    size_t n;
+    rc = render_sets(cat, sets, &n, err);
+    if (rc == WY_OK)
+        oai_cache_put(req->app->cache, key, sets->p ? sets->p : "", sets->len);
+    return rc;
 }
 
 static enum MHD_Result list_sets(struct svc_req *req, struct cat *cat,
@@ -549,54 +609,25 @@ static enum MHD_Result list_sets(struct svc_req *req, struct cat *cat,
                            "ListSets is answered in one reply: this "
                            "resumptionToken was not issued for it");
     struct wy_err err = WY_ERR_INIT;
-    struct cat_collection *cols = NULL;
-    size_t ncols = 0;
-    struct set_scan *scan = wy_calloc(1, sizeof(*scan));
-    if (!scan)
-        return MHD_NO;
-    if (collect_sets(cat, &cols, &ncols, scan, &err) != WY_OK) {
-        cat_collections_free(cols, ncols);
-        scan_release(scan);
-        free(scan);
+    struct wy_buf sets = WY_BUF_INIT(4u << 20);
+    if (cached_sets(req, cat, &sets, &err) != WY_OK) {
+        wy_buf_release(&sets);
         enum MHD_Result r = svc_reply_wyerr(req, &err);
         wy_err_release(&err);
         return r;
     }
-    enum MHD_Result ret;
-    if (ncols + scan->n == 0) {
-        ret = reply_error(req, rq, now, OAI_NO_SET_HIERARCHY,
-                          "this repository has no sets");
-    } else {
-        struct wy_buf b = WY_BUF_INIT(4u << 20);
-        head(req, &b, rq, now);
-        wy_buf_adds(&b, "<ListSets>\n");
-        for (size_t i = 0; i < ncols; i++) {
-            if (!oai_valid_setspec(cols[i].code))
-                continue;
-            wy_buf_adds(&b, "<set><setSpec>");
-            wy_buf_add_xml(&b, cols[i].code, strlen(cols[i].code));
-            wy_buf_adds(&b, "</setSpec><setName>");
-            wy_buf_add_xml(&b, cols[i].name, strlen(cols[i].name));
-            wy_buf_adds(&b, "</setName></set>\n");
-        }
-        for (size_t i = 0; i < scan->n; i++) {
-            const char *s = scan->specs[i];
-            const char *name = s;
-            if (!strcmp(s, "library"))
-                name = "收藏馆 Holding libraries";
-            wy_buf_adds(&b, "<set><setSpec>");
-            wy_buf_add_xml(&b, s, strlen(s));
-            wy_buf_adds(&b, "</setSpec><setName>");
-            wy_buf_add_xml(&b, name, strlen(name));
-            wy_buf_adds(&b, "</setName></set>\n");
-        }
-        wy_buf_adds(&b, "</ListSets>\n</OAI-PMH>\n");
-        ret = svc_reply_wybuf(req, 200, SVC_CT_XML, &b);
+    if (sets.len == 0) {
+        wy_buf_release(&sets);
+        return reply_error(req, rq, now, OAI_NO_SET_HIERARCHY,
+                           "this repository has no sets");
     }
-    cat_collections_free(cols, ncols);
-    scan_release(scan);
-    free(scan);
-    return ret;
+    struct wy_buf b = WY_BUF_INIT(8u << 20);
+    head(req, &b, rq, now);
+    wy_buf_adds(&b, "<ListSets>\n");
+    wy_buf_add(&b, sets.p, sets.len);
+    wy_buf_adds(&b, "</ListSets>\n</OAI-PMH>\n");
+    wy_buf_release(&sets);
+    return svc_reply_wybuf(req, 200, SVC_CT_XML, &b);
 }
 
 static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
@@ -606,8 +637,8 @@ static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
     const struct oai_format *f = find_format(rq->prefix);
     struct cat_record *r = NULL;
     int64_t id = id_of(rq->identifier);
-    wy_code rc = id ? cat_get_record(cat, id, CAT_LOAD_ALL, &r, &err)
-                    : WY_ENOTFOUND;
+    wy_code rc =
+        id ? cat_get_record(cat, id, CAT_LOAD_ALL, &r, &err) : WY_ENOTFOUND;
     if (rc == WY_ENOTFOUND) {
         wy_err_release(&err);
         return reply_error(req, rq, now, OAI_ID_DOES_NOT_EXIST,
@@ -645,20 +676,21 @@ static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
 
 struct list {
     struct svc_req *req;
-    struct cat *cat;                /* this worker thread's: borrowed */
+    struct cat *cat; /* this worker thread's: borrowed */
     const struct oai_format *f;
-    struct oai_token tok;           /* the position; owns its strings */
-    struct wy_buf head;             /* the envelope head, built up front */
+    struct oai_token tok; /* the position; owns its strings */
+    struct wy_buf head;   /* the envelope head, built up front */
     char from_s[21], until_s[21];
-    int records;                    /* ListRecords (else ListIdentifiers) */
-    int phase;                      /* 0 head, 1 records, 2 tail */
-    unsigned sent, page;            /* records in this reply, its size */
-    unsigned scanned;               /* records read for it (sent or left
-                                       out: not in this format) */
+    int records;         /* ListRecords (else ListIdentifiers) */
+    int phase;           /* 0 head, 1 records, 2 tail */
+    unsigned sent, page; /* records in this reply, its size */
+    unsigned scanned;    /* records read for it (sent or left
+                            out: not in this format) */
     uint64_t start_cursor;
-    int more;                       /* a record follows this page */
+    int more;   /* a record follows this page */
+    int paused; /* the piece is full: the batch was cut short */
     int64_t now;
-    struct wy_buf *out;             /* the piece being written */
+    struct wy_buf *out; /* the piece being written */
 };
 
 static void list_free(void *ctx)
@@ -692,7 +724,11 @@ static wy_code emit_record(void *ctx, const struct cat_record *r,
     struct list *l = ctx;
     struct wy_buf *b = l->out;
     size_t mark = b->len;
-    if (l->sent >= l->page || l->scanned >= SCAN_MAX(l)) {
+    if (l->sent > 0 && b->len > PIECE_SOFT) {
+        l->paused = 1; /* this record goes into the next piece */
+        return WY_EOF;
+    }
+    if (l->sent >= l->page || (l->sent > 0 && l->scanned >= SCAN_MAX(l))) {
         /* one record past the page: the list goes on */
         l->more = 1;
         return WY_EOF;
@@ -702,12 +738,13 @@ static wy_code emit_record(void *ctx, const struct cat_record *r,
     header(b, r);
     if (l->records && !r->deleted) {
         struct wy_err e2 = WY_ERR_INIT;
-        if (metadata(b, l->cat, l->req->app->cache, r, l->f, &e2) !=
-            WY_OK) {
+        if (metadata(b, l->cat, l->req->app->cache, r, l->f, &e2) != WY_OK) {
             /* not in this format (or damaged): left out of the list, and
                the log says so; the position still moves past it */
-            svc_log(l->req, WY_LOG_WARN, "oai: record %" PRId64 " left out "
-                    "of %s: %s", r->id, l->f->prefix, wy_err_msg(&e2));
+            svc_log(l->req, WY_LOG_WARN,
+                    "oai: record %" PRId64 " left out "
+                    "of %s: %s",
+                    r->id, l->f->prefix, wy_err_msg(&e2));
             wy_err_release(&e2);
             wy_buf_truncate(b, mark);
             goto moved;
@@ -728,131 +765,90 @@ moved:
     return wy_buf_status(b, err);
 }
 
-static wy_code found_one(void *ctx, const struct cat_record *r,
-                         struct wy_err *err)
+
+
+/* Reads the next batch of the page into l->out. */
+static wy_code list_batch(struct list *l, struct wy_err *err)
 {
-    (void)r;
-    (void)err;
-    *(int *)ctx = 1;
-    return WY_EOF;
-}
-
-/* ListRecords: moves the position past records that cannot be sent in
-   the format, so the page starts with one that can (a list reply may not be
-   empty). *found: whether one was found before the end. */
-struct skip {
-    struct list *l;
-    int found;
-};
-
-static wy_code skip_one(void *ctx, const struct cat_record *r,
-                        struct wy_err *err)
-{
-    struct skip *sk = ctx;
-    struct list *l = sk->l;
-    if (!r->deleted) {
-        struct wy_buf scratch = WY_BUF_INIT(RECORD_MAX + 4096);
-        struct wy_err e2 = WY_ERR_INIT;
-        wy_code rc = metadata(&scratch, l->cat, l->req->app->cache, r, l->f,
-                              &e2);
-        wy_buf_release(&scratch);
-        wy_err_release(&e2);
-        if (rc == WY_ENOMEM)
-            return wy_err_set(err, WY_ENOMEM, "no memory");
-        if (rc != WY_OK) {
-            l->tok.last_ds = parse_ds(r->datestamp);
-            free(l->tok.last_id);
-            l->tok.last_id = wy_malloc(24);
-            if (!l->tok.last_id)
-                return wy_err_set(err, WY_ENOMEM, "no memory");
-            snprintf(l->tok.last_id, 24, "%" PRId64, r->id);
-            return WY_OK;
-        }
-    }
-    sk->found = 1;
-    return WY_EOF;
-}
-
-static void query_of(const struct list *l, struct cat_list_query *q,
-                     char *after, size_t limit, int what);
-
-static wy_code skip_unsendable(struct list *l, int *found, struct wy_err *err)
-{
-    struct skip sk = {l, 0};
-    for (;;) {
-        char after[21];
-        struct cat_list_query q;
-        query_of(l, &q, after, BATCH, CAT_LOAD_HEADER);
-        size_t got = 0;
-        wy_code rc = cat_list(l->cat, &q, skip_one, &sk, &got, err);
-        if (rc != WY_OK)
-            return rc;
-        if (sk.found || got < BATCH)
-            break;
-    }
-    *found = sk.found;
-    return WY_OK;
-}
-
-/* Whether a record follows the current position. */
-static wy_code probe(struct list *l, int *found, struct wy_err *err)
-{
+    /* one more row than the page needs: if the callback sees it, the list
+       goes on (no separate probe) */
+    size_t want = (l->page - l->sent < BATCH ? l->page - l->sent : BATCH) + 1;
     char after[21];
     struct cat_list_query q;
-    query_of(l, &q, after, 1, CAT_LOAD_HEADER);
-    *found = 0;
-    return cat_list(l->cat, &q, found_one, found, NULL, err);
+    query_of(l, &q, after, want, CAT_LOAD_HEADER);
+    size_t got = 0;
+    wy_code rc = cat_list(l->cat, &q, emit_record, l, &got, err);
+    if (rc != WY_OK)
+        return rc;
+    if (l->paused) {
+        l->paused = 0;
+        return WY_OK;
+    }
+    if (l->more || got < want)
+        l->phase = 2; /* a full page, or the end of the list */
+    return WY_OK;
 }
 
 static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
                          struct wy_err *err)
 {
     struct list *l = ctx;
-    l->out = out;
     if (l->phase == 0) {
-        wy_buf_add(out, l->head.p, l->head.len);
-        wy_buf_addf(out, "<%s>\n", l->records ? "ListRecords"
-                                               : "ListIdentifiers");
+        /* the first records decide the body: a list, or noRecordsMatch
+           when none is left (the HTTP status is 200 either way, so no
+           query is spent on finding out before the reply starts) */
+        struct wy_buf first = WY_BUF_INIT(PIECE_BUDGET);
+        l->out = &first;
         l->phase = 1;
-        return WY_OK;
-    }
-    if (l->phase == 1) {
-        /* one more row than the page needs: if the callback sees it, the
-           list goes on (no separate probe) */
-        size_t want = (l->page - l->sent < BATCH ? l->page - l->sent : BATCH)
-                      + 1;
-        char after[21];
-        struct cat_list_query q;
-        query_of(l, &q, after, want, CAT_LOAD_HEADER);
-        size_t got = 0;
-        wy_code rc = cat_list(l->cat, &q, emit_record, l, &got, err);
-        if (rc != WY_OK)
+        wy_code rc = WY_OK;
+        while (rc == WY_OK && l->sent == 0 && l->phase == 1)
+            rc = list_batch(l, err);
+        if (rc == WY_OK)
+            rc = wy_buf_status(&first, err);
+        if (rc != WY_OK) {
+            wy_buf_release(&first);
             return rc;
-        if (l->more)
-            l->phase = 2;
-        else if (got < want)
-            l->phase = 2;   /* the end of the list */
+        }
+        wy_buf_add(out, l->head.p, l->head.len);
+        if (l->sent == 0) {
+            wy_buf_addf(out, "<error code=\"noRecordsMatch\">%s</error>\n"
+                             "</OAI-PMH>\n",
+                        l->start_cursor ? "no records remain in this list"
+                                        : "no records match the arguments");
+            wy_buf_release(&first);
+            *done = 1;
+            return WY_OK;
+        }
+        wy_buf_addf(out, "<%s>\n",
+                    l->records ? "ListRecords" : "ListIdentifiers");
+        wy_buf_add(out, first.p, first.len);
+        wy_buf_release(&first);
         return WY_OK;
     }
+    l->out = out;
+    if (l->phase == 1)
+        return list_batch(l, err);
     /* the tail: a token when more follows; an empty one ends a list that
        was paged (section 3.5) */
     char exp[21];
     oai_format_datestamp(l->now + l->req->app->token_ttl_s, exp);
     uint64_t total = l->tok.total;
     if (total < l->start_cursor + l->sent)
-        total = l->start_cursor + l->sent;   /* records added meanwhile */
+        total = l->start_cursor + l->sent; /* records added meanwhile */
     if (l->more) {
         l->tok.cursor = l->start_cursor + l->sent;
         l->tok.issued = l->now;
-        wy_buf_addf(out, "<resumptionToken completeListSize=\"%" PRIu64
-                         "\" cursor=\"%" PRIu64 "\" expirationDate=\"%s\">",
+        wy_buf_addf(out,
+                    "<resumptionToken completeListSize=\"%" PRIu64
+                    "\" cursor=\"%" PRIu64 "\" expirationDate=\"%s\">",
                     total < l->tok.cursor + 1 ? l->tok.cursor + 1 : total,
                     l->start_cursor, exp);
         oai_token_encode(&l->tok, l->req->app->secret, SVC_SECRET_LEN, out);
         wy_buf_adds(out, "</resumptionToken>\n");
     } else if (l->start_cursor > 0) {
-        wy_buf_addf(out, "<resumptionToken completeListSize=\"%" PRIu64
-                         "\" cursor=\"%" PRIu64 "\"/>\n",
+        wy_buf_addf(out,
+                    "<resumptionToken completeListSize=\"%" PRIu64
+                    "\" cursor=\"%" PRIu64 "\"/>\n",
                     l->start_cursor + l->sent, l->start_cursor);
     }
     wy_buf_addf(out, "</%s>\n</OAI-PMH>\n",
@@ -924,7 +920,8 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
         if (rc == WY_ENOMEM)
             goto fail;
         if (rc == WY_OK && l->tok.verb != (int)rq->verb) {
-            rc = wy_err_set(&err, WY_EFORMAT, "the resumptionToken was "
+            rc = wy_err_set(&err, WY_EFORMAT,
+                            "the resumptionToken was "
                             "issued for another verb");
         }
         if (rc != WY_OK) {
@@ -961,7 +958,10 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
         oai_format_datestamp(l->tok.from, l->from_s);
     oai_format_datestamp(l->tok.until, l->until_s);
     if (l->tok.set && !rq->token) {
-        int any = have_sets(cat, &err, &rc);
+        struct wy_buf sets = WY_BUF_INIT(4u << 20);
+        rc = cached_sets(req, cat, &sets, &err);
+        int any = sets.len > 0;
+        wy_buf_release(&sets);
         if (rc != WY_OK)
             goto fail;
         if (!any) {
@@ -969,16 +969,6 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
                               "this repository has no sets");
             goto out;
         }
-    }
-    int found;
-    if ((l->records ? skip_unsendable(l, &found, &err)
-                    : probe(l, &found, &err)) != WY_OK)
-        goto fail;
-    if (!found) {
-        ret = reply_error(req, rq, now, OAI_NO_RECORDS_MATCH,
-                          rq->token ? "no records remain in this list"
-                                    : "no records match the arguments");
-        goto out;
     }
     if (!rq->token && count_list(l, rq, &err) != WY_OK)
         goto fail;

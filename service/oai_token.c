@@ -11,7 +11,7 @@
 
 #include "core/alloc.h"
 
-#define MAC_LEN 16   /* HMAC-SHA256 cut to 128 bits: plenty for a token */
+#define MAC_LEN 16 /* HMAC-SHA256 cut to 128 bits: plenty for a token */
 #define NFIELDS 11
 
 static const char b64[] =
@@ -69,7 +69,7 @@ static long unb64url(const char *s, size_t n, unsigned char *out)
 static void add_str(struct wy_buf *b, const char *s)
 {
     if (!s) {
-        wy_buf_adds(b, "%-");   /* NULL, distinct from "" */
+        wy_buf_adds(b, "%-"); /* NULL, distinct from "" */
     } else {
         for (; *s; s++) {
             if (*s == '%')
@@ -166,8 +166,8 @@ wy_code oai_token_decode(const char *s, size_t n, const unsigned char *key,
 {
     memset(t, 0, sizeof(*t));
     if (n == 0 || n > OAI_TOKEN_MAX)
-        return wy_err_set(err, WY_EFORMAT,
-                          "the resumptionToken has %zu bytes", n);
+        return wy_err_set(err, WY_EFORMAT, "the resumptionToken has %zu bytes",
+                          n);
     const char *dot = memchr(s, '.', n);
     if (!dot)
         return wy_err_set(err, WY_EFORMAT,

@@ -14,16 +14,16 @@
 #include "core/err.h"
 
 struct oai_token {
-    int verb;                 /* enum oai_verb of the list request */
-    char *prefix;             /* owned */
-    char *set;                /* owned; NULL: no set */
-    int64_t from;             /* OAI_TIME_NONE: none */
-    int64_t until;            /* frozen at the first page */
-    int64_t last_ds;          /* datestamp of the last record sent */
-    char *last_id;            /* owned: its identifier */
-    uint64_t cursor;          /* records sent before the next page */
-    uint64_t total;           /* completeListSize, counted at the first page */
-    int64_t issued;           /* when the first page was served */
+    int verb;        /* enum oai_verb of the list request */
+    char *prefix;    /* owned */
+    char *set;       /* owned; NULL: no set */
+    int64_t from;    /* OAI_TIME_NONE: none */
+    int64_t until;   /* frozen at the first page */
+    int64_t last_ds; /* datestamp of the last record sent */
+    char *last_id;   /* owned: its identifier */
+    uint64_t cursor; /* records sent before the next page */
+    uint64_t total;  /* completeListSize, counted at the first page */
+    int64_t issued;  /* when the first page was served */
 };
 
 /* Longest token text accepted (they are about 200 bytes). */

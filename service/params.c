@@ -60,9 +60,8 @@ wy_code svc_params_add(struct svc_params *ps, const char *key, size_t klen,
     char nm[SVC_PARAM_KEY_MAX + 1];
     safe_name(nm, sizeof(nm), key, klen);
     if (ps->n >= SVC_PARAMS_MAX)
-        return wy_err_set(err, WY_ETOOBIG,
-                          "more than %d arguments (at '%s')", SVC_PARAMS_MAX,
-                          nm);
+        return wy_err_set(err, WY_ETOOBIG, "more than %d arguments (at '%s')",
+                          SVC_PARAMS_MAX, nm);
     if (klen > SVC_PARAM_KEY_MAX)
         return wy_err_set(err, WY_ETOOBIG,
                           "argument name '%s...' is longer than %d bytes", nm,
@@ -80,8 +79,7 @@ wy_code svc_params_add(struct svc_params *ps, const char *key, size_t klen,
         return wy_err_set(err, WY_EINVAL,
                           "argument name '%s' is not valid UTF-8", nm);
     if (memchr(val, '\0', vlen))
-        return wy_err_set(err, WY_EINVAL, "argument '%s' holds a NUL byte",
-                          nm);
+        return wy_err_set(err, WY_EINVAL, "argument '%s' holds a NUL byte", nm);
     if (!svc_utf8_valid(val, vlen))
         return wy_err_set(err, WY_EINVAL, "argument '%s' is not valid UTF-8",
                           nm);

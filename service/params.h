@@ -10,13 +10,13 @@
 
 /* Caps: a request is refused rather than cut (Taler's 512-byte URL rule).
    OAI tokens are well under the value cap; a search query is too. */
-#define SVC_PARAMS_MAX 32        /* arguments per request */
-#define SVC_PARAM_KEY_MAX 64     /* bytes in a name */
-#define SVC_PARAM_VAL_MAX 4096   /* bytes in a value */
+#define SVC_PARAMS_MAX 32      /* arguments per request */
+#define SVC_PARAM_KEY_MAX 64   /* bytes in a name */
+#define SVC_PARAM_VAL_MAX 4096 /* bytes in a value */
 
 struct svc_param {
-    char *key;          /* owned; NUL-terminated, valid UTF-8 */
-    char *val;          /* owned; "" for an argument without '=' */
+    char *key; /* owned; NUL-terminated, valid UTF-8 */
+    char *val; /* owned; "" for an argument without '=' */
     size_t vlen;
 };
 
@@ -25,7 +25,10 @@ struct svc_params {
     size_t n;
 };
 
-#define SVC_PARAMS_INIT { .n = 0 }
+#define SVC_PARAMS_INIT                                                        \
+    {                                                                          \
+        .n = 0                                                                 \
+    }
 
 /*
  * Adds one decoded argument (copied). WY_ETOOBIG past a cap, WY_EINVAL for a

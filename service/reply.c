@@ -17,9 +17,9 @@
 struct svc_stream {
     struct svc_req *req;
     struct svc_producer p;
-    struct wy_buf piece;    /* what the producer appended */
-    struct wy_buf pending;  /* bytes not yet given to MHD (gzip output) */
-    size_t off;             /* into the buffer being drained */
+    struct wy_buf piece;   /* what the producer appended */
+    struct wy_buf pending; /* bytes not yet given to MHD (gzip output) */
+    size_t off;            /* into the buffer being drained */
     int done, finished, gzip, zinit;
     z_stream z;
 };
@@ -312,9 +312,9 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
             wy_err_release(&err);
             return MHD_CONTENT_READER_END_WITH_ERROR;
         }
-        if (s->gzip && deflate_into(&s->z, s->piece.p ? s->piece.p : "",
-                                    s->piece.len, &s->pending,
-                                    done ? Z_FINISH : Z_NO_FLUSH) != 0) {
+        if (s->gzip &&
+            deflate_into(&s->z, s->piece.p ? s->piece.p : "", s->piece.len,
+                         &s->pending, done ? Z_FINISH : Z_NO_FLUSH) != 0) {
             svc_log(s->req, WY_LOG_ERROR, "%s: gzip failed", s->req->url);
             return MHD_CONTENT_READER_END_WITH_ERROR;
         }
@@ -392,14 +392,14 @@ int svc_parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
     while (*h == ' ')
         h++;
     if (strncmp(h, "bytes=", 6))
-        return 0;   /* an unknown unit is ignored (RFC 9110 14.2) */
+        return 0; /* an unknown unit is ignored (RFC 9110 14.2) */
     const char *p = h + 6;
     while (*p == ' ')
         p++;
     if (strchr(p, ','))
-        return 0;   /* several ranges: we send the whole file instead */
+        return 0; /* several ranges: we send the whole file instead */
     uint64_t a = 0, b = 0;
-    if (*p == '-') {    /* suffix: the last N bytes */
+    if (*p == '-') { /* suffix: the last N bytes */
         p++;
         if (parse_u64(&p, &b) != 0)
             return 0;
@@ -424,7 +424,7 @@ int svc_parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
     if (*p)
         return 0;
     if (!open_end && b < a)
-        return 0;   /* invalid: ignored */
+        return 0; /* invalid: ignored */
     if (a >= size)
         return -1;
     *from = a;
@@ -463,7 +463,7 @@ enum MHD_Result svc_reply_file(struct svc_req *req, int fd, uint64_t size,
     const char *range = svc_header(req, MHD_HTTP_HEADER_RANGE);
     const char *ifr = svc_header(req, MHD_HTTP_HEADER_IF_RANGE);
     if (range && ifr && (!etag || strcmp(ifr, etag)))
-        range = NULL;   /* the client's copy is stale: send it all */
+        range = NULL; /* the client's copy is stale: send it all */
     uint64_t from = 0, to = 0;
     int rr = svc_parse_range(range, size, &from, &to);
     if (rr < 0) {
@@ -498,8 +498,8 @@ enum MHD_Result svc_reply_file(struct svc_req *req, int fd, uint64_t size,
         MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
     if (rr > 0) {
         char cr[96];
-        snprintf(cr, sizeof(cr), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64,
-                 from, to, size);
+        snprintf(cr, sizeof(cr), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, from,
+                 to, size);
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
         return queue(req, MHD_HTTP_PARTIAL_CONTENT, r, len);
     }

@@ -92,7 +92,6 @@ int svc_accepts_gzip(const char *accept_encoding);
  * one satisfiable range, 0 when there is no usable header (serve the whole
  * file; also for multiple ranges), -1 when unsatisfiable (416).
  */
-int svc_parse_range(const char *h, uint64_t size, uint64_t *from,
-                    uint64_t *to);
+int svc_parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to);
 
 #endif

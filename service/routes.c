@@ -9,10 +9,11 @@
 #include "service/oai_provider.h"
 #include "service/reply.h"
 #include "service/sru.h"
+#include "service/union_api.h"
 #include "service/web.h"
 
 static const struct svc_route routes[] = {
-    {"GET", "/oai", svc_oai},    /* OAI errors: 200 + <error code> */
+    {"GET", "/oai", svc_oai}, /* OAI errors: 200 + <error code> */
     {"POST", "/oai", svc_oai},
     {"GET", "/api/search", svc_api_search},
     {"GET", "/api/records/", svc_api_record},
@@ -21,7 +22,10 @@ static const struct svc_route routes[] = {
     {"GET", "/files/", svc_files},
     {"GET", "/", svc_web_index},
     {"GET", "/assets/", svc_web_asset},
-    {"GET", "/sru", svc_sru},   {"POST", "/sru", svc_sru},
+    {"GET", "/sru", svc_sru},
+    {"POST", "/sru", svc_sru},
+    {"GET", "/api/union/search", svc_union_search},
+    {"GET", "/api/clusters/", svc_union_cluster},
     {NULL, NULL, NULL},
 };
 

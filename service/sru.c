@@ -32,9 +32,9 @@
 enum ix { IX_TEXT, IX_ID, IX_DATE };
 
 static const struct {
-    const char *cql;      /* without the context set prefix, lowercased */
-    const char *sets;     /* context sets it is allowed with */
-    const char *field;    /* the index's field, "" for anywhere */
+    const char *cql;   /* without the context set prefix, lowercased */
+    const char *sets;  /* context sets it is allowed with */
+    const char *field; /* the index's field, "" for anywhere */
     enum ix kind;
 } indexes[] = {
     {"title", "dc bath rec", "title", IX_TEXT},
@@ -61,7 +61,7 @@ static const struct {
 struct conv {
     struct idx_query *q;
     struct sru_diag *d;
-    int from, to;         /* from dc.date clauses */
+    int from, to; /* from dc.date clauses */
 };
 
 static int diag(struct sru_diag *d, int code, const char *details)
@@ -84,7 +84,7 @@ static int find_index(const char *name)
             return -1;
         for (size_t i = 0; i < k; i++)
             set[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32
-                                                              : name[i]);
+                                                             : name[i]);
         set[k] = '\0';
         name = dot + 1;
     }
@@ -92,8 +92,8 @@ static int find_index(const char *name)
     if (n >= sizeof(base))
         return -1;
     for (size_t i = 0; i <= n; i++)
-        base[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32
-                                                          : name[i]);
+        base[i] =
+            (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
     for (size_t i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
         if (strcmp(indexes[i].cql, base))
             continue;
@@ -169,8 +169,9 @@ static int date_clause(struct conv *cv, const struct cql_node *n)
     if (!strcmp(rel, "within")) {
         char lo[16], hi[16];
         const char *sp = strchr(t, ' ');
-        if (!sp || (size_t)(sp - t) >= sizeof(lo) || strlen(sp + 1) >= sizeof(hi))
-            return diag(cv->d, 36, t);   /* term in invalid format */
+        if (!sp || (size_t)(sp - t) >= sizeof(lo) ||
+            strlen(sp + 1) >= sizeof(hi))
+            return diag(cv->d, 36, t); /* term in invalid format */
         memcpy(lo, t, (size_t)(sp - t));
         lo[sp - t] = '\0';
         memcpy(hi, sp + 1, strlen(sp + 1) + 1);
@@ -275,7 +276,8 @@ static int convert(struct conv *cv, const struct cql_node *n, int top,
         int rc = convert(cv, n->u.boolean.left, top && !is_or, &l);
         if (!rc)
             rc = convert(cv, n->u.boolean.right, top && is_and, &r);
-        if (!rc && (is_or || is_not) && (!l.len || !r.len) && !(is_not && !r.len))
+        if (!rc && (is_or || is_not) && (!l.len || !r.len) &&
+            !(is_not && !r.len))
             rc = diag(cv->d, 48, "an empty side of or/not");
         if (!rc) {
             if (!l.len && !r.len)
@@ -286,7 +288,9 @@ static int convert(struct conv *cv, const struct cql_node *n, int top,
                 wy_buf_add(out, r.p, r.len);
             else
                 wy_buf_addf(out, "(%s %s %s)", wy_buf_cstr(&l),
-                            is_and ? "AND" : is_or ? "OR" : "AND NOT",
+                            is_and  ? "AND"
+                            : is_or ? "OR"
+                                    : "AND NOT",
                             wy_buf_cstr(&r));
         }
         wy_buf_release(&l);
@@ -340,7 +344,7 @@ int sru_cql_to_query(const char *cql, struct idx_query *q, char **text,
             rc = diag(d, 1, "query too long");
         if (!rc && cv.from != WY_YEAR_NONE && cv.to != WY_YEAR_NONE &&
             cv.from > cv.to)
-            cv.to = cv.from - 1;   /* empty: nothing matches */
+            cv.to = cv.from - 1; /* empty: nothing matches */
         if (!rc) {
             q->from_year = cv.from;
             q->to_year = cv.to;
@@ -370,7 +374,7 @@ static const struct {
 static int find_schema(const char *s)
 {
     if (!s || !*s)
-        return 0;    /* marcxml by default */
+        return 0; /* marcxml by default */
     for (size_t i = 0; i < NSCHEMAS; i++)
         if (!strcasecmp(s, schemas[i].name) || !strcmp(s, schemas[i].uri))
             return (int)i;
@@ -383,8 +387,8 @@ static int find_schema(const char *s)
 }
 
 struct sru_out {
-    int v2;               /* SRU 2.0 names and elements */
-    const char *p;        /* element prefix: "sru" or "zs" */
+    int v2;        /* SRU 2.0 names and elements */
+    const char *p; /* element prefix: "sru" or "zs" */
     struct wy_buf b;
 };
 
@@ -411,27 +415,48 @@ static void diag_xml(struct sru_out *o, int code, const char *details,
 static const char *diag_text(int code)
 {
     switch (code) {
-    case 1: return "General system error";
-    case 4: return "Unsupported operation";
-    case 5: return "Unsupported version";
-    case 6: return "Unsupported parameter value";
-    case 7: return "Mandatory parameter not supplied";
-    case 10: return "Query syntax error";
-    case 16: return "Unsupported index";
-    case 19: return "Unsupported relation";
-    case 20: return "Unsupported relation modifier";
-    case 27: return "Empty term unsupported";
-    case 36: return "Term in invalid format for index or relation";
-    case 37: return "Unsupported boolean operator";
-    case 46: return "Unsupported boolean modifier";
-    case 48: return "Query feature unsupported";
-    case 61: return "First record position out of range";
-    case 64: return "Record temporarily unavailable";
-    case 66: return "Unknown schema for retrieval";
-    case 67: return "Record not available in this schema";
-    case 71: return "Unsupported record packing";
-    case 80: return "Sort not supported";
-    default: return "Diagnostic";
+    case 1:
+        return "General system error";
+    case 4:
+        return "Unsupported operation";
+    case 5:
+        return "Unsupported version";
+    case 6:
+        return "Unsupported parameter value";
+    case 7:
+        return "Mandatory parameter not supplied";
+    case 10:
+        return "Query syntax error";
+    case 16:
+        return "Unsupported index";
+    case 19:
+        return "Unsupported relation";
+    case 20:
+        return "Unsupported relation modifier";
+    case 27:
+        return "Empty term unsupported";
+    case 36:
+        return "Term in invalid format for index or relation";
+    case 37:
+        return "Unsupported boolean operator";
+    case 46:
+        return "Unsupported boolean modifier";
+    case 48:
+        return "Query feature unsupported";
+    case 61:
+        return "First record position out of range";
+    case 64:
+        return "Record temporarily unavailable";
+    case 66:
+        return "Unknown schema for retrieval";
+    case 67:
+        return "Record not available in this schema";
+    case 71:
+        return "Unsupported record packing";
+    case 80:
+        return "Sort not supported";
+    default:
+        return "Diagnostic";
     }
 }
 
@@ -465,8 +490,10 @@ static enum MHD_Result explain(struct svc_req *req, struct sru_out *o,
     open_response(o, "explain");
     const char *host = svc_header(req, "Host");
     struct wy_buf z = WY_BUF_INIT(64 * 1024);
-    wy_buf_addf(&z, "<explain xmlns=\"%s\"><serverInfo protocol=\"SRU\" "
-                    "version=\"%s\"><host>", NS_ZEEREX, o->v2 ? "2.0" : "1.2");
+    wy_buf_addf(&z,
+                "<explain xmlns=\"%s\"><serverInfo protocol=\"SRU\" "
+                "version=\"%s\"><host>",
+                NS_ZEEREX, o->v2 ? "2.0" : "1.2");
     char hostname[256] = "localhost";
     unsigned port = 80;
     if (host) {
@@ -480,9 +507,12 @@ static enum MHD_Result explain(struct svc_req *req, struct sru_out *o,
             port = (unsigned)strtoul(colon + 1, NULL, 10);
     }
     wy_buf_add_xml(&z, hostname, strlen(hostname));
-    wy_buf_addf(&z, "</host><port>%u</port><database>sru</database>"
-                    "</serverInfo>", port);
-    wy_buf_adds(&z,
+    wy_buf_addf(&z,
+                "</host><port>%u</port><database>sru</database>"
+                "</serverInfo>",
+                port);
+    wy_buf_adds(
+        &z,
         "<databaseInfo><title lang=\"en\" primary=\"true\">Wenyuan union "
         "catalogue</title><title lang=\"zh\">文渊联合目录</title>"
         "<description lang=\"en\">Catalogue records of the member libraries "
@@ -490,33 +520,47 @@ static enum MHD_Result explain(struct svc_req *req, struct sru_out *o,
         "<indexInfo>"
         "<set identifier=\"info:srw/cql-context-set/1/cql-v1.2\" name=\"cql\"/>"
         "<set identifier=\"info:srw/cql-context-set/1/dc-v1.1\" name=\"dc\"/>"
-        "<set identifier=\"http://zing.z3950.org/cql/bath/2.0/\" name=\"bath\"/>");
+        "<set identifier=\"http://zing.z3950.org/cql/bath/2.0/\" "
+        "name=\"bath\"/>");
     static const char *const shown[][3] = {
-        {"title", "dc", "title"},         {"creator", "dc", "creator"},
-        {"subject", "dc", "subject"},     {"date", "dc", "date"},
-        {"identifier", "dc", "identifier"}, {"publisher", "dc", "publisher"},
-        {"anywhere", "cql", "anywhere"},  {"serverChoice", "cql", "serverChoice"},
-        {"title", "bath", "title"},       {"name", "bath", "name"},
-        {"subject", "bath", "subject"},   {"isbn", "bath", "isbn"},
-        {"issn", "bath", "issn"},         {"any", "bath", "any"},
+        {"title", "dc", "title"},
+        {"creator", "dc", "creator"},
+        {"subject", "dc", "subject"},
+        {"date", "dc", "date"},
+        {"identifier", "dc", "identifier"},
+        {"publisher", "dc", "publisher"},
+        {"anywhere", "cql", "anywhere"},
+        {"serverChoice", "cql", "serverChoice"},
+        {"title", "bath", "title"},
+        {"name", "bath", "name"},
+        {"subject", "bath", "subject"},
+        {"isbn", "bath", "isbn"},
+        {"issn", "bath", "issn"},
+        {"any", "bath", "any"},
     };
     for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
-        wy_buf_addf(&z, "<index><title>%s</title><map><name set=\"%s\">%s"
-                        "</name></map></index>", shown[i][0], shown[i][1],
-                    shown[i][2]);
+        wy_buf_addf(&z,
+                    "<index><title>%s</title><map><name set=\"%s\">%s"
+                    "</name></map></index>",
+                    shown[i][0], shown[i][1], shown[i][2]);
     wy_buf_adds(&z, "</indexInfo><schemaInfo>");
     for (size_t i = 0; i < NSCHEMAS; i++)
-        wy_buf_addf(&z, "<schema identifier=\"%s\" name=\"%s\"%s><title>%s"
-                        "</title></schema>", schemas[i].uri, schemas[i].name,
+        wy_buf_addf(&z,
+                    "<schema identifier=\"%s\" name=\"%s\"%s><title>%s"
+                    "</title></schema>",
+                    schemas[i].uri, schemas[i].name,
                     i == 0 ? " sort=\"false\"" : "", schemas[i].name);
-    wy_buf_addf(&z, "</schemaInfo><configInfo>"
-                    "<default type=\"numberOfRecords\">%d</default>"
-                    "<setting type=\"maximumRecords\">%d</setting>"
-                    "<supports type=\"sort\">dc.date dc.title</supports>"
-                    "</configInfo></explain>",
+    wy_buf_addf(&z,
+                "</schemaInfo><configInfo>"
+                "<default type=\"numberOfRecords\">%d</default>"
+                "<setting type=\"maximumRecords\">%d</setting>"
+                "<supports type=\"sort\">dc.date dc.title</supports>"
+                "</configInfo></explain>",
                 SRU_DEFAULT_MAX, SRU_MAX_RECORDS);
-    wy_buf_addf(&o->b, "<%s:record><%s:recordSchema>http://explain.z3950.org/"
-                       "dtd/2.0/</%s:recordSchema>", o->p, o->p, o->p);
+    wy_buf_addf(&o->b,
+                "<%s:record><%s:recordSchema>http://explain.z3950.org/"
+                "dtd/2.0/</%s:recordSchema>",
+                o->p, o->p, o->p);
     if (o->v2)
         wy_buf_addf(&o->b, "<%s:recordXMLEscaping>%s</%s:recordXMLEscaping>",
                     o->p, packing_string ? "string" : "xml", o->p);
@@ -562,7 +606,8 @@ static int record_xml(struct cat *c, const char *id, int s, struct wy_buf *out)
         while (*p == '\n')
             p++;
         if (s == 0 && !strncmp(p, "<record>", 8)) {
-            wy_buf_adds(out, "<record xmlns=\"http://www.loc.gov/MARC21/slim\">");
+            wy_buf_adds(out,
+                        "<record xmlns=\"http://www.loc.gov/MARC21/slim\">");
             p += 8;
         }
         wy_buf_adds(out, p);
@@ -626,8 +671,9 @@ static enum MHD_Result search(struct svc_req *req, struct sru_out *o,
         skip = (size_t)(start - 1);
     } else {
         free(text);
-        return finish(req, o, what, 61, "startRecord past 1000 must be "
-                                        "1 + a multiple of maximumRecords");
+        return finish(req, o, what, 61,
+                      "startRecord past 1000 must be "
+                      "1 + a multiple of maximumRecords");
     }
     q.q = text;
     struct wy_err err = WY_ERR_INIT;
@@ -668,18 +714,23 @@ static enum MHD_Result search(struct svc_req *req, struct sru_out *o,
             for (size_t i = skip; i < res->nhits && shown < (size_t)max; i++) {
                 wy_buf_reset(&rec);
                 int code = record_xml(c, res->hits[i].id, s, &rec);
-                wy_buf_addf(&o->b, "<%s:record><%s:recordSchema>%s"
-                                   "</%s:recordSchema>", o->p, o->p,
+                wy_buf_addf(&o->b,
+                            "<%s:record><%s:recordSchema>%s"
+                            "</%s:recordSchema>",
+                            o->p, o->p,
                             code ? "info:srw/schema/1/diagnostics-v1.1"
-                                 : schemas[s].uri, o->p);
+                                 : schemas[s].uri,
+                            o->p);
                 if (o->v2)
-                    wy_buf_addf(&o->b, "<%s:recordXMLEscaping>%s"
-                                       "</%s:recordXMLEscaping>", o->p,
-                                packing_string ? "string" : "xml", o->p);
+                    wy_buf_addf(&o->b,
+                                "<%s:recordXMLEscaping>%s"
+                                "</%s:recordXMLEscaping>",
+                                o->p, packing_string ? "string" : "xml", o->p);
                 else
-                    wy_buf_addf(&o->b, "<%s:recordPacking>%s"
-                                       "</%s:recordPacking>", o->p,
-                                packing_string ? "string" : "xml", o->p);
+                    wy_buf_addf(&o->b,
+                                "<%s:recordPacking>%s"
+                                "</%s:recordPacking>",
+                                o->p, packing_string ? "string" : "xml", o->p);
                 wy_buf_addf(&o->b, "<%s:recordData>", o->p);
                 if (code) {
                     struct sru_out sub = {o->v2, o->p, WY_BUF_INIT(64 * 1024)};
@@ -691,8 +742,9 @@ static enum MHD_Result search(struct svc_req *req, struct sru_out *o,
                     wy_buf_add_xml(&o->b, wy_buf_cstr(&rec), rec.len);
                 else
                     wy_buf_add(&o->b, wy_buf_cstr(&rec), rec.len);
-                wy_buf_addf(&o->b, "</%s:recordData><%s:recordPosition>%zu"
-                                   "</%s:recordPosition></%s:record>",
+                wy_buf_addf(&o->b,
+                            "</%s:recordData><%s:recordPosition>%zu"
+                            "</%s:recordPosition></%s:record>",
                             o->p, o->p, (size_t)start + shown, o->p, o->p);
                 shown++;
             }
@@ -702,8 +754,9 @@ static enum MHD_Result search(struct svc_req *req, struct sru_out *o,
         }
     }
     if (!diag_code && shown && (uint64_t)start + shown <= total)
-        wy_buf_addf(&o->b, "<%s:nextRecordPosition>%llu</%s:nextRecordPosition>",
-                    o->p, (unsigned long long)(start + (long)shown), o->p);
+        wy_buf_addf(&o->b,
+                    "<%s:nextRecordPosition>%llu</%s:nextRecordPosition>", o->p,
+                    (unsigned long long)(start + (long)shown), o->p);
     idx_result_free(res);
     enum MHD_Result r = finish(req, o, what, diag_code,
                                diag_code == 1 ? wy_err_msg(&err) : NULL);
@@ -729,8 +782,8 @@ enum MHD_Result svc_sru(struct svc_req *req)
         bad_version = 1;
     }
     /* 2.0: recordXMLEscaping; 1.x: recordPacking (xml|string) */
-    const char *esc = svc_params_get(ps, o.v2 ? "recordXMLEscaping"
-                                              : "recordPacking");
+    const char *esc =
+        svc_params_get(ps, o.v2 ? "recordXMLEscaping" : "recordPacking");
     int packing_string = esc && !strcmp(esc, "string");
     int bad_packing = esc && strcmp(esc, "string") && strcmp(esc, "xml");
     if (o.v2) {
@@ -739,7 +792,7 @@ enum MHD_Result svc_sru(struct svc_req *req)
             bad_packing = 1;
     }
     if (!op)
-        op = query ? "searchRetrieve" : "explain";   /* SRU 2.0 */
+        op = query ? "searchRetrieve" : "explain"; /* SRU 2.0 */
     if (req->params_err.code != WY_OK) {
         open_response(&o, "explain");
         return finish(req, &o, "explain", 6, wy_err_msg(&req->params_err));
@@ -755,8 +808,12 @@ enum MHD_Result svc_sru(struct svc_req *req)
         if (bad_version || bad_packing || !query) {
             open_response(&o, "searchRetrieve");
             return finish(req, &o, "searchRetrieve",
-                          bad_version ? 5 : bad_packing ? 71 : 7,
-                          bad_version ? version : bad_packing ? esc : "query");
+                          bad_version   ? 5
+                          : bad_packing ? 71
+                                        : 7,
+                          bad_version   ? version
+                          : bad_packing ? esc
+                                        : "query");
         }
         return search(req, &o, query, packing_string);
     }

@@ -17,7 +17,7 @@ enum MHD_Result svc_sru(struct svc_req *req);
 /* An SRU diagnostic: number in info:srw/diagnostic/1/, details. */
 struct sru_diag {
     int code;
-    char *details;       /* owned, may be NULL */
+    char *details; /* owned, may be NULL */
 };
 
 /*

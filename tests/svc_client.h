@@ -14,20 +14,20 @@ struct svc_server;
 
 struct tc_resp {
     long status;
-    char *body;       /* NUL-terminated (decoded when gzip was asked) */
+    char *body; /* NUL-terminated (decoded when gzip was asked) */
     size_t len;
-    char *headers;    /* all header lines, as received */
+    char *headers; /* all header lines, as received */
 };
 
 /* A running server over a home. */
 struct tc_srv {
-    char *home;                  /* owned when made by tc_srv_start(NULL) */
+    char *home; /* owned when made by tc_srv_start(NULL) */
     int own_home;
     struct svc_app *app;
     struct svc_server *srv;
     struct wy_log log;
-    char last_log[1024];         /* the last log line (access log) */
-    pthread_mutex_t lock;        /* guards last_log (written by workers) */
+    char last_log[1024];  /* the last log line (access log) */
+    pthread_mutex_t lock; /* guards last_log (written by workers) */
     unsigned port;
 };
 
@@ -79,7 +79,7 @@ void tc_home_build(const char *dir, struct tc_home *h);
 void tc_assert_oai_valid(const char *dir, const char *body, size_t len);
 
 /* new: the text between the first "<tag" ... ">" and "</tag>" after
-   *from (advanced past it), or NULL. */
+ *from (advanced past it), or NULL. */
 char *tc_between(const char *s, const char *open, const char *close);
 /* Occurrences of needle in s. */
 size_t tc_count(const char *s, const char *needle);

@@ -87,8 +87,10 @@ static void search_shapes_and_folding(void **state)
 {
     struct fx *f = *state;
     /* five of the CNMARC titles hold 中国发展报告 (yaz-marcdump, 200$a) */
-    json_t *j = get_json(f, "/api/search?q=%E4%B8%AD%E5%9B%BD%E5%8F%91%E5%B1%95"
-                            "%E6%8A%A5%E5%91%8A", 200);
+    json_t *j = get_json(f,
+                         "/api/search?q=%E4%B8%AD%E5%9B%BD%E5%8F%91%E5%B1%95"
+                         "%E6%8A%A5%E5%91%8A",
+                         200);
     json_int_t total = json_integer_value(json_object_get(j, "total"));
     assert_true(total >= 5);
     assert_int_equal(json_integer_value(json_object_get(j, "page")), 1);
@@ -110,8 +112,10 @@ static void search_shapes_and_folding(void **state)
     assert_true(coll);
     json_decref(j);
     /* the same query in traditional characters finds the same records */
-    j = get_json(f, "/api/search?q=%E4%B8%AD%E5%9C%8B%E7%99%BC%E5%B1%95"
-                    "%E5%A0%B1%E5%91%8A", 200);
+    j = get_json(f,
+                 "/api/search?q=%E4%B8%AD%E5%9C%8B%E7%99%BC%E5%B1%95"
+                 "%E5%A0%B1%E5%91%8A",
+                 200);
     assert_int_equal(json_integer_value(json_object_get(j, "total")), total);
     json_decref(j);
     j = get_json(f, "/api/search?q=death+penalty&size=1&page=1", 200);
@@ -149,9 +153,10 @@ static void record_json_and_formats(void **state)
                         "guji");
     assert_string_equal(
         json_string_value(json_object_get(j, "collection_name")), "古籍");
-    assert_string_equal(json_string_value(json_object_get(j, "object")), TC_OBJ);
-    json_t *titles = json_object_get(json_object_get(j, "description"),
-                                     "titles");
+    assert_string_equal(json_string_value(json_object_get(j, "object")),
+                        TC_OBJ);
+    json_t *titles =
+        json_object_get(json_object_get(j, "description"), "titles");
     assert_non_null(strstr(json_string_value(json_array_get(titles, 0)),
                            "'94中国发展报告"));
     assert_true(json_is_false(json_object_get(j, "deleted")));
@@ -182,7 +187,7 @@ static void record_json_and_formats(void **state)
     tc_get(&f->t, path, &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(tc_header(&r, "Content-Type"), "application/marc");
-    assert_int_equal(r.body[r.len - 1], 0x1d);   /* record terminator */
+    assert_int_equal(r.body[r.len - 1], 0x1d); /* record terminator */
     tc_resp_free(&r);
 
     bad(f, "/api/records/abc", "'id'");
@@ -352,7 +357,7 @@ static void traversal_refused(void **state)
         "/files/wy:spec-ex-full/foo/",
         "/files/wy:spec-ex-full/v1/content/image.tiff",
         "/files/wy:spec-ex-full/inventory.json",
-        "/files/wy:spec-ex-full/empty.txt",   /* only in v1 and v2 */
+        "/files/wy:spec-ex-full/empty.txt", /* only in v1 and v2 */
         "/files/..%2f..%2fcatalog.db",
         "/files/%2e%2e/catalog.db",
         "/files/wy:spec-ex-full/image.tiff%00.jpg",
@@ -387,8 +392,8 @@ static void wrong_method_and_unknown(void **state)
 
 WY_GROUP(api, setup, teardown, cmocka_unit_test(search_shapes_and_folding),
          cmocka_unit_test(search_bad_parameters),
-         cmocka_unit_test(record_json_and_formats),
-         cmocka_unit_test(citations), cmocka_unit_test(collections_list),
+         cmocka_unit_test(record_json_and_formats), cmocka_unit_test(citations),
+         cmocka_unit_test(collections_list),
          cmocka_unit_test(object_files_and_versions),
          cmocka_unit_test(files_etag_and_ranges),
          cmocka_unit_test(traversal_refused),

@@ -449,6 +449,24 @@ static void journal_resumes(void **state)
                      WY_OK);
     assert_false(resumed);
     assert_true(b2 != b1);
+    /* a failed batch superseded by a later finished one is not resumed, nor
+       reported as unfinished */
+    int64_t b3, b4;
+    assert_int_equal(cat_journal_end(f->cat, b2, "failed", &err), WY_OK);
+    struct cat_status s;
+    assert_int_equal(cat_status_get(f->cat, &s, &err), WY_OK);
+    assert_int_equal(s.batches_unfinished, 1);
+    cat_status_release(&s);
+    assert_int_equal(cat_journal_begin(f->cat, "k", 0, &b3, &resumed, &err),
+                     WY_OK);
+    assert_int_equal(cat_journal_end(f->cat, b3, "done", &err), WY_OK);
+    assert_int_equal(cat_status_get(f->cat, &s, &err), WY_OK);
+    assert_int_equal(s.batches_unfinished, 0);
+    cat_status_release(&s);
+    assert_int_equal(cat_journal_begin(f->cat, "k", 1, &b4, &resumed, &err),
+                     WY_OK);
+    assert_false(resumed);
+    assert_true(b4 > b3);
 }
 
 static void json_replaces_bad_utf8(void **state)
@@ -494,6 +512,10 @@ static void schema_version_is_checked(void **state)
     assert_int_equal(wy_test_run(cmd, NULL), 0);
     assert_int_equal(cat_open(&c, wy_buf_cstr(&p), 0, &err), WY_ESTATE);
     assert_err(&err, WY_ESTATE, "schema version 99");
+    wy_err_release(&err);
+    assert_int_equal(cat_open(&c, wy_buf_cstr(&p), CAT_READONLY, &err),
+                     WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "schema version 99, this wenyuan reads 1");
     wy_err_release(&err);
     wy_buf_reset(&p);
     wy_path_join(&p, f->dir, "missing.db");

@@ -94,7 +94,7 @@ static void isbn_conversion(void **state)
     /* the example of ISBN's own documentation (and Wikipedia's) */
     assert_true(cluster_isbn13("0-306-40615-2", b));
     assert_string_equal(b, "9780306406157");
-    assert_false(cluster_isbn13("0-306-40615-3", b));     /* check digit */
+    assert_false(cluster_isbn13("0-306-40615-3", b)); /* check digit */
     assert_false(cluster_isbn13("978-0-306-40615-8", b));
     assert_false(cluster_isbn13("12345", b));
     assert_false(cluster_isbn13("", b));
@@ -104,11 +104,11 @@ static void same_works_cluster(void **state)
 {
     struct fx *f = *state;
     import(f, wy_srcpath("tests/fixtures/union/libraries.xml"), NULL);
-    assert_int_equal(cof(f, "u001"), cof(f, "u002"));   /* ISBN-10 vs 13 */
-    assert_int_equal(cof(f, "u003"), cof(f, "u004"));   /* 简/繁, ':' */
-    assert_int_not_equal(cof(f, "u003"), cof(f, "u005"));   /* 1868 */
-    assert_int_equal(cof(f, "u006"), cof(f, "u007"));   /* ISSN */
-    assert_int_equal(cof(f, "u008"), cof(f, "u009"));   /* OCLC */
+    assert_int_equal(cof(f, "u001"), cof(f, "u002"));     /* ISBN-10 vs 13 */
+    assert_int_equal(cof(f, "u003"), cof(f, "u004"));     /* 简/繁, ':' */
+    assert_int_not_equal(cof(f, "u003"), cof(f, "u005")); /* 1868 */
+    assert_int_equal(cof(f, "u006"), cof(f, "u007"));     /* ISSN */
+    assert_int_equal(cof(f, "u008"), cof(f, "u009"));     /* OCLC */
     assert_int_not_equal(cof(f, "u001"), cof(f, "u003"));
     struct wy_err err = WY_ERR_INIT;
     int64_t nc, nr, ns;
@@ -126,7 +126,8 @@ static void same_works_cluster(void **state)
     assert_int_equal(ci.nholdings, 2);
     assert_int_equal(ci.nlibraries, 2);
     assert_string_equal(ci.members[0].keys, "isbn:9787020002207\n");
-    assert_non_null(strstr(ci.members[0].why, "isbn:9787020002207 shared with"));
+    assert_non_null(
+        strstr(ci.members[0].why, "isbn:9787020002207 shared with"));
     int have_nlc = 0;
     for (size_t i = 0; i < ci.nholdings; i++)
         if (!strcmp(ci.holdings[i].library, "国家图书馆")) {
@@ -180,8 +181,9 @@ static void split_survives_reimport(void **state)
     cluster_info_release(&ci);
 
     /* a deleted record leaves its cluster */
-    assert_int_equal(cat_delete_record(f->h->cat, NULL, "u002", NULL, NULL,
-                                       NULL, &err), WY_OK);
+    assert_int_equal(
+        cat_delete_record(f->h->cat, NULL, "u002", NULL, NULL, NULL, &err),
+        WY_OK);
     assert_int_equal(cluster_sync(f->cl, f->h->cat, NULL, &err), WY_OK);
     int64_t c;
     assert_int_equal(cluster_of(f->cl, rid(f, NULL, "u002"), &c, &err),
@@ -211,8 +213,9 @@ static void errors_name_records(void **state)
     assert_int_equal(cluster_split(f->cl, &none, 1, NULL, &err), WY_EINVAL);
     assert_err(&err, WY_EINVAL, "record 999 is not clustered");
     wy_err_release(&err);
-    assert_int_equal(cluster_merge(f->cl, ids[0], rid(f, NULL, "u002"), NULL,
-                                   &err), WY_EINVAL);
+    assert_int_equal(
+        cluster_merge(f->cl, ids[0], rid(f, NULL, "u002"), NULL, &err),
+        WY_EINVAL);
     assert_err(&err, WY_EINVAL, "already cluster");
     wy_err_release(&err);
     struct cluster_info ci;
@@ -232,10 +235,11 @@ static void real_cnmarc_records(void **state)
     import(f, wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"), "bnu");
     struct wy_err err = WY_ERR_INIT;
     int64_t a, b;
-    assert_int_equal(cluster_of(f->cl, rid(f, "bnu", "9910637057203961"), &a,
-                                &err), WY_OK);
-    assert_int_equal(cluster_of(f->cl, rid(f, "bnu", "990001379280203961"),
-                                &b, &err), WY_OK);
+    assert_int_equal(
+        cluster_of(f->cl, rid(f, "bnu", "9910637057203961"), &a, &err), WY_OK);
+    assert_int_equal(
+        cluster_of(f->cl, rid(f, "bnu", "990001379280203961"), &b, &err),
+        WY_OK);
     assert_int_equal(a, b);
     int64_t nc, nr, ns;
     assert_int_equal(cluster_stats(f->cl, &nc, &nr, &ns, &err), WY_OK);
@@ -314,9 +318,11 @@ static void command_line(void **state)
     assert_non_null(strstr(out, "key  isbn:9787020002207"));
     free(out);
     wy_buf_reset(&cmd);
-    wy_buf_addf(&cmd, "%s -H '%s' cluster split 4 --note x && "
-                "%s -H '%s' cluster show 4", wy_test_bin(),
-                wy_buf_cstr(&f->home), wy_test_bin(), wy_buf_cstr(&f->home));
+    wy_buf_addf(&cmd,
+                "%s -H '%s' cluster split 4 --note x && "
+                "%s -H '%s' cluster show 4",
+                wy_test_bin(), wy_buf_cstr(&f->home), wy_test_bin(),
+                wy_buf_cstr(&f->home));
     assert_int_equal(wy_test_run(wy_buf_cstr(&cmd), &out), 0);
     assert_non_null(strstr(out, "split off by staff"));
     free(out);
@@ -329,13 +335,11 @@ static void command_line(void **state)
     wy_buf_release(&cmd);
 }
 
-WY_GROUP(cluster, NULL, NULL,
-         cmocka_unit_test(isbn_conversion),
+WY_GROUP(cluster, NULL, NULL, cmocka_unit_test(isbn_conversion),
          cmocka_unit_test_setup_teardown(same_works_cluster, setup, teardown),
          cmocka_unit_test_setup_teardown(split_survives_reimport, setup,
                                          teardown),
          cmocka_unit_test_setup_teardown(errors_name_records, setup, teardown),
          cmocka_unit_test_setup_teardown(real_cnmarc_records, setup, teardown),
-         cmocka_unit_test_setup_teardown(one_key_many_records, setup,
-                                         teardown),
+         cmocka_unit_test_setup_teardown(one_key_many_records, setup, teardown),
          cmocka_unit_test_setup_teardown(command_line, setup, teardown))

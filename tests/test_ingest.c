@@ -287,6 +287,32 @@ static void zip_with_gbk_names(void **state)
     validate_store(f);
 }
 
+/* A folder copied from a GBK Windows share keeps GBK bytes in its names;
+   a zipped bag is refused (a bag is verified from a folder). */
+static void gbk_folder_and_zipped_bag(void **state)
+{
+    struct fx *f = *state;
+    sh(f, "mkdir -p gf && printf 'p' > \"gf/$(printf '卷一.txt' | iconv -f "
+          "UTF-8 -t GBK)\" && sh '%s' zb && cd zb && python3 -c \"import "
+          "shutil; shutil.make_archive('../zb', 'zip', '.')\"",
+       wy_srcpath("tests/fixtures/mkbag.sh"));
+    struct ingest_stats st;
+    ok(f, "gf", NULL, &st);
+    assert_non_null(strstr(wy_buf_cstr(&f->lines),
+                           "file names are not UTF-8; read them as GB18030"));
+    struct wy_err err = WY_ERR_INIT;
+    struct cat_file *files;
+    size_t n;
+    assert_int_equal(cat_object_files(f->h->cat, "urn:wenyuan:gf", &files, &n,
+                                      &err), WY_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(files[0].path, "卷一.txt");
+    cat_files_free(files, n);
+    assert_int_equal(run(f, "zb.zip", NULL, &st, &err), WY_EFORMAT);
+    assert_err(&err, WY_EFORMAT, "holds a BagIt bag: unpack it");
+    wy_err_release(&err);
+}
+
 static void tar_gz_with_metadata(void **state)
 {
     struct fx *f = *state;
@@ -478,8 +504,9 @@ static void damaged_zip_then_resume(void **state)
           "python3 -c \"import zipfile; z = zipfile.ZipFile('b/two.zip', 'w');"
           " z.write('b/p.bin', 'p.bin'); z.close()\" && "
           "cp b/two.zip b/good.zip && "
-          "printf 'Z' | dd of=b/two.zip bs=1 seek=50000 conv=notrunc "
-          "2>/dev/null && mkdir -p b/three && cp item/scans/第二页.jpg b/three/ "
+          "python3 -c \"f = open('b/two.zip', 'r+b'); f.seek(50000);"
+          " c = f.read(1)[0]; f.seek(50000); f.write(bytes([c ^ 0xff]))\" "
+          "&& mkdir -p b/three && cp item/scans/第二页.jpg b/three/ "
           "&& printf 'identifier,path\\ni1,one\\ni2,two.zip\\ni3,three\\n' > "
           "b/sheet.csv");
     char *before = NULL;
@@ -564,9 +591,18 @@ static void samples_batch_and_mets_checksums(void **state)
     assert_int_equal(cat_object_files(f->h->cat,
                                       "urn:wenyuan:wy-sample-qianziwen",
                                       &files, &n, &err), WY_OK);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 6);
     assert_string_equal(files[0].path, "images/0001.jpg");
     assert_string_equal(files[0].mime, "image/jpeg");
+    /* the transcriptions, found by name and libmagic like any file */
+    int texts = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(files[i].path, "text/0001.txt") ||
+            !strcmp(files[i].path, "text/0002.txt")) {
+            assert_string_equal(files[i].mime, "text/plain");
+            texts++;
+        }
+    assert_int_equal(texts, 2);
     cat_files_free(files, n);
     validate_store(f);
     /* a page that is not the one its METS describes is refused */
@@ -666,6 +702,7 @@ static void format_checks(void **state)
 WY_GROUP(ingest, NULL, NULL,
          cmocka_unit_test_setup_teardown(folder_then_versions_with_dedup, setup, teardown),
          cmocka_unit_test_setup_teardown(zip_with_gbk_names, setup, teardown),
+         cmocka_unit_test_setup_teardown(gbk_folder_and_zipped_bag, setup, teardown),
          cmocka_unit_test_setup_teardown(tar_gz_with_metadata, setup, teardown),
          cmocka_unit_test_setup_teardown(bags_valid_and_invalid, setup, teardown),
          cmocka_unit_test_setup_teardown(csv_batch, setup, teardown),

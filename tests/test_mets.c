@@ -296,8 +296,10 @@ static void sha512_hex(const char *path, char out[129])
 }
 
 /* The generated sample items (samples/make-items.sh): METS valid against
-   the METS and MODS schemas, SHA-512 checksums that match the images,
-   pages in order, and the embedded MODS read through the mets handler. */
+   the METS and MODS schemas, SHA-512 checksums that match the images and
+   their transcriptions, pages in order each with its master image then its
+   transcription (plain text, or hOCR for the 縣志), and the embedded MODS
+   read through the mets handler. */
 static void sample_items(void **state)
 {
     (void)state;
@@ -305,10 +307,16 @@ static void sample_items(void **state)
         const char *dir, *title, *dynasty;
         size_t pages;
         int from, to;
+        const char *text_mime, *text_ext, *first_text;
     } items[] = {
-        {"samples/items/lunyu", "論語集注", "宋", 2, 1765, 1765},
-        {"samples/items/fangzhi", "嘉禾縣志", "清", 3, 1840, 1840},
-        {"samples/items/qianziwen-bag/data", "千字文", "南朝梁", 2, 1573, 1620},
+        {"samples/items/lunyu", "論語集注", "宋", 2, 1765, 1765, "text/plain",
+         ".txt", "論語集注卷一學而第一子曰\n學而時習之"},
+        {"samples/items/fangzhi", "嘉禾縣志", "清", 3, 1840, 1840,
+         "text/vnd.hocr+html", ".hocr",
+         "<span class=\"ocrx_word\" id=\"word_1\" title=\"bbox 407 40 447 "
+         "86\">嘉</span>"},
+        {"samples/items/qianziwen-bag/data", "千字文", "南朝梁", 2, 1573, 1620,
+         "text/plain", ".txt", "千字文敕員外散騎侍郎周興\n"},
     };
     struct wy_err err = WY_ERR_INIT;
     for (size_t k = 0; k < sizeof(items) / sizeof(items[0]); k++) {
@@ -327,16 +335,35 @@ static void sample_items(void **state)
         free(buf);
         struct mets_structure *s = parse_file(wy_buf_cstr(&path));
         assert_int_equal(s->npages, items[k].pages);
+        assert_int_equal(s->nfiles, 2 * items[k].pages);
         for (size_t i = 0; i < s->npages; i++) {
             assert_int_equal(s->pages[i].order, (long)i + 1);
-            const struct mets_file *f = &s->files[s->pages[i].files[0]];
-            assert_string_equal(f->checksumtype, "SHA-512");
-            struct wy_buf img = WY_BUF_INIT(4096);
-            wy_buf_addf(&img, "%s/%s", wy_srcpath(items[k].dir), f->href);
-            char hex[129];
-            sha512_hex(wy_buf_cstr(&img), hex);
-            assert_string_equal(f->checksum, hex);
-            wy_buf_release(&img);
+            assert_int_equal(s->pages[i].nfiles, 2);
+            for (size_t j = 0; j < 2; j++) {
+                const struct mets_file *f = &s->files[s->pages[i].files[j]];
+                assert_string_equal(f->checksumtype, "SHA-512");
+                assert_string_equal(f->use, j ? "transcription" : "master");
+                if (j) {
+                    assert_string_equal(f->mimetype, items[k].text_mime);
+                    const char *dot = strrchr(f->href, '.');
+                    assert_non_null(dot);
+                    assert_string_equal(dot, items[k].text_ext);
+                }
+                struct wy_buf file = WY_BUF_INIT(4096);
+                wy_buf_addf(&file, "%s/%s", wy_srcpath(items[k].dir),
+                            f->href);
+                char hex[129];
+                sha512_hex(wy_buf_cstr(&file), hex);
+                assert_string_equal(f->checksum, hex);
+                if (j && i == 0) {
+                    size_t tl;
+                    char *t = wy_test_slurp(wy_buf_cstr(&file), &tl);
+                    if (!strstr(t, items[k].first_text))
+                        fail_msg("%s: no '%s'", f->href, items[k].first_text);
+                    free(t);
+                }
+                wy_buf_release(&file);
+            }
         }
         mets_structure_free(s);
         size_t n;

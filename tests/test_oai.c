@@ -18,7 +18,7 @@
 #include "repository/home.h"
 #include "service/app.h"
 
-#define NCN 10        /* records in dp2-bnu-cnmarc-10.iso (yaz-marcdump) */
+#define NCN 10 /* records in dp2-bnu-cnmarc-10.iso (yaz-marcdump) */
 #define PAGE 7
 /* bu_bibs.mrc holds 100 records (yaz-marcdump -np); our reader refuses the
    few whose leader length disagrees with their terminator, so the harvest
@@ -28,16 +28,15 @@
 struct fx {
     char *home;
     struct tc_srv t;
-    int64_t deleted_id;   /* the tombstone */
-    int64_t first_cn;     /* the first CNMARC record */
-    size_t nall;          /* records in the catalog, deleted one included */
-    char last_bu[32];     /* local id of the last MARC 21 record */
+    int64_t deleted_id; /* the tombstone */
+    int64_t first_cn;   /* the first CNMARC record */
+    size_t nall;        /* records in the catalog, deleted one included */
+    char last_bu[32];   /* local id of the last MARC 21 record */
 };
 
 /* Puts every record of a fixture file into the catalog; returns how many. */
 static size_t load(struct cat *c, const char *handler, const char *rel,
-                   const char *prefix, const char *collection,
-                   int64_t *first)
+                   const char *prefix, const char *collection, int64_t *first)
 {
     struct wy_err err = WY_ERR_INIT;
     struct fmt_reader *r = NULL;
@@ -51,7 +50,7 @@ static size_t load(struct cat *c, const char *handler, const char *rel,
     size_t n = 0;
     wy_code rc;
     while ((rc = fmt_reader_next(r, &rec, &err)) != WY_EOF) {
-        if (rc == WY_EFORMAT) {   /* a bad record: skipped (rule 10) */
+        if (rc == WY_EFORMAT) { /* a bad record: skipped (rule 10) */
             wy_err_release(&err);
             continue;
         }
@@ -59,8 +58,8 @@ static size_t load(struct cat *c, const char *handler, const char *rel,
             fail_msg("%s: %s", rel, wy_err_msg(&err));
         char id[64];
         snprintf(id, sizeof(id), "%s-%03zu", prefix, n + 1);
-        struct cat_put p = {.local_id = id, .collection = collection,
-                            .rec = rec};
+        struct cat_put p = {
+            .local_id = id, .collection = collection, .rec = rec};
         struct cat_put_result res;
         if (cat_put_record(c, &p, &res, &err) != WY_OK)
             fail_msg("%s: %s", id, wy_err_msg(&err));
@@ -85,9 +84,11 @@ static int setup(void **state)
     struct wy_home *h;
     assert_int_equal(home_open(&h, path, 0, &err), WY_OK);
     assert_int_equal(cat_set_now(h->cat, "2020-01-01T08:00:00Z", &err), WY_OK);
-    assert_int_equal(cat_begin(h->cat, &err), WY_OK);   /* one fsync */
-    assert_int_equal(load(h->cat, "unimarc", "records/derived/dp2-bnu-cnmarc-10.iso",
-                          "bnu", "guji", &f->first_cn), NCN);
+    assert_int_equal(cat_begin(h->cat, &err), WY_OK); /* one fsync */
+    assert_int_equal(load(h->cat, "unimarc",
+                          "records/derived/dp2-bnu-cnmarc-10.iso", "bnu",
+                          "guji", &f->first_cn),
+                     NCN);
     size_t nbu = load(h->cat, "marc21", "records/catmandu-marc/bu_bibs.mrc",
                       "bu", NULL, NULL);
     if (nbu < 50 || nbu > 100)
@@ -101,8 +102,9 @@ static int setup(void **state)
     assert_int_equal(cat_commit(h->cat, &err), WY_OK);
     assert_int_equal(cat_set_now(h->cat, "2021-07-01T00:00:00Z", &err), WY_OK);
     struct cat_put_result res;
-    assert_int_equal(cat_delete_record(h->cat, NULL, "bu-050", NULL, NULL,
-                                       &res, &err), WY_OK);
+    assert_int_equal(
+        cat_delete_record(h->cat, NULL, "bu-050", NULL, NULL, &res, &err),
+        WY_OK);
     f->deleted_id = res.id;
     home_close(h);
     tc_srv_start(&f->t, path);
@@ -126,7 +128,8 @@ static void oai(struct fx *f, const char *query, struct tc_resp *r)
     snprintf(path, sizeof(path), "/oai?%s", query);
     tc_get(&f->t, path, r);
     assert_int_equal(r->status, 200);
-    assert_string_equal(tc_header(r, "Content-Type"), "text/xml; charset=utf-8");
+    assert_string_equal(tc_header(r, "Content-Type"),
+                        "text/xml; charset=utf-8");
     tc_assert_oai_valid(f->home, r->body, r->len);
 }
 
@@ -151,9 +154,11 @@ static void identify(void **state)
     oai(f, "verb=Identify", &r);
     assert_non_null(strstr(r.body, "<earliestDatestamp>2020-01-01T08:00:00Z"
                                    "</earliestDatestamp>"));
-    assert_non_null(strstr(r.body, "<deletedRecord>persistent</deletedRecord>"));
+    assert_non_null(
+        strstr(r.body, "<deletedRecord>persistent</deletedRecord>"));
     assert_non_null(strstr(r.body, "<granularity>YYYY-MM-DDThh:mm:ssZ"));
-    assert_non_null(strstr(r.body, "<request verb=\"Identify\">http://127.0.0.1:"));
+    assert_non_null(
+        strstr(r.body, "<request verb=\"Identify\">http://127.0.0.1:"));
     tc_resp_free(&r);
 }
 
@@ -164,22 +169,30 @@ static void errors_of_every_kind(void **state)
     expect_error(f, "verb=Frobnicate", "badVerb");
     expect_error(f, "verb=Identify&verb=Identify", "badVerb");
     expect_error(f, "verb=Identify&extra=1", "badArgument");
-    expect_error(f, "verb=ListRecords&metadataPrefix=oai_dc&metadataPrefix=oai_dc",
+    expect_error(f,
+                 "verb=ListRecords&metadataPrefix=oai_dc&metadataPrefix=oai_dc",
                  "badArgument");
     expect_error(f, "verb=ListRecords", "badArgument");
     expect_error(f, "verb=ListRecords&metadataPrefix=oai_dc&from=2020-13-01",
                  "badArgument");
-    expect_error(f, "verb=ListRecords&metadataPrefix=oai_dc&from=2020-01-01&"
-                    "until=2021-01-01T00:00:00Z", "badArgument");
-    expect_error(f, "verb=ListRecords&metadataPrefix=oai_dc&q=%FF", "badArgument");
-    expect_error(f, "verb=ListRecords&resumptionToken=bogus", "badResumptionToken");
-    expect_error(f, "verb=ListSets&resumptionToken=bogus", "badResumptionToken");
+    expect_error(f,
+                 "verb=ListRecords&metadataPrefix=oai_dc&from=2020-01-01&"
+                 "until=2021-01-01T00:00:00Z",
+                 "badArgument");
+    expect_error(f, "verb=ListRecords&metadataPrefix=oai_dc&q=%FF",
+                 "badArgument");
+    expect_error(f, "verb=ListRecords&resumptionToken=bogus",
+                 "badResumptionToken");
+    expect_error(f, "verb=ListSets&resumptionToken=bogus",
+                 "badResumptionToken");
     expect_error(f, "verb=ListRecords&metadataPrefix=dcterms",
                  "cannotDisseminateFormat");
     expect_error(f, "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:x:1",
                  "idDoesNotExist");
-    expect_error(f, "verb=GetRecord&metadataPrefix=oai_dc&"
-                    "identifier=oai:wenyuan:999999", "idDoesNotExist");
+    expect_error(f,
+                 "verb=GetRecord&metadataPrefix=oai_dc&"
+                 "identifier=oai:wenyuan:999999",
+                 "idDoesNotExist");
     expect_error(f, "verb=ListMetadataFormats&identifier=oai:wenyuan:0",
                  "idDoesNotExist");
     expect_error(f, "verb=ListRecords&metadataPrefix=oai_dc&from=2030-01-01",
@@ -187,7 +200,8 @@ static void errors_of_every_kind(void **state)
     expect_error(f, "verb=ListIdentifiers&metadataPrefix=oai_dc&set=nosuchset",
                  "noRecordsMatch");
     char q[256];
-    snprintf(q, sizeof(q), "verb=ListMetadataFormats&identifier=oai:wenyuan:%lld",
+    snprintf(q, sizeof(q),
+             "verb=ListMetadataFormats&identifier=oai:wenyuan:%lld",
              (long long)f->deleted_id);
     expect_error(f, q, "noMetadataFormats");
 }
@@ -231,7 +245,8 @@ static void formats_and_sets(void **state)
     tc_resp_free(&r);
     oai(f, "verb=ListSets", &r);
     /* the seeded collection: ASCII setSpec, Chinese setName */
-    assert_non_null(strstr(r.body, "<setSpec>guji</setSpec><setName>古籍</setName>"));
+    assert_non_null(
+        strstr(r.body, "<setSpec>guji</setSpec><setName>古籍</setName>"));
     tc_resp_free(&r);
 }
 
@@ -242,8 +257,10 @@ static void get_record_in_each_format(void **state)
     char q[256];
     static const char *const prefixes[] = {"oai_dc", "mods"};
     for (size_t i = 0; i < 2; i++) {
-        snprintf(q, sizeof(q), "verb=GetRecord&metadataPrefix=%s&"
-                 "identifier=oai:wenyuan:%lld", prefixes[i], (long long)f->first_cn);
+        snprintf(q, sizeof(q),
+                 "verb=GetRecord&metadataPrefix=%s&"
+                 "identifier=oai:wenyuan:%lld",
+                 prefixes[i], (long long)f->first_cn);
         oai(f, q, &r);
         /* 200$a of the first record (yaz-marcdump of the fixture) */
         if (!strstr(r.body, "&apos;94中国发展报告") &&
@@ -253,30 +270,40 @@ static void get_record_in_each_format(void **state)
         tc_resp_free(&r);
     }
     /* CNMARC is not MARC 21 slim (its leader has '-' fill characters) */
-    snprintf(q, sizeof(q), "verb=GetRecord&metadataPrefix=marcxml&"
-             "identifier=oai:wenyuan:%lld", (long long)f->first_cn);
+    snprintf(q, sizeof(q),
+             "verb=GetRecord&metadataPrefix=marcxml&"
+             "identifier=oai:wenyuan:%lld",
+             (long long)f->first_cn);
     oai(f, q, &r);
     assert_non_null(strstr(r.body, "<error code=\"cannotDisseminateFormat\">"));
     tc_resp_free(&r);
-    snprintf(q, sizeof(q), "verb=ListMetadataFormats&"
-             "identifier=oai:wenyuan:%lld", (long long)f->first_cn);
+    snprintf(q, sizeof(q),
+             "verb=ListMetadataFormats&"
+             "identifier=oai:wenyuan:%lld",
+             (long long)f->first_cn);
     oai(f, q, &r);
     assert_null(strstr(r.body, "<metadataPrefix>marcxml"));
     assert_non_null(strstr(r.body, "<metadataPrefix>mods"));
     tc_resp_free(&r);
     /* a MARC 21 record in MARCXML: 245$a of the first bu_bibs record */
-    snprintf(q, sizeof(q), "verb=GetRecord&metadataPrefix=marcxml&"
-             "identifier=oai:wenyuan:%lld", (long long)f->first_cn + NCN);
+    snprintf(q, sizeof(q),
+             "verb=GetRecord&metadataPrefix=marcxml&"
+             "identifier=oai:wenyuan:%lld",
+             (long long)f->first_cn + NCN);
     oai(f, q, &r);
     assert_non_null(strstr(r.body, "America without the death penalty"));
-    assert_non_null(strstr(r.body, "<record xmlns=\"http://www.loc.gov/MARC21/slim\">"));
+    assert_non_null(
+        strstr(r.body, "<record xmlns=\"http://www.loc.gov/MARC21/slim\">"));
     tc_resp_free(&r);
-    snprintf(q, sizeof(q), "verb=GetRecord&metadataPrefix=oai_dc&"
-             "identifier=oai:wenyuan:%lld", (long long)f->deleted_id);
+    snprintf(q, sizeof(q),
+             "verb=GetRecord&metadataPrefix=oai_dc&"
+             "identifier=oai:wenyuan:%lld",
+             (long long)f->deleted_id);
     oai(f, q, &r);
     assert_non_null(strstr(r.body, "<header status=\"deleted\">"));
     assert_null(strstr(r.body, "<metadata>"));
-    assert_non_null(strstr(r.body, "<datestamp>2021-07-01T00:00:00Z</datestamp>"));
+    assert_non_null(
+        strstr(r.body, "<datestamp>2021-07-01T00:00:00Z</datestamp>"));
     tc_resp_free(&r);
 }
 
@@ -294,8 +321,8 @@ static char *harvest(struct fx *f, const char *verb, const char *args,
         struct tc_resp r;
         oai(f, q, &r);
         if (first_response_date && *pages == 0)
-            *first_response_date = tc_between(r.body, "<responseDate>",
-                                               "</responseDate>");
+            *first_response_date =
+                tc_between(r.body, "<responseDate>", "</responseDate>");
         (*pages)++;
         size_t on_page = 0;
         for (const char *p = r.body; (p = strstr(p, "<identifier>"));) {
@@ -351,8 +378,8 @@ static void full_harvest_pages_with_tokens(void **state)
 {
     struct fx *f = *state;
     size_t n, pages;
-    char *ids = harvest(f, "ListRecords", "metadataPrefix=oai_dc", &n, &pages,
-                        NULL);
+    char *ids =
+        harvest(f, "ListRecords", "metadataPrefix=oai_dc", &n, &pages, NULL);
     assert_int_equal(n, NALL);
     assert_int_equal(pages, (NALL + PAGE - 1) / PAGE);
     assert_false(has_dup(ids));
@@ -383,17 +410,19 @@ static void selective_harvests(void **state)
     assert_int_equal(n, 1);
     free(ids);
     /* day granularity until includes the whole day of 2020-01-01 */
-    ids = harvest(f, "ListIdentifiers", "metadataPrefix=oai_dc&until=2020-01-01",
-                  &n, &pages, NULL);
+    ids = harvest(f, "ListIdentifiers",
+                  "metadataPrefix=oai_dc&until=2020-01-01", &n, &pages, NULL);
     assert_int_equal(n, NALL - 1);
     free(ids);
     ids = harvest(f, "ListIdentifiers",
                   "metadataPrefix=oai_dc&from=2020-01-01T08:00:00Z&"
-                  "until=2020-01-01T08:00:00Z", &n, &pages, NULL);
+                  "until=2020-01-01T08:00:00Z",
+                  &n, &pages, NULL);
     assert_int_equal(n, NALL - 1);
     free(ids);
-    ids = harvest(f, "ListRecords", "metadataPrefix=oai_dc&until=2020-01-01T07:59:59Z",
-                  &n, &pages, NULL);
+    ids = harvest(f, "ListRecords",
+                  "metadataPrefix=oai_dc&until=2020-01-01T07:59:59Z", &n,
+                  &pages, NULL);
     free(ids);
 }
 
@@ -411,7 +440,8 @@ static void post_equals_get(void **state)
     assert_int_equal(p.status, 200);
     tc_assert_oai_valid(f->home, p.body, p.len);
     /* equal but for the responseDate and the token's expiry */
-    char *a = strstr(g.body, "</responseDate>"), *b = strstr(p.body, "</responseDate>");
+    char *a = strstr(g.body, "</responseDate>"),
+         *b = strstr(p.body, "</responseDate>");
     char *ta = strstr(a, "expirationDate="), *tb = strstr(b, "expirationDate=");
     if (ta && tb) {
         assert_memory_equal(a, b, (size_t)(ta - a));
@@ -427,9 +457,12 @@ static void echo_is_escaped(void **state)
 {
     struct fx *f = *state;
     struct tc_resp r;
-    oai(f, "verb=GetRecord&metadataPrefix=oai_dc&"
-           "identifier=oai:x:%3Cscript%3E%26%22", &r);
-    assert_non_null(strstr(r.body, "identifier=\"oai:x:&lt;script&gt;&amp;&quot;\""));
+    oai(f,
+        "verb=GetRecord&metadataPrefix=oai_dc&"
+        "identifier=oai:x:%3Cscript%3E%26%22",
+        &r);
+    assert_non_null(
+        strstr(r.body, "identifier=\"oai:x:&lt;script&gt;&amp;&quot;\""));
     assert_null(strstr(r.body, "<script>"));
     tc_resp_free(&r);
     /* a hostile argument name is not echoed at all (badArgument) */
@@ -476,10 +509,15 @@ static void token_survives_restart(void **state)
     free(home);
     oai(f, q, &r);
     char *after = strstr(r.body, "<ListIdentifiers>");
-    /* same page; only the next token's expiry may differ */
-    char *eb = strstr(before, "expirationDate="), *ea = strstr(after, "expirationDate=");
+    /* same page; only the next token's expiry (and so the token's bytes,
+       which carry it) may differ when a second boundary falls between */
+    char *eb = strstr(before, "expirationDate="),
+         *ea = strstr(after, "expirationDate=");
     assert_memory_equal(before, after, (size_t)(eb - before));
-    assert_string_equal(strchr(eb, '>'), strchr(ea, '>'));
+    const char *cb = strchr(eb + 16, '"'), *ca = strchr(ea + 16, '"');
+    const char *gb = strchr(cb, '>'), *ga = strchr(ca, '>');
+    assert_int_equal(gb - cb, ga - ca);   /* cursor, completeListSize */
+    assert_memory_equal(cb, ca, (size_t)(gb - cb));
     free(before);
     free(tok);
     tc_resp_free(&r);
@@ -505,7 +543,7 @@ static void changes_during_harvest(void **state)
     tc_resp_free(&r);
     /* the repository changes now: one record already sent (page 1) and the
        last record of the list, not yet sent */
-    sleep(1);   /* past the frozen until, whatever the clock's second */
+    sleep(1); /* past the frozen until, whatever the clock's second */
     struct wy_home *h;
     assert_int_equal(home_open(&h, f->t.home, 0, &err), WY_OK);
     static const char *const sets[] = {"changed"};
@@ -514,10 +552,11 @@ static void changes_during_harvest(void **state)
         struct cat_record *cr;
         struct wy_record *rec;
         assert_int_equal(cat_get_record_by_local(h->cat, NULL, changed[i],
-                                                 CAT_LOAD_ALL, &cr, &err), WY_OK);
+                                                 CAT_LOAD_ALL, &cr, &err),
+                         WY_OK);
         assert_int_equal(cat_record_model(cr, &rec, &err), WY_OK);
-        struct cat_put p = {.local_id = changed[i], .rec = rec, .sets = sets,
-                            .nsets = 1};
+        struct cat_put p = {
+            .local_id = changed[i], .rec = rec, .sets = sets, .nsets = 1};
         struct cat_put_result res;
         assert_int_equal(cat_put_record(h->cat, &p, &res, &err), WY_OK);
         assert_int_equal(res.action, CAT_UPDATED);
@@ -568,8 +607,7 @@ static void changes_during_harvest(void **state)
 
 WY_GROUP(oai, setup, teardown, cmocka_unit_test(identify),
          cmocka_unit_test(errors_of_every_kind),
-         cmocka_unit_test(no_set_hierarchy),
-         cmocka_unit_test(formats_and_sets),
+         cmocka_unit_test(no_set_hierarchy), cmocka_unit_test(formats_and_sets),
          cmocka_unit_test(get_record_in_each_format),
          cmocka_unit_test(full_harvest_pages_with_tokens),
          cmocka_unit_test(selective_harvests),

@@ -26,16 +26,16 @@ static enum oai_error parse(const char *q, struct oai_request *rq,
     return e;
 }
 
-#define EXPECT(q, code, needle)                                               \
-    do {                                                                      \
-        struct svc_params ps_ = SVC_PARAMS_INIT;                              \
-        struct oai_request rq_;                                               \
-        char *m_;                                                             \
-        assert_int_equal(parse((q), &rq_, &ps_, &m_), (code));                \
-        if (!strstr(m_, (needle)))                                            \
-            fail_msg("'%s': message '%s' lacks '%s'", (q), m_, (needle));     \
-        free(m_);                                                             \
-        svc_params_release(&ps_);                                             \
+#define EXPECT(q, code, needle)                                                \
+    do {                                                                       \
+        struct svc_params ps_ = SVC_PARAMS_INIT;                               \
+        struct oai_request rq_;                                                \
+        char *m_;                                                              \
+        assert_int_equal(parse((q), &rq_, &ps_, &m_), (code));                 \
+        if (!strstr(m_, (needle)))                                             \
+            fail_msg("'%s': message '%s' lacks '%s'", (q), m_, (needle));      \
+        free(m_);                                                              \
+        svc_params_release(&ps_);                                              \
     } while (0)
 
 static void verbs_and_arguments(void **state)
@@ -105,13 +105,13 @@ static void dates_and_granularity(void **state)
 
     int64_t t;
     int day;
-    assert_int_equal(oai_parse_datestamp("2000-02-29T23:59:59Z", 20, 0, &t,
-                                         &day), 0);
-    assert_int_equal(t, 951868799);   /* date -u -d 2000-02-29T23:59:59 +%s */
+    assert_int_equal(
+        oai_parse_datestamp("2000-02-29T23:59:59Z", 20, 0, &t, &day), 0);
+    assert_int_equal(t, 951868799); /* date -u -d 2000-02-29T23:59:59 +%s */
     assert_int_equal(day, 0);
     assert_int_equal(oai_parse_datestamp("1900-02-29", 10, 0, &t, &day), -1);
-    assert_int_equal(oai_parse_datestamp("2024-12-31T24:00:00Z", 20, 0, &t,
-                                         &day), -1);
+    assert_int_equal(
+        oai_parse_datestamp("2024-12-31T24:00:00Z", 20, 0, &t, &day), -1);
     char out[21];
     oai_format_datestamp(951868799, out);
     assert_string_equal(out, "2000-02-29T23:59:59Z");
@@ -123,20 +123,29 @@ static void token_round_trip_and_tamper(void **state)
 {
     (void)state;
     struct oai_token t = {
-        .verb = OAI_LIST_RECORDS, .prefix = "oai_dc", .set = "guji",
-        .from = OAI_TIME_NONE, .until = 1700000000, .last_ds = 1600000000,
-        .last_id = "42\n%x", .cursor = 100, .total = 1234, .issued = 1700000000,
+        .verb = OAI_LIST_RECORDS,
+        .prefix = "oai_dc",
+        .set = "guji",
+        .from = OAI_TIME_NONE,
+        .until = 1700000000,
+        .last_ds = 1600000000,
+        .last_id = "42\n%x",
+        .cursor = 100,
+        .total = 1234,
+        .issued = 1700000000,
     };
     struct wy_buf b = WY_BUF_INIT(OAI_TOKEN_MAX);
     oai_token_encode(&t, key, sizeof(key), &b);
     assert_int_equal(b.error, WY_OK);
     for (size_t i = 0; i < b.len; i++)
         assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst"
-                               "uvwxyz0123456789-_.", b.p[i]));
+                               "uvwxyz0123456789-_.",
+                               b.p[i]));
     struct oai_token d;
     struct wy_err err = WY_ERR_INIT;
-    assert_int_equal(oai_token_decode(b.p, b.len, key, sizeof(key),
-                                      1700000100, 86400, &d, &err), WY_OK);
+    assert_int_equal(oai_token_decode(b.p, b.len, key, sizeof(key), 1700000100,
+                                      86400, &d, &err),
+                     WY_OK);
     assert_int_equal(d.verb, OAI_LIST_RECORDS);
     assert_string_equal(d.prefix, "oai_dc");
     assert_string_equal(d.set, "guji");
@@ -165,13 +174,13 @@ static void token_round_trip_and_tamper(void **state)
     wy_err_release(&err);
     /* one character changed in the payload */
     b.p[3] = b.p[3] == 'A' ? 'B' : 'A';
-    assert_int_equal(oai_token_decode(b.p, b.len, key, sizeof(key),
-                                      1700000100, 86400, &d, &err),
+    assert_int_equal(oai_token_decode(b.p, b.len, key, sizeof(key), 1700000100,
+                                      86400, &d, &err),
                      WY_EFORMAT);
     wy_err_release(&err);
     /* garbage */
-    static const char *const bad[] = {"", "abc", ".", "abc.", "!!!.!!!",
-                                      "AAAA.AAAAAAAAAAAAAAAAAAAAAA"};
+    static const char *const bad[] = {
+        "", "abc", ".", "abc.", "!!!.!!!", "AAAA.AAAAAAAAAAAAAAAAAAAAAA"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(oai_token_decode(bad[i], strlen(bad[i]), key,
                                           sizeof(key), 1700000100, 86400, &d,
@@ -196,7 +205,7 @@ static void cache_is_bounded_lru(void **state)
         char k[32];
         snprintf(k, sizeof(k), "oai_dc:%d", i);
         v[0] = (char)('0' + i);
-        oai_cache_put(c, k, v, sizeof(v) / 8);   /* 125 bytes each */
+        oai_cache_put(c, k, v, sizeof(v) / 8); /* 125 bytes each */
     }
     struct wy_buf b = WY_BUF_INIT(1 << 20);
     assert_int_equal(oai_cache_get(c, "oai_dc:7", &b), 1);
@@ -215,7 +224,7 @@ static void cache_is_bounded_lru(void **state)
         oai_cache_put(c, k, v, 125);
         if (i % 10 == 0) {
             wy_buf_reset(&b);
-            oai_cache_get(c, "oai_dc:7", &b);   /* keeps 7 recent */
+            oai_cache_get(c, "oai_dc:7", &b); /* keeps 7 recent */
         }
     }
     wy_buf_reset(&b);

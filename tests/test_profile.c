@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "svc_client.h"
 
 #include "core/buf.h"
 #include "core/path.h"
@@ -37,10 +38,9 @@ static char *findings(const char *prof, const char *path, size_t which)
     for (size_t i = 0; i < res.n; i++)
         wy_buf_addf(&b, "%s:%s:%s\n", res.issues[i].element->key,
                     res.issues[i].severity == PROF_ERROR ? "E" : "W",
-                    !strncmp(res.issues[i].msg, "missing", 7) ? "missing"
-                    : !strncmp(res.issues[i].msg, "malformed", 9)
-                        ? "malformed"
-                        : "repeated");
+                    !strncmp(res.issues[i].msg, "missing", 7)     ? "missing"
+                    : !strncmp(res.issues[i].msg, "malformed", 9) ? "malformed"
+                                                                  : "repeated");
     prof_result_release(&res);
     fmt_reader_free(r);
     free(data);
@@ -93,7 +93,7 @@ static void cnmarc_against_guji(void **state)
             assert_int_equal(b.malformed[i], 4); /* 701 $4 主编 */
         }
         if (!strcmp(k, "callno"))
-            assert_int_equal(b.missing[i], 1);   /* the 电子资源 record */
+            assert_int_equal(b.missing[i], 1); /* the 电子资源 record */
         if (!strcmp(k, "title"))
             assert_int_equal(b.missing[i], 0);
     }
@@ -126,12 +126,14 @@ static void errors_name_the_place(void **state)
     struct prof_batch b;
     struct wy_buf out = WY_BUF_INIT(WY_BUF_NOLIMIT);
     assert_int_equal(prof_batch_init(&b, prof_find("guji"), &err), WY_OK);
-    assert_int_equal(prof_report_file("/nonexistent/x.mrc", NULL, &b, &out,
-                                      &err), WY_EIO);
+    assert_int_equal(
+        prof_report_file("/nonexistent/x.mrc", NULL, &b, &out, &err), WY_EIO);
     assert_err(&err, WY_EIO, "/nonexistent/x.mrc");
     wy_err_release(&err);
-    assert_int_equal(prof_report_file(wy_srcpath("tests/fixtures/union/guji.xml"),
-                                      "nosuch", &b, &out, &err), WY_EINVAL);
+    assert_int_equal(
+        prof_report_file(wy_srcpath("tests/fixtures/union/guji.xml"), "nosuch",
+                         &b, &out, &err),
+        WY_EINVAL);
     assert_err(&err, WY_EINVAL, "'nosuch'");
     wy_err_release(&err);
     prof_batch_release(&b);
@@ -154,26 +156,34 @@ static void report_over_a_batch(void **state)
     struct cat_import_opts o = {0};
     o.collection = "guji";
     struct cat_import_stats st = {0};
-    assert_int_equal(cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/guji.xml"),
-                                     &o, &st, &err), WY_OK);
+    assert_int_equal(
+        cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/guji.xml"), &o,
+                        &st, &err),
+        WY_OK);
     /* records of a collection without a profile are not checked */
     o.collection = NULL;
-    assert_int_equal(cat_import_file(h->cat, wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"),
-                                     &o, &st, &err), WY_OK);
+    assert_int_equal(
+        cat_import_file(h->cat,
+                        wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"), &o,
+                        &st, &err),
+        WY_OK);
     struct wy_buf out = WY_BUF_INIT(WY_BUF_NOLIMIT);
     size_t checked = 0, bad = 0;
-    assert_int_equal(prof_report_changes(h->cat, 0, &out, &checked, &bad,
-                                         &err), WY_OK);
+    assert_int_equal(prof_report_changes(h->cat, 0, &out, &checked, &bad, &err),
+                     WY_OK);
     assert_int_equal(checked, 3);
     assert_int_equal(bad, 2);
-    assert_non_null(strstr(wy_buf_cstr(&out), "local:gj0002: error: 卷数 (juan)"));
-    assert_non_null(strstr(wy_buf_cstr(&out), "profile guji (古籍): 3 records checked, 1 clean, 2 with errors"));
+    assert_non_null(
+        strstr(wy_buf_cstr(&out), "local:gj0002: error: 卷数 (juan)"));
+    assert_non_null(strstr(
+        wy_buf_cstr(&out),
+        "profile guji (古籍): 3 records checked, 1 clean, 2 with errors"));
     /* an empty batch reports nothing */
     int64_t seq = 0;
     assert_int_equal(cat_last_seq(h->cat, &seq, &err), WY_OK);
     wy_buf_reset(&out);
-    assert_int_equal(prof_report_changes(h->cat, seq, &out, &checked, &bad,
-                                         &err), WY_OK);
+    assert_int_equal(
+        prof_report_changes(h->cat, seq, &out, &checked, &bad, &err), WY_OK);
     assert_int_equal(checked, 0);
     assert_string_equal(wy_buf_cstr(&out), "");
     wy_buf_release(&out);
@@ -189,18 +199,69 @@ static void report_over_a_batch(void **state)
     assert_non_null(strstr(txt, "3 records: 0 added, 0 updated, 3 unchanged"));
     free(txt);
     wy_buf_reset(&cmd);
-    wy_buf_addf(&cmd, "%s profile check --collection guji '%s'",
-                wy_test_bin(), wy_srcpath("tests/fixtures/union/guji.xml"));
+    wy_buf_addf(&cmd, "%s profile check --collection guji '%s'", wy_test_bin(),
+                wy_srcpath("tests/fixtures/union/guji.xml"));
     assert_int_not_equal(wy_test_run(wy_buf_cstr(&cmd), &txt), 0);
-    assert_non_null(strstr(txt, "record 3 (gj0003): error: 索书号 (callno): missing"));
+    assert_non_null(
+        strstr(txt, "record 3 (gj0003): error: 索书号 (callno): missing"));
     free(txt);
     wy_buf_release(&cmd);
     wy_buf_release(&home);
     wy_test_rmdir(dir);
 }
 
-WY_GROUP(profile, NULL, NULL,
-         cmocka_unit_test(guji_records),
+/* A harvest batch gets the same report (and clustering): a partner's
+   OAI-PMH provider (our own service over a home holding guji.xml) is
+   harvested into a source whose records go to collection guji. */
+static void report_after_harvest(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    char *dir = wy_test_tmpdir();
+    struct wy_buf a = WY_BUF_INIT(4096), b = WY_BUF_INIT(4096);
+    wy_path_join(&a, dir, "partner");
+    wy_path_join(&b, dir, "union");
+    assert_int_equal(home_init(wy_buf_cstr(&a), &err), WY_OK);
+    assert_int_equal(home_init(wy_buf_cstr(&b), &err), WY_OK);
+    struct wy_home *h = NULL;
+    assert_int_equal(home_open(&h, wy_buf_cstr(&a), 0, &err), WY_OK);
+    struct cat_import_opts o = {0};
+    o.collection = "guji";
+    struct cat_import_stats st = {0};
+    assert_int_equal(
+        cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/guji.xml"),
+                        &o, &st, &err),
+        WY_OK);
+    home_close(h);
+    struct tc_srv srv;
+    tc_srv_start(&srv, wy_buf_cstr(&a));
+    struct wy_buf cmd = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    wy_buf_addf(&cmd,
+                "%s -H '%s' source add partner http://127.0.0.1:%u/oai "
+                "--collection guji >/dev/null && %s -H '%s' harvest partner "
+                "2>/dev/null",
+                wy_test_bin(), wy_buf_cstr(&b), srv.port, wy_test_bin(),
+                wy_buf_cstr(&b));
+    char *out = NULL;
+    assert_int_equal(wy_test_run(wy_buf_cstr(&cmd), &out), 0);
+    if (!strstr(out, "profile guji (古籍): 3 records checked, 1 clean, 2 "
+                     "with errors"))
+        fail_msg("harvest said: %s", out);
+    /* records are named by source and OAI identifier */
+    assert_non_null(strstr(out, "partner:oai:"));
+    assert_non_null(
+        strstr(out, ": error: 卷数 (juan): missing (required element)"));
+    assert_non_null(strstr(out, "clusters: 3 changes clustered"));
+    free(out);
+    tc_srv_stop(&srv);
+    wy_buf_release(&cmd);
+    wy_buf_release(&a);
+    wy_buf_release(&b);
+    wy_test_rmdir(dir);
+}
+
+WY_GROUP(profile, NULL, NULL, cmocka_unit_test(guji_records),
          cmocka_unit_test(cnmarc_against_guji),
          cmocka_unit_test(errors_name_the_place),
-         cmocka_unit_test(report_over_a_batch))
+         cmocka_unit_test(report_over_a_batch),
+         cmocka_unit_test(report_after_harvest))

@@ -1,15 +1,14 @@
 /* tests/test_service.c: the HTTP layer: params, routes, replies, limits. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
 
 #include "harness.h"
 #include "svc_client.h"
@@ -57,7 +56,7 @@ static void params_errors_name_the_argument(void **state)
     wy_err_release(&err);
     svc_params_release(&ps);
 
-    const char utf[] = "until=%C0%AF";   /* an overlong '/' */
+    const char utf[] = "until=%C0%AF"; /* an overlong '/' */
     assert_int_equal(svc_params_parse(&ps, utf, sizeof(utf) - 1, &err),
                      WY_EINVAL);
     assert_err(&err, WY_EINVAL, "'until' is not valid UTF-8");
@@ -77,8 +76,7 @@ static void params_errors_name_the_argument(void **state)
     struct wy_buf many = WY_BUF_INIT(WY_BUF_NOLIMIT);
     for (int i = 0; i <= SVC_PARAMS_MAX; i++)
         wy_buf_addf(&many, "k%d=v&", i);
-    assert_int_equal(svc_params_parse(&ps, many.p, many.len, &err),
-                     WY_ETOOBIG);
+    assert_int_equal(svc_params_parse(&ps, many.p, many.len, &err), WY_ETOOBIG);
     assert_err(&err, WY_ETOOBIG, "more than 32 arguments (at 'k32')");
     wy_err_release(&err);
     svc_params_release(&ps);
@@ -127,8 +125,7 @@ static void secret_survives_and_damage_is_named(void **state)
     assert_int_equal(svc_app_open(&a, home, &err), WY_EFORMAT);
     assert_err(&err, WY_EFORMAT, "service.secret");
     wy_err_release(&err);
-    assert_int_equal(svc_app_open(&a, "/nonexistent/home", &err),
-                     WY_ENOTFOUND);
+    assert_int_equal(svc_app_open(&a, "/nonexistent/home", &err), WY_ENOTFOUND);
     assert_err(&err, WY_ENOTFOUND, "'/nonexistent/home'");
     wy_err_release(&err);
     wy_test_rmdir(home);
@@ -223,8 +220,9 @@ static void busy_server_says_503(void **state)
         "POST /oai HTTP/1.1\r\nHost: x\r\nContent-Type: "
         "application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n"
         "verb=";
-    assert_int_equal(write(fd, half, sizeof(half) - 1), (ssize_t)sizeof(half) - 1);
-    usleep(200000);   /* the server has begun it */
+    assert_int_equal(write(fd, half, sizeof(half) - 1),
+                     (ssize_t)sizeof(half) - 1);
+    usleep(200000); /* the server has begun it */
     struct tc_resp r;
     tc_get(&t, "/", &r);
     assert_int_equal(r.status, 503);
@@ -246,8 +244,9 @@ static void serve_command_stops_on_sigterm(void **state)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     posix_spawn_file_actions_addclose(&fa, fds[0]);
-    char *argv[] = {(char *)wy_test_bin(), "serve", "-H", home, "--listen",
-                    "127.0.0.1:0", "--threads", "2", "--quiet", NULL};
+    char *argv[] = {
+        (char *)wy_test_bin(), "serve",     "-H", home,      "--listen",
+        "127.0.0.1:0",         "--threads", "2",  "--quiet", NULL};
     extern char **environ;
     pid_t pid;
     assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);

@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/path.h"
 #include "indexer/idx.h"
+#include "repository/cluster.h"
 #include "repository/home.h"
 #include "repository/import.h"
 #include "service/sru.h"
@@ -56,12 +57,13 @@ static int setup(void **state)
         fail_msg("%s", wy_err_msg(&err));
     struct cat_import_opts o = {0};
     struct cat_import_stats st = {0};
-    if (cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/libraries.xml"),
-                        &o, &st, &err))
+    if (cat_import_file(h->cat,
+                        wy_srcpath("tests/fixtures/union/libraries.xml"), &o,
+                        &st, &err))
         fail_msg("%s", wy_err_msg(&err));
     o.collection = "guji";
-    if (cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/guji.xml"),
-                        &o, &st, &err))
+    if (cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/guji.xml"), &o,
+                        &st, &err))
         fail_msg("%s", wy_err_msg(&err));
     struct wy_buf ip = WY_BUF_INIT(4096);
     idx_home_path(wy_buf_cstr(&f->home), &ip);
@@ -74,6 +76,11 @@ static int setup(void **state)
         idx_commit(ic.x, &err) || idx_close(ic.x, &err))
         fail_msg("%s", wy_err_msg(&err));
     wy_buf_release(&ip);
+    struct cluster *cl = NULL;
+    if (cluster_open(&cl, h->catalog_path, &err) ||
+        cluster_sync(cl, h->cat, NULL, &err))
+        fail_msg("%s", wy_err_msg(&err));
+    cluster_close(cl);
     home_close(h);
     tc_srv_start(&f->srv, wy_buf_cstr(&f->home));
     *state = f;
@@ -110,7 +117,8 @@ static void search_retrieve(void **state)
                      "dc.title%3D%22%E7%B4%85%E6%A8%93%E5%A4%A2%22"
                      "&recordSchema=marcxml");
     assert_non_null(strstr(b, "<sru:numberOfRecords>2</sru:numberOfRecords>"));
-    assert_non_null(strstr(b, "<record xmlns=\"http://www.loc.gov/MARC21/slim\">"));
+    assert_non_null(
+        strstr(b, "<record xmlns=\"http://www.loc.gov/MARC21/slim\">"));
     assert_non_null(strstr(b, "<sru:recordPosition>2</sru:recordPosition>"));
     free(b);
     /* a window: one record from the second, in DC */
@@ -119,7 +127,8 @@ static void search_retrieve(void **state)
     assert_non_null(strstr(b, "<sru:numberOfRecords>4</sru:numberOfRecords>"));
     assert_non_null(strstr(b, "<sru:recordPosition>2</sru:recordPosition>"));
     assert_null(strstr(b, "<sru:recordPosition>3</sru:recordPosition>"));
-    assert_non_null(strstr(b, "<sru:nextRecordPosition>3</sru:nextRecordPosition>"));
+    assert_non_null(
+        strstr(b, "<sru:nextRecordPosition>3</sru:nextRecordPosition>"));
     assert_non_null(strstr(b, "oai_dc:dc"));
     free(b);
     /* dc.date as a year range, ANDed: 四库全书总目 of 1789 only */
@@ -187,6 +196,38 @@ static void explain(void **state)
     free(b);
 }
 
+/* The union catalogue over JSON: one hit per cluster, cluster pages. */
+static void union_api(void **state)
+{
+    struct fx *f = *state;
+    struct tc_resp r;
+    /* 红楼梦: two records (simplified u001, traditional u002) of one
+       cluster, held by 国家图书馆 and 上海图书馆 */
+    tc_get(&f->srv, "/api/union/search?q=%E7%BA%A2%E6%A5%BC%E6%A2%A6", &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"total_records\":2"));
+    assert_non_null(strstr(r.body, "\"clusters\":1"));
+    assert_non_null(strstr(r.body, "\"held_by\":2"));
+    tc_resp_free(&r);
+    tc_get(&f->srv, "/api/clusters/2", &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"id\":1"));
+    assert_non_null(strstr(r.body, "\"href\":\"/api/records/1\""));
+    assert_non_null(strstr(r.body, "isbn:9787020002207"));
+    tc_resp_free(&r);
+    tc_get(&f->srv, "/api/clusters/999", &r);
+    assert_int_equal(r.status, 404);
+    assert_non_null(strstr(r.body, "record 999"));
+    tc_resp_free(&r);
+    tc_get(&f->srv, "/api/clusters/x1", &r);
+    assert_int_equal(r.status, 400);
+    tc_resp_free(&r);
+    tc_get(&f->srv, "/api/union/search?q=a&size=0", &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "size"));
+    tc_resp_free(&r);
+}
+
 /* YAZ's own SRU client, as a librarian would use it. */
 static void yaz_client(void **state)
 {
@@ -196,12 +237,13 @@ static void yaz_client(void **state)
     wy_path_join(&cmds, dir, "cmds");
     FILE *fp = fopen(wy_buf_cstr(&cmds), "w");
     assert_non_null(fp);
-    fprintf(fp, "sru get 1.2\nopen http://127.0.0.1:%u/sru\n"
-                "querytype cql\nfind dc.title=\"红楼梦\"\nshow 1\n"
-                "find dc.nosuch=x\nquit\n", f->srv.port);
+    fprintf(fp,
+            "sru get 1.2\nopen http://127.0.0.1:%u/sru\n"
+            "querytype cql\nfind dc.title=\"红楼梦\"\nshow 1\n"
+            "find dc.nosuch=x\nquit\n",
+            f->srv.port);
     fclose(fp);
-    wy_buf_addf(&cmd, "yaz-client -f '%s' </dev/null 2>&1",
-                wy_buf_cstr(&cmds));
+    wy_buf_addf(&cmd, "yaz-client -f '%s' </dev/null 2>&1", wy_buf_cstr(&cmds));
     char *out = NULL;
     wy_test_run(wy_buf_cstr(&cmd), &out);
     if (!strstr(out, "Number of hits: 2"))
@@ -223,15 +265,17 @@ static void cql_mapping(void **state)
     assert_int_equal(sru_cql_to_query("dc.title all \"AND 红楼梦\" and "
                                       "dc.date>=1700 and dc.date<=1800 "
                                       "sortby dc.date/sort.descending",
-                                      &q, &text, &d), 0);
+                                      &q, &text, &d),
+                     0);
     assert_string_equal(text, "(title:and AND title:红楼梦)");
     assert_int_equal(q.from_year, 1700);
     assert_int_equal(q.to_year, 1800);
     assert_int_equal(q.sort, IDX_SORT_DATE_DESC);
     free(text);
     assert_int_equal(sru_cql_to_query("bath.isbn=7-02-000220-X or "
-                                      "cql.anywhere adj \"a b\"", &q, &text,
-                                      &d), 0);
+                                      "cql.anywhere adj \"a b\"",
+                                      &q, &text, &d),
+                     0);
     assert_string_equal(text, "((isbn:7-02-000220-x) OR (\"a b\"))");
     free(text);
     assert_int_equal(sru_cql_to_query("x not y", &q, &text, &d), 0);
@@ -241,9 +285,9 @@ static void cql_mapping(void **state)
     free(d.details);
 }
 
-WY_GROUP(sru, NULL, NULL,
-         cmocka_unit_test(cql_mapping),
+WY_GROUP(sru, NULL, NULL, cmocka_unit_test(cql_mapping),
          cmocka_unit_test_setup_teardown(search_retrieve, setup, teardown),
          cmocka_unit_test_setup_teardown(diagnostics, setup, teardown),
          cmocka_unit_test_setup_teardown(explain, setup, teardown),
+         cmocka_unit_test_setup_teardown(union_api, setup, teardown),
          cmocka_unit_test_setup_teardown(yaz_client, setup, teardown))

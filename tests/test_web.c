@@ -36,8 +36,10 @@ static void add_page_image(const struct tc_home *h, const char *dir)
                      WY_OK);
     assert_int_equal(store_version_commit(v, NULL, &err), WY_OK);
     store_close(st);
-    struct cat_file cf = {.path = "page-001.png", .size = (int64_t)fi.size,
-                          .mime = "image/png", .sha512 = fi.sha512};
+    struct cat_file cf = {.path = "page-001.png",
+                          .size = (int64_t)fi.size,
+                          .mime = "image/png",
+                          .sha512 = fi.sha512};
     assert_int_equal(cat_object_set_files(home->cat, TC_OBJ, &cf, 1, &err),
                      WY_OK);
     home_close(home);
@@ -56,8 +58,8 @@ static void browse_search_facet_record_image(void **state)
     add_page_image(&h, dir);
     struct tc_srv t;
     tc_srv_start(&t, h.path);
-    const char *out = getenv("WY_E2E_OUT") ? getenv("WY_E2E_OUT")
-                                           : "/tmp/wenyuan-e2e";
+    const char *out =
+        getenv("WY_E2E_OUT") ? getenv("WY_E2E_OUT") : "/tmp/wenyuan-e2e";
     mkdir(out, 0777);
     char cmd[9000];
     snprintf(cmd, sizeof(cmd), "node '%s' http://127.0.0.1:%u/ '%s' 2>&1",

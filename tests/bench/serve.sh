@@ -42,6 +42,9 @@ if [ ! -f "$W/home-$N/catalog.db" ]; then
   "$BIN" import -H "$W/home-$N" --collection guji --from marcxml \
     "$W/gen/data/xml/guji.xml" >/dev/null
   echo "imported in $(( $(date +%s) - t0 )) s"
+  t0=$(date +%s)
+  "$BIN" index -H "$W/home-$N" >/dev/null
+  echo "indexed in $(( $(date +%s) - t0 )) s"
 fi
 HOME_DIR="$W/home-$N"
 
@@ -63,10 +66,13 @@ while [ $i -lt 50 ]; do
   i=$((i + 1))
 done
 DEEP="$BASE/oai?verb=ListRecords&resumptionToken=$TOKEN"
+# a search with facets and snippets (traditional characters: folded)
+SEARCH="$BASE/api/search?q=%E7%B4%85%E6%A8%93%E5%A4%A2&size=20"
 
 mkdir -p "$W/nginx/www" "$W/nginx/logs"
 curl -s "$FIRST" > "$W/nginx/www/first.xml"
 curl -s "$DEEP" > "$W/nginx/www/deep.xml"
+curl -s "$SEARCH" > "$W/nginx/www/search.json"
 cat > "$W/nginx/nginx.conf" <<NGX
 worker_processes 2;
 daemon off;
@@ -95,7 +101,8 @@ run() {   # name url -> "name req/s errors"
 echo "== $N records, $(wc -c < "$W/nginx/www/first.xml") bytes per page, wrk -t$WRK_THREADS -c$CONN -d${DUR}s, $(nproc) cores"
 printf '%-34s %12s %8s %10s\n' target "requests/s" errors "p50"
 for t in "wenyuan-first-page $FIRST" "nginx-first-page http://127.0.0.1:$NPORT/first.xml" \
-         "wenyuan-page-50 $DEEP" "nginx-page-50 http://127.0.0.1:$NPORT/deep.xml"; do
+         "wenyuan-page-50 $DEEP" "nginx-page-50 http://127.0.0.1:$NPORT/deep.xml" \
+         "wenyuan-search $SEARCH" "nginx-search http://127.0.0.1:$NPORT/search.json"; do
   set -- $t
   r=$(run "$1" "$2")
   set -- $r
@@ -103,4 +110,5 @@ for t in "wenyuan-first-page $FIRST" "nginx-first-page http://127.0.0.1:$NPORT/f
   eval "R_$(echo "$1" | tr '-' '_')=$2"
 done
 awk -v a="$R_wenyuan_first_page" -v b="$R_nginx_first_page" -v c="$R_wenyuan_page_50" -v d="$R_nginx_page_50" \
-  'BEGIN { printf "ratio wenyuan/nginx: first page %.2f, page 50 %.2f\n", a/b, c/d }'
+  -v e="$R_wenyuan_search" -v f="$R_nginx_search" \
+  'BEGIN { printf "ratio wenyuan/nginx: first page %.2f, page 50 %.2f, search %.2f\n", a/b, c/d, e/f }'

@@ -61,8 +61,8 @@ WY_FUZZ_TARGET(params)
     wy_err_release(&err);
     /* the raw bytes as a token too: most fail the signature early, which
        is exactly the path hostile tokens take */
-    if (oai_token_decode((const char *)data, size, key, sizeof(key),
-                         1700000000, 86400, &t, &err) == WY_OK)
+    if (oai_token_decode((const char *)data, size, key, sizeof(key), 1700000000,
+                         86400, &t, &err) == WY_OK)
         oai_token_release(&t);
     wy_err_release(&err);
     struct wy_buf tok = WY_BUF_INIT(4 * WY_FUZZ_MAX);

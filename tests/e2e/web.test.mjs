@@ -1,0 +1,134 @@
+// tests/e2e/web.test.mjs: the researchers' page on the samples home (built
+// and served by tests/e2e/run.sh), in headless Chromium driven by
+// playwright-core: queries typed in traditional and simplified characters
+// (one that only a page transcription answers), a facet, a record with the
+// page images of its digital object, the English switch. Screenshots go to
+// $WY_E2E_OUT. Run: sh tests/e2e/run.sh (node --test, node's own runner).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const url = process.env.WY_URL;
+const out = process.env.WY_E2E_OUT || 'out';
+const T = { timeout: 10000 };
+let browser, context, page, profile;
+const errors = [];
+
+before(async () => {
+  assert.ok(url, 'WY_URL names the running service (see run.sh)');
+  // a fresh profile each run; nothing reaches out to the network
+  profile = mkdtempSync(join(tmpdir(), 'wenyuan-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+      '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1200, height: 900 },
+  });
+  browser = context.browser();
+  page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', e => errors.push(String(e)));
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(url);
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (browser) await browser.close().catch(() => {});
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+// Polls fn(arg) in the page until it is true (page.waitForFunction would
+// evaluate a string, which the page's Content-Security-Policy refuses).
+async function until(fn, arg, what) {
+  const end = Date.now() + T.timeout;
+  while (!(await page.evaluate(fn, arg))) {
+    if (Date.now() > end) assert.fail('timed out waiting for ' + what);
+    await new Promise(r => setTimeout(r, 50));
+  }
+}
+
+async function search(q) {
+  await page.fill('#q', q);
+  await page.click('#search-btn');
+  await until(want => {
+    const s = document.querySelector('#summary');
+    return new URLSearchParams(location.hash.replace(/^#[^?]*\?/, '')).get('q') === want &&
+      s && s.textContent && !s.textContent.includes('…');
+  }, q, 'the results of ' + q);
+  await page.waitForSelector('#hits li', T);
+  return page.$$eval('#hits li a.title', l => l.map(a => a.textContent));
+}
+
+test('the page opens in Chinese', async () => {
+  assert.equal((await page.textContent('.brand')).trim(), '文渊 数字图书馆');
+});
+
+test('a title query in traditional characters: 論語', async () => {
+  const hits = await search('論語');
+  assert.ok(hits.includes('論語集注'), 'hits: ' + hits);
+  await page.screenshot({ path: join(out, '1-search-lunyu.png'), fullPage: true });
+});
+
+test('a full-text query only the page transcription answers: 学而', async () => {
+  // 学而 (simplified) is on page 1 of 論語集注 (學而時習之), in no record field
+  const hits = await search('学而');
+  assert.deepEqual(hits, ['論語集注']);
+  const marks = await page.$$eval('#hits mark', l => l.map(m => m.textContent));
+  assert.ok(marks.some(m => m.includes('学而')), 'highlights: ' + marks);
+  await page.screenshot({ path: join(out, '2-search-xueer.png'), fullPage: true });
+});
+
+test('a facet narrows the results', async () => {
+  const all = await search('嘉禾');
+  assert.ok(all.includes('嘉禾縣志'), 'hits: ' + all);
+  await page.click('[data-facet="dynasty"] li a:has-text("清")');
+  await page.waitForSelector('#chosen a', T);
+  assert.match(decodeURIComponent(page.url()), /facet=dynasty:清/);
+  await page.waitForSelector('#hits li', T);
+  const hits = await page.$$eval('#hits li a.title', l => l.map(a => a.textContent));
+  assert.deepEqual(hits, ['嘉禾縣志']);
+  await page.screenshot({ path: join(out, '3-facet.png'), fullPage: true });
+});
+
+test('a record shows its digital object with page images', async () => {
+  await page.click('#hits li a.title:has-text("嘉禾縣志")');
+  await page.waitForSelector('#record h1', T);
+  assert.match(await page.textContent('#record h1'), /嘉禾縣志/);
+  assert.ok(!(await page.isVisible('#search-view')), 'results still shown');
+  const img = page.locator('.thumbs img').first();
+  await img.waitFor(T);
+  await img.scrollIntoViewIfNeeded();
+  await until(() => {
+    const i = document.querySelector('.thumbs img');
+    return i && i.complete && i.naturalWidth > 0;
+  }, null, 'the first page image');
+  const n = await page.$$eval('.thumbs img', l => l.length);
+  assert.equal(n, 3, 'three JPEG pages');
+  const files = await page.textContent('#object');
+  assert.ok(files.includes('text/0001.hocr'), 'the hOCR transcription is listed');
+  await page.screenshot({ path: join(out, '4-record.png'), fullPage: true });
+  await img.click();
+  await page.waitForSelector('#viewer:not([hidden]) img', T);
+  await until(() => document.querySelector('#viewer-img').naturalWidth > 0, null,
+    'the image in the viewer');
+  await page.screenshot({ path: join(out, '5-viewer.png') });
+  await page.click('#viewer-close');
+});
+
+test('switching to English', async () => {
+  await page.click('#lang');
+  assert.equal((await page.textContent('.brand')).trim(), 'Wenyuan Digital Library');
+  await page.screenshot({ path: join(out, '6-record-en.png'), fullPage: true });
+  await page.click('#back');
+  await page.waitForSelector('#hits li', T);
+  await page.screenshot({ path: join(out, '7-search-en.png'), fullPage: true });
+});
+
+test('no errors in the page', () => {
+  assert.deepEqual(errors, []);
+});
