@@ -119,13 +119,12 @@ static int run_search(const char *dir, const char *qfile, int ids)
         }
         double ms = (wy_now() - t0) * 1000.0;
         double cms = (cpu_now() - c0) * 1000.0;
-        if (ids) {   /* the ids of the first 1000 hits, for comparison */
+        if (ids) { /* the ids of the first 1000 hits, for comparison */
             for (size_t i = 0; i < r->nhits; i++)
                 printf("%s%s", i ? " " : "", r->hits[i].id);
             putchar('\n');
         } else {
-            printf("%llu\t%.3f\t%.3f\n", (unsigned long long)r->total, ms,
-                   cms);
+            printf("%llu\t%.3f\t%.3f\n", (unsigned long long)r->total, ms, cms);
         }
         idx_result_free(r);
     }
