@@ -509,6 +509,54 @@ static void index_while_searching(void **state)
     wy_test_rmdir(dir);
 }
 
+/* Totals and facet counts of a repeated query are kept per handle for one
+   revision of the index: the same on a repeat (any page), new after a
+   reopen that sees another commit. */
+static void facet_counts_follow_the_index(void **state)
+{
+    (void)state;
+    char *dir = wy_test_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/index", dir);
+    struct wy_err err = WY_ERR_INIT;
+    struct idx *w, *rd;
+    assert_int_equal(idx_open(&w, path, IDX_WRITE, &err), WY_OK);
+    assert_int_equal(idx_begin(w, &err), WY_OK);
+    put(w, &recs[0]);
+    assert_int_equal(idx_commit(w, &err), WY_OK);
+    assert_int_equal(idx_open(&rd, path, IDX_READ, &err), WY_OK);
+
+    struct idx_query q = IDX_QUERY_INIT;
+    q.page_size = 1;
+    for (int rep = 0; rep < 2; rep++) { /* computed, then remembered */
+        q.page = (size_t)rep + 1;
+        struct idx_result *r = search(rd, &q);
+        assert_int_equal(r->total, 1);
+        assert_int_equal(r->nhits, rep == 0 ? 1 : 0);
+        assert_int_equal(facet_count(r, IDX_FACET_LIBRARY, "国家图书馆"), 1);
+        idx_result_free(r);
+    }
+
+    assert_int_equal(idx_begin(w, &err), WY_OK);
+    put(w, &recs[1]);
+    assert_int_equal(idx_commit(w, &err), WY_OK);
+    q.page = 1;
+    struct idx_result *r = search(rd, &q); /* the reader's snapshot */
+    assert_int_equal(r->total, 1);
+    idx_result_free(r);
+    assert_int_equal(idx_reopen(rd, &err), WY_OK);
+    r = search(rd, &q);
+    assert_int_equal(r->total, 2);
+    /* c1 and c2: both Chinese, both held by 国家图书馆 */
+    assert_int_equal(facet_count(r, IDX_FACET_LANGUAGE, "chi"), 2);
+    assert_int_equal(facet_count(r, IDX_FACET_LIBRARY, "国家图书馆"), 2);
+    assert_int_equal(facet_count(r, IDX_FACET_LIBRARY, "北京大学图书馆"), 1);
+    idx_result_free(r);
+    assert_int_equal(idx_close(w, &err), WY_OK);
+    assert_int_equal(idx_close(rd, &err), WY_OK);
+    wy_test_rmdir(dir);
+}
+
 static void stale_tables_are_detected(void **state)
 {
     (void)state;
@@ -588,5 +636,6 @@ WY_GROUP(idx, NULL, NULL, cmocka_unit_test(simplified_finds_traditional),
          cmocka_unit_test(full_text_of_objects),
          cmocka_unit_test(marc_880_is_indexed_with_its_field),
          cmocka_unit_test(index_while_searching),
+         cmocka_unit_test(facet_counts_follow_the_index),
          cmocka_unit_test(stale_tables_are_detected),
          cmocka_unit_test(errors_name_their_place))
