@@ -65,13 +65,16 @@ struct idx_xdb {
     struct Cached {
         uint64_t est, lower, upper;
         std::vector<std::vector<std::pair<std::string, uint64_t>>> facets;
+        size_t bytes;
     };
     Xapian::rev cache_rev = 0;
+    size_t cache_bytes = 0;
     std::unordered_map<std::string, Cached> cache;
     std::deque<std::string> cache_order; // oldest first, for eviction
 };
 
-enum { IDX_X_CACHE_MAX = 128 };
+// At most this many bytes (keys, values, counts) and entries per handle.
+enum { IDX_X_CACHE_BYTES = 32 << 20, IDX_X_CACHE_MAX = 4096 };
 
 struct idx_xdoc {
     Xapian::Document doc;
@@ -846,6 +849,7 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         if (rev != db->cache_rev) {
             db->cache.clear();
             db->cache_order.clear();
+            db->cache_bytes = 0;
             db->cache_rev = rev;
         }
         key = res.desc;
@@ -925,13 +929,25 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         res.facets.push_back(std::move(v));
     }
     if (q->nfacets && !hit && !db->writable) {
-        if (db->cache_order.size() >= IDX_X_CACHE_MAX) {
-            db->cache.erase(db->cache_order.front());
+        size_t bytes = 2 * key.size() + 128;
+        for (const auto &f : res.facets)
+            for (const auto &e : f)
+                bytes += e.first.size() + 48;
+        while (!db->cache_order.empty() &&
+               (db->cache_order.size() >= IDX_X_CACHE_MAX ||
+                db->cache_bytes + bytes > IDX_X_CACHE_BYTES)) {
+            auto old = db->cache.find(db->cache_order.front());
+            db->cache_bytes -= old->second.bytes;
+            db->cache.erase(old);
             db->cache_order.pop_front();
         }
-        db->cache.emplace(
-            key, idx_xdb::Cached{res.est, res.lower, res.upper, res.facets});
-        db->cache_order.push_back(key);
+        if (bytes <= IDX_X_CACHE_BYTES) {
+            db->cache.emplace(key,
+                              idx_xdb::Cached{res.est, res.lower, res.upper,
+                                              res.facets, bytes});
+            db->cache_order.push_back(key);
+            db->cache_bytes += bytes;
+        }
     }
 }
 
