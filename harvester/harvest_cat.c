@@ -106,6 +106,25 @@ static wy_code s_record(void *ctx, const struct oai_item *it,
     return rc;
 }
 
+static int s_held(void *ctx, const char *identifier, const char *datestamp,
+                  int deleted, struct wy_err *err)
+{
+    struct oai_catsink *s = ctx;
+    struct cat_record *r = NULL;
+    wy_code rc = cat_get_record_by_local(s->cat, s->source, identifier,
+                                         CAT_LOAD_HEADER, &r, err);
+    if (rc == WY_ENOTFOUND) {
+        wy_err_release(err);
+        return 0;
+    }
+    if (rc != WY_OK)
+        return -1;
+    int held = !r->deleted == !deleted && r->src_datestamp && datestamp &&
+               !strcmp(r->src_datestamp, datestamp);
+    cat_record_free(r);
+    return held;
+}
+
 static wy_code s_commit(void *ctx, const struct oai_checkpoint *cp,
                         struct wy_err *err)
 {
@@ -281,6 +300,7 @@ void oai_catsink_init(struct oai_catsink *s, struct cat *cat,
     sink->finish = s_finish;
     sink->fail = s_fail;
     sink->reconcile = s_reconcile;
+    sink->held = s_held;
 }
 
 void oai_catsink_release(struct oai_catsink *s)

@@ -218,6 +218,12 @@ static void melinda_marc21(void **state)
           "with-resumptionToken.xml");
     route(f, "token:foobar",
           "records/melinda-oai-pmh/ListRecords-marc21-final-page.xml");
+    /* the completion pass lists oai_dc identifiers: Melinda's captured
+       ListIdentifiers page (same items as the first ListRecords page), its
+       token "foobar" then the final page's headers */
+    route(f, "verb:ListIdentifiers",
+          "records/melinda-oai-pmh/ListIdentifiers-marc21-with-"
+          "resumptionToken.xml");
     add_source(f, "melinda", "", NULL); /* "": the richest offered */
     struct oai_counts c;
     struct wy_err err = WY_ERR_INIT;
@@ -225,6 +231,9 @@ static void melinda_marc21(void **state)
         fail_msg("%s", wy_err_msg(&err));
     if (c.items != 5)
         fail_msg("%lld items: %s", c.items, wy_buf_cstr(&f->msgs));
+    /* every listed item came with marc21: nothing fetched again */
+    assert_int_equal(c.completed, 0);
+    assert_int_equal(oai_replay_hits(f->rp, "verb:ListIdentifiers"), 1);
     assert_int_equal(count(f, "melinda", 0), 5);
     static const char *const ids[] = {
         "oai:foo.bar/001234567", "oai:foo.bar/013141516",
@@ -238,6 +247,8 @@ static void melinda_marc21(void **state)
     cat_source_release(&s);
     char *log = oai_replay_log(f->rp);
     assert_non_null(strstr(log, "verb=ListRecords&metadataPrefix=marc21\n"));
+    assert_non_null(strstr(log, "verb=ListIdentifiers&metadataPrefix=oai_dc\n"));
+    assert_null(strstr(log, "GetRecord"));
     free(log);
     /* the original MARCXML is kept */
     struct cat_record *r = NULL;
