@@ -758,6 +758,21 @@ static wy_code emit_record(void *ctx, const struct cat_record *r,
             wy_buf_truncate(b, mark);
             goto moved;
         }
+    } else if (l->f->needs_marc && !r->deleted) {
+        /* ListIdentifiers lists only what GetRecord can send: the MARC
+           formats hold only records of their kind (the check is cached) */
+        struct wy_buf scratch = WY_BUF_INIT(RECORD_MAX + 4096);
+        struct wy_err e2 = WY_ERR_INIT;
+        wy_code rc =
+            metadata(&scratch, l->cat, l->req->app->cache, r, l->f, &e2);
+        wy_buf_release(&scratch);
+        wy_err_release(&e2);
+        if (rc == WY_ENOMEM)
+            return wy_err_set(err, WY_ENOMEM, "no memory");
+        if (rc != WY_OK) {
+            wy_buf_truncate(b, mark);
+            goto moved;
+        }
     }
     if (l->records)
         wy_buf_adds(b, "</record>");
@@ -1023,7 +1038,7 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
         }
     }
     int found;
-    if ((l->records ? skip_unsendable(l, &found, &err)
+    if ((l->records || l->f->needs_marc ? skip_unsendable(l, &found, &err)
                     : probe(l, &found, &err)) != WY_OK)
         goto fail;
     if (!found) {
