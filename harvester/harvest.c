@@ -239,10 +239,11 @@ static wy_code on_format(void *ctx, const struct oai_format *f,
 
 static wy_code choose_prefix(struct run *r, struct wy_err *err)
 {
-    if (r->src->prefix && *r->src->prefix) {
-        r->prefix = wy_strdup(r->src->prefix);
-        return r->prefix ? WY_OK : nomem(err);
-    }
+    int fixed = r->src->prefix && *r->src->prefix;
+    if (fixed && !(r->prefix = wy_strdup(r->src->prefix)))
+        return nomem(err);
+    if (fixed && !r->src->prefix_chosen)
+        return WY_OK; /* configured: no completion */
     static const char *const kv[] = {"verb", "ListMetadataFormats"};
     struct offered off = {0};
     off.a = wy_arena_new();
@@ -257,7 +258,9 @@ static wy_code choose_prefix(struct run *r, struct wy_err *err)
     if (rc == WY_OK && resp.nerrors)
         rc = oai_failed(r, &resp, err);
     if (rc == WY_OK) {
-        const char *p = oai_pick_prefix(off.v, off.n);
+        /* a prefix chosen before stays (records keep one format); the
+           formats offered give the completion's prefixes */
+        const char *p = fixed ? r->prefix : oai_pick_prefix(off.v, off.n);
         if (!p) {
             struct wy_buf l = WY_BUF_INIT(4096);
             for (size_t i = 0; i < off.n; i++)
@@ -268,12 +271,14 @@ static wy_code choose_prefix(struct run *r, struct wy_err *err)
                             "--prefix",
                             off.n ? wy_buf_cstr(&l) : "nothing");
             wy_buf_release(&l);
-        } else if (!(r->prefix = wy_strdup(p))) {
+        } else if (!fixed && !(r->prefix = wy_strdup(p))) {
             rc = nomem(err);
         }
         /* one prefix per rank poorer than the chosen one, for completion */
         int have_dc = 0;
-        for (int k = rc == WY_OK ? rank_of(p) + 1 : RANK_DC + 1; k <= RANK_DC;
+        for (int k = rc == WY_OK && rank_of(p) >= 0 ? rank_of(p) + 1
+                                                    : RANK_DC + 1;
+             k <= RANK_DC;
              k++) {
             const char *q = NULL;
             for (size_t j = 0; !q && j < sizeof(rich) / sizeof(rich[0]); j++)
@@ -299,6 +304,15 @@ static wy_code choose_prefix(struct run *r, struct wy_err *err)
     }
     oai_response_release(&resp);
     wy_arena_free(off.a);
+    if (rc != WY_OK && rc != WY_ENOMEM && fixed) {
+        /* the prefix is known: harvest without the completion pass */
+        wy_warn(r->log, "%s: ListMetadataFormats: %s; no completion pass",
+                r->src->name, wy_err_msg(err));
+        wy_err_release(err);
+        while (r->nalt)
+            free(r->alt[--r->nalt]);
+        return WY_OK;
+    }
     return rc ? wy_err_prefix(err, "ListMetadataFormats") : rc;
 }
 

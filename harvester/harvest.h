@@ -56,6 +56,8 @@ struct oai_checkpoint {
 struct oai_source_cfg {
     const char *name, *url;
     const char *prefix;      /* NULL: choose the richest offered */
+    int prefix_chosen;       /* prefix was chosen by an earlier harvest
+                                (not configured): completion applies */
     const char *const *sets; /* NULL/0: the whole repository */
     size_t nsets;
     const char *last_response_date; /* NULL: never harvested completely */

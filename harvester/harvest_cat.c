@@ -163,13 +163,22 @@ static wy_code s_learned(void *ctx, const char *granularity, const char *prefix,
         changed = 1;
     }
     /* a prefix chosen once stays: records keep one format */
+    int chose = 0;
     if (prefix && (!src.prefix || !*src.prefix)) {
         free(src.prefix);
         src.prefix = wy_strdup(prefix);
-        changed = 1;
+        changed = chose = 1;
     }
     if (changed)
         rc = cat_source_put(s->cat, &src, err);
+    if (rc == WY_OK && chose) {
+        struct wy_buf key = WY_BUF_INIT(4096);
+        wy_buf_addf(&key, "%s%s", OAI_META_CHOSEN, s->source);
+        rc = wy_buf_status(&key, err);
+        if (rc == WY_OK)
+            rc = cat_meta_set(s->cat, wy_buf_cstr(&key), prefix, err);
+        wy_buf_release(&key);
+    }
     cat_source_release(&src);
     return rc;
 }
@@ -355,6 +364,12 @@ wy_code oai_source_load(struct cat *c, const char *name,
         rc = split_sets(st->src.sets, &st->setcopy, &st->sets, &nsets, err);
     if (rc == WY_OK)
         rc = cat_meta_get(c, wy_buf_cstr(&key), &st->started, err);
+    wy_buf_reset(&key);
+    wy_buf_addf(&key, "%s%s", OAI_META_CHOSEN, name);
+    if (rc == WY_OK)
+        rc = wy_buf_status(&key, err);
+    if (rc == WY_OK)
+        rc = cat_meta_get(c, wy_buf_cstr(&key), &st->chosen, err);
     wy_buf_release(&key);
     if (rc != WY_OK)
         return rc;
@@ -363,6 +378,8 @@ wy_code oai_source_load(struct cat *c, const char *name,
     cfg->name = src->name;
     cfg->url = src->url;
     cfg->prefix = src->prefix;
+    cfg->prefix_chosen = src->prefix && st->chosen &&
+                         !strcmp(src->prefix, st->chosen);
     cfg->sets = (const char *const *)st->sets;
     cfg->nsets = nsets;
     cfg->last_response_date = src->last_response_date;
@@ -381,6 +398,7 @@ void oai_source_state_release(struct oai_source_state *st)
     free(st->setcopy);
     free(st->sets);
     free(st->started);
+    free(st->chosen);
     memset(st, 0, sizeof(*st));
 }
 
