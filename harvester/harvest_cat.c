@@ -349,6 +349,18 @@ static wy_code split_sets(const char *sets, char **copy, char ***out, size_t *n,
     return WY_OK;
 }
 
+wy_code oai_source_forget_choice(struct cat *c, const char *name,
+                                 struct wy_err *err)
+{
+    struct wy_buf key = WY_BUF_INIT(4096);
+    wy_buf_addf(&key, "%s%s", OAI_META_CHOSEN, name);
+    wy_code rc = wy_buf_status(&key, err);
+    if (rc == WY_OK)
+        rc = cat_meta_set(c, wy_buf_cstr(&key), "", err);
+    wy_buf_release(&key);
+    return rc;
+}
+
 wy_code oai_source_load(struct cat *c, const char *name,
                         struct oai_source_state *st, struct wy_err *err)
 {

@@ -35,6 +35,11 @@ void oai_catsink_release(struct oai_catsink *s);
    prefix counts as chosen, so the completion pass still runs. */
 #define OAI_META_CHOSEN "harvest.chosen."
 
+/* Forgets the prefix the harvester chose for source `name` (call when the
+   source is configured again: a prefix given then is the user's). */
+wy_code oai_source_forget_choice(struct cat *c, const char *name,
+                                 struct wy_err *err);
+
 /* A source as the catalog keeps it, turned into the harvester's view. */
 struct oai_source_state {
     struct cat_source src;
