@@ -40,6 +40,36 @@ static void rows_json(struct wy_buf *b, const struct cat_count_row *r, size_t n)
     wy_buf_addc(b, '}');
 }
 
+/* What needs care, one line each (newline-terminated) into out. */
+static void care_lines(const struct cat_status *s, const struct cat_source *src,
+                       size_t nsrc, struct wy_buf *out)
+{
+    for (size_t i = 0; i < nsrc; i++) {
+        if (src[i].last_error)
+            wy_buf_addf(out, "source '%s': last harvest failed: %s\n",
+                        src[i].name, src[i].last_error);
+        if (src[i].token)
+            wy_buf_addf(out,
+                        "source '%s': harvest interrupted after %lld "
+                        "records; run the harvest again to resume\n",
+                        src[i].name, (long long)src[i].cursor);
+    }
+    if (s->objects_failed_audit)
+        wy_buf_addf(out, "%lld objects failed their last audit\n",
+                    (long long)s->objects_failed_audit);
+    if (s->objects_never_audited)
+        wy_buf_addf(out, "%lld objects were never audited (wenyuan audit)\n",
+                    (long long)s->objects_never_audited);
+    if (s->index_seq < s->last_seq)
+        wy_buf_addf(out, "%lld changes not yet indexed (wenyuan index)\n",
+                    (long long)(s->last_seq - s->index_seq));
+    if (s->batches_unfinished)
+        wy_buf_addf(out,
+                    "%lld ingest batches unfinished (wenyuan ingest "
+                    "--resume)\n",
+                    (long long)s->batches_unfinished);
+}
+
 static int print_json(const struct cat_status *s, const struct cat_source *src,
                       size_t nsrc, struct wy_err *err)
 {
@@ -78,6 +108,18 @@ static int print_json(const struct cat_status *s, const struct cat_source *src,
         jstr(&b, src[i].last_error);
         wy_buf_addf(&b, ",\"resumable\":%s}", src[i].token ? "true" : "false");
     }
+    wy_buf_adds(&b, "],\"care\":[");
+    struct wy_buf care = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    care_lines(s, src, nsrc, &care);
+    const char *p = wy_buf_cstr(&care);
+    for (int first = 1; *p; first = 0) {
+        const char *nl = strchr(p, '\n');
+        if (!first)
+            wy_buf_addc(&b, ',');
+        wy_buf_add_json(&b, p, (size_t)(nl - p));
+        p = nl + 1;
+    }
+    wy_buf_release(&care);
     wy_buf_adds(&b, "]}\n");
     if (wy_buf_status(&b, err)) {
         wy_buf_release(&b);
@@ -109,37 +151,18 @@ static void print_text(const struct cat_status *s, const struct cat_source *src,
            s->last_index ? s->last_index : "");
     printf("harvest:  %s\n", s->last_harvest ? s->last_harvest : "never");
     printf("audit:    %s\n", s->last_audit ? s->last_audit : "never");
-    int care = 0;
-    for (size_t i = 0; i < nsrc; i++) {
-        if (src[i].last_error) {
-            printf("%s source '%s': last harvest failed: %s\n",
-                   care++ ? "         " : "care:    ", src[i].name,
-                   src[i].last_error);
-        }
-        if (src[i].token)
-            printf("%s source '%s': harvest interrupted after %lld records; "
-                   "run the harvest again to resume\n",
-                   care++ ? "         " : "care:    ", src[i].name,
-                   (long long)src[i].cursor);
-    }
-    if (s->objects_failed_audit)
-        printf("%s %lld objects failed their last audit\n",
-               care++ ? "         " : "care:    ",
-               (long long)s->objects_failed_audit);
-    if (s->objects_never_audited)
-        printf("%s %lld objects were never audited (wenyuan audit)\n",
-               care++ ? "         " : "care:    ",
-               (long long)s->objects_never_audited);
-    if (s->index_seq < s->last_seq)
-        printf("%s %lld changes not yet indexed (wenyuan index)\n",
-               care++ ? "         " : "care:    ",
-               (long long)(s->last_seq - s->index_seq));
-    if (s->batches_unfinished)
-        printf("%s %lld ingest batches unfinished (wenyuan ingest --resume)\n",
-               care++ ? "         " : "care:    ",
-               (long long)s->batches_unfinished);
-    if (!care)
+    struct wy_buf care = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    care_lines(s, src, nsrc, &care);
+    const char *p = wy_buf_cstr(&care);
+    if (!*p)
         printf("care:     nothing\n");
+    for (int first = 1; *p; first = 0) {
+        const char *nl = strchr(p, '\n');
+        printf("%s %.*s\n", first ? "care:    " : "         ", (int)(nl - p),
+               p);
+        p = nl + 1;
+    }
+    wy_buf_release(&care);
 }
 
 WY_COMMAND(status, "show what the home holds and what needs care")

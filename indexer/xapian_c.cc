@@ -4,12 +4,14 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <deque>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <new>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 // core/err.h is C11; _Noreturn is spelled [[noreturn]] in C++
@@ -465,8 +467,13 @@ class FacetSpy : public Xapian::MatchSpy {
   public:
     std::vector<Xapian::valueno> slots;
     int packed;   // >= 0: every facet is in this one slot (IDX_X_FACET_SEP)
-    // transparent comparator: look values up without making a string
-    std::vector<std::map<std::string, uint64_t, std::less<>>> counts;
+    // Hash tables keyed by views of strings kept in `store` (a deque never
+    // moves its elements): values are looked up without making a string.
+    struct Counts {
+        std::unordered_map<std::string_view, uint64_t> map;
+        std::deque<std::string> store;
+    };
+    std::vector<Counts> counts;
     FacetSpy(std::vector<Xapian::valueno> s, int packed_slot, size_t n)
         : slots(std::move(s)), packed(packed_slot), counts(n) {}
 
@@ -487,11 +494,14 @@ class FacetSpy : public Xapian::MatchSpy {
             for (size_t k = 0; k < nseen && !dup; k++)
                 dup = seen[k] == v;
             if (!v.empty() && !dup) {
-                auto it = counts[f].find(v);
-                if (it != counts[f].end())
+                Counts &c = counts[f];
+                auto it = c.map.find(v);
+                if (it != c.map.end()) {
                     it->second++;
-                else
-                    counts[f].emplace(std::string(v), 1);
+                } else {
+                    c.store.emplace_back(v);
+                    c.map.emplace(std::string_view(c.store.back()), 1);
+                }
                 if (nseen < 16)
                     seen[nseen++] = v;
                 // past 16 distinct values a repeated one may count twice;
@@ -755,9 +765,13 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
     }
     res.have_snippets = want_snip;
     for (auto &c : spy.counts) {
-        std::vector<std::pair<std::string, uint64_t>> v(c.begin(), c.end());
-        std::stable_sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
-            return a.second > b.second;
+        std::vector<std::pair<std::string, uint64_t>> v;
+        v.reserve(c.map.size());
+        for (const auto &e : c.map)
+            v.emplace_back(std::string(e.first), e.second);
+        std::sort(v.begin(), v.end(), [](const auto &a, const auto &b) {
+            return a.second != b.second ? a.second > b.second
+                                        : a.first < b.first;
         });
         res.facets.push_back(std::move(v));
     }

@@ -282,7 +282,8 @@ static const char *const stmt_sql[S_NSTMT] = {
         "AND scope IS ?1 ORDER BY id DESC LIMIT 1",
     [S_BATCH_FIND] =
         "SELECT id FROM ingest_batches WHERE key = ?1 AND status IN "
-        "('running', 'interrupted', 'failed') ORDER BY id DESC LIMIT 1",
+        "('running', 'interrupted', 'failed') AND id = (SELECT max(id) FROM "
+        "ingest_batches WHERE key = ?1)",
     [S_BATCH_INSERT] =
         "INSERT INTO ingest_batches (key, started) VALUES (?1, ?2)",
     [S_ITEM_PUT] =
@@ -2445,8 +2446,9 @@ wy_code cat_status_get(struct cat *c, struct cat_status *o, struct wy_err *err)
         rc = q_text(c, "SELECT max(ended) FROM audits", &o->last_audit, err);
     if (!rc)
         rc = q_int(c,
-                   "SELECT count(*) FROM ingest_batches WHERE status <> "
-                   "'done'",
+                   "SELECT count(*) FROM ingest_batches b WHERE status <> "
+                   "'done' AND id = (SELECT max(id) FROM ingest_batches n "
+                   "WHERE n.key = b.key)",
                    &o->batches_unfinished, err);
     if (!rc)
         rc = cat_meta_get(c, "index.time", &o->last_index, err);

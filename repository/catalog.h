@@ -419,9 +419,9 @@ enum cat_item_state {
 
 /*
  * Starts a batch identified by key (e.g. a digest of the command's inputs)
- * or, with resume, finds the latest unfinished batch with that key (a new
- * one if none). *id gets the batch id; *resumed is set to 1 when an
- * unfinished batch was found.
+ * or, with resume, goes on with the latest batch with that key if it did
+ * not finish (a new one otherwise). *id gets the batch id; *resumed is set
+ * to 1 when an unfinished batch was found.
  */
 wy_code cat_journal_begin(struct cat *c, const char *key, int resume,
                           int64_t *id, int *resumed, struct wy_err *err);

@@ -914,13 +914,6 @@ static wy_code add_files(struct run *run, struct item *it,
         for (size_t i = 0; rc == WY_OK && i < it->nfiles; i++) {
             struct pfile *f = &it->files[i];
             struct source src = {.run = run, .fd = -1};
-            /* a bag was read whole while verifying: a dry run is done */
-            if (!v && it->kind == K_BAG) {
-                run->st->files++;
-                run->st->bytes += f->size;
-                run->done_bytes += f->size;
-                continue;
-            }
             src.fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
             if (src.fd < 0)
                 return wy_err_set(err, WY_EIO, "%s: cannot open '%s': %s",

@@ -28,6 +28,7 @@
 #define LAYOUT_EXT "0004-hashed-n-tuple-storage-layout"
 #define INV_TYPE "https://ocfl.io/1.1/spec/#inventory"
 #define IOBUF (1u << 20)
+#define NBUF 4 /* blocks in the copy pipeline */
 #define WRITE_SLICE ((size_t)128 << 10)
 
 struct store {
@@ -809,7 +810,7 @@ wy_code store_version_begin(struct store *s, const char *object_id,
     v->newc = json_object();
     v->cpaths = json_object();
     v->cdirs = json_object();
-    v->buf = wy_malloc(2 * (size_t)IOBUF);
+    v->buf = wy_malloc(NBUF * (size_t)IOBUF);
     if (!v->id || !v->objrel || !v->objdir || !v->stagedir || !v->state ||
         !v->dirs || !v->newc || !v->cpaths || !v->cdirs || !v->buf) {
         version_free(v);
@@ -1061,56 +1062,72 @@ struct src {
     void *ctx;
 };
 
-/* md5 runs in a second thread on the block sha512 is hashing, so the two
- * digests cost about as much as sha512 alone (files >= 1 MiB) */
-struct md5job {
+/*
+ * The copy is a pipeline over NBUF blocks of IOBUF bytes: this thread reads
+ * a block and hashes it with sha512, a second thread hashes it with md5 and
+ * a third writes it, so a slow write() does not stall reading (files of
+ * one block or less are done inline). A block is reused once both workers
+ * are past it. One mutex and one condition variable guard the counters.
+ */
+struct pipe {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    const unsigned char *p;
-    size_t n;
-    int has_job, quit;
+    unsigned char *buf;
+    size_t len[NBUF];
+    uint64_t posted, md5_done, write_done;
+    int quit, failed;         /* failed: the writer hit an error */
     EVP_MD_CTX *md5;
+    int fd;
+    const char *tmp;
+    struct wy_err werr;       /* the writer's error */
 };
 
 static void *md5_worker(void *arg)
 {
-    struct md5job *j = arg;
-    pthread_mutex_lock(&j->mu);
+    struct pipe *p = arg;
+    pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!j->has_job && !j->quit)
-            pthread_cond_wait(&j->cv, &j->mu);
-        if (!j->has_job)
-            break; /* quit, nothing pending */
-        const unsigned char *p = j->p;
-        size_t n = j->n;
-        pthread_mutex_unlock(&j->mu);
-        EVP_DigestUpdate(j->md5, p, n);
-        pthread_mutex_lock(&j->mu);
-        j->has_job = 0;
-        pthread_cond_broadcast(&j->cv);
+        while (p->md5_done == p->posted && !p->quit)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->md5_done == p->posted)
+            break;
+        uint64_t k = p->md5_done;
+        pthread_mutex_unlock(&p->mu);
+        EVP_DigestUpdate(p->md5, p->buf + (k % NBUF) * (size_t)IOBUF,
+                         p->len[k % NBUF]);
+        pthread_mutex_lock(&p->mu);
+        p->md5_done++;
+        pthread_cond_broadcast(&p->cv);
     }
-    pthread_mutex_unlock(&j->mu);
+    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
-static void md5_wait(struct md5job *j)
+static void *write_worker(void *arg)
 {
-    pthread_mutex_lock(&j->mu);
-    while (j->has_job)
-        pthread_cond_wait(&j->cv, &j->mu);
-    pthread_mutex_unlock(&j->mu);
-}
-
-static void md5_post(struct md5job *j, const unsigned char *p, size_t n)
-{
-    pthread_mutex_lock(&j->mu);
-    while (j->has_job)
-        pthread_cond_wait(&j->cv, &j->mu);
-    j->p = p;
-    j->n = n;
-    j->has_job = 1;
-    pthread_cond_broadcast(&j->cv);
-    pthread_mutex_unlock(&j->mu);
+    struct pipe *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->write_done == p->posted && !p->quit)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->write_done == p->posted)
+            break;
+        uint64_t k = p->write_done;
+        int failed = p->failed;
+        pthread_mutex_unlock(&p->mu);
+        wy_code rc = WY_OK;
+        if (!failed)
+            rc = write_all_fd(p->fd, p->tmp,
+                              p->buf + (k % NBUF) * (size_t)IOBUF,
+                              p->len[k % NBUF], &p->werr);
+        pthread_mutex_lock(&p->mu);
+        if (rc != WY_OK)
+            p->failed = 1;
+        p->write_done++;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
 }
 
 static wy_code copy_hash(struct store_version *v, const struct src *src,
@@ -1119,54 +1136,85 @@ static wy_code copy_hash(struct store_version *v, const struct src *src,
 {
     EVP_MD_CTX *a = EVP_MD_CTX_new(), *b = EVP_MD_CTX_new();
     wy_code rc = WY_OK;
-    struct md5job job;
-    pthread_t th;
-    int threaded = 0, cur = 0;
-    memset(&job, 0, sizeof(job));
-    job.md5 = b;
+    struct pipe p;
+    pthread_t th_md5, th_write;
+    int threads = 0;   /* 0 inline, 2 pipeline running */
+    memset(&p, 0, sizeof(p));
+    p.buf = v->buf;
+    p.md5 = b;
+    p.fd = outfd;
+    p.tmp = tmp;
     if (!a || !b || !EVP_DigestInit_ex(a, EVP_sha512(), NULL) ||
         !EVP_DigestInit_ex(b, EVP_md5(), NULL)) {
         rc = wy_err_set(err, WY_ENOMEM, "cannot set up sha512/md5");
         goto out;
     }
     *size = 0;
-    for (;;) {
-        /* two buffers: the md5 thread may still read the other one */
-        unsigned char *buf = v->buf + (size_t)cur * IOBUF;
+    for (uint64_t k = 0;; k++) {
+        unsigned char *buf = v->buf + (k % NBUF) * (size_t)IOBUF;
+        if (threads) {
+            /* wait until both workers are past the block's last use */
+            pthread_mutex_lock(&p.mu);
+            while (k - p.md5_done >= NBUF || k - p.write_done >= NBUF)
+                pthread_cond_wait(&p.cv, &p.mu);
+            int failed = p.failed;
+            pthread_mutex_unlock(&p.mu);
+            if (failed)
+                break;
+        }
         size_t got = 0;
         rc = src->read(src->ctx, buf, IOBUF, &got, err);
         if (rc != WY_OK || got == 0)
             break;
         if (got > IOBUF)
             WY_BUG("read callback overran its buffer");
-        if (!threaded && got == IOBUF &&
-            pthread_mutex_init(&job.mu, NULL) == 0) {
-            if (pthread_cond_init(&job.cv, NULL) == 0 &&
-                pthread_create(&th, NULL, md5_worker, &job) == 0)
-                threaded = 1;
-            else
-                pthread_mutex_destroy(&job.mu);
+        if (!threads && got == IOBUF && k == 0 &&
+            pthread_mutex_init(&p.mu, NULL) == 0) {
+            if (pthread_cond_init(&p.cv, NULL) != 0)
+                pthread_mutex_destroy(&p.mu);
+            else if (pthread_create(&th_md5, NULL, md5_worker, &p) != 0) {
+                pthread_cond_destroy(&p.cv);
+                pthread_mutex_destroy(&p.mu);
+            } else if (pthread_create(&th_write, NULL, write_worker, &p) !=
+                       0) {
+                pthread_mutex_lock(&p.mu);
+                p.quit = 1;
+                pthread_cond_broadcast(&p.cv);
+                pthread_mutex_unlock(&p.mu);
+                pthread_join(th_md5, NULL);
+                pthread_cond_destroy(&p.cv);
+                pthread_mutex_destroy(&p.mu);
+            } else
+                threads = 2;
         }
-        if (threaded)
-            md5_post(&job, buf, got);
-        else
-            EVP_DigestUpdate(b, buf, got);
         EVP_DigestUpdate(a, buf, got);
-        rc = write_all_fd(outfd, tmp, buf, got, err);
-        if (rc != WY_OK)
-            break;
         *size += got;
-        cur ^= 1;
+        if (threads) {
+            pthread_mutex_lock(&p.mu);
+            p.len[k % NBUF] = got;
+            p.posted++;
+            pthread_cond_broadcast(&p.cv);
+            pthread_mutex_unlock(&p.mu);
+        } else {
+            EVP_DigestUpdate(b, buf, got);
+            rc = write_all_fd(outfd, tmp, buf, got, err);
+            if (rc != WY_OK)
+                break;
+        }
     }
-    if (threaded) {
-        md5_wait(&job);
-        pthread_mutex_lock(&job.mu);
-        job.quit = 1;
-        pthread_cond_broadcast(&job.cv);
-        pthread_mutex_unlock(&job.mu);
-        pthread_join(th, NULL);
-        pthread_cond_destroy(&job.cv);
-        pthread_mutex_destroy(&job.mu);
+    if (threads) {
+        pthread_mutex_lock(&p.mu);
+        p.quit = 1;
+        pthread_cond_broadcast(&p.cv);
+        pthread_mutex_unlock(&p.mu);
+        pthread_join(th_md5, NULL);
+        pthread_join(th_write, NULL);
+        pthread_cond_destroy(&p.cv);
+        pthread_mutex_destroy(&p.mu);
+        if (p.failed && rc == WY_OK) {
+            wy_err_move(err, &p.werr);
+            rc = err->code;
+        }
     }
     if (rc == WY_OK) {
         unsigned char md[EVP_MAX_MD_SIZE];
@@ -1177,6 +1225,7 @@ static wy_code copy_hash(struct store_version *v, const struct src *src,
         hex(md, n, md5);
     }
 out:
+    wy_err_release(&p.werr);
     EVP_MD_CTX_free(a);
     EVP_MD_CTX_free(b);
     return rc;

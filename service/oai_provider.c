@@ -23,6 +23,11 @@
    of records not in the format does not make one page arbitrarily slow. */
 #define SCAN_MAX(l) (10 * (l)->page + 20)
 #define RECORD_MAX (4u << 20)
+/* The first piece of a list (one record at least, a page at most) stays
+   under reply.c's piece limit of 8 MiB with the envelope head; a batch
+   stops early once a piece holds PIECE_SOFT bytes (large records). */
+#define PIECE_BUDGET ((8u << 20) - (128u << 10))
+#define PIECE_SOFT (2u << 20)
 
 /* The formats we disseminate: prefix, handler name(s), schema, namespace. */
 struct oai_format {
@@ -701,7 +706,8 @@ struct list {
     unsigned scanned;    /* records read for it (sent or left
                             out: not in this format) */
     uint64_t start_cursor;
-    int more; /* a record follows this page */
+    int more;   /* a record follows this page */
+    int paused; /* the piece is full: the batch was cut short */
     int64_t now;
     struct wy_buf *out; /* the piece being written */
 };
@@ -737,7 +743,11 @@ static wy_code emit_record(void *ctx, const struct cat_record *r,
     struct list *l = ctx;
     struct wy_buf *b = l->out;
     size_t mark = b->len;
-    if (l->sent >= l->page || l->scanned >= SCAN_MAX(l)) {
+    if (l->sent > 0 && b->len > PIECE_SOFT) {
+        l->paused = 1; /* this record goes into the next piece */
+        return WY_EOF;
+    }
+    if (l->sent >= l->page || (l->sent > 0 && l->scanned >= SCAN_MAX(l))) {
         /* one record past the page: the list goes on */
         l->more = 1;
         return WY_EOF;
@@ -789,112 +799,69 @@ moved:
     return wy_buf_status(b, err);
 }
 
-static wy_code found_one(void *ctx, const struct cat_record *r,
-                         struct wy_err *err)
+
+
+/* Reads the next batch of the page into l->out. */
+static wy_code list_batch(struct list *l, struct wy_err *err)
 {
-    (void)r;
-    (void)err;
-    *(int *)ctx = 1;
-    return WY_EOF;
-}
-
-/* ListRecords: moves the position past records that cannot be sent in
-   the format, so the page starts with one that can (a list reply may not be
-   empty). *found: whether one was found before the end. */
-struct skip {
-    struct list *l;
-    int found;
-};
-
-static wy_code skip_one(void *ctx, const struct cat_record *r,
-                        struct wy_err *err)
-{
-    struct skip *sk = ctx;
-    struct list *l = sk->l;
-    if (!r->deleted) {
-        struct wy_buf scratch = WY_BUF_INIT(RECORD_MAX + 4096);
-        struct wy_err e2 = WY_ERR_INIT;
-        wy_code rc =
-            metadata(&scratch, l->cat, l->req->app->cache, r, l->f, &e2);
-        wy_buf_release(&scratch);
-        wy_err_release(&e2);
-        if (rc == WY_ENOMEM)
-            return wy_err_set(err, WY_ENOMEM, "no memory");
-        if (rc != WY_OK) {
-            l->tok.last_ds = parse_ds(r->datestamp);
-            free(l->tok.last_id);
-            l->tok.last_id = wy_malloc(24);
-            if (!l->tok.last_id)
-                return wy_err_set(err, WY_ENOMEM, "no memory");
-            snprintf(l->tok.last_id, 24, "%" PRId64, r->id);
-            return WY_OK;
-        }
-    }
-    sk->found = 1;
-    return WY_EOF;
-}
-
-static void query_of(const struct list *l, struct cat_list_query *q,
-                     char *after, size_t limit, int what);
-
-static wy_code skip_unsendable(struct list *l, int *found, struct wy_err *err)
-{
-    struct skip sk = {l, 0};
-    for (;;) {
-        char after[21];
-        struct cat_list_query q;
-        query_of(l, &q, after, BATCH, CAT_LOAD_HEADER);
-        size_t got = 0;
-        wy_code rc = cat_list(l->cat, &q, skip_one, &sk, &got, err);
-        if (rc != WY_OK)
-            return rc;
-        if (sk.found || got < BATCH)
-            break;
-    }
-    *found = sk.found;
-    return WY_OK;
-}
-
-/* Whether a record follows the current position. */
-static wy_code probe(struct list *l, int *found, struct wy_err *err)
-{
+    /* one more row than the page needs: if the callback sees it, the list
+       goes on (no separate probe) */
+    size_t want = (l->page - l->sent < BATCH ? l->page - l->sent : BATCH) + 1;
     char after[21];
     struct cat_list_query q;
-    query_of(l, &q, after, 1, CAT_LOAD_HEADER);
-    *found = 0;
-    return cat_list(l->cat, &q, found_one, found, NULL, err);
+    query_of(l, &q, after, want, CAT_LOAD_HEADER);
+    size_t got = 0;
+    wy_code rc = cat_list(l->cat, &q, emit_record, l, &got, err);
+    if (rc != WY_OK)
+        return rc;
+    if (l->paused) {
+        l->paused = 0;
+        return WY_OK;
+    }
+    if (l->more || got < want)
+        l->phase = 2; /* a full page, or the end of the list */
+    return WY_OK;
 }
 
 static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
                          struct wy_err *err)
 {
     struct list *l = ctx;
-    l->out = out;
     if (l->phase == 0) {
+        /* the first records decide the body: a list, or noRecordsMatch
+           when none is left (the HTTP status is 200 either way, so no
+           query is spent on finding out before the reply starts) */
+        struct wy_buf first = WY_BUF_INIT(PIECE_BUDGET);
+        l->out = &first;
+        l->phase = 1;
+        wy_code rc = WY_OK;
+        while (rc == WY_OK && l->sent == 0 && l->phase == 1)
+            rc = list_batch(l, err);
+        if (rc == WY_OK)
+            rc = wy_buf_status(&first, err);
+        if (rc != WY_OK) {
+            wy_buf_release(&first);
+            return rc;
+        }
         wy_buf_add(out, l->head.p, l->head.len);
+        if (l->sent == 0) {
+            wy_buf_addf(out, "<error code=\"noRecordsMatch\">%s</error>\n"
+                             "</OAI-PMH>\n",
+                        l->start_cursor ? "no records remain in this list"
+                                        : "no records match the arguments");
+            wy_buf_release(&first);
+            *done = 1;
+            return WY_OK;
+        }
         wy_buf_addf(out, "<%s>\n",
                     l->records ? "ListRecords" : "ListIdentifiers");
-        l->phase = 1;
+        wy_buf_add(out, first.p, first.len);
+        wy_buf_release(&first);
         return WY_OK;
     }
-    if (l->phase == 1) {
-        /* one more row than the page needs: if the callback sees it, the
-           list goes on (no separate probe) */
-        size_t want =
-            (l->page - l->sent < BATCH ? l->page - l->sent : BATCH) + 1;
-        char after[21];
-        struct cat_list_query q;
-        query_of(l, &q, after, want, CAT_LOAD_HEADER);
-        size_t got = 0;
-        wy_code rc = cat_list(l->cat, &q, emit_record, l, &got, err);
-        if (rc != WY_OK)
-            return rc;
-        if (l->more)
-            l->phase = 2;
-        else if (got < want)
-            l->phase = 2; /* the end of the list */
-        return WY_OK;
-    }
+    l->out = out;
+    if (l->phase == 1)
+        return list_batch(l, err);
     /* the tail: a token when more follows; an empty one ends a list that
        was paged (section 3.5) */
     char exp[21];
@@ -1036,16 +1003,6 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
                               "this repository has no sets");
             goto out;
         }
-    }
-    int found;
-    if ((l->records || l->f->needs_marc ? skip_unsendable(l, &found, &err)
-                    : probe(l, &found, &err)) != WY_OK)
-        goto fail;
-    if (!found) {
-        ret = reply_error(req, rq, now, OAI_NO_RECORDS_MATCH,
-                          rq->token ? "no records remain in this list"
-                                    : "no records match the arguments");
-        goto out;
     }
     if (!rq->token && count_list(l, rq, &err) != WY_OK)
         goto fail;

@@ -449,6 +449,24 @@ static void journal_resumes(void **state)
                      WY_OK);
     assert_false(resumed);
     assert_true(b2 != b1);
+    /* a failed batch superseded by a later finished one is not resumed, nor
+       reported as unfinished */
+    int64_t b3, b4;
+    assert_int_equal(cat_journal_end(f->cat, b2, "failed", &err), WY_OK);
+    struct cat_status s;
+    assert_int_equal(cat_status_get(f->cat, &s, &err), WY_OK);
+    assert_int_equal(s.batches_unfinished, 1);
+    cat_status_release(&s);
+    assert_int_equal(cat_journal_begin(f->cat, "k", 0, &b3, &resumed, &err),
+                     WY_OK);
+    assert_int_equal(cat_journal_end(f->cat, b3, "done", &err), WY_OK);
+    assert_int_equal(cat_status_get(f->cat, &s, &err), WY_OK);
+    assert_int_equal(s.batches_unfinished, 0);
+    cat_status_release(&s);
+    assert_int_equal(cat_journal_begin(f->cat, "k", 1, &b4, &resumed, &err),
+                     WY_OK);
+    assert_false(resumed);
+    assert_true(b4 > b3);
 }
 
 static void json_replaces_bad_utf8(void **state)

@@ -5,6 +5,8 @@
 # configures and indexes Zebra and serves SRU on 127.0.0.1).
 #
 # Usage: N=100000 Q=1000 bash tests/bench/index.sh   (from the repository root)
+#        REUSE_ZEBRA=1 ... reuses the records and Zebra register of an earlier
+#        run in $WORKDIR (skips zebra-setup.sh; Zebra is still timed below)
 # Output: a summary on stdout and, in $WORKDIR, queries.tsv (CQL, Wenyuan
 # query, years), results.tsv (hits and milliseconds side by side) and
 # misses.txt (queries where Zebra finds more records than Wenyuan).
@@ -36,9 +38,15 @@ cc -std=c11 -O2 $CPPFLAGS_ $(pkg-config --cflags libxml-2.0) \
   -o "$WORKDIR/bench_index"
 
 # ------------------------------------------------------------ Zebra
-log "Zebra: zebra-setup.sh with N=$N (installs, generates, indexes, serves)"
-N=$N PORT=$PORT WORKDIR=$ZW KEEP=1 bash "$SHARED/tools/zebra-setup.sh" \
-  > "$WORKDIR/zebra-setup.log" 2>&1
+if [ "${REUSE_ZEBRA:-0}" = 1 ] && [ -f "$ZW/zebra.cfg" ]; then
+  log "Zebra: reusing $ZW (records and register of an earlier run)"
+  ( cd "$ZW" && zebrasrv -T -f yazgfs.xml -l zebrasrv.log -p zebrasrv.pid -D )
+  for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.2; done
+else
+  log "Zebra: zebra-setup.sh with N=$N (installs, generates, indexes, serves)"
+  N=$N PORT=$PORT WORKDIR=$ZW KEEP=1 bash "$SHARED/tools/zebra-setup.sh" \
+    > "$WORKDIR/zebra-setup.log" 2>&1
+fi
 trap 'kill "$(cat "$ZW/zebrasrv.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
 grep -E '^(MARCXML|ISO2709) *:' "$WORKDIR/zebra-setup.log" | tee "$WORKDIR/zebra-rate.txt"
 ZEBRA_MRC_RATE=$(awk '/^ISO2709/ {print $(NF-1)}' "$WORKDIR/zebra-rate.txt")
@@ -80,10 +88,11 @@ log "Wenyuan: $Q queries in-process (idx_search, 10 hits, 8 facets counted)"
 "$WORKDIR/bench_index" search "$WORKDIR/wy-index" "$WORKDIR/wy-queries.tsv" \
   > "$WORKDIR/wy-results.tsv"
 
+# the ISO 2709 database (gujimrc): the same file Wenyuan indexes
 log "Zebra: $Q queries over SRU 1.2 on 127.0.0.1:$PORT (10 records, Dublin Core)"
 : > "$WORKDIR/zebra-results.tsv"
 while IFS=$'\t' read -r cql _ _ _; do
-  out=$(curl -sG "http://127.0.0.1:$PORT/guji" --data-urlencode version=1.2 \
+  out=$(curl -sG "http://127.0.0.1:$PORT/gujimrc" --data-urlencode version=1.2 \
       --data-urlencode operation=searchRetrieve --data-urlencode "query=$cql" \
       --data-urlencode maximumRecords=10 --data-urlencode recordSchema=dc \
       -w '\n%{time_total}')
@@ -93,7 +102,7 @@ while IFS=$'\t' read -r cql _ _ _; do
 done < "$WORKDIR/queries.tsv"
 
 paste "$WORKDIR/queries.tsv" "$WORKDIR/zebra-results.tsv" "$WORKDIR/wy-results.tsv" \
-  | awk -F'\t' 'BEGIN{OFS="\t"; print "cql","wenyuan","from","to","zebra_hits","zebra_ms","wy_hits","wy_ms"} {print}' \
+  | awk -F'\t' 'BEGIN{OFS="\t"; print "cql","wenyuan","from","to","zebra_hits","zebra_ms","wy_hits","wy_ms","wy_cpu_ms"} {print}' \
   > "$WORKDIR/results.tsv"
 
 # ------------------------------------------------------------ Zebra, timed here
@@ -132,8 +141,8 @@ printf 'indexing   rec/s: Zebra %s wall, %s CPU; Wenyuan %s wall, %s CPU; ratio 
   "$(awk -v a="$WY_CRATE" -v b="$Z_CRATE" 'BEGIN{print a/b}')"
 printf 'end to end wenyuan import %s s + wenyuan index %s s = %.0f rec/s\n' "$IMPORT_SEC" "$SYNC_SEC" \
   "$(awk -v n="$N" -v a="$IMPORT_SEC" -v b="$SYNC_SEC" 'BEGIN{print n/(a+b)}')"
-printf 'latency    Zebra SRU p50 %s ms p99 %s ms; Wenyuan in-process p50 %s ms p99 %s ms\n' \
-  "$(pct 6 50)" "$(pct 6 99)" "$(pct 8 50)" "$(pct 8 99)"
+printf 'latency    Zebra SRU p50 %s ms p99 %s ms; Wenyuan in-process p50 %s ms p99 %s ms (CPU p50 %s ms p99 %s ms)\n' \
+  "$(pct 6 50)" "$(pct 6 99)" "$(pct 8 50)" "$(pct 8 99)" "$(pct 9 50)" "$(pct 9 99)"
 printf 'hits       total Zebra %s, Wenyuan %s; same count in %s of %s queries; Zebra more in %s, Wenyuan more in %s\n' \
   "$ZHITS" "$WHITS" "$SAME" "$Q" "$(wc -l < "$WORKDIR/misses.txt")" "$(wc -l < "$WORKDIR/more.txt")"
 echo "queries where Zebra finds more (cql, wenyuan, from, to, zebra, ms, wenyuan, ms):"

@@ -82,7 +82,7 @@ awk -v b="$bytes" -v tc="$t_cp" -v tcs="$t_cps" -v ts="$t_st" \
   printf "files: %d, %.0f MB, runs %s, best of each\n", n, mb, d
   printf "cp -r + sha512sum:          %6.1f s  %7.1f MB/s\n", tc, mb / tc
   printf "cp -r + sync + sha512sum:   %6.1f s  %7.1f MB/s\n", tcs, mb / tcs
-  printf "wenyuan store (sha512+md5, fsync, OCFL): %6.1f s  %7.1f MB/s\n", ts, mb / ts
+  printf "wenyuan store (sha512+md5, syncfs, OCFL): %6.1f s  %7.1f MB/s\n", ts, mb / ts
   printf "ratio store / (cp + sha512sum):        %.2fx\n", ts / tc
   printf "ratio store / (cp + sync + sha512sum): %.2fx\n", ts / tcs
   printf "peak RSS: %d KB for the whole run; %d KB for one 5 MB file, %d KB for one 50 MB file\n", r, r5, r50
