@@ -930,8 +930,11 @@ static wy_code complete_list(struct run *r, size_t set_index,
                                      h->deleted, err);
             if (held < 0)
                 rc = err->code ? err->code : nomem(err);
-            else if (!held && (todo[i] = 1) && !h->deleted)
-                rc = fetch_alt(r, h, &bodies[i], &which[i], err);
+            else if (!held) {
+                todo[i] = 1;
+                if (!h->deleted)
+                    rc = fetch_alt(r, h, &bodies[i], &which[i], err);
+            }
         }
         int in_page = 0;
         if (rc == WY_OK) {
@@ -1123,13 +1126,34 @@ static wy_code get_one(struct run *r, const char *identifier,
     wy_code rc = choose_prefix(r, err);
     if (rc != WY_OK)
         return rc;
-    const char *kv[] = {"verb",     "GetRecord",      "identifier",
-                        identifier, "metadataPrefix", r->prefix};
-    rc = oai_client_request(r->cl, kv, 3, &r->body, err);
+    /* the source's prefix, then (prefix chosen, not configured) the
+       poorer ones offered while the item cannot be had in it */
+    const char *prefix = r->prefix;
+    for (size_t k = 0;; k++) {
+        const char *kv[] = {"verb",     "GetRecord",      "identifier",
+                            identifier, "metadataPrefix", prefix};
+        rc = oai_client_request(r->cl, kv, 3, &r->body, err);
+        if (rc != WY_OK)
+            return rc;
+        if (k >= r->nalt)
+            break;
+        struct oai_parse_opts hp = {0};
+        hp.no_records = 1;
+        hp.log = r->log;
+        struct oai_response hr;
+        rc = oai_parse((const unsigned char *)r->body.p, r->body.len,
+                       url_of(r), &hp, &hr, err);
+        int cannot = rc == WY_OK &&
+                     oai_response_error(&hr, "cannotDisseminateFormat");
+        oai_response_release(&hr);
+        if (rc != WY_OK || !cannot)
+            break;
+        prefix = r->alt[k];
+    }
     if (rc != WY_OK)
         return rc;
     struct oai_parse_opts po = {0};
-    po.prefix = r->prefix;
+    po.prefix = prefix;
     po.ctx = r;
     po.item = on_item;
     po.log = r->log;

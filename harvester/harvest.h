@@ -156,7 +156,8 @@ wy_code oai_harvest(const struct oai_source_cfg *src,
 
 /*
  * Fetches one record with GetRecord (the source's prefix, or the richest
- * offered) and stores it (or its deletion) in one transaction; the
+ * offered; when the prefix was chosen, not configured, the poorer ones
+ * offered on cannotDisseminateFormat) and stores it (or its deletion) in one transaction; the
  * checkpoint and the incremental window are left alone. Errors as for
  * oai_harvest; an OAI error such as idDoesNotExist is WY_EHTTP naming it.
  */

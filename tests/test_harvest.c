@@ -268,6 +268,47 @@ static void melinda_marc21(void **state)
     free(log);
 }
 
+/* The completion pass fails (its ListIdentifiers gets a 404): the error
+   names it and the URL; the main pass is kept and the next harvest goes
+   straight to the completion. */
+static void completion_list_fails(void **state)
+{
+    struct fx *f = *state;
+    route(f, "verb:Identify", "records/melinda-oai-pmh/Identify.xml");
+    route(f, "verb:ListMetadataFormats",
+          "records/melinda-oai-pmh/ListMetadataFormats.xml");
+    route(f, "verb:ListRecords",
+          "records/melinda-oai-pmh/ListRecords-marc21-"
+          "with-resumptionToken.xml");
+    route(f, "token:foobar",
+          "records/melinda-oai-pmh/ListRecords-marc21-final-page.xml");
+    add_source(f, "melinda", "", NULL);
+    struct oai_counts c;
+    struct wy_err err = WY_ERR_INIT;
+    assert_int_equal(run(f, "melinda", &c, &err), WY_EHTTP);
+    assert_err(&err, WY_EHTTP, "completion in oai_dc");
+    assert_non_null(strstr(wy_err_msg(&err), "completion page 1"));
+    assert_non_null(
+        strstr(wy_err_msg(&err), "verb=ListIdentifiers&metadataPrefix=oai_dc"));
+    wy_err_release(&err);
+    assert_int_equal(count(f, "melinda", 0), 5);
+    struct cat_source s;
+    get_source(f, "melinda", &s);
+    assert_string_equal(s.token, "wy-complete:0:");
+    cat_source_release(&s);
+    route(f, "verb:ListIdentifiers",
+          "records/melinda-oai-pmh/ListIdentifiers-marc21-with-"
+          "resumptionToken.xml");
+    if (run(f, "melinda", &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(oai_replay_hits(f->rp, "verb:ListRecords"), 1);
+    assert_int_equal(oai_replay_hits(f->rp, "verb:ListIdentifiers"), 1);
+    assert_int_equal(c.completed, 0);
+    get_source(f, "melinda", &s);
+    assert_null(s.token);
+    cat_source_release(&s);
+}
+
 static void retry_after_503(void **state)
 {
     struct fx *f = *state;
@@ -1196,6 +1237,16 @@ static void own_provider_completes_formats(void **state)
     assert_null(strstr(out, "completed"));
     free(out);
     assert_int_equal(count(f, "only", 1), 10);
+    /* one record by identifier: a CNMARC one is not in marcxml, so the
+       chosen prefix falls back to unimarc */
+    snprintf(cmd, sizeof(cmd),
+             "%s -H %s/home harvest partner --id oai:wenyuan:%lld --delay 0 "
+             "2>&1",
+             wy_test_bin(), f->dir, (long long)p.cn[3]);
+    if (wy_test_run(cmd, &out) != 0)
+        fail_msg("%s: %s", cmd, out);
+    assert_non_null(strstr(out, "stored"));
+    free(out);
 
     /* nothing changed: the oai_dc list finds everything held */
     let_a_second_pass();
@@ -1418,7 +1469,7 @@ WY_GROUP(harvest, NULL, NULL, T(day_granularity_and_deletions),
          T(kill_and_resume), T(cli_source_and_harvest), T(no_known_prefix),
          T(single_getrecord), T(own_provider_round_trip),
          T(own_provider_completes_formats), T(completion_resumes),
-         T(completion_skipped_when_complete),
+         T(completion_skipped_when_complete), T(completion_list_fails),
          T(citebase_and_dspace), cmocka_unit_test(retry_after_values),
          cmocka_unit_test(from_at_granularity),
          cmocka_unit_test(richest_prefix))
