@@ -278,8 +278,7 @@ static wy_code choose_prefix(struct run *r, struct wy_err *err)
         int have_dc = 0;
         for (int k = rc == WY_OK && rank_of(p) >= 0 ? rank_of(p) + 1
                                                     : RANK_DC + 1;
-             k <= RANK_DC;
-             k++) {
+             k <= RANK_DC; k++) {
             const char *q = NULL;
             for (size_t j = 0; !q && j < sizeof(rich) / sizeof(rich[0]); j++)
                 for (size_t i = 0; !q && rich[j].rank == k && i < off.n; i++)
@@ -709,20 +708,19 @@ static wy_code fetch_alt(struct run *r, const struct hdr *h,
 {
     *which = NULL;
     for (size_t k = 0; k < r->nalt; k++) {
-        const char *kv[] = {"verb",    "GetRecord",      "identifier",
-                            h->id,     "metadataPrefix", r->alt[k]};
+        const char *kv[] = {"verb", "GetRecord",      "identifier",
+                            h->id,  "metadataPrefix", r->alt[k]};
         wy_code rc = oai_client_request(r->cl, kv, 3, &r->body, err);
         if (rc != WY_OK)
-            return wy_err_prefix(err, "GetRecord '%s' as %s", h->id,
-                                 r->alt[k]);
+            return wy_err_prefix(err, "GetRecord '%s' as %s", h->id, r->alt[k]);
         struct oai_parse_opts po = {0};
         po.no_records = 1;
         po.log = r->log;
         struct oai_response resp;
-        rc = oai_parse((const unsigned char *)r->body.p, r->body.len,
-                       url_of(r), &po, &resp, err);
-        int cannot = rc == WY_OK &&
-                     oai_response_error(&resp, "cannotDisseminateFormat");
+        rc = oai_parse((const unsigned char *)r->body.p, r->body.len, url_of(r),
+                       &po, &resp, err);
+        int cannot =
+            rc == WY_OK && oai_response_error(&resp, "cannotDisseminateFormat");
         if (rc == WY_OK && resp.nerrors && !cannot)
             wy_warn(r->log,
                     "%s: record '%s' not completed: the provider answered "
@@ -1041,8 +1039,7 @@ static wy_code harvest(struct run *r, struct wy_err *err)
                 (s->cp.until && !(r->until = wy_strdup(s->cp.until))) ||
                 (s->cp.started && !(r->started = wy_strdup(s->cp.started))))
                 return nomem(err);
-            wy_info(r->log,
-                    "%s: resuming the completion pass after page %lld",
+            wy_info(r->log, "%s: resuming the completion pass after page %lld",
                     s->name, s->cp.pages);
         }
     } else if (s->cp.token && !override) {
@@ -1098,12 +1095,12 @@ static wy_code harvest(struct run *r, struct wy_err *err)
     if (in_completion || r->base_pages || nlists > 1)
         r->main_items = -1;
     for (size_t k = in_completion ? set0 : 0; r->nalt && k < nlists; k++) {
-        rc = complete_list(r, k, in_completion && k == set0 ? token : NULL,
-                           err);
+        rc =
+            complete_list(r, k, in_completion && k == set0 ? token : NULL, err);
         if (rc != WY_OK) {
             wy_err_prefix(err, "completion in oai_dc%s%s%s",
-                          s->nsets ? " (set '" : "",
-                          s->nsets ? s->sets[k] : "", s->nsets ? "')" : "");
+                          s->nsets ? " (set '" : "", s->nsets ? s->sets[k] : "",
+                          s->nsets ? "')" : "");
             return rc;
         }
     }
@@ -1141,10 +1138,10 @@ static wy_code get_one(struct run *r, const char *identifier,
         hp.no_records = 1;
         hp.log = r->log;
         struct oai_response hr;
-        rc = oai_parse((const unsigned char *)r->body.p, r->body.len,
-                       url_of(r), &hp, &hr, err);
-        int cannot = rc == WY_OK &&
-                     oai_response_error(&hr, "cannotDisseminateFormat");
+        rc = oai_parse((const unsigned char *)r->body.p, r->body.len, url_of(r),
+                       &hp, &hr, err);
+        int cannot =
+            rc == WY_OK && oai_response_error(&hr, "cannotDisseminateFormat");
         oai_response_release(&hr);
         if (rc != WY_OK || !cannot)
             break;

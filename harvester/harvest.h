@@ -69,8 +69,8 @@ struct oai_counts {
     long long pages, items;       /* pages and items (records + deleted) */
     long long complete_list_size; /* the provider's last figure, -1 none */
     long long reconciled;         /* records marked deleted by reconcile */
-    long long completed; /* records fetched by the completion pass in a
-                            prefix other than the main one */
+    long long completed;          /* records fetched by the completion pass in a
+                                     prefix other than the main one */
 };
 
 /* The catalog as the harvester sees it. Every callback gets ctx first. */
@@ -157,9 +157,10 @@ wy_code oai_harvest(const struct oai_source_cfg *src,
 /*
  * Fetches one record with GetRecord (the source's prefix, or the richest
  * offered; when the prefix was chosen, not configured, the poorer ones
- * offered on cannotDisseminateFormat) and stores it (or its deletion) in one transaction; the
- * checkpoint and the incremental window are left alone. Errors as for
- * oai_harvest; an OAI error such as idDoesNotExist is WY_EHTTP naming it.
+ * offered on cannotDisseminateFormat) and stores it (or its deletion) in one
+ * transaction; the checkpoint and the incremental window are left alone. Errors
+ * as for oai_harvest; an OAI error such as idDoesNotExist is WY_EHTTP naming
+ * it.
  */
 wy_code oai_harvest_one(const struct oai_source_cfg *src,
                         const struct oai_sink *sink,

@@ -390,8 +390,8 @@ wy_code oai_source_load(struct cat *c, const char *name,
     cfg->name = src->name;
     cfg->url = src->url;
     cfg->prefix = src->prefix;
-    cfg->prefix_chosen = src->prefix && st->chosen &&
-                         !strcmp(src->prefix, st->chosen);
+    cfg->prefix_chosen =
+        src->prefix && st->chosen && !strcmp(src->prefix, st->chosen);
     cfg->sets = (const char *const *)st->sets;
     cfg->nsets = nsets;
     cfg->last_response_date = src->last_response_date;

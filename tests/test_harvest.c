@@ -250,7 +250,8 @@ static void melinda_marc21(void **state)
     cat_source_release(&s);
     char *log = oai_replay_log(f->rp);
     assert_non_null(strstr(log, "verb=ListRecords&metadataPrefix=marc21\n"));
-    assert_non_null(strstr(log, "verb=ListIdentifiers&metadataPrefix=oai_dc\n"));
+    assert_non_null(
+        strstr(log, "verb=ListIdentifiers&metadataPrefix=oai_dc\n"));
     assert_null(strstr(log, "GetRecord"));
     free(log);
     /* the original MARCXML is kept */
@@ -1027,7 +1028,6 @@ static void own_provider_round_trip(void **state)
     home_close(partner);
 }
 
-
 /* ---- completion in other formats --------------------------------------- */
 
 /* Puts every record of a fixture file into the partner; ids[] gets their
@@ -1160,20 +1160,19 @@ static void check_partner_copy(struct fx *f, const struct partner *p)
     assert_int_equal(count(f, "partner", 1), 21);
     assert_int_equal(count(f, "partner", 0), 21);
     char **t200, **t245;
-    assert_int_equal(
-        yaz_titles("tests/fixtures/yaz/dp2-bnu-cnmarc-10.iso.line", "200", &t200),
-        10);
-    assert_int_equal(yaz_titles("tests/fixtures/yaz/test.dat.line", "245", &t245),
+    assert_int_equal(yaz_titles("tests/fixtures/yaz/dp2-bnu-cnmarc-10.iso.line",
+                                "200", &t200),
                      10);
+    assert_int_equal(
+        yaz_titles("tests/fixtures/yaz/test.dat.line", "245", &t245), 10);
     struct wy_err err = WY_ERR_INIT;
     for (size_t i = 0; i < 20; i++) {
         int cn = i < 10;
         struct cat_record *r = copy_of(f, cn ? p->cn[i] : p->us[i - 10]);
         assert_false(r->deleted);
         assert_string_equal(r->orig_format, "marcxml");
-        assert_non_null(strstr(r->orig,
-                               cn ? "info:srw/schema/8/unimarcxml-v0.1"
-                                  : "http://www.loc.gov/MARC21/slim"));
+        assert_non_null(strstr(r->orig, cn ? "info:srw/schema/8/unimarcxml-v0.1"
+                                           : "http://www.loc.gov/MARC21/slim"));
         struct wy_record *rec = NULL;
         if (cat_record_model(r, &rec, &err) != WY_OK)
             fail_msg("%s", wy_err_msg(&err));
@@ -1304,10 +1303,13 @@ static wy_code ks_commit(void *ctx, const struct oai_checkpoint *cp,
     return k->inner.commit_page(k->inner.ctx, cp, err);
 }
 
-#define KS_FWD(name, ...)                                                     \
-    struct kill_sink *k = ctx;                                                \
+#define KS_FWD(name, ...)                                                      \
+    struct kill_sink *k = ctx;                                                 \
     return k->inner.name(k->inner.ctx, __VA_ARGS__)
-static wy_code ks_begin(void *ctx, struct wy_err *err) { KS_FWD(begin_page, err); }
+static wy_code ks_begin(void *ctx, struct wy_err *err)
+{
+    KS_FWD(begin_page, err);
+}
 static wy_code ks_record(void *ctx, const struct oai_item *it,
                          struct oai_counts *c, struct wy_err *err)
 {
@@ -1386,7 +1388,8 @@ static void completion_resumes(void **state)
     wy_buf_reset(&f->msgs);
     if (run(f, "partner", &c, &err) != WY_OK)
         fail_msg("%s", wy_err_msg(&err));
-    assert_non_null(strstr(wy_buf_cstr(&f->msgs), "resuming the completion pass"));
+    assert_non_null(
+        strstr(wy_buf_cstr(&f->msgs), "resuming the completion pass"));
     assert_int_equal(c.added, 21 - kept);
     assert_int_equal(c.completed, 21 - kept);
     check_partner_copy(f, &p);

@@ -632,7 +632,8 @@ static void oai_uni(struct fx *f, const char *query, struct tc_resp *r)
     FILE *fp = fopen(xsd, "wx");
     if (fp) {
         char oaixsd[4096], unixsd[4096];
-        snprintf(oaixsd, sizeof(oaixsd), "%s", wy_fixture("schemas/OAI-PMH.xsd"));
+        snprintf(oaixsd, sizeof(oaixsd), "%s",
+                 wy_fixture("schemas/OAI-PMH.xsd"));
         snprintf(unixsd, sizeof(unixsd), "%s",
                  wy_srcpath("tests/fixtures/schemas/unimarcxml-local.xsd"));
         fprintf(fp,
@@ -667,13 +668,15 @@ static void unimarc_format(void **state)
     tc_resp_free(&r);
     /* per item: a CNMARC record has unimarc and not marcxml, a MARC 21
        record the other way round */
-    snprintf(q, sizeof(q), "verb=ListMetadataFormats&identifier=oai:wenyuan:%lld",
+    snprintf(q, sizeof(q),
+             "verb=ListMetadataFormats&identifier=oai:wenyuan:%lld",
              (long long)f->first_cn);
     oai(f, q, &r);
     assert_non_null(strstr(r.body, "<metadataPrefix>unimarc<"));
     assert_null(strstr(r.body, "<metadataPrefix>marcxml<"));
     tc_resp_free(&r);
-    snprintf(q, sizeof(q), "verb=ListMetadataFormats&identifier=oai:wenyuan:%lld",
+    snprintf(q, sizeof(q),
+             "verb=ListMetadataFormats&identifier=oai:wenyuan:%lld",
              (long long)f->first_cn + NCN);
     oai(f, q, &r);
     assert_null(strstr(r.body, "<metadataPrefix>unimarc<"));
@@ -682,9 +685,10 @@ static void unimarc_format(void **state)
 
     /* GetRecord: leader, 001 and 200$a as yaz-marcdump prints the first
        record of the fixture (tests/fixtures/yaz/dp2-bnu-cnmarc-10.iso.line) */
-    snprintf(q, sizeof(q),
-             "verb=GetRecord&metadataPrefix=unimarc&identifier=oai:wenyuan:%lld",
-             (long long)f->first_cn);
+    snprintf(
+        q, sizeof(q),
+        "verb=GetRecord&metadataPrefix=unimarc&identifier=oai:wenyuan:%lld",
+        (long long)f->first_cn);
     oai_uni(f, q, &r);
     assert_non_null(strstr(r.body, "<record xmlns=\"" UNI_NS "\">"));
     assert_non_null(strstr(r.body, "nam0-22"));
@@ -711,13 +715,15 @@ static void unimarc_format(void **state)
     tc_resp_free(&r);
 
     /* cannotDisseminateFormat both ways */
-    snprintf(q, sizeof(q),
-             "verb=GetRecord&metadataPrefix=unimarc&identifier=oai:wenyuan:%lld",
-             (long long)f->first_cn + NCN);
+    snprintf(
+        q, sizeof(q),
+        "verb=GetRecord&metadataPrefix=unimarc&identifier=oai:wenyuan:%lld",
+        (long long)f->first_cn + NCN);
     expect_error(f, q, "cannotDisseminateFormat");
-    snprintf(q, sizeof(q),
-             "verb=GetRecord&metadataPrefix=marcxml&identifier=oai:wenyuan:%lld",
-             (long long)f->first_cn);
+    snprintf(
+        q, sizeof(q),
+        "verb=GetRecord&metadataPrefix=marcxml&identifier=oai:wenyuan:%lld",
+        (long long)f->first_cn);
     expect_error(f, q, "cannotDisseminateFormat");
 
     /* the lists hold the CNMARC records and the deletion, nothing else */
