@@ -40,6 +40,39 @@ const T = {
   },
 };
 
+/* Human labels for facet values the index stores as codes: DCMI types,
+   ISO 639-2/B languages common in Chinese libraries, centuries, dynasties
+   and sources. [Chinese, English]; a value not listed is shown as is. */
+const LABELS = {
+  type: {
+    Text: ['文本', 'Text'], StillImage: ['静态图像', 'Still image'], Image: ['图像', 'Image'],
+    MovingImage: ['动态图像', 'Moving image'], Sound: ['音频', 'Sound'],
+    Collection: ['集合', 'Collection'], Dataset: ['数据集', 'Dataset'],
+    Software: ['软件', 'Software'], Service: ['服务', 'Service'], Event: ['事件', 'Event'],
+    InteractiveResource: ['交互资源', 'Interactive resource'],
+    PhysicalObject: ['实物', 'Physical object'],
+  },
+  language: {
+    chi: ['中文', 'Chinese'], zho: ['中文', 'Chinese'], eng: ['英文', 'English'],
+    jpn: ['日文', 'Japanese'], kor: ['朝鲜文', 'Korean'], mul: ['多语种', 'Multiple languages'],
+    lat: ['拉丁文', 'Latin'], fre: ['法文', 'French'], fra: ['法文', 'French'],
+    ger: ['德文', 'German'], deu: ['德文', 'German'], rus: ['俄文', 'Russian'],
+    mon: ['蒙古文', 'Mongolian'], tib: ['藏文', 'Tibetan'], bod: ['藏文', 'Tibetan'],
+    uig: ['维吾尔文', 'Uighur'], mnc: ['满文', 'Manchu'], san: ['梵文', 'Sanskrit'],
+    vie: ['越南文', 'Vietnamese'], spa: ['西班牙文', 'Spanish'], ita: ['意大利文', 'Italian'],
+    und: ['未定', 'Undetermined'], zxx: ['无语言内容', 'No linguistic content'],
+  },
+  dynasty: {
+    先秦: ['先秦', 'Pre-Qin'], 秦: ['秦', 'Qin'], 漢: ['漢', 'Han'], 汉: ['汉', 'Han'],
+    三國: ['三國', 'Three Kingdoms'], 三国: ['三国', 'Three Kingdoms'], 晉: ['晉', 'Jin'], 晋: ['晋', 'Jin'],
+    南朝梁: ['南朝梁', 'Liang (Southern Dynasties)'], 隋: ['隋', 'Sui'], 唐: ['唐', 'Tang'],
+    五代: ['五代', 'Five Dynasties'], 宋: ['宋', 'Song'], 遼: ['遼', 'Liao'], 辽: ['辽', 'Liao'],
+    金: ['金', 'Jin (Jurchen)'], 元: ['元', 'Yuan'], 明: ['明', 'Ming'], 清: ['清', 'Qing'],
+    民國: ['民國', 'Republic of China'], 民国: ['民国', 'Republic of China'],
+  },
+  source: { local: ['本馆', 'Local'] },
+};
+
 let lang = localStorage.getItem('wenyuan.lang') || 'zh';
 const $ = id => document.getElementById(id);
 const t = k => T[lang][k];
@@ -80,13 +113,18 @@ function snippet(html) {
 
 function parseHash() {
   const h = location.hash.replace(/^#/, '') || '/';
-  const [path, qs] = h.split('?');
-  return { path, params: new URLSearchParams(qs || '') };
+  const k = h.indexOf('?');
+  const path = k < 0 ? h : h.slice(0, k);
+  return { path: path || '/', params: new URLSearchParams(k < 0 ? '' : h.slice(k + 1)) };
+}
+
+function link(path, params) {
+  const qs = params ? params.toString() : '';
+  return '#' + path + (qs ? '?' + qs : '');
 }
 
 function go(path, params) {
-  const qs = params ? params.toString() : '';
-  location.hash = '#' + path + (qs ? '?' + qs : '');
+  location.hash = link(path, params);
 }
 
 async function getJSON(url) {
@@ -96,59 +134,125 @@ async function getJSON(url) {
   return j;
 }
 
-function currentSearch() {
-  const { params } = parseHash();
-  return params;
+/* The collections (/api/collections), fetched once: their names label the
+   collection facet and their descriptions head the collection pages. */
+let collectionsP = null;
+function collections() {
+  if (!collectionsP)
+    collectionsP = getJSON('/api/collections').then(j => j.collections || [])
+      .catch(() => { collectionsP = null; return []; });
+  return collectionsP;
+}
+let collectionList = [];
+
+/* The English name of a collection: the parenthesized part of its
+   description ("古籍善本与普通古籍 (ancient books)"), else its code. */
+function collectionName(c) {
+  if (lang === 'zh') return c.name || c.code;
+  const m = /\(([^()]+)\)\s*$/.exec(c.description || '');
+  if (!m) return c.code;
+  return m[1].charAt(0).toUpperCase() + m[1].slice(1);
 }
 
-async function showSearch(params) {
-  $('search-view').hidden = false;
-  $('record-view').hidden = true;
+/* A facet value as people read it, in the page's language. */
+function facetLabel(name, value) {
+  if (name === 'collection') {
+    const c = collectionList.find(x => x.code === value);
+    return c ? collectionName(c) : value;
+  }
+  if (name === 'century') {
+    const n = Number(value);
+    if (!Number.isInteger(n)) return value;
+    if (lang === 'zh') return n > 0 ? n + '世纪' : '公元前' + -n + '世纪';
+    const a = Math.abs(n), s = a % 100 >= 11 && a % 100 <= 13 ? 'th'
+      : ['th', 'st', 'nd', 'rd'][a % 10] || 'th';
+    return a + s + ' century' + (n < 0 ? ' BCE' : '');
+  }
+  const l = (LABELS[name] || {})[value];
+  return l ? l[lang === 'zh' ? 0 : 1] : value;
+}
+
+/* The search state kept in the URL: the query, facets, years, sort, page
+   and page size. A search view is '/' or '/collections/CODE'. */
+const STATE = ['q', 'facet', 'from', 'to', 'sort', 'page', 'size'];
+function searchState(params) {
+  const p = new URLSearchParams();
+  for (const k of STATE) for (const v of params.getAll(k)) if (v) p.append(k, v);
+  return p;
+}
+
+/* Where a record page's "back" link leads: the search view it was opened
+   from, carried in its own URL (back=/?q=…) so it survives a reload. */
+function backTarget(params) {
+  const b = params.get('back') || '';
+  return /^\/(collections\/[^?#]+)?(\?[^#]*)?$/.test(b) ? b : '/';
+}
+
+function showView(name) {
+  for (const v of ['search-view', 'record-view']) $(v).hidden = v !== name;
+}
+
+async function showSearch(path, params, coll) {
+  showView('search-view');
   $('q').value = params.get('q') || '';
   $('from-year').value = params.get('from') || '';
   $('to-year').value = params.get('to') || '';
-  const api = new URLSearchParams();
-  for (const k of ['q', 'from', 'to', 'sort', 'page']) if (params.get(k)) api.set(k, params.get(k));
-  for (const f of params.getAll('facet')) api.append('facet', f);
-  api.set('size', '20');
+  const api = searchState(params);
+  if (!api.get('size')) api.set('size', '20');
+  if (coll) api.set('collection', coll);
   $('summary').textContent = t('loading');
   $('hits').replaceChildren();
   let res;
   try {
-    res = await getJSON('/api/search?' + api.toString());
+    [res, collectionList] = await Promise.all([getJSON('/api/search?' + api.toString()), collections()]);
   } catch (e) {
     $('summary').replaceChildren(el('span', { class: 'error' }, t('error') + e.message));
     $('facets').replaceChildren();
     return;
   }
+  if (parseHash().path !== path) return; /* the user moved on meanwhile */
   $('summary').textContent = res.total ? t('results')(res.total) : t('none');
   const chosen = params.getAll('facet');
-  $('chosen').replaceChildren(...chosen.map(f => {
-    const p = new URLSearchParams(params);
+  const withFacets = list => {
+    const p = searchState(params);
     p.delete('facet'); p.delete('page');
-    chosen.filter(x => x !== f).forEach(x => p.append('facet', x));
-    return el('a', { href: '#/?' + p.toString(), title: t('remove') }, f.replace(/^[^:]*:/, '') + ' ✕');
+    list.forEach(x => p.append('facet', x));
+    return link(path, p);
+  };
+  $('chosen').replaceChildren(...chosen.map(f => {
+    const k = f.indexOf(':');
+    const name = f.slice(0, k), value = f.slice(k + 1);
+    return el('a', { href: withFacets(chosen.filter(x => x !== f)), title: t('remove') },
+      ((t('facets')[name]) || name) + ': ' + facetLabel(name, value) + ' ✕');
   }));
+  const back = link(path, searchState(params));
   $('hits').replaceChildren(...res.hits.map(h => {
     const li = el('li', {},
-      el('a', { class: 'title', href: '#/record/' + encodeURIComponent(h.id) }, h.title || h.id),
+      el('a', { class: 'title', href: link('/record/' + encodeURIComponent(h.id),
+        new URLSearchParams({ back: back.slice(1) })) }, h.title || h.id),
       el('div', { class: 'meta' }, [h.creator, h.date].filter(Boolean).join(' · ')));
     if (h.snippet) li.append(el('div', {}, snippet(h.snippet)));
     return li;
   }));
+  /* on a collection page, its profile's facets come first and the
+     collection facet (one value) is left out */
+  const order = coll ? (collectionList.find(c => c.code === coll) || {}).browse || [] : [];
+  const ranked = (res.facets || []).filter(f => !(coll && f.name === 'collection'))
+    .map((f, i) => ({ f, i, r: order.includes(f.name) ? order.indexOf(f.name) : order.length + i }))
+    .sort((a, b) => a.r - b.r).map(x => x.f);
   const facets = el('div');
-  for (const f of res.facets || []) {
+  for (const f of ranked) {
     if (!f.values || !f.values.length) continue;
     const ul = el('ul');
     for (const v of f.values.slice(0, 12)) {
       const key = f.name + ':' + v.value;
       const on = chosen.includes(key);
-      const p = new URLSearchParams(params);
-      p.delete('page');
-      if (on) { p.delete('facet'); chosen.filter(x => x !== key).forEach(x => p.append('facet', x)); }
-      else p.append('facet', key);
-      ul.append(el('li', {}, el('a', { href: '#/?' + p.toString(), class: on ? 'on' : null },
-        el('span', {}, v.value), el('span', { class: 'count' }, v.count))));
+      const label = facetLabel(f.name, v.value);
+      ul.append(el('li', {}, el('a', {
+        href: withFacets(on ? chosen.filter(x => x !== key) : chosen.concat([key])),
+        class: on ? 'on' : null, title: label !== v.value ? v.value : null,
+        'data-value': v.value,
+      }, el('span', {}, label), el('span', { class: 'count' }, v.count))));
     }
     facets.append(el('div', { class: 'facet', 'data-facet': f.name },
       el('h3', {}, (t('facets')[f.name]) || f.name), ul));
@@ -158,8 +262,9 @@ async function showSearch(params) {
   $('pageinfo').textContent = t('page')(res.page, pages);
   $('prev').disabled = res.page <= 1;
   $('next').disabled = res.page >= pages;
-  $('prev').onclick = () => { const p = new URLSearchParams(params); p.set('page', res.page - 1); go('/', p); };
-  $('next').onclick = () => { const p = new URLSearchParams(params); p.set('page', res.page + 1); go('/', p); };
+  const toPage = n => { const p = searchState(params); p.set('page', n); go(path, p); };
+  $('prev').onclick = () => toPage(res.page - 1);
+  $('next').onclick = () => toPage(res.page + 1);
 }
 
 function row(dl, label, value) {
@@ -172,9 +277,9 @@ function row(dl, label, value) {
   dl.append(dd);
 }
 
-async function showRecord(id) {
-  $('search-view').hidden = true;
-  $('record-view').hidden = false;
+async function showRecord(id, params) {
+  showView('record-view');
+  $('back').href = '#' + backTarget(params);
   const box = $('record');
   box.replaceChildren(t('loading'));
   $('object').replaceChildren();
@@ -216,7 +321,7 @@ async function showRecord(id) {
   ex.append(el('strong', {}, t('cite') + ': '));
   for (const s of ['ris', 'bibtex'])
     ex.append(el('a', { href: '/api/records/' + rid + '/cite?style=' + s }, s.toUpperCase()));
-  ex.append(el('a', { href: '#/record/' + rid, class: 'permalink' }, t('permalink')));
+  ex.append(el('a', { href: location.hash, class: 'permalink' }, t('permalink')));
   box.append(ex);
   if (r.object) showObject(r.object);
 }
@@ -247,26 +352,29 @@ async function showObject(oid) {
 function route() {
   const { path, params } = parseHash();
   const m = path.match(/^\/record\/(.+)$/);
-  if (m) showRecord(decodeURIComponent(m[1]));
-  else showSearch(params);
+  if (m) showRecord(decodeURIComponent(m[1]), params);
+  else showSearch('/', params, null);
 }
 
+/* a new query keeps the view, the years and the page size; facets and the
+   page start over */
 $('search-form').addEventListener('submit', ev => {
   ev.preventDefault();
+  const { path, params: old } = parseHash();
   const p = new URLSearchParams();
   if ($('q').value.trim()) p.set('q', $('q').value.trim());
-  const old = currentSearch();
-  for (const k of ['from', 'to']) if (old.get(k)) p.set(k, old.get(k));
-  go('/', p);
+  for (const k of ['from', 'to', 'sort', 'size']) if (old.get(k)) p.set(k, old.get(k));
+  go(path.startsWith('/record/') ? '/' : path, p);
 });
 $('years').addEventListener('submit', ev => {
   ev.preventDefault();
-  const p = new URLSearchParams(currentSearch());
+  const { path, params } = parseHash();
+  const p = searchState(params);
   p.delete('page');
   for (const [k, id] of [['from', 'from-year'], ['to', 'to-year']]) {
     if ($(id).value) p.set(k, $(id).value); else p.delete(k);
   }
-  go('/', p);
+  go(path, p);
 });
 $('lang').addEventListener('click', () => {
   lang = lang === 'zh' ? 'en' : 'zh';

@@ -124,9 +124,58 @@ test('switching to English', async () => {
   await page.click('#lang');
   assert.equal((await page.textContent('.brand')).trim(), 'Wenyuan Digital Library');
   await page.screenshot({ path: join(out, '6-record-en.png'), fullPage: true });
+});
+
+test('back to the results keeps the query and the facet', async () => {
   await page.click('#back');
   await page.waitForSelector('#hits li', T);
+  const h = decodeURIComponent(page.url());
+  assert.match(h, /#\/\?.*q=嘉禾/);
+  assert.match(h, /facet=dynasty:清/);
+  assert.equal(await page.inputValue('#q'), '嘉禾');
+  const hits = await page.$$eval('#hits li a.title', l => l.map(a => a.textContent));
+  assert.deepEqual(hits, ['嘉禾縣志']);
+  // the chosen facet is labelled in English: Dynasty: Qing
+  assert.match(await page.textContent('#chosen'), /Dynasty: Qing/);
   await page.screenshot({ path: join(out, '7-search-en.png'), fullPage: true });
+});
+
+test('facet values are labelled, not coded', async () => {
+  await page.goto(url + '#/');
+  await page.waitForSelector('[data-facet="language"] li', T);
+  const labels = async name => page.$$eval(`[data-facet="${name}"] li a span:first-child`,
+    l => l.map(s => s.textContent));
+  assert.ok((await labels('collection')).includes('Ancient books'), 'collection: ' + await labels('collection'));
+  assert.ok((await labels('language')).includes('Chinese'), 'language');
+  assert.ok((await labels('type')).includes('Text'), 'type');
+  await page.click('#lang');
+  await until(() => document.querySelector('.brand').textContent.includes('文渊'), null, 'Chinese');
+  await page.waitForSelector('[data-facet="language"] li', T);
+  await until(() => [...document.querySelectorAll('[data-facet="type"] li a span:first-child')]
+    .some(s => s.textContent === '文本'), null, 'the type label 文本');
+  assert.ok((await labels('collection')).includes('古籍'), 'collection 古籍');
+  assert.ok((await labels('language')).includes('中文'), 'language 中文');
+  assert.ok((await labels('language')).includes('英文'), 'language 英文');
+  // the code stays in the link (the permalink) and the tooltip
+  assert.equal(await page.getAttribute('[data-facet="language"] a[data-value="chi"]', 'title'), 'chi');
+  await page.screenshot({ path: join(out, '8-facet-labels.png'), fullPage: true });
+});
+
+test('back to the results keeps the page', async () => {
+  await page.goto(url + '#/?size=5&page=2');
+  await until(() => /第 2 \/ \d+ 页/.test(document.querySelector('#pageinfo').textContent),
+    null, 'page 2');
+  const first = await page.textContent('#hits li a.title');
+  await page.click('#hits li a.title');
+  await page.waitForSelector('#record h1', T);
+  await page.reload(); // the record's URL alone is enough to come back
+  await page.waitForSelector('#record h1', T);
+  await page.click('#back');
+  await until(() => /第 2 \/ \d+ 页/.test(document.querySelector('#pageinfo').textContent),
+    null, 'page 2 again');
+  assert.equal(await page.textContent('#hits li a.title'), first);
+  assert.match(page.url(), /size=5/);
+  assert.match(page.url(), /page=2/);
 });
 
 test('no errors in the page', () => {
