@@ -18,6 +18,8 @@ const T = {
     collection: '专题', object: '数字对象', files: '文件', export: '导出',
     cite: '引用', permalink: '永久链接', deleted: '该记录已删除。',
     loading: '加载中…', error: '出错了：',
+    collections: '专题数据库', records: n => `${n} 条记录`, browseBy: '浏览：',
+    searchIn: name => `在「${name}」中检索…（简体或繁体）`, allCollections: '全部专题',
     facets: { collection: '专题', library: '收藏馆', type: '类型', language: '语种',
       creator: '责任者', century: '世纪', dynasty: '朝代', source: '来源' },
   },
@@ -34,6 +36,8 @@ const T = {
     collection: 'Collection', object: 'Digital object', files: 'Files', export: 'Export',
     cite: 'Cite', permalink: 'Permalink', deleted: 'This record was deleted.',
     loading: 'Loading…', error: 'Error: ',
+    collections: 'Collections', records: n => `${n} records`, browseBy: 'Browse by: ',
+    searchIn: name => `Search ${name}… (simplified or traditional)`, allCollections: 'All collections',
     facets: { collection: 'Collection', library: 'Holding library', type: 'Type',
       language: 'Language', creator: 'Creator', century: 'Century', dynasty: 'Dynasty',
       source: 'Source' },
@@ -192,8 +196,42 @@ function showView(name) {
   for (const v of ['search-view', 'record-view']) $(v).hidden = v !== name;
 }
 
+/* The home page's list of collections, each linking to its page. */
+function showHomeCollections(show) {
+  const box = $('home-collections');
+  box.hidden = !show || !collectionList.length;
+  if (box.hidden) return;
+  box.replaceChildren(el('h2', {}, t('collections')), el('ul', {}, ...collectionList.map(c =>
+    el('li', {}, el('a', { href: '#/collections/' + encodeURIComponent(c.code), 'data-code': c.code },
+      collectionName(c)), ' ', el('span', { class: 'count' }, t('records')(c.records)),
+      el('div', { class: 'desc' }, c.description || '')))));
+}
+
+/* A collection page's head: its name, description and browsing facets. */
+function showCollectionHead(coll) {
+  const box = $('collection-head');
+  box.hidden = !coll;
+  $('q').placeholder = t('placeholder');
+  if (!coll) return;
+  const c = collectionList.find(x => x.code === coll) || { code: coll };
+  $('q').placeholder = t('searchIn')(collectionName(c));
+  box.replaceChildren(
+    el('p', { class: 'crumbs' }, el('a', { href: '#/' }, t('allCollections')), ' › '),
+    el('h1', {}, collectionName(c),
+      lang === 'zh' || !c.name ? null : el('span', { class: 'alt', lang: 'zh' }, ' ' + c.name)),
+    c.description ? el('p', { class: 'desc' }, c.description) : null,
+    c.records !== undefined ? el('p', { class: 'count' }, t('records')(c.records)) : null,
+    (c.browse || []).length ? el('p', { class: 'browse' }, t('browseBy'),
+      ...c.browse.map((b, i) => el('span', { title: b.label },
+        (i ? ' · ' : '') + ((t('facets')[b.facet]) || b.facet)))) : null);
+}
+
 async function showSearch(path, params, coll) {
   showView('search-view');
+  collectionList = await collections();
+  if (parseHash().path !== path) return;
+  showCollectionHead(coll);
+  showHomeCollections(!coll && !STATE.some(k => params.get(k)));
   $('q').value = params.get('q') || '';
   $('from-year').value = params.get('from') || '';
   $('to-year').value = params.get('to') || '';
@@ -204,7 +242,7 @@ async function showSearch(path, params, coll) {
   $('hits').replaceChildren();
   let res;
   try {
-    [res, collectionList] = await Promise.all([getJSON('/api/search?' + api.toString()), collections()]);
+    res = await getJSON('/api/search?' + api.toString());
   } catch (e) {
     $('summary').replaceChildren(el('span', { class: 'error' }, t('error') + e.message));
     $('facets').replaceChildren();
@@ -236,7 +274,7 @@ async function showSearch(path, params, coll) {
   }));
   /* on a collection page, its profile's facets come first and the
      collection facet (one value) is left out */
-  const order = coll ? (collectionList.find(c => c.code === coll) || {}).browse || [] : [];
+  const order = coll ? ((collectionList.find(c => c.code === coll) || {}).browse || []).map(b => b.facet) : [];
   const ranked = (res.facets || []).filter(f => !(coll && f.name === 'collection'))
     .map((f, i) => ({ f, i, r: order.includes(f.name) ? order.indexOf(f.name) : order.length + i }))
     .sort((a, b) => a.r - b.r).map(x => x.f);
@@ -309,7 +347,9 @@ async function showRecord(id, params) {
   row(dl, t('identifiers'), (d.identifiers || []).map(i => i.type + ': ' + i.value));
   row(dl, t('notes'), d.notes);
   row(dl, t('rights'), d.rights);
-  row(dl, t('collection'), r.collection_name || r.collection);
+  if (r.collection)
+    row(dl, t('collection'), el('a', { href: '#/collections/' + encodeURIComponent(r.collection) },
+      r.collection_name || r.collection));
   row(dl, t('holdings'), (d.holdings || []).map(h =>
     [h.institution, h.callno ? t('callno') + ' ' + h.callno : '', h.census ? t('census') + ' ' + h.census : '', h.note || '']
       .filter(Boolean).join(' · ')));
@@ -352,7 +392,9 @@ async function showObject(oid) {
 function route() {
   const { path, params } = parseHash();
   const m = path.match(/^\/record\/(.+)$/);
+  const c = path.match(/^\/collections\/([^/]+)$/);
   if (m) showRecord(decodeURIComponent(m[1]), params);
+  else if (c) showSearch(path, params, decodeURIComponent(c[1]));
   else showSearch('/', params, null);
 }
 

@@ -178,6 +178,46 @@ test('back to the results keeps the page', async () => {
   assert.match(page.url(), /page=2/);
 });
 
+test('a collection page: description, browsing facets, scoped search', async () => {
+  await page.goto(url + '#/');
+  await page.waitForSelector('#home-collections a[data-code="guji"]', T);
+  await page.screenshot({ path: join(out, '9-home.png'), fullPage: true });
+  await page.click('#home-collections a[data-code="guji"]');
+  await until(() => location.hash === '#/collections/guji' &&
+    document.querySelector('#collection-head h1') &&
+    /共 3 条结果/.test(document.querySelector('#summary').textContent), null, 'the guji page');
+  assert.equal((await page.textContent('#collection-head h1')).trim(), '古籍');
+  assert.match(await page.textContent('#collection-head .desc'), /古籍善本与普通古籍/);
+  assert.ok(!(await page.isVisible('#home-collections')), 'home list hidden');
+  // the profile's facets first (著者, 著者朝代, 版本年代 → century), no collection facet
+  const names = await page.$$eval('.facet', l => l.map(f => f.dataset.facet));
+  assert.deepEqual(names.slice(0, 3), ['creator', 'dynasty', 'century']);
+  assert.ok(!names.includes('collection'), 'facets: ' + names);
+  await page.screenshot({ path: join(out, '10-collection.png'), fullPage: true });
+  // a query inside the collection stays inside it
+  const hits = await search('論語');
+  assert.deepEqual(hits, ['論語集注']);
+  assert.match(decodeURIComponent(page.url()), /#\/collections\/guji\?q=論語/);
+  await page.fill('#q', 'Perl');
+  await page.click('#search-btn');
+  await until(() => /没有找到结果/.test(document.querySelector('#summary').textContent),
+    null, 'no Perl among the ancient books');
+  // browse by dynasty, then back from a record to the collection page
+  await page.goto(url + '#/collections/guji');
+  await page.click('[data-facet="dynasty"] a[data-value="宋"]');
+  await until(() => /facet=dynasty/.test(location.hash) &&
+    document.querySelectorAll('#hits li').length === 1, null, 'the Song facet');
+  await page.click('#hits li a.title');
+  await page.waitForSelector('#record h1', T);
+  assert.equal(await page.getAttribute('#record dd a[href^="#/collections/"]', 'href'),
+    '#/collections/guji');
+  await page.click('#back');
+  await until(() => location.hash.startsWith('#/collections/guji?') &&
+    document.querySelector('#collection-head h1') &&
+    document.querySelectorAll('#hits li').length === 1, null, 'back in the collection');
+  assert.match(decodeURIComponent(page.url()), /facet=dynasty:宋/);
+});
+
 test('no errors in the page', () => {
   assert.deepEqual(errors, []);
 });
