@@ -17,7 +17,7 @@ const T = {
     rights: '权利', holdings: '收藏馆', callno: '索书号', census: '普查编号',
     collection: '专题', object: '数字对象', files: '文件', export: '导出',
     cite: '引用', permalink: '永久链接', deleted: '该记录已删除。',
-    loading: '加载中…', error: '出错了：',
+    loading: '加载中…', error: '出错了：', master: '下载原图',
     collections: '专题数据库', records: n => `${n} 条记录`, browseBy: '浏览：',
     searchIn: name => `在「${name}」中检索…（简体或繁体）`, allCollections: '全部专题',
     facets: { collection: '专题', library: '收藏馆', type: '类型', language: '语种',
@@ -35,7 +35,7 @@ const T = {
     rights: 'Rights', holdings: 'Holding libraries', callno: 'call number', census: 'census no.',
     collection: 'Collection', object: 'Digital object', files: 'Files', export: 'Export',
     cite: 'Cite', permalink: 'Permalink', deleted: 'This record was deleted.',
-    loading: 'Loading…', error: 'Error: ',
+    loading: 'Loading…', error: 'Error: ', master: 'Download the master',
     collections: 'Collections', records: n => `${n} records`, browseBy: 'Browse by: ',
     searchIn: name => `Search ${name}… (simplified or traditional)`, allCollections: 'All collections',
     facets: { collection: 'Collection', library: 'Holding library', type: 'Type',
@@ -342,8 +342,8 @@ async function showRecord(id, params) {
   row(dl, t('edition'), d.edition);
   row(dl, t('extent'), d.extent);
   row(dl, t('subjects'), d.subjects);
-  row(dl, t('languages'), d.languages);
-  row(dl, t('type'), d.type);
+  row(dl, t('languages'), [].concat(d.languages || []).map(v => facetLabel('language', v)));
+  row(dl, t('type'), [].concat(d.type || []).map(v => facetLabel('type', v)));
   row(dl, t('identifiers'), (d.identifiers || []).map(i => i.type + ': ' + i.value));
   row(dl, t('notes'), d.notes);
   row(dl, t('rights'), d.rights);
@@ -366,26 +366,39 @@ async function showRecord(id, params) {
   if (r.object) showObject(r.object);
 }
 
+function size(n) {
+  if (n >= 1048576) return (n / 1048576).toFixed(1) + ' MB';
+  if (n >= 1024) return (n / 1024).toFixed(0) + ' KB';
+  return n + ' B';
+}
+
 async function showObject(oid) {
   const sec = $('object');
   let o;
   try { o = await getJSON('/api/objects/' + encodeURIComponent(oid)); }
   catch (e) { sec.replaceChildren(el('p', { class: 'error' }, t('error') + e.message)); return; }
   sec.replaceChildren(el('h2', {}, t('object') + ' · ' + o.id + ' (' + o.head + ')'));
-  const images = o.files.filter(f => /^image\/(jpeg|png|gif|webp|svg)/.test(f.mime || ''));
+  /* every page image (TIFF and JPEG 2000 included, which browsers cannot
+     show) is displayed through the service's JPEG derivatives; the master
+     is a download link */
+  const images = o.files.filter(f => /^image\//.test(f.mime || '') && !/svg/.test(f.mime));
   const thumbs = el('div', { class: 'thumbs' });
   for (const f of images) {
-    const img = el('img', { src: f.url, alt: f.path, loading: 'lazy' });
+    const img = el('img', { src: f.url + '?size=thumb', alt: f.path, loading: 'lazy' });
     img.addEventListener('click', () => {
-      $('viewer-img').src = f.url; $('viewer-img').alt = f.path; $('viewer').hidden = false;
+      $('viewer-img').src = f.url + '?size=view'; $('viewer-img').alt = f.path;
+      $('viewer-master').href = f.url;
+      $('viewer-master').textContent = t('master') + ' · ' + f.path + ' (' + (f.mime || '') + ', ' + size(f.size) + ')';
+      $('viewer').hidden = false;
     });
-    thumbs.append(el('figure', {}, img, el('figcaption', {}, f.path)));
+    thumbs.append(el('figure', {}, img, el('figcaption', {},
+      el('a', { href: f.url, class: 'master', title: t('master') }, f.path))));
   }
   if (images.length) sec.append(thumbs);
   const ul = el('ul');
   for (const f of o.files)
     ul.append(el('li', {}, el('a', { href: f.url }, f.path), ' ',
-      el('span', { class: 'count' }, (f.mime || '') + ' · ' + f.size + ' B')));
+      el('span', { class: 'count' }, (f.mime || '') + ' · ' + size(f.size))));
   sec.append(el('h3', {}, t('files')), ul);
 }
 

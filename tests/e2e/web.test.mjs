@@ -218,6 +218,39 @@ test('a collection page: description, browsing facets, scoped search', async () 
   assert.match(decodeURIComponent(page.url()), /facet=dynasty:宋/);
 });
 
+test('TIFF pages are shown through JPEG derivatives, the master downloadable', async () => {
+  await page.goto(url + '#/');
+  await search('論語');
+  await page.click('#hits li a.title:has-text("論語集注")');
+  await page.waitForSelector('#record h1', T);
+  await page.waitForSelector('.thumbs img', T);
+  await until(() => {
+    const l = [...document.querySelectorAll('.thumbs img')];
+    return l.length === 2 && l.every(i => i.complete && i.naturalWidth > 0);
+  }, null, 'both TIFF pages as thumbnails');
+  const srcs = await page.$$eval('.thumbs img', l => l.map(i => i.getAttribute('src')));
+  assert.ok(srcs.every(s => /\/images\/000[12]\.tif\?size=thumb$/.test(s)), 'srcs: ' + srcs);
+  // a thumbnail fits 320 pixels: the 480 x 640 master becomes 240 x 320
+  assert.equal(await page.$eval('.thumbs img', i => i.naturalHeight), 320);
+  const master = await page.getAttribute('.thumbs figcaption a', 'href');
+  assert.match(master, /\/images\/0001\.tif$/);
+  await page.screenshot({ path: join(out, '11-record-tiff.png'), fullPage: true });
+  await page.click('.thumbs img');
+  await page.waitForSelector('#viewer:not([hidden]) img', T);
+  await until(() => document.querySelector('#viewer-img').naturalWidth > 0, null,
+    'the TIFF page in the viewer');
+  assert.match(await page.getAttribute('#viewer-img', 'src'), /0001\.tif\?size=view$/);
+  assert.match(await page.getAttribute('#viewer-master', 'href'), /\/images\/0001\.tif$/);
+  assert.match(await page.textContent('#viewer-master'), /下载原图/);
+  await page.screenshot({ path: join(out, '12-viewer-tiff.png') });
+  await page.click('#viewer-close');
+  // the master itself is served as the stored TIFF
+  const r = await page.evaluate(async u => {
+    const x = await fetch(u); return x.headers.get('content-type');
+  }, master);
+  assert.equal(r, 'image/tiff');
+});
+
 test('no errors in the page', () => {
   assert.deepEqual(errors, []);
 });
