@@ -86,10 +86,22 @@ static const struct {
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
 static int vips_ready;
 
+/* libvips and libtiff warnings about a damaged file: the failure itself is
+   reported to the client (library code never prints) */
+static void vips_quiet(const gchar *domain, GLogLevelFlags level,
+                       const gchar *msg, gpointer data)
+{
+    (void)domain, (void)level, (void)msg, (void)data;
+}
+
 static void vips_setup(void)
 {
     if (VIPS_INIT("wenyuan") != 0)
         return;
+    g_log_set_handler("VIPS",
+                      G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+                          G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
+                      vips_quiet, NULL);
     vips_concurrency_set(1);
     vips_cache_set_max(0);
     vips_cache_set_max_mem(0);
@@ -213,7 +225,7 @@ vips_fail: {
     while (wl && (why[wl - 1] == '\n' || why[wl - 1] == ' '))
         why[--wl] = '\0';
     rc = wy_err_set(err, WY_EFORMAT, "'%s': cannot make a derivative: %s",
-                    path, why && *why ? why : "libvips failed");
+                    path, why && *why ? why : "not a readable image");
     g_free(why);
     if (*out)
         g_free(*out);

@@ -3,7 +3,7 @@
    HOME/cache/derivatives/. The object is samples/items/lunyu (two
    480 x 640 greyscale deflate TIFF pages, see `file` or tiffinfo on
    samples/items/lunyu/images/0001.tif), ingested into a fresh home and
-   served in-process on 127.0.0.1. */
+   served in-process on 127.0.0.1, with damaged masters crafted in setup. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +41,45 @@ static int setup(void **state)
     o.collection = "guji";
     struct ingest_stats st;
     if (ingest_run(h, paths, 1, &o, &st, &err) != WY_OK)
+        fail_msg("ingest: %s", wy_err_msg(&err));
+    /* damaged masters, crafted here: a PNG that ends after its IHDR
+       (100 x 100) and a TIFF header claiming 30000 x 30000 pixels with no
+       pixel data (libmagic and ingest see image/png and image/tiff) */
+    char item[4200], file[4400];
+    snprintf(item, sizeof(item), "%s/bad", f->dir);
+    snprintf(file, sizeof(file), "%s/images", item);
+    assert_int_equal(wy_mkdirs(file, &err), WY_OK);
+    size_t mn = 0;
+    char *mods = wy_test_slurp(wy_srcpath("samples/items/lunyu/mods.xml"), &mn);
+    snprintf(file, sizeof(file), "%s/mods.xml", item);
+    assert_int_equal(wy_file_replace(file, mods, mn, &err), WY_OK);
+    free(mods);
+    static const unsigned char png[] = {
+        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H',
+        'D', 'R', 0, 0, 0, 100, 0, 0, 0, 100, 8, 0, 0, 0, 0, 0x55, 0x89,
+        0xca, 0x88};
+    snprintf(file, sizeof(file), "%s/images/trunc.png", item);
+    assert_int_equal(wy_file_replace(file, png, sizeof(png), &err), WY_OK);
+    unsigned char tif[8 + 2 + 9 * 12 + 4 + 64] = {'I', 'I', 42, 0, 8, 0, 0, 0,
+                                                  9, 0};
+    static const unsigned short tags[9][2] = {
+        {256, 4}, {257, 4}, {258, 3}, {259, 3}, {262, 3},
+        {273, 4}, {277, 3}, {278, 4}, {279, 4}};
+    const unsigned vals[9] = {30000, 30000, 8, 1, 1, 8 + 2 + 9 * 12 + 4,
+                              1,     30000, 64};
+    for (size_t i = 0; i < 9; i++) {
+        unsigned char *e = tif + 10 + 12 * i;
+        e[0] = tags[i][0] & 0xff, e[1] = tags[i][0] >> 8;
+        e[2] = (unsigned char)tags[i][1];
+        e[4] = 1; /* count */
+        for (int b = 0; b < 4; b++)
+            e[8 + b] = (unsigned char)(vals[i] >> (8 * b));
+    }
+    snprintf(file, sizeof(file), "%s/images/huge.tif", item);
+    assert_int_equal(wy_file_replace(file, tif, sizeof(tif), &err), WY_OK);
+    const char *bad[] = {item};
+    o.id = "wy-bad-images";
+    if (ingest_run(h, bad, 1, &o, &st, &err) != WY_OK)
         fail_msg("ingest: %s", wy_err_msg(&err));
     home_close(h);
     char *oid = NULL;
@@ -226,6 +265,40 @@ static void bad_size_is_named(void **state)
     }
 }
 
+static void damaged_images_are_422_naming_the_file(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *file, *needle;
+    } cases[] = {
+        {"images/trunc.png", "'images/trunc.png': cannot make a derivative"},
+        {"images/huge.tif", "'images/huge.tif': the image has 30000x30000 "
+                            "pixels, more than the 400000000"},
+    };
+    struct wy_err err = WY_ERR_INIT;
+    char *oid = NULL;
+    assert_int_equal(ingest_ocfl_id("wy-bad-images", &oid, &err), WY_OK);
+    for (size_t i = 0; i < 2; i++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "/files/%s/%s?size=view", oid,
+                 cases[i].file);
+        struct tc_resp r;
+        tc_get(&f->t, path, &r);
+        if (r.status != 422)
+            fail_msg("%s: %ld %s", path, r.status, r.body);
+        json_t *j = json_loads(r.body, 0, NULL);
+        assert_non_null(j);
+        assert_string_equal(json_string_value(json_object_get(j, "error")),
+                            "badImage");
+        const char *m = json_string_value(json_object_get(j, "message"));
+        if (!strstr(m, cases[i].needle))
+            fail_msg("%s: message '%s' lacks '%s'", path, m, cases[i].needle);
+        json_decref(j);
+        tc_resp_free(&r);
+    }
+    free(oid);
+}
+
 static void traversal_still_refused(void **state)
 {
     struct fx *f = *state;
@@ -255,4 +328,5 @@ static void traversal_still_refused(void **state)
 WY_GROUP(derivatives, setup, teardown, cmocka_unit_test(tiff_gives_jpeg),
          cmocka_unit_test(second_request_hits_the_cache),
          cmocka_unit_test(bad_size_is_named),
+         cmocka_unit_test(damaged_images_are_422_naming_the_file),
          cmocka_unit_test(traversal_still_refused))

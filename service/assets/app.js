@@ -323,7 +323,7 @@ async function showRecord(id, params) {
   $('object').replaceChildren();
   let r;
   try {
-    r = await getJSON('/api/records/' + encodeURIComponent(id));
+    [r, collectionList] = await Promise.all([getJSON('/api/records/' + encodeURIComponent(id)), collections()]);
   } catch (e) {
     box.replaceChildren(el('p', { class: 'error' }, t('error') + e.message));
     return;
@@ -349,7 +349,8 @@ async function showRecord(id, params) {
   row(dl, t('rights'), d.rights);
   if (r.collection)
     row(dl, t('collection'), el('a', { href: '#/collections/' + encodeURIComponent(r.collection) },
-      r.collection_name || r.collection));
+      facetLabel('collection', r.collection) !== r.collection ? facetLabel('collection', r.collection)
+        : r.collection_name || r.collection));
   row(dl, t('holdings'), (d.holdings || []).map(h =>
     [h.institution, h.callno ? t('callno') + ' ' + h.callno : '', h.census ? t('census') + ' ' + h.census : '', h.note || '']
       .filter(Boolean).join(' · ')));
