@@ -362,7 +362,7 @@ async function showRecord(id, params) {
   ex.append(el('strong', {}, t('cite') + ': '));
   for (const s of ['ris', 'bibtex'])
     ex.append(el('a', { href: '/api/records/' + rid + '/cite?style=' + s }, s.toUpperCase()));
-  ex.append(el('a', { href: location.hash, class: 'permalink' }, t('permalink')));
+  ex.append(el('a', { href: '#/record/' + rid, class: 'permalink' }, t('permalink')));
   box.append(ex);
   if (r.object) showObject(r.object);
 }
