@@ -422,9 +422,8 @@ enum MHD_Result svc_api_record(struct svc_req *req)
 static const struct {
     const char *element, *facet;
 } browse_map[] = {
-    {"dynasty", "dynasty"},     {"edition_date", "century"},
-    {"period", "century"},      {"creator", "creator"},
-    {"callno", "library"},
+    {"dynasty", "dynasty"}, {"edition_date", "century"}, {"period", "century"},
+    {"creator", "creator"}, {"callno", "library"},
 };
 
 /* new: [{"facet": "dynasty", "label": "著者朝代"}, ...] in the profile's
@@ -435,7 +434,8 @@ static json_t *browse_facets(const char *code)
     json_t *a = json_array();
     const struct prof_profile *p = code ? prof_find(code) : NULL;
     for (size_t i = 0; p && i < p->nelements; i++)
-        for (size_t m = 0; m < sizeof(browse_map) / sizeof(browse_map[0]); m++) {
+        for (size_t m = 0; m < sizeof(browse_map) / sizeof(browse_map[0]);
+             m++) {
             if (strcmp(p->elements[i].key, browse_map[m].element))
                 continue;
             int seen = 0;
@@ -444,9 +444,9 @@ static json_t *browse_facets(const char *code)
                                     json_array_get(a, k), "facet")),
                                 browse_map[m].facet);
             if (!seen)
-                json_array_append_new(
-                    a, json_pack("{s:s, s:s}", "facet", browse_map[m].facet,
-                                 "label", p->elements[i].label));
+                json_array_append_new(a, json_pack("{s:s, s:s}", "facet",
+                                                   browse_map[m].facet, "label",
+                                                   p->elements[i].label));
         }
     return a;
 }
@@ -473,7 +473,8 @@ enum MHD_Result svc_api_collections(struct svc_req *req)
         json_object_set_new(o, "records",
                             json_integer((json_int_t)cols[i].records));
         const struct prof_profile *prof = prof_find(cols[i].code);
-        json_object_set_new(o, "profile", prof ? jstr(prof->name) : json_null());
+        json_object_set_new(o, "profile",
+                            prof ? jstr(prof->name) : json_null());
         json_object_set_new(o, "browse", browse_facets(cols[i].code));
         json_array_append_new(a, o);
     }

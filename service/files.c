@@ -194,9 +194,8 @@ static wy_code deriv_make(int fd, const char *path, int box, void **out,
     wy_code rc = WY_OK;
     VipsSource *src = vips_source_new_from_descriptor(fd);
     VipsImage *hdr = NULL, *img = NULL;
-    if (!src || !(hdr = vips_image_new_from_source(src, "", "access",
-                                                   VIPS_ACCESS_SEQUENTIAL,
-                                                   NULL)))
+    if (!src || !(hdr = vips_image_new_from_source(
+                      src, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL)))
         goto vips_fail;
     uint64_t px = (uint64_t)vips_image_get_width(hdr) *
                   (uint64_t)vips_image_get_height(hdr);
@@ -215,17 +214,17 @@ static wy_code deriv_make(int fd, const char *path, int box, void **out,
     if (!(src = vips_source_new_from_descriptor(fd)) ||
         vips_thumbnail_source(src, &img, box, "height", box, "size",
                               VIPS_SIZE_DOWN, NULL) != 0 ||
-        vips_jpegsave_buffer(img, out, outlen, "Q", 85, "strip", TRUE,
-                             NULL) != 0)
+        vips_jpegsave_buffer(img, out, outlen, "Q", 85, "strip", TRUE, NULL) !=
+            0)
         goto vips_fail;
     goto out;
-vips_fail: {
+vips_fail : {
     char *why = vips_error_buffer_copy();
     size_t wl = why ? strlen(why) : 0;
     while (wl && (why[wl - 1] == '\n' || why[wl - 1] == ' '))
         why[--wl] = '\0';
-    rc = wy_err_set(err, WY_EFORMAT, "'%s': cannot make a derivative: %s",
-                    path, why && *why ? why : "not a readable image");
+    rc = wy_err_set(err, WY_EFORMAT, "'%s': cannot make a derivative: %s", path,
+                    why && *why ? why : "not a readable image");
     g_free(why);
     if (*out)
         g_free(*out);
@@ -244,12 +243,10 @@ out:
 
 /* Serves the derivative `size` of the master (fd, taken), from
    HOME/cache/derivatives/ or made now and cached. */
-static enum MHD_Result serve_derivative(struct svc_req *req,
-                                        const struct wy_home *home,
-                                        const char *oid, unsigned head,
-                                        const char *path, const char *mime,
-                                        const char *sha512, const char *size,
-                                        int fd)
+static enum MHD_Result
+serve_derivative(struct svc_req *req, const struct wy_home *home,
+                 const char *oid, unsigned head, const char *path,
+                 const char *mime, const char *sha512, const char *size, int fd)
 {
     int box = 0;
     for (size_t i = 0; i < sizeof(deriv_sizes) / sizeof(deriv_sizes[0]); i++)
@@ -270,21 +267,20 @@ static enum MHD_Result serve_derivative(struct svc_req *req,
     deriv_key(oid, head, path, size, sha512, key);
     char etag[48];
     snprintf(etag, sizeof(etag), "\"d%.40s\"", key);
-    struct wy_buf dir = WY_BUF_INIT(WY_BUF_NOLIMIT), file =
-                                                         WY_BUF_INIT(
-                                                             WY_BUF_NOLIMIT);
+    struct wy_buf dir = WY_BUF_INIT(WY_BUF_NOLIMIT),
+                  file = WY_BUF_INIT(WY_BUF_NOLIMIT);
     wy_buf_addf(&dir, "%s/cache/derivatives", home->path);
     wy_buf_addf(&file, "%s/%s.jpg", wy_buf_cstr(&dir), key);
     enum MHD_Result ret;
     struct stat sb;
-    int cfd = file.error == WY_OK ? open(wy_buf_cstr(&file),
-                                         O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-                                  : -1;
+    int cfd = file.error == WY_OK
+                  ? open(wy_buf_cstr(&file), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+                  : -1;
     if (cfd >= 0 && fstat(cfd, &sb) == 0 && S_ISREG(sb.st_mode) &&
         sb.st_size > 0) {
         close(fd);
-        ret = svc_reply_file(req, cfd, (uint64_t)sb.st_size, "image/jpeg",
-                             etag);
+        ret =
+            svc_reply_file(req, cfd, (uint64_t)sb.st_size, "image/jpeg", etag);
         goto done;
     }
     if (cfd >= 0)
@@ -311,8 +307,8 @@ static enum MHD_Result serve_derivative(struct svc_req *req,
                            O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0 &&
                fstat(cfd, &sb) == 0) {
         g_free(jpg);
-        ret = svc_reply_file(req, cfd, (uint64_t)sb.st_size, "image/jpeg",
-                             etag);
+        ret =
+            svc_reply_file(req, cfd, (uint64_t)sb.st_size, "image/jpeg", etag);
         goto done;
     } else if (cfd >= 0) {
         close(cfd);
@@ -434,8 +430,8 @@ enum MHD_Result svc_files(struct svc_req *req)
     const char *size = svc_params_get(&req->params, "size");
     if (size) {
         ret = serve_derivative(req, home, oid, info.head, path,
-                               mime ? mime : svc_mime_of(path), e->sha512,
-                               size, fd);
+                               mime ? mime : svc_mime_of(path), e->sha512, size,
+                               fd);
         cat_files_free(cf, ncf);
         goto out;
     }

@@ -55,16 +55,16 @@ static int setup(void **state)
     assert_int_equal(wy_file_replace(file, mods, mn, &err), WY_OK);
     free(mods);
     static const unsigned char png[] = {
-        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H',
-        'D', 'R', 0, 0, 0, 100, 0, 0, 0, 100, 8, 0, 0, 0, 0, 0x55, 0x89,
-        0xca, 0x88};
+        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0,    0,    0,
+        13,   'I', 'H', 'D', 'R',  0,    0,    0,    100,  0,    0,
+        0,    100, 8,   0,   0,    0,    0,    0x55, 0x89, 0xca, 0x88};
     snprintf(file, sizeof(file), "%s/images/trunc.png", item);
     assert_int_equal(wy_file_replace(file, png, sizeof(png), &err), WY_OK);
-    unsigned char tif[8 + 2 + 9 * 12 + 4 + 64] = {'I', 'I', 42, 0, 8, 0, 0, 0,
-                                                  9, 0};
-    static const unsigned short tags[9][2] = {
-        {256, 4}, {257, 4}, {258, 3}, {259, 3}, {262, 3},
-        {273, 4}, {277, 3}, {278, 4}, {279, 4}};
+    unsigned char tif[8 + 2 + 9 * 12 + 4 + 64] = {'I', 'I', 42, 0, 8,
+                                                  0,   0,   0,  9, 0};
+    static const unsigned short tags[9][2] = {{256, 4}, {257, 4}, {258, 3},
+                                              {259, 3}, {262, 3}, {273, 4},
+                                              {277, 3}, {278, 4}, {279, 4}};
     const unsigned vals[9] = {30000, 30000, 8, 1, 1, 8 + 2 + 9 * 12 + 4,
                               1,     30000, 64};
     for (size_t i = 0; i < 9; i++) {
