@@ -515,7 +515,7 @@ static void schema_version_is_checked(void **state)
     wy_err_release(&err);
     assert_int_equal(cat_open(&c, wy_buf_cstr(&p), CAT_READONLY, &err),
                      WY_ESTATE);
-    assert_err(&err, WY_ESTATE, "schema version 99, this wenyuan reads 1");
+    assert_err(&err, WY_ESTATE, "schema version 99, this wenyuan reads 1 to 2");
     wy_err_release(&err);
     wy_buf_reset(&p);
     wy_path_join(&p, f->dir, "missing.db");
