@@ -397,7 +397,7 @@ static wy_code add_exact(struct idx *x, const char *prefix, int f,
         }
         rc = wy_buf_status(b, err);
         if (rc == WY_OK && has_value(b, start))
-            wy_buf_truncate(b, start ? start - 1 : 0);   /* a repeat */
+            wy_buf_truncate(b, start ? start - 1 : 0); /* a repeat */
     }
     return rc;
 }

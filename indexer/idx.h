@@ -16,7 +16,8 @@ struct idx;
 enum idx_mode {
     IDX_READ = 0, /* searching; the index must exist */
     IDX_WRITE,    /* indexing; created when missing */
-    IDX_REBUILD,  /* indexing from scratch: existing content dropped */
+    IDX_REBUILD,  /* indexing from scratch: existing content dropped;
+                     synced to disk once, by idx_close */
     IDX_MEMORY    /* an in-memory index (tests, fuzzing); path ignored */
 };
 

@@ -3,6 +3,11 @@
 // to fail(), notmuch's rethrow idiom, so no exception reaches C.
 #include <xapian.h>
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <deque>
 #include <cstring>
@@ -44,6 +49,7 @@ static wy_code fail(struct wy_err *err, const char *op) noexcept
 struct idx_xdb {
     bool writable = false;
     bool in_txn = false;
+    bool nosync = false;   // commits not fsynced: done once at close
     Xapian::WritableDatabase w;
     Xapian::Database r;
     std::string path;
@@ -126,9 +132,12 @@ extern "C" wy_code idx_xdb_open(struct idx_xdb **out, const char *path,
             db->writable = true;
             break;
         case IDX_XDB_OVERWRITE:
-            db->w = Xapian::WritableDatabase(db->path,
-                                             Xapian::DB_CREATE_OR_OVERWRITE);
+            // a new index is useless until complete: no fsync per commit,
+            // every file is synced once when it is closed
+            db->w = Xapian::WritableDatabase(
+                db->path, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
             db->writable = true;
+            db->nosync = true;
             break;
         case IDX_XDB_MEMORY:
             db->w = Xapian::WritableDatabase(std::string(),
@@ -148,6 +157,36 @@ extern "C" wy_code idx_xdb_open(struct idx_xdb **out, const char *path,
     }
 }
 
+// fsyncs every file of the database directory, then the directory.
+static wy_code sync_dir(const std::string &path, struct wy_err *err)
+{
+    DIR *d = opendir(path.c_str());
+    if (!d)
+        return wy_err_set(err, WY_EIO, "cannot open '%s': %s", path.c_str(),
+                          strerror(errno));
+    wy_code rc = WY_OK;
+    struct dirent *e;
+    while (rc == WY_OK && (e = readdir(d)) != nullptr) {
+        if (e->d_name[0] == '.')
+            continue;
+        std::string f = path + "/" + e->d_name;
+        int fd = open(f.c_str(), O_RDONLY);
+        if (fd < 0 || fsync(fd) != 0)
+            rc = wy_err_set(err, WY_EIO, "cannot sync '%s': %s", f.c_str(),
+                            strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    closedir(d);
+    int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY);
+    if (rc == WY_OK && (fd < 0 || fsync(fd) != 0))
+        rc = wy_err_set(err, WY_EIO, "cannot sync '%s': %s", path.c_str(),
+                        strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 extern "C" wy_code idx_xdb_close(struct idx_xdb *db, struct wy_err *err)
 {
     if (!db)
@@ -160,6 +199,8 @@ extern "C" wy_code idx_xdb_close(struct idx_xdb *db, struct wy_err *err)
             db->in_txn = false;
             db->w.commit();
             db->w.close();
+            if (db->nosync)
+                rc = sync_dir(db->path, err);
         } else {
             db->r.close();
         }

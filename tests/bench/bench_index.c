@@ -6,7 +6,9 @@
      bench_index search DIR QUERIES  runs each line "QUERY<TAB>FROM<TAB>TO"
                                      (years may be empty) through idx_search
                                      (10 hits, all facets); prints
-                                     "HITS<TAB>MS<TAB>CPU-MS" per line */
+                                     "HITS<TAB>MS<TAB>CPU-MS" per line
+     bench_index ids DIR QUERIES     the same, printing the ids of the
+                                     first 1000 hits of each query */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +82,7 @@ static double cpu_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int run_search(const char *dir, const char *qfile)
+static int run_search(const char *dir, const char *qfile, int ids)
 {
     struct wy_err err = WY_ERR_INIT;
     struct idx *x;
@@ -103,7 +105,7 @@ static int run_search(const char *dir, const char *qfile)
         }
         struct idx_query q = IDX_QUERY_INIT;
         q.q = line;
-        q.page_size = 10;
+        q.page_size = ids ? 1000 : 10;
         if (from && *from)
             q.from_year = (int)strtol(from, NULL, 10);
         if (to && *to)
@@ -117,7 +119,13 @@ static int run_search(const char *dir, const char *qfile)
         }
         double ms = (wy_now() - t0) * 1000.0;
         double cms = (cpu_now() - c0) * 1000.0;
-        printf("%llu\t%.3f\t%.3f\n", (unsigned long long)r->total, ms, cms);
+        if (ids) { /* the ids of the first 1000 hits, for comparison */
+            for (size_t i = 0; i < r->nhits; i++)
+                printf("%s%s", i ? " " : "", r->hits[i].id);
+            putchar('\n');
+        } else {
+            printf("%llu\t%.3f\t%.3f\n", (unsigned long long)r->total, ms, cms);
+        }
         idx_result_free(r);
     }
     fclose(fp);
@@ -130,8 +138,10 @@ int main(int argc, char **argv)
     if (argc >= 4 && !strcmp(argv[1], "index"))
         return run_index(argv[2], argc - 3, argv + 3);
     if (argc == 4 && !strcmp(argv[1], "search"))
-        return run_search(argv[2], argv[3]);
-    fprintf(stderr,
-            "usage: bench_index index DIR FILE... | search DIR QUERIES\n");
+        return run_search(argv[2], argv[3], 0);
+    if (argc == 4 && !strcmp(argv[1], "ids"))
+        return run_search(argv[2], argv[3], 1);
+    fprintf(stderr, "usage: bench_index index DIR FILE... | search DIR "
+                    "QUERIES | ids DIR QUERIES\n");
     return 2;
 }

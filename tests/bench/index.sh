@@ -105,6 +105,36 @@ paste "$WORKDIR/queries.tsv" "$WORKDIR/zebra-results.tsv" "$WORKDIR/wy-results.t
   | awk -F'\t' 'BEGIN{OFS="\t"; print "cql","wenyuan","from","to","zebra_hits","zebra_ms","wy_hits","wy_ms","wy_cpu_ms"} {print}' \
   > "$WORKDIR/results.tsv"
 
+# ------------------------------------------------------------ record sets
+log "record sets: every query with 1..1000 Zebra hits, ids compared"
+awk -F'\t' 'NR>1 && $5+0 >= 1 && $5+0 <= 1000' "$WORKDIR/results.tsv" > "$WORKDIR/cmp.tsv"
+cut -f2-4 "$WORKDIR/cmp.tsv" > "$WORKDIR/cmp-wy.tsv"
+"$WORKDIR/bench_index" ids "$WORKDIR/wy-index" "$WORKDIR/cmp-wy.tsv" > "$WORKDIR/cmp-wy-ids.txt"
+while IFS=$'\t' read -r cql _; do
+  curl -sG "http://127.0.0.1:$PORT/gujimrc" --data-urlencode version=1.2 \
+    --data-urlencode operation=searchRetrieve --data-urlencode "query=$cql" \
+    --data-urlencode maximumRecords=1000 --data-urlencode recordSchema=marcxml |
+    grep -o 'tag="001">[^<]*' | sed 's/.*>//' | tr '\n' ' ' || true
+  echo
+done < "$WORKDIR/cmp.tsv" > "$WORKDIR/cmp-zebra-ids.txt"
+python3 - "$WORKDIR" <<'EOF' | tee "$WORKDIR/cmp-summary.txt"
+import sys
+d = sys.argv[1]
+q = [l.rstrip('\n').split('\t') for l in open(d + '/cmp.tsv')]
+w = [set(l.split()) for l in open(d + '/cmp-wy-ids.txt')]
+z = [set(l.split()) for l in open(d + '/cmp-zebra-ids.txt')]
+miss = extra = same = 0
+for qq, ww, zz in zip(q, w, z):
+    if zz - ww:
+        miss += 1
+        print("Zebra finds records Wenyuan misses:", qq[0], sorted(zz - ww)[:5])
+    extra += bool(ww - zz)
+    same += ww == zz
+print("record sets: %d queries compared id by id: %d identical, %d where Zebra "
+      "finds a record Wenyuan misses, %d where Wenyuan finds more"
+      % (len(q), same, miss, extra))
+EOF
+
 # ------------------------------------------------------------ Zebra, timed here
 log "Zebra: zebraidx on the same ISO 2709 file, timed like Wenyuan (wall and CPU)"
 kill "$(cat "$ZW/zebrasrv.pid")" 2>/dev/null || true
@@ -145,5 +175,6 @@ printf 'latency    Zebra SRU p50 %s ms p99 %s ms; Wenyuan in-process p50 %s ms p
   "$(pct 6 50)" "$(pct 6 99)" "$(pct 8 50)" "$(pct 8 99)" "$(pct 9 50)" "$(pct 9 99)"
 printf 'hits       total Zebra %s, Wenyuan %s; same count in %s of %s queries; Zebra more in %s, Wenyuan more in %s\n' \
   "$ZHITS" "$WHITS" "$SAME" "$Q" "$(wc -l < "$WORKDIR/misses.txt")" "$(wc -l < "$WORKDIR/more.txt")"
-echo "queries where Zebra finds more (cql, wenyuan, from, to, zebra, ms, wenyuan, ms):"
+cat "$WORKDIR/cmp-summary.txt"
+echo "queries where Zebra finds more (cql, wenyuan, from, to, zebra, ms, wenyuan, ms, cpu ms):"
 sort -u -t$'\t' -k1,1 "$WORKDIR/misses.txt" | head -40
