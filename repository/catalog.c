@@ -322,8 +322,6 @@ struct cat {
     sqlite3_stmt *stmt[S_NSTMT];
     struct list_stmt lst[LIST_CACHE];
     size_t nlst;
-    char **sets_tmp; /* CAT_LOAD_LIST: the row's setSpecs (borrowed) */
-    size_t sets_cap;
     int in_txn;
     int wdepth; /* nested write scopes open */
     char *now;  /* fixed clock for tests, or NULL */
@@ -598,7 +596,6 @@ void cat_close(struct cat *c)
         sqlite3_finalize(c->stmt[i]);
     for (size_t i = 0; i < c->nlst; i++)
         sqlite3_finalize(c->lst[i].s);
-    free(c->sets_tmp);
     if (c->db && !sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close_v2(c->db);
@@ -1449,10 +1446,18 @@ static void list_done(struct cat *c, sqlite3_stmt *s)
     sqlite3_finalize(s);
 }
 
+/* The setSpecs of a CAT_LOAD_LIST row: a small array on the stack, grown
+   on the heap (each cat_list has its own: fn may list again). */
+struct set_array {
+    char *small[16];
+    char **v;
+    size_t cap;
+};
+
 /* The current row of a REC_LIST statement, as a record whose strings are
    the statement's (valid until the next step). */
-static wy_code row_list(struct cat *c, sqlite3_stmt *s, struct cat_record *r,
-                        struct wy_err *err)
+static wy_code row_list(sqlite3_stmt *s, struct set_array *sa,
+                        struct cat_record *r, struct wy_err *err)
 {
     memset(r, 0, sizeof(*r));
     r->id = sqlite3_column_int64(s, 0);
@@ -1465,15 +1470,18 @@ static wy_code row_list(struct cat *c, sqlite3_stmt *s, struct cat_record *r,
         return WY_OK;
     const char *end = p + sqlite3_column_bytes(s, 5);
     for (;;) {
-        if (r->nsets == c->sets_cap) {
-            size_t nc = c->sets_cap ? 2 * c->sets_cap : 16;
-            char **a = wy_realloc(c->sets_tmp, nc * sizeof(*a));
+        if (r->nsets == sa->cap) {
+            size_t nc = 2 * sa->cap;
+            char **a = sa->v == sa->small ? wy_malloc(nc * sizeof(*a))
+                                          : wy_realloc(sa->v, nc * sizeof(*a));
             if (!a)
                 return NOMEM();
-            c->sets_tmp = a;
-            c->sets_cap = nc;
+            if (sa->v == sa->small)
+                memcpy(a, sa->small, sizeof(sa->small));
+            sa->v = a;
+            sa->cap = nc;
         }
-        r->sets = c->sets_tmp;
+        r->sets = sa->v;
         r->sets[r->nsets++] = (char *)(uintptr_t)p;
         const char *nul = memchr(p, '\0', (size_t)(end - p));
         if (!nul)
@@ -1492,11 +1500,14 @@ wy_code cat_list(struct cat *c, const struct cat_list_query *q,
     wy_code rc = list_prepare(c, q, 0, &s, err);
     if (rc)
         return rc;
+    struct set_array sa;
+    sa.v = sa.small;
+    sa.cap = sizeof(sa.small) / sizeof(sa.small[0]);
     int r;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
         if (q->what == CAT_LOAD_LIST) {
             struct cat_record row;
-            rc = row_list(c, s, &row, err);
+            rc = row_list(s, &sa, &row, err);
             if (rc == WY_OK)
                 rc = fn(ctx, &row, err);
         } else {
@@ -1516,6 +1527,8 @@ wy_code cat_list(struct cat *c, const struct cat_list_query *q,
     if (rc == WY_OK && r != SQLITE_DONE)
         rc = db_fail(c, err, "list records");
     list_done(c, s);
+    if (sa.v != sa.small)
+        free(sa.v);
     return rc == WY_EOF ? WY_OK : rc;
 }
 

@@ -846,8 +846,9 @@ static wy_code list_batch(struct list *l, struct wy_err *err)
     return WY_OK;
 }
 
-/* A page's bytes are built whole up to this size and sent as one buffer
-   (Content-Length, one write); a larger page streams the rest. */
+/* A page's bytes are built whole up to this size (app->oai_whole_max
+   when set) and sent as one buffer (Content-Length, one write); a larger
+   page streams the rest. Also the most handed to reply.c at a time. */
 #define WHOLE_MAX (1u << 20)
 
 static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
@@ -933,10 +934,13 @@ static enum MHD_Result list_reply(struct svc_req *req, struct list *l)
 {
     struct wy_err err = WY_ERR_INIT;
     /* a piece is at most reply.c's 8 MiB; the loop stops past WHOLE_MAX */
+    size_t whole = req->app->oai_whole_max;
+    if (whole == 0 || whole > WHOLE_MAX)
+        whole = WHOLE_MAX;
     struct wy_buf page = WY_BUF_INIT(WHOLE_MAX + (9u << 20));
     int done = 0;
     wy_code rc = WY_OK;
-    while (rc == WY_OK && !done && page.len < WHOLE_MAX)
+    while (rc == WY_OK && !done && page.len < whole)
         rc = list_next(l, &page, &done, &err);
     if (rc == WY_OK)
         rc = wy_buf_status(&page, &err);
