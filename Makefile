@@ -10,9 +10,10 @@ DEB_PKGS := build-essential pkg-config clang libclang-rt-14-dev \
   libxml2-dev libxml2-utils libcurl4-openssl-dev libarchive-dev libsqlite3-dev \
   libmicrohttpd-dev libssl-dev libjansson-dev libopencc-dev opencc \
   libmagic-dev libyaz-dev yaz libxapian-dev libcmocka-dev unicode-data \
-  fonts-noto-cjk imagemagick curl zstd libicu-dev zlib1g-dev xxd chromium
+  fonts-noto-cjk imagemagick curl zstd libicu-dev zlib1g-dev xxd chromium \
+  libvips-dev
 PKGS     := libxml-2.0 libcurl libarchive sqlite3 libmicrohttpd libcrypto \
-  jansson opencc yaz xapian-core libmagic icu-uc zlib
+  jansson opencc yaz xapian-core libmagic icu-uc zlib vips
 
 MODULES  := core formats harvester repository indexer service
 SRC_C    := $(sort $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))

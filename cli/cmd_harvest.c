@@ -307,6 +307,9 @@ WY_COMMAND(harvest, "harvest OAI-PMH sources into the catalog")
                    c->unchanged, c->deleted, c->bad, res[i].seconds,
                    res[i].seconds > 0 ? (double)c->items / res[i].seconds
                                       : 0.0);
+            if (c->completed)
+                printf("%s: %lld records completed in other formats\n",
+                       res[i].name, c->completed);
         }
     }
     if (rc != WY_OK && !failed) {

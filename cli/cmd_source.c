@@ -6,6 +6,7 @@
 
 #include "cli/cmd.h"
 #include "core/buf.h"
+#include "harvester/harvest_cat.h"
 #include "repository/home.h"
 
 static void usage(FILE *fp)
@@ -147,7 +148,8 @@ WY_COMMAND(source, "add, list or remove the OAI-PMH sources to harvest")
             wy_err_set(&err, WY_EINVAL, "'%s' is not an http or https URL",
                        url);
             status = cmd_fail("source", &err);
-        } else if (cat_source_put(h->cat, &s, &err) != WY_OK) {
+        } else if (cat_source_put(h->cat, &s, &err) != WY_OK ||
+                   oai_source_forget_choice(h->cat, name, &err) != WY_OK) {
             status = cmd_fail("source", &err);
         } else {
             printf("source '%s' added: %s\n", name, url);

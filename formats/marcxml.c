@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/alloc.h"
 #include "core/xml.h"
@@ -146,10 +147,24 @@ static wy_code data_field(xmlNodePtr el, struct wy_record *rec,
     return rc;
 }
 
+int marcxml_ns_is_unimarc(const char *ns)
+{
+    if (!ns)
+        return 0;
+    if (!strcmp(ns, UNIMARCXML_NS) || !strncmp(ns, "http://www.nlc.cn/", 18))
+        return 1;
+    for (const char *s = ns; *s; s++)
+        if (!strncasecmp(s, "unimarc", 7))
+            return 1;
+    return 0;
+}
+
 static wy_code parse_node(xmlNodePtr node, struct wy_record *rec,
                           struct wy_buf *scratch, struct wy_err *err)
 {
     int have_leader = 0;
+    if (node->ns && marcxml_ns_is_unimarc((const char *)node->ns->href))
+        rec->kind = WY_UNIMARC;
     memcpy(rec->leader, "00000nam a2200000   4500", 24);
     for (xmlNodePtr c = node->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)

@@ -11,6 +11,14 @@
 #include "formats/record.h"
 
 #define MARCXML_NS "http://www.loc.gov/MARC21/slim"
+/* UNIMARC in MARCXML syntax as Ex Libris Alma serves it (SRU schema
+   "unimarcxml"); there is no official XSD. */
+#define UNIMARCXML_NS "info:srw/schema/8/unimarcxml-v0.1"
+
+/* Whether a namespace URI names UNIMARC/CNMARC in MARCXML syntax
+   (UNIMARCXML_NS, CNMARC-XML's "http://www.nlc.cn/", or any URI holding
+   "unimarc"); NULL is not. */
+int marcxml_ns_is_unimarc(const char *ns);
 
 /*
  * Fills rec (cleared by the caller) from a <record> element (borrowed) of
@@ -19,7 +27,9 @@
  * Tags must be three letters or digits, control fields 00X and data fields
  * not; indicators and codes one printable ASCII character; the leader 24
  * ASCII characters (a missing leader becomes "     nam a22     uu 4500" with
- * blanks for the lengths). WY_EFORMAT names the element's line; WY_ENOMEM.
+ * blanks for the lengths). rec->kind becomes WY_UNIMARC when the element's
+ * namespace is a UNIMARC one (marcxml_ns_is_unimarc), else it is left as
+ * the caller set it. WY_EFORMAT names the element's line; WY_ENOMEM.
  * Harvested OAI-PMH <metadata> can be handed over element by element.
  */
 wy_code marcxml_parse_node(xmlNodePtr node, struct wy_record *rec,

@@ -1,7 +1,8 @@
 /* harvester/harvest.h: the harvesting loop of one source.
  *
  * Identify first (granularity), the richest metadataPrefix the provider
- * offers unless one is configured (marc21/marcxml, then mods, then oai_dc),
+ * offers unless one is configured (marc21/marcxml, then unimarc, then mods,
+ * then oai_dc),
  * then ListRecords paged by resumptionToken (or ListIdentifiers + GetRecord
  * for providers whose ListRecords is broken), set by set. Each page's
  * records and the token to go on with are handed to the sink between
@@ -16,6 +17,17 @@
  * page limit; a completeListSize that disagrees with what arrived is
  * warned about. An expired token (badResumptionToken) restarts the list
  * once with the same window.
+ *
+ * Completion: when the prefix was chosen (not configured) and is not
+ * oai_dc, a provider may hold items it cannot send in it (UNIMARC records
+ * are not MARC 21), so after the main pass the oai_dc ListIdentifiers of
+ * the same window (every item has oai_dc) is walked; each item the sink
+ * does not hold at that datestamp (sink->held) is fetched with GetRecord in
+ * the next richest prefix offered (cannotDisseminateFormat: the next one).
+ * Its pages are committed with a checkpoint "wy-complete:SET:TOKEN" like the
+ * main pass's, so a killed harvest resumes inside it. It is skipped when
+ * the main pass (not resumed, whole repository or one set) received as
+ * many items as the oai_dc list's completeListSize.
  *
  * The catalog stays behind `struct oai_sink`, so this file knows nothing of
  * SQLite; harvester/harvest_cat.c implements the sink on the catalog.
@@ -44,6 +56,8 @@ struct oai_checkpoint {
 struct oai_source_cfg {
     const char *name, *url;
     const char *prefix;      /* NULL: choose the richest offered */
+    int prefix_chosen;       /* prefix was chosen by an earlier harvest
+                                (not configured): completion applies */
     const char *const *sets; /* NULL/0: the whole repository */
     size_t nsets;
     const char *last_response_date; /* NULL: never harvested completely */
@@ -55,6 +69,8 @@ struct oai_counts {
     long long pages, items;       /* pages and items (records + deleted) */
     long long complete_list_size; /* the provider's last figure, -1 none */
     long long reconciled;         /* records marked deleted by reconcile */
+    long long completed;          /* records fetched by the completion pass in a
+                                     prefix other than the main one */
 };
 
 /* The catalog as the harvester sees it. Every callback gets ctx first. */
@@ -85,6 +101,11 @@ struct oai_sink {
     /* The harvest failed with msg; the checkpoint stays for a resume. */
     wy_code (*fail)(void *ctx, const char *msg, const struct oai_counts *c,
                     struct wy_err *err);
+    /* Completion pass: 1 when the catalog already holds the identifier at
+       this datestamp (deleted as said), 0 when not, -1 with err set on
+       failure. NULL: no completion pass. */
+    int (*held)(void *ctx, const char *identifier, const char *datestamp,
+                int deleted, struct wy_err *err);
     /* Reconcile: the provider holds exactly these live identifiers (sorted,
        strcmp order); mark every other live record of the source deleted
        and add their number to c->reconciled. */
@@ -135,9 +156,11 @@ wy_code oai_harvest(const struct oai_source_cfg *src,
 
 /*
  * Fetches one record with GetRecord (the source's prefix, or the richest
- * offered) and stores it (or its deletion) in one transaction; the
- * checkpoint and the incremental window are left alone. Errors as for
- * oai_harvest; an OAI error such as idDoesNotExist is WY_EHTTP naming it.
+ * offered; when the prefix was chosen, not configured, the poorer ones
+ * offered on cannotDisseminateFormat) and stores it (or its deletion) in one
+ * transaction; the checkpoint and the incremental window are left alone. Errors
+ * as for oai_harvest; an OAI error such as idDoesNotExist is WY_EHTTP naming
+ * it.
  */
 wy_code oai_harvest_one(const struct oai_source_cfg *src,
                         const struct oai_sink *sink,
@@ -150,7 +173,7 @@ wy_code oai_harvest_one(const struct oai_source_cfg *src,
 char *oai_from_for(const char *date, const char *granularity);
 
 /* Picks the richest prefix among the n offered; borrowed from them, NULL
-   when none of marc21/marcxml, mods, oai_dc is offered. */
+   when none of marc21/marcxml, unimarc, mods, oai_dc is offered. */
 const char *oai_pick_prefix(const char *const *offered, size_t n);
 
 #endif

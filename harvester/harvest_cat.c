@@ -106,6 +106,25 @@ static wy_code s_record(void *ctx, const struct oai_item *it,
     return rc;
 }
 
+static int s_held(void *ctx, const char *identifier, const char *datestamp,
+                  int deleted, struct wy_err *err)
+{
+    struct oai_catsink *s = ctx;
+    struct cat_record *r = NULL;
+    wy_code rc = cat_get_record_by_local(s->cat, s->source, identifier,
+                                         CAT_LOAD_HEADER, &r, err);
+    if (rc == WY_ENOTFOUND) {
+        wy_err_release(err);
+        return 0;
+    }
+    if (rc != WY_OK)
+        return -1;
+    int held = !r->deleted == !deleted && r->src_datestamp && datestamp &&
+               !strcmp(r->src_datestamp, datestamp);
+    cat_record_free(r);
+    return held;
+}
+
 static wy_code s_commit(void *ctx, const struct oai_checkpoint *cp,
                         struct wy_err *err)
 {
@@ -144,13 +163,22 @@ static wy_code s_learned(void *ctx, const char *granularity, const char *prefix,
         changed = 1;
     }
     /* a prefix chosen once stays: records keep one format */
+    int chose = 0;
     if (prefix && (!src.prefix || !*src.prefix)) {
         free(src.prefix);
         src.prefix = wy_strdup(prefix);
-        changed = 1;
+        changed = chose = 1;
     }
     if (changed)
         rc = cat_source_put(s->cat, &src, err);
+    if (rc == WY_OK && chose) {
+        struct wy_buf key = WY_BUF_INIT(4096);
+        wy_buf_addf(&key, "%s%s", OAI_META_CHOSEN, s->source);
+        rc = wy_buf_status(&key, err);
+        if (rc == WY_OK)
+            rc = cat_meta_set(s->cat, wy_buf_cstr(&key), prefix, err);
+        wy_buf_release(&key);
+    }
     cat_source_release(&src);
     return rc;
 }
@@ -281,6 +309,7 @@ void oai_catsink_init(struct oai_catsink *s, struct cat *cat,
     sink->finish = s_finish;
     sink->fail = s_fail;
     sink->reconcile = s_reconcile;
+    sink->held = s_held;
 }
 
 void oai_catsink_release(struct oai_catsink *s)
@@ -320,6 +349,18 @@ static wy_code split_sets(const char *sets, char **copy, char ***out, size_t *n,
     return WY_OK;
 }
 
+wy_code oai_source_forget_choice(struct cat *c, const char *name,
+                                 struct wy_err *err)
+{
+    struct wy_buf key = WY_BUF_INIT(4096);
+    wy_buf_addf(&key, "%s%s", OAI_META_CHOSEN, name);
+    wy_code rc = wy_buf_status(&key, err);
+    if (rc == WY_OK)
+        rc = cat_meta_set(c, wy_buf_cstr(&key), "", err);
+    wy_buf_release(&key);
+    return rc;
+}
+
 wy_code oai_source_load(struct cat *c, const char *name,
                         struct oai_source_state *st, struct wy_err *err)
 {
@@ -335,6 +376,12 @@ wy_code oai_source_load(struct cat *c, const char *name,
         rc = split_sets(st->src.sets, &st->setcopy, &st->sets, &nsets, err);
     if (rc == WY_OK)
         rc = cat_meta_get(c, wy_buf_cstr(&key), &st->started, err);
+    wy_buf_reset(&key);
+    wy_buf_addf(&key, "%s%s", OAI_META_CHOSEN, name);
+    if (rc == WY_OK)
+        rc = wy_buf_status(&key, err);
+    if (rc == WY_OK)
+        rc = cat_meta_get(c, wy_buf_cstr(&key), &st->chosen, err);
     wy_buf_release(&key);
     if (rc != WY_OK)
         return rc;
@@ -343,6 +390,8 @@ wy_code oai_source_load(struct cat *c, const char *name,
     cfg->name = src->name;
     cfg->url = src->url;
     cfg->prefix = src->prefix;
+    cfg->prefix_chosen =
+        src->prefix && st->chosen && !strcmp(src->prefix, st->chosen);
     cfg->sets = (const char *const *)st->sets;
     cfg->nsets = nsets;
     cfg->last_response_date = src->last_response_date;
@@ -361,6 +410,7 @@ void oai_source_state_release(struct oai_source_state *st)
     free(st->setcopy);
     free(st->sets);
     free(st->started);
+    free(st->chosen);
     memset(st, 0, sizeof(*st));
 }
 

@@ -30,11 +30,20 @@ void oai_catsink_release(struct oai_catsink *s);
 /* The catalog meta key that keeps the responseDate of the first page of a
    harvest in progress (written with each page's checkpoint). */
 #define OAI_META_STARTED "harvest.started."
+/* ... and the prefix the harvester chose for a source configured without
+   one (the source's prefix then holds it too): while they agree, the
+   prefix counts as chosen, so the completion pass still runs. */
+#define OAI_META_CHOSEN "harvest.chosen."
+
+/* Forgets the prefix the harvester chose for source `name` (call when the
+   source is configured again: a prefix given then is the user's). */
+wy_code oai_source_forget_choice(struct cat *c, const char *name,
+                                 struct wy_err *err);
 
 /* A source as the catalog keeps it, turned into the harvester's view. */
 struct oai_source_state {
     struct cat_source src;
-    char *setcopy, **sets, *started;
+    char *setcopy, **sets, *started, *chosen;
     struct oai_source_cfg cfg; /* borrows from the fields above */
 };
 

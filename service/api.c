@@ -12,6 +12,7 @@
 #include "indexer/idx.h"
 #include "repository/catalog.h"
 #include "repository/home.h"
+#include "repository/profile.h"
 #include "repository/store.h"
 #include "service/app.h"
 #include "service/cite.h"
@@ -416,6 +417,40 @@ enum MHD_Result svc_api_record(struct svc_req *req)
 
 /* ---- /api/collections -------------------------------------------------- */
 
+/* The index facets that browse a profile's elements (an element the index
+   has no facet for, such as 版本类别, is not browsable yet). */
+static const struct {
+    const char *element, *facet;
+} browse_map[] = {
+    {"dynasty", "dynasty"}, {"edition_date", "century"}, {"period", "century"},
+    {"creator", "creator"}, {"callno", "library"},
+};
+
+/* new: [{"facet": "dynasty", "label": "著者朝代"}, ...] in the profile's
+   order, each facet once; an empty array when the collection has no
+   profile. */
+static json_t *browse_facets(const char *code)
+{
+    json_t *a = json_array();
+    const struct prof_profile *p = code ? prof_find(code) : NULL;
+    for (size_t i = 0; p && i < p->nelements; i++)
+        for (size_t m = 0; m < sizeof(browse_map) / sizeof(browse_map[0]);
+             m++) {
+            if (strcmp(p->elements[i].key, browse_map[m].element))
+                continue;
+            int seen = 0;
+            for (size_t k = 0; k < json_array_size(a); k++)
+                seen |= !strcmp(json_string_value(json_object_get(
+                                    json_array_get(a, k), "facet")),
+                                browse_map[m].facet);
+            if (!seen)
+                json_array_append_new(a, json_pack("{s:s, s:s}", "facet",
+                                                   browse_map[m].facet, "label",
+                                                   p->elements[i].label));
+        }
+    return a;
+}
+
 enum MHD_Result svc_api_collections(struct svc_req *req)
 {
     static const char *const allowed[] = {NULL};
@@ -437,6 +472,10 @@ enum MHD_Result svc_api_collections(struct svc_req *req)
         json_object_set_new(o, "description", jstr(cols[i].description));
         json_object_set_new(o, "records",
                             json_integer((json_int_t)cols[i].records));
+        const struct prof_profile *prof = prof_find(cols[i].code);
+        json_object_set_new(o, "profile",
+                            prof ? jstr(prof->name) : json_null());
+        json_object_set_new(o, "browse", browse_facets(cols[i].code));
         json_array_append_new(a, o);
     }
     cat_collections_free(cols, n);

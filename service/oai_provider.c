@@ -32,14 +32,20 @@
 /* The formats we disseminate: prefix, handler name(s), schema, namespace. */
 struct oai_format {
     const char *prefix, *handler, *alt, *schema, *ns;
-    int needs_marc; /* only MARC 21 records with a valid leader */
+    int needs_marc; /* MARC_21: only MARC 21 records with a valid leader;
+                       MARC_UNI: only UNIMARC/CNMARC records */
 };
+enum { MARC_ANY = 0, MARC_21 = 1, MARC_UNI = 2 };
 static const struct oai_format formats[] = {
     {"oai_dc", "oai_dc", "dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
      "http://www.openarchives.org/OAI/2.0/oai_dc/", 0},
     {"marcxml", "marcxml", NULL,
      "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd",
-     "http://www.loc.gov/MARC21/slim", 1},
+     "http://www.loc.gov/MARC21/slim", MARC_21},
+    /* UNIMARC/CNMARC in MARCXML syntax, Alma's namespace; no official XSD
+       exists, the schema names Alma's SRU record schema (docs/SERVICE.md) */
+    {"unimarc", "marcxml", NULL, "info:srw/schema/8/unimarcxml-v0.1",
+     "info:srw/schema/8/unimarcxml-v0.1", MARC_UNI},
     {"mods", "mods", NULL, "http://www.loc.gov/standards/mods/v3/mods-3-8.xsd",
      "http://www.loc.gov/mods/v3", 0},
     {NULL, NULL, NULL, NULL, NULL, 0},
@@ -301,6 +307,14 @@ static int marc21_ok(const struct wy_record *rec)
     return !memcmp(l + 20, "4500", 4) || !memcmp(l + 20, "    ", 4);
 }
 
+/* Whether rec can be sent in a format that needs MARC of kind `want`. */
+static int marc_ok(const struct wy_record *rec, int want)
+{
+    if (want == MARC_UNI)
+        return rec->kind == WY_UNIMARC && rec->nfields > 0;
+    return marc21_ok(rec);
+}
+
 /* Writes the metadata element's content of a record loaded whole into
    frag. WY_EINVAL (or the writer's error) when the record cannot be sent in
    this format. */
@@ -322,11 +336,13 @@ static wy_code render(struct wy_buf *frag, const struct cat_record *r,
         wy_record_free(rec);
         return rc;
     }
-    if (f->needs_marc && !marc21_ok(rec)) {
+    if (f->needs_marc && !marc_ok(rec, f->needs_marc)) {
         wy_record_free(rec);
         return wy_err_set(err, WY_EINVAL,
-                          "record %" PRId64 " is not MARC 21 with a valid "
-                          "leader",
+                          f->needs_marc == MARC_UNI
+                              ? "record %" PRId64 " is not UNIMARC"
+                              : "record %" PRId64 " is not MARC 21 with a "
+                                "valid leader",
                           r->id);
     }
     struct wy_buf x = WY_BUF_INIT(RECORD_MAX);
@@ -437,7 +453,7 @@ static enum MHD_Result identify(struct svc_req *req, struct cat *cat,
 static enum MHD_Result list_formats(struct svc_req *req, struct cat *cat,
                                     const struct oai_request *rq, int64_t now)
 {
-    int marc = 1;
+    int marc = 1, uni = 1;
     if (rq->identifier) {
         struct wy_err err = WY_ERR_INIT;
         struct cat_record *r = NULL;
@@ -458,7 +474,9 @@ static enum MHD_Result list_formats(struct svc_req *req, struct cat *cat,
         if (!r->deleted) {
             struct wy_err e2 = WY_ERR_INIT;
             struct wy_record *rec = NULL;
-            marc = cat_record_model(r, &rec, &e2) == WY_OK && marc21_ok(rec);
+            int got = cat_record_model(r, &rec, &e2) == WY_OK;
+            marc = got && marc_ok(rec, MARC_21);
+            uni = got && marc_ok(rec, MARC_UNI);
             wy_record_free(rec);
             wy_err_release(&e2);
         }
@@ -473,7 +491,8 @@ static enum MHD_Result list_formats(struct svc_req *req, struct cat *cat,
     wy_buf_adds(&b, "<ListMetadataFormats>\n");
     size_t n = 0;
     for (const struct oai_format *f = formats; f->prefix; f++) {
-        if (!format_handler(f) || (f->needs_marc && !marc))
+        if (!format_handler(f) || (f->needs_marc == MARC_21 && !marc) ||
+            (f->needs_marc == MARC_UNI && !uni))
             continue;
         wy_buf_addf(&b,
                     "<metadataFormat><metadataPrefix>%s</metadataPrefix>"
@@ -796,6 +815,21 @@ static wy_code emit_record(void *ctx, const struct cat_record *r,
                     "of %s: %s",
                     r->id, l->f->prefix, wy_err_msg(&e2));
             wy_err_release(&e2);
+            wy_buf_truncate(b, mark);
+            goto moved;
+        }
+    } else if (l->f->needs_marc && !r->deleted) {
+        /* ListIdentifiers lists only what GetRecord can send: the MARC
+           formats hold only records of their kind (the check is cached) */
+        struct wy_buf scratch = WY_BUF_INIT(RECORD_MAX + 4096);
+        struct wy_err e2 = WY_ERR_INIT;
+        wy_code rc =
+            metadata(&scratch, l->cat, l->req->app->cache, r, l->f, &e2);
+        wy_buf_release(&scratch);
+        wy_err_release(&e2);
+        if (rc == WY_ENOMEM)
+            return wy_err_set(err, WY_ENOMEM, "no memory");
+        if (rc != WY_OK) {
             wy_buf_truncate(b, mark);
             goto moved;
         }

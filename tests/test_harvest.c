@@ -3,6 +3,7 @@
    (Sickle's chain with day granularity and deletions, Melinda's MARC 21
    pages, DSpace at Erasmus pages, the broken ones) and misbehaves on
    demand. Each case asserts on the catalog. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,10 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "formats/format.h"
 #include "harvester/harvest_cat.h"
 #include "repository/home.h"
+#include "service/app.h"
 
 struct fx {
     char *dir;
@@ -218,6 +221,12 @@ static void melinda_marc21(void **state)
           "with-resumptionToken.xml");
     route(f, "token:foobar",
           "records/melinda-oai-pmh/ListRecords-marc21-final-page.xml");
+    /* the completion pass lists oai_dc identifiers: Melinda's captured
+       ListIdentifiers page (same items as the first ListRecords page), its
+       token "foobar" then the final page's headers */
+    route(f, "verb:ListIdentifiers",
+          "records/melinda-oai-pmh/ListIdentifiers-marc21-with-"
+          "resumptionToken.xml");
     add_source(f, "melinda", "", NULL); /* "": the richest offered */
     struct oai_counts c;
     struct wy_err err = WY_ERR_INIT;
@@ -225,6 +234,9 @@ static void melinda_marc21(void **state)
         fail_msg("%s", wy_err_msg(&err));
     if (c.items != 5)
         fail_msg("%lld items: %s", c.items, wy_buf_cstr(&f->msgs));
+    /* every listed item came with marc21: nothing fetched again */
+    assert_int_equal(c.completed, 0);
+    assert_int_equal(oai_replay_hits(f->rp, "verb:ListIdentifiers"), 1);
     assert_int_equal(count(f, "melinda", 0), 5);
     static const char *const ids[] = {
         "oai:foo.bar/001234567", "oai:foo.bar/013141516",
@@ -238,6 +250,9 @@ static void melinda_marc21(void **state)
     cat_source_release(&s);
     char *log = oai_replay_log(f->rp);
     assert_non_null(strstr(log, "verb=ListRecords&metadataPrefix=marc21\n"));
+    assert_non_null(
+        strstr(log, "verb=ListIdentifiers&metadataPrefix=oai_dc\n"));
+    assert_null(strstr(log, "GetRecord"));
     free(log);
     /* the original MARCXML is kept */
     struct cat_record *r = NULL;
@@ -252,6 +267,47 @@ static void melinda_marc21(void **state)
     log = oai_replay_log(f->rp);
     assert_non_null(strstr(log, "from=2000-01-01T00:00:00Z\n"));
     free(log);
+}
+
+/* The completion pass fails (its ListIdentifiers gets a 404): the error
+   names it and the URL; the main pass is kept and the next harvest goes
+   straight to the completion. */
+static void completion_list_fails(void **state)
+{
+    struct fx *f = *state;
+    route(f, "verb:Identify", "records/melinda-oai-pmh/Identify.xml");
+    route(f, "verb:ListMetadataFormats",
+          "records/melinda-oai-pmh/ListMetadataFormats.xml");
+    route(f, "verb:ListRecords",
+          "records/melinda-oai-pmh/ListRecords-marc21-"
+          "with-resumptionToken.xml");
+    route(f, "token:foobar",
+          "records/melinda-oai-pmh/ListRecords-marc21-final-page.xml");
+    add_source(f, "melinda", "", NULL);
+    struct oai_counts c;
+    struct wy_err err = WY_ERR_INIT;
+    assert_int_equal(run(f, "melinda", &c, &err), WY_EHTTP);
+    assert_err(&err, WY_EHTTP, "completion in oai_dc");
+    assert_non_null(strstr(wy_err_msg(&err), "completion page 1"));
+    assert_non_null(
+        strstr(wy_err_msg(&err), "verb=ListIdentifiers&metadataPrefix=oai_dc"));
+    wy_err_release(&err);
+    assert_int_equal(count(f, "melinda", 0), 5);
+    struct cat_source s;
+    get_source(f, "melinda", &s);
+    assert_string_equal(s.token, "wy-complete:0:");
+    cat_source_release(&s);
+    route(f, "verb:ListIdentifiers",
+          "records/melinda-oai-pmh/ListIdentifiers-marc21-with-"
+          "resumptionToken.xml");
+    if (run(f, "melinda", &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(oai_replay_hits(f->rp, "verb:ListRecords"), 1);
+    assert_int_equal(oai_replay_hits(f->rp, "verb:ListIdentifiers"), 1);
+    assert_int_equal(c.completed, 0);
+    get_source(f, "melinda", &s);
+    assert_null(s.token);
+    cat_source_release(&s);
 }
 
 static void retry_after_503(void **state)
@@ -972,6 +1028,377 @@ static void own_provider_round_trip(void **state)
     home_close(partner);
 }
 
+/* ---- completion in other formats --------------------------------------- */
+
+/* Puts every record of a fixture file into the partner; ids[] gets their
+   catalog ids. Returns how many. */
+static size_t put_file(struct cat *c, const char *handler, const char *path,
+                       const char *prefix, int64_t *ids, size_t max)
+{
+    struct wy_err err = WY_ERR_INIT;
+    struct fmt_reader *r = NULL;
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    if (fmt_reader_open_fd(&r, fmt_find(handler), fd, path, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    struct wy_record *rec;
+    size_t n = 0;
+    wy_code rc;
+    while ((rc = fmt_reader_next(r, &rec, &err)) != WY_EOF) {
+        if (rc != WY_OK)
+            fail_msg("%s: %s", path, wy_err_msg(&err));
+        assert_true(n < max);
+        char id[64];
+        snprintf(id, sizeof(id), "%s-%02zu", prefix, n + 1);
+        struct cat_put p = {.local_id = id, .rec = rec};
+        struct cat_put_result res;
+        if (cat_put_record(c, &p, &res, &err) != WY_OK)
+            fail_msg("%s: %s", id, wy_err_msg(&err));
+        ids[n++] = res.id;
+    }
+    fmt_reader_free(r);
+    close(fd);
+    return n;
+}
+
+/* The $a of every field `tag` in a committed yaz-marcdump line dump, in
+   order (new: free each and the array). */
+static size_t yaz_titles(const char *rel, const char *tag, char ***out)
+{
+    size_t len;
+    char *text = wy_test_slurp(wy_srcpath(rel), &len);
+    char **v = calloc(64, sizeof(*v));
+    size_t n = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strncmp(line, tag, 3) || line[3] != ' ')
+            continue;
+        char *a = strstr(line, "$a ");
+        assert_non_null(a);
+        a += 3;
+        char *e = strstr(a, " $");
+        assert_true(n < 64);
+        v[n++] = e ? strndup(a, (size_t)(e - a)) : strdup(a);
+    }
+    free(text);
+    *out = v;
+    return n;
+}
+
+struct partner {
+    char dir[4200];
+    struct wy_home *home;
+    struct tc_srv srv;
+    char url[128];
+    int64_t cn[16], us[16], mods[4];
+    size_t ncn, nus, nmods;
+};
+
+/* A partner home holding the 10 CNMARC records of BNU, the 10 MARC 21
+   records of pymarc's test.dat and one MODS record (Harvard), served by
+   Wenyuan's own /oai with pages of `page` records; a source "partner"
+   with the prefix chosen automatically. */
+static void partner_start(struct fx *f, struct partner *p, unsigned page,
+                          int marc21_only)
+{
+    memset(p, 0, sizeof(*p));
+    struct wy_err err = WY_ERR_INIT;
+    snprintf(p->dir, sizeof(p->dir), "%s/partner", f->dir);
+    if (home_init(p->dir, &err) != WY_OK ||
+        home_open(&p->home, p->dir, 0, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(cat_begin(p->home->cat, &err), WY_OK);
+    if (!marc21_only)
+        p->ncn = put_file(p->home->cat, "unimarc",
+                          wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"),
+                          "bnu", p->cn, 16);
+    p->nus = put_file(p->home->cat, "marc21",
+                      wy_fixture("records/pymarc/test.dat"), "us", p->us, 16);
+    if (!marc21_only)
+        p->nmods =
+            put_file(p->home->cat, "mods",
+                     wy_fixture("records/harvard-spotlight/mods_sample.xml"),
+                     "mods", p->mods, 4);
+    assert_int_equal(cat_commit(p->home->cat, &err), WY_OK);
+    assert_int_equal(p->ncn, marc21_only ? 0 : 10);
+    assert_int_equal(p->nus, 10);
+    assert_int_equal(p->nmods, marc21_only ? 0 : 1);
+    tc_srv_start(&p->srv, p->dir);
+    p->srv.app->page_size = page;
+    snprintf(p->url, sizeof(p->url), "http://127.0.0.1:%u/oai", p->srv.port);
+    struct cat_source s = {0};
+    s.name = "partner";
+    s.url = p->url;
+    s.prefix = ""; /* the richest offered */
+    assert_int_equal(cat_source_put(f->home->cat, &s, &err), WY_OK);
+    let_a_second_pass();
+}
+
+static void partner_stop(struct partner *p)
+{
+    tc_srv_stop(&p->srv);
+    home_close(p->home);
+}
+
+/* The harvested copy of partner record `id`. new: cat_record_free. */
+static struct cat_record *copy_of(struct fx *f, int64_t id)
+{
+    char oai[64];
+    snprintf(oai, sizeof(oai), "oai:wenyuan:%lld", (long long)id);
+    struct cat_record *r = NULL;
+    struct wy_err err = WY_ERR_INIT;
+    if (cat_get_record_by_local(f->home->cat, "partner", oai, CAT_LOAD_ALL, &r,
+                                &err) != WY_OK)
+        fail_msg("%s: %s", oai, wy_err_msg(&err));
+    return r;
+}
+
+/* Every partner record arrived: CNMARC as UNIMARC (kind, 200$a as yaz
+   reads the fixture) through unimarc, MARC 21 through marcxml, the MODS
+   record through mods. */
+static void check_partner_copy(struct fx *f, const struct partner *p)
+{
+    assert_int_equal(count(f, "partner", 1), 21);
+    assert_int_equal(count(f, "partner", 0), 21);
+    char **t200, **t245;
+    assert_int_equal(yaz_titles("tests/fixtures/yaz/dp2-bnu-cnmarc-10.iso.line",
+                                "200", &t200),
+                     10);
+    assert_int_equal(
+        yaz_titles("tests/fixtures/yaz/test.dat.line", "245", &t245), 10);
+    struct wy_err err = WY_ERR_INIT;
+    for (size_t i = 0; i < 20; i++) {
+        int cn = i < 10;
+        struct cat_record *r = copy_of(f, cn ? p->cn[i] : p->us[i - 10]);
+        assert_false(r->deleted);
+        assert_string_equal(r->orig_format, "marcxml");
+        assert_non_null(strstr(r->orig, cn ? "info:srw/schema/8/unimarcxml-v0.1"
+                                           : "http://www.loc.gov/MARC21/slim"));
+        struct wy_record *rec = NULL;
+        if (cat_record_model(r, &rec, &err) != WY_OK)
+            fail_msg("%s", wy_err_msg(&err));
+        assert_int_equal(rec->kind, cn ? WY_UNIMARC : WY_MARC21);
+        const char *a = wy_record_subfield(rec, cn ? "200" : "245", 'a');
+        assert_non_null(a);
+        assert_string_equal(a, cn ? t200[i] : t245[i - 10]);
+        wy_record_free(rec);
+        cat_record_free(r);
+    }
+    for (size_t i = 0; i < 10; i++) {
+        free(t200[i]);
+        free(t245[i]);
+    }
+    free(t200);
+    free(t245);
+    struct cat_record *r = copy_of(f, p->mods[0]);
+    assert_string_equal(r->orig_format, "mods");
+    assert_non_null(strstr(r->orig, "http://www.loc.gov/mods/v3"));
+    /* the title as the MODS fixture has it */
+    assert_non_null(strstr(r->desc_json, "Mr. Webster's Dudleian lecture on "
+                                         "Presbyterian ordination"));
+    cat_record_free(r);
+}
+
+/* CNMARC, MARC 21 and MODS-only records at a Wenyuan partner: the main
+   pass in marcxml brings the MARC 21 ones, the completion pass the rest
+   in unimarc and mods; a second harvest has nothing to complete. */
+static void own_provider_completes_formats(void **state)
+{
+    struct fx *f = *state;
+    struct partner p;
+    partner_start(f, &p, 100, 0);
+    struct oai_counts c;
+    struct wy_err err = WY_ERR_INIT;
+    /* by the command: the summary says what was completed */
+    char cmd[8192], *out = NULL;
+    snprintf(cmd, sizeof(cmd), "%s -H %s/home harvest partner --delay 0 2>&1",
+             wy_test_bin(), f->dir);
+    if (wy_test_run(cmd, &out) != 0)
+        fail_msg("%s: %s", cmd, out);
+    assert_non_null(strstr(out, "partner: ok, 2 pages, 21 records (21 added"));
+    assert_non_null(
+        strstr(out, "partner: 11 records completed in other formats"));
+    free(out);
+    struct cat_source s;
+    get_source(f, "partner", &s);
+    assert_string_equal(s.prefix, "marcxml");
+    assert_null(s.token); /* the harvest is done */
+    cat_source_release(&s);
+    check_partner_copy(f, &p);
+
+    /* an explicit --prefix is asked for alone: the MARC 21 records only */
+    snprintf(cmd, sizeof(cmd),
+             "%s -H %s/home source add only %s --prefix marcxml 2>&1 && "
+             "%s -H %s/home harvest only --delay 0 2>&1",
+             wy_test_bin(), f->dir, p.url, wy_test_bin(), f->dir);
+    if (wy_test_run(cmd, &out) != 0)
+        fail_msg("%s: %s", cmd, out);
+    assert_non_null(strstr(out, "only: ok, 1 pages, 10 records"));
+    assert_null(strstr(out, "completed"));
+    free(out);
+    assert_int_equal(count(f, "only", 1), 10);
+    /* one record by identifier: a CNMARC one is not in marcxml, so the
+       chosen prefix falls back to unimarc */
+    snprintf(cmd, sizeof(cmd),
+             "%s -H %s/home harvest partner --id oai:wenyuan:%lld --delay 0 "
+             "2>&1",
+             wy_test_bin(), f->dir, (long long)p.cn[3]);
+    if (wy_test_run(cmd, &out) != 0)
+        fail_msg("%s: %s", cmd, out);
+    assert_non_null(strstr(out, "stored"));
+    free(out);
+
+    /* nothing changed: the oai_dc list finds everything held */
+    let_a_second_pass();
+    if (run(f, "partner", &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(c.completed, 0);
+    assert_int_equal(c.added, 0);
+    /* a full harvest: 10 items in marcxml, 21 listed in oai_dc, so the
+       completion pass runs again and finds every item held */
+    f->o.full = 1;
+    if (run(f, "partner", &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    f->o.full = 0;
+    assert_int_equal(c.completed, 0);
+    assert_int_equal(c.added, 0);
+    check_partner_copy(f, &p);
+    partner_stop(&p);
+}
+
+/* A partner holding MARC 21 records only: the main pass brought as many
+   items as the oai_dc list's completeListSize, so the completion pass stops
+   after its first page. */
+static void completion_skipped_when_complete(void **state)
+{
+    struct fx *f = *state;
+    struct partner p;
+    partner_start(f, &p, 4, 1);
+    struct oai_counts c;
+    struct wy_err err = WY_ERR_INIT;
+    if (run(f, "partner", &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(count(f, "partner", 0), 10);
+    assert_int_equal(c.completed, 0);
+    /* 3 pages of marcxml, 1 of oai_dc identifiers (not 3) */
+    assert_int_equal(c.pages, 4);
+    assert_non_null(strstr(wy_buf_cstr(&f->msgs), "no completion needed"));
+    partner_stop(&p);
+}
+
+/* A sink that fails the second commit of the completion pass. */
+struct kill_sink {
+    struct oai_sink inner;
+    int seen;
+};
+
+static wy_code ks_commit(void *ctx, const struct oai_checkpoint *cp,
+                         struct wy_err *err)
+{
+    struct kill_sink *k = ctx;
+    if (cp->token && !strncmp(cp->token, "wy-complete:0:", 14) &&
+        cp->token[14] && ++k->seen == 2) {
+        k->inner.abort_page(k->inner.ctx);
+        return wy_err_set(err, WY_EIO, "killed at '%s'", cp->token);
+    }
+    return k->inner.commit_page(k->inner.ctx, cp, err);
+}
+
+#define KS_FWD(name, ...)                                                      \
+    struct kill_sink *k = ctx;                                                 \
+    return k->inner.name(k->inner.ctx, __VA_ARGS__)
+static wy_code ks_begin(void *ctx, struct wy_err *err)
+{
+    KS_FWD(begin_page, err);
+}
+static wy_code ks_record(void *ctx, const struct oai_item *it,
+                         struct oai_counts *c, struct wy_err *err)
+{
+    KS_FWD(record, it, c, err);
+}
+static void ks_abort(void *ctx)
+{
+    struct kill_sink *k = ctx;
+    k->inner.abort_page(k->inner.ctx);
+}
+static wy_code ks_learned(void *ctx, const char *g, const char *p,
+                          struct wy_err *err)
+{
+    KS_FWD(learned, g, p, err);
+}
+static wy_code ks_finish(void *ctx, const char *d, const struct oai_counts *c,
+                         struct wy_err *err)
+{
+    KS_FWD(finish, d, c, err);
+}
+static wy_code ks_fail(void *ctx, const char *m, const struct oai_counts *c,
+                       struct wy_err *err)
+{
+    struct kill_sink *k = ctx;
+    return (k->inner.fail)(k->inner.ctx, m, c, err);
+}
+static int ks_held(void *ctx, const char *id, const char *ds, int del,
+                   struct wy_err *err)
+{
+    KS_FWD(held, id, ds, del, err);
+}
+
+/* The completion pass is committed page by page: killed in its middle,
+   the next harvest resumes inside it (no second main pass) and brings the
+   rest. */
+static void completion_resumes(void **state)
+{
+    struct fx *f = *state;
+    struct partner p;
+    partner_start(f, &p, 4, 0);
+    struct wy_err err = WY_ERR_INIT;
+    struct oai_source_state st;
+    assert_int_equal(oai_source_load(f->home->cat, "partner", &st, &err),
+                     WY_OK);
+    struct oai_catsink cs;
+    struct kill_sink k = {0};
+    oai_catsink_init(&cs, f->home->cat, st.src.name, f->o.log, &k.inner);
+    struct oai_sink sink = k.inner;
+    sink.ctx = &k;
+    sink.begin_page = ks_begin;
+    sink.record = ks_record;
+    sink.commit_page = ks_commit;
+    sink.abort_page = ks_abort;
+    sink.learned = ks_learned;
+    sink.finish = ks_finish;
+    sink.fail = ks_fail;
+    sink.held = ks_held;
+    sink.commit = NULL;
+    sink.reconcile = NULL;
+    struct oai_counts c;
+    assert_int_equal(oai_harvest(&st.cfg, &sink, &f->o, &c, &err), WY_EIO);
+    assert_err(&err, WY_EIO, "completion in oai_dc");
+    assert_non_null(strstr(wy_err_msg(&err), "completion page 2"));
+    wy_err_release(&err);
+    oai_catsink_release(&cs);
+    oai_source_state_release(&st);
+    /* the MARC 21 records and the first completion page are kept */
+    int64_t kept = count(f, "partner", 1);
+    assert_true(kept >= 10 && kept < 21);
+    struct cat_source s;
+    get_source(f, "partner", &s);
+    assert_non_null(s.token);
+    assert_true(!strncmp(s.token, "wy-complete:0:", 14));
+    cat_source_release(&s);
+
+    wy_buf_reset(&f->msgs);
+    if (run(f, "partner", &c, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_non_null(
+        strstr(wy_buf_cstr(&f->msgs), "resuming the completion pass"));
+    assert_int_equal(c.added, 21 - kept);
+    assert_int_equal(c.completed, 21 - kept);
+    check_partner_copy(f, &p);
+    get_source(f, "partner", &s);
+    assert_null(s.token);
+    cat_source_release(&s);
+    partner_stop(&p);
+}
+
 /* ---- the pure helpers -------------------------------------------------- */
 
 static void retry_after_values(void **state)
@@ -1044,6 +1471,8 @@ WY_GROUP(harvest, NULL, NULL, T(day_granularity_and_deletions),
          T(getrecord_mode), T(reconcile_marks_missing), T(parallel_sources),
          T(kill_and_resume), T(cli_source_and_harvest), T(no_known_prefix),
          T(single_getrecord), T(own_provider_round_trip),
+         T(own_provider_completes_formats), T(completion_resumes),
+         T(completion_skipped_when_complete), T(completion_list_fails),
          T(citebase_and_dspace), cmocka_unit_test(retry_after_values),
          cmocka_unit_test(from_at_granularity),
          cmocka_unit_test(richest_prefix))

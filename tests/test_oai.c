@@ -13,7 +13,9 @@
 #include "harness.h"
 #include "svc_client.h"
 
+#include "core/xml.h"
 #include "formats/format.h"
+#include "formats/record.h"
 #include "repository/catalog.h"
 #include "repository/home.h"
 #include "service/app.h"
@@ -384,9 +386,16 @@ static void full_harvest_pages_with_tokens(void **state)
     assert_int_equal(pages, (NALL + PAGE - 1) / PAGE);
     assert_false(has_dup(ids));
     free(ids);
+    /* ListIdentifiers lists what ListRecords sends: in marcxml, the MARC 21
+       records and the deletion, not the CNMARC ones */
+    size_t nrec;
+    ids = harvest(f, "ListRecords", "metadataPrefix=marcxml", &nrec, &pages,
+                  NULL);
+    free(ids);
     ids = harvest(f, "ListIdentifiers", "metadataPrefix=marcxml", &n, &pages,
                   NULL);
-    assert_int_equal(n, NALL);
+    assert_int_equal(n, nrec);
+    assert_int_equal(n, NALL - NCN);
     free(ids);
     struct tc_resp r;
     oai(f, "verb=ListIdentifiers&metadataPrefix=oai_dc", &r);
@@ -643,6 +652,151 @@ static void changes_during_harvest(void **state)
     wy_buf_release(&ids);
 }
 
+/* ---- unimarc: UNIMARC/CNMARC as MARCXML syntax in Alma's namespace ----- */
+
+#define UNI_NS "info:srw/schema/8/unimarcxml-v0.1"
+
+/* A reply with unimarc metadata: OAI-PMH.xsd wants a schema for every
+   metadata namespace (processContents strict); there is no official one,
+   so tests/fixtures/schemas/unimarcxml-local.xsd stands in. */
+static void oai_uni(struct fx *f, const char *query, struct tc_resp *r)
+{
+    char path[8192];
+    snprintf(path, sizeof(path), "/oai?%s", query);
+    tc_get(&f->t, path, r);
+    assert_int_equal(r->status, 200);
+    char xsd[4096];
+    snprintf(xsd, sizeof(xsd), "%s/oai-unimarc-bundle.xsd", f->home);
+    FILE *fp = fopen(xsd, "wx");
+    if (fp) {
+        char oaixsd[4096], unixsd[4096];
+        snprintf(oaixsd, sizeof(oaixsd), "%s",
+                 wy_fixture("schemas/OAI-PMH.xsd"));
+        snprintf(unixsd, sizeof(unixsd), "%s",
+                 wy_srcpath("tests/fixtures/schemas/unimarcxml-local.xsd"));
+        fprintf(fp,
+                "<?xml version=\"1.0\"?>\n<xs:schema "
+                "xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n"
+                "<xs:import namespace=\"http://www.openarchives.org/OAI/2.0/\""
+                " schemaLocation=\"%s\"/>\n"
+                "<xs:import namespace=\"" UNI_NS "\" schemaLocation=\"%s\"/>\n"
+                "</xs:schema>\n",
+                oaixsd, unixsd);
+        fclose(fp);
+    }
+    struct wy_err err = WY_ERR_INIT;
+    xmlDocPtr doc = NULL;
+    if (wy_xml_doc_mem(&doc, r->body, r->len, "reply", &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    if (wy_xml_validate(doc, xsd, &err) != WY_OK)
+        fail_msg("reply is not valid: %s\n%.3000s", wy_err_msg(&err), r->body);
+    xmlFreeDoc(doc);
+}
+
+static void unimarc_format(void **state)
+{
+    struct fx *f = *state;
+    struct tc_resp r;
+    char q[256];
+    oai(f, "verb=ListMetadataFormats", &r);
+    assert_non_null(strstr(r.body, "<metadataPrefix>unimarc</metadataPrefix>"
+                                   "<schema>" UNI_NS "</schema>"
+                                   "<metadataNamespace>" UNI_NS
+                                   "</metadataNamespace>"));
+    tc_resp_free(&r);
+    /* per item: a CNMARC record has unimarc and not marcxml, a MARC 21
+       record the other way round */
+    snprintf(q, sizeof(q),
+             "verb=ListMetadataFormats&identifier=oai:wenyuan:%lld",
+             (long long)f->first_cn);
+    oai(f, q, &r);
+    assert_non_null(strstr(r.body, "<metadataPrefix>unimarc<"));
+    assert_null(strstr(r.body, "<metadataPrefix>marcxml<"));
+    tc_resp_free(&r);
+    snprintf(q, sizeof(q),
+             "verb=ListMetadataFormats&identifier=oai:wenyuan:%lld",
+             (long long)f->first_cn + NCN);
+    oai(f, q, &r);
+    assert_null(strstr(r.body, "<metadataPrefix>unimarc<"));
+    assert_non_null(strstr(r.body, "<metadataPrefix>marcxml<"));
+    tc_resp_free(&r);
+
+    /* GetRecord: leader, 001 and 200$a as yaz-marcdump prints the first
+       record of the fixture (tests/fixtures/yaz/dp2-bnu-cnmarc-10.iso.line) */
+    snprintf(
+        q, sizeof(q),
+        "verb=GetRecord&metadataPrefix=unimarc&identifier=oai:wenyuan:%lld",
+        (long long)f->first_cn);
+    oai_uni(f, q, &r);
+    assert_non_null(strstr(r.body, "<record xmlns=\"" UNI_NS "\">"));
+    assert_non_null(strstr(r.body, "nam0-22"));
+    assert_non_null(strstr(r.body, "<controlfield tag=\"001\">"
+                                   "990002180740203961</controlfield>"));
+    assert_non_null(strstr(r.body, "<subfield code=\"a\">&apos;94中国发展报告"
+                                   "</subfield>") ||
+                    strstr(r.body, "<subfield code=\"a\">'94中国发展报告"
+                                   "</subfield>"));
+    /* the MARCXML reader takes the namespace as UNIMARC */
+    struct wy_err err = WY_ERR_INIT;
+    struct fmt_reader *rd = NULL;
+    struct wy_record *rec = NULL;
+    assert_int_equal(fmt_reader_open_mem(&rd, fmt_find("marcxml"), r.body,
+                                         r.len, "reply", &err),
+                     WY_OK);
+    if (fmt_reader_next(rd, &rec, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(rec->kind, WY_UNIMARC);
+    const char *a = wy_record_subfield(rec, "200", 'a');
+    assert_non_null(a);
+    assert_string_equal(a, "'94中国发展报告");
+    fmt_reader_free(rd);
+    tc_resp_free(&r);
+
+    /* cannotDisseminateFormat both ways */
+    snprintf(
+        q, sizeof(q),
+        "verb=GetRecord&metadataPrefix=unimarc&identifier=oai:wenyuan:%lld",
+        (long long)f->first_cn + NCN);
+    expect_error(f, q, "cannotDisseminateFormat");
+    snprintf(
+        q, sizeof(q),
+        "verb=GetRecord&metadataPrefix=marcxml&identifier=oai:wenyuan:%lld",
+        (long long)f->first_cn);
+    expect_error(f, q, "cannotDisseminateFormat");
+
+    /* the lists hold the CNMARC records and the deletion, nothing else */
+    struct wy_buf all = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    snprintf(q, sizeof(q), "verb=ListRecords&metadataPrefix=unimarc");
+    for (int page = 0; page < 10; page++) {
+        oai_uni(f, q, &r);
+        wy_buf_adds(&all, r.body);
+        char *rt = tc_between(r.body, "<resumptionToken", "</resumptionToken>");
+        char *tok = rt && strchr(rt, '>') ? strdup(strchr(rt, '>') + 1) : NULL;
+        free(rt);
+        tc_resp_free(&r);
+        if (!tok || !*tok) {
+            free(tok);
+            break;
+        }
+        snprintf(q, sizeof(q), "verb=ListRecords&resumptionToken=%s", tok);
+        free(tok);
+    }
+    const char *ids = wy_buf_cstr(&all);
+    assert_int_equal(tc_count(ids, "<record xmlns=\"" UNI_NS "\">"), NCN);
+    assert_int_equal(tc_count(ids, "<header status=\"deleted\">"), 1);
+    size_t n, pages;
+    char *lids = harvest(f, "ListIdentifiers", "metadataPrefix=unimarc", &n,
+                         &pages, NULL);
+    assert_int_equal(n, NCN + 1);
+    for (char *s = strtok(lids, "\n"); s; s = strtok(NULL, "\n")) {
+        char want[128];
+        snprintf(want, sizeof(want), "<identifier>%s</identifier>", s);
+        assert_non_null(strstr(ids, want));
+    }
+    free(lids);
+    wy_buf_release(&all);
+}
+
 WY_GROUP(oai, setup, teardown, cmocka_unit_test(identify),
          cmocka_unit_test(errors_of_every_kind),
          cmocka_unit_test(no_set_hierarchy), cmocka_unit_test(formats_and_sets),
@@ -653,4 +807,5 @@ WY_GROUP(oai, setup, teardown, cmocka_unit_test(identify),
          cmocka_unit_test(post_equals_get), cmocka_unit_test(echo_is_escaped),
          cmocka_unit_test(gzip_when_asked),
          cmocka_unit_test(token_survives_restart),
-         cmocka_unit_test(changes_during_harvest))
+         cmocka_unit_test(changes_during_harvest),
+         cmocka_unit_test(unimarc_format))

@@ -17,7 +17,9 @@ const T = {
     rights: '权利', holdings: '收藏馆', callno: '索书号', census: '普查编号',
     collection: '专题', object: '数字对象', files: '文件', export: '导出',
     cite: '引用', permalink: '永久链接', deleted: '该记录已删除。',
-    loading: '加载中…', error: '出错了：',
+    loading: '加载中…', error: '出错了：', master: '下载原图',
+    collections: '专题数据库', records: n => `${n} 条记录`, browseBy: '浏览：',
+    searchIn: name => `在「${name}」中检索…（简体或繁体）`, allCollections: '全部专题',
     facets: { collection: '专题', library: '收藏馆', type: '类型', language: '语种',
       creator: '责任者', century: '世纪', dynasty: '朝代', source: '来源' },
   },
@@ -33,11 +35,46 @@ const T = {
     rights: 'Rights', holdings: 'Holding libraries', callno: 'call number', census: 'census no.',
     collection: 'Collection', object: 'Digital object', files: 'Files', export: 'Export',
     cite: 'Cite', permalink: 'Permalink', deleted: 'This record was deleted.',
-    loading: 'Loading…', error: 'Error: ',
+    loading: 'Loading…', error: 'Error: ', master: 'Download the master',
+    collections: 'Collections', records: n => `${n} records`, browseBy: 'Browse by: ',
+    searchIn: name => `Search ${name}… (simplified or traditional)`, allCollections: 'All collections',
     facets: { collection: 'Collection', library: 'Holding library', type: 'Type',
       language: 'Language', creator: 'Creator', century: 'Century', dynasty: 'Dynasty',
       source: 'Source' },
   },
+};
+
+/* Human labels for facet values the index stores as codes: DCMI types,
+   ISO 639-2/B languages common in Chinese libraries, centuries, dynasties
+   and sources. [Chinese, English]; a value not listed is shown as is. */
+const LABELS = {
+  type: {
+    Text: ['文本', 'Text'], StillImage: ['静态图像', 'Still image'], Image: ['图像', 'Image'],
+    MovingImage: ['动态图像', 'Moving image'], Sound: ['音频', 'Sound'],
+    Collection: ['集合', 'Collection'], Dataset: ['数据集', 'Dataset'],
+    Software: ['软件', 'Software'], Service: ['服务', 'Service'], Event: ['事件', 'Event'],
+    InteractiveResource: ['交互资源', 'Interactive resource'],
+    PhysicalObject: ['实物', 'Physical object'],
+  },
+  language: {
+    chi: ['中文', 'Chinese'], zho: ['中文', 'Chinese'], eng: ['英文', 'English'],
+    jpn: ['日文', 'Japanese'], kor: ['朝鲜文', 'Korean'], mul: ['多语种', 'Multiple languages'],
+    lat: ['拉丁文', 'Latin'], fre: ['法文', 'French'], fra: ['法文', 'French'],
+    ger: ['德文', 'German'], deu: ['德文', 'German'], rus: ['俄文', 'Russian'],
+    mon: ['蒙古文', 'Mongolian'], tib: ['藏文', 'Tibetan'], bod: ['藏文', 'Tibetan'],
+    uig: ['维吾尔文', 'Uighur'], mnc: ['满文', 'Manchu'], san: ['梵文', 'Sanskrit'],
+    vie: ['越南文', 'Vietnamese'], spa: ['西班牙文', 'Spanish'], ita: ['意大利文', 'Italian'],
+    und: ['未定', 'Undetermined'], zxx: ['无语言内容', 'No linguistic content'],
+  },
+  dynasty: {
+    先秦: ['先秦', 'Pre-Qin'], 秦: ['秦', 'Qin'], 漢: ['漢', 'Han'], 汉: ['汉', 'Han'],
+    三國: ['三國', 'Three Kingdoms'], 三国: ['三国', 'Three Kingdoms'], 晉: ['晉', 'Jin'], 晋: ['晋', 'Jin'],
+    南朝梁: ['南朝梁', 'Liang (Southern Dynasties)'], 隋: ['隋', 'Sui'], 唐: ['唐', 'Tang'],
+    五代: ['五代', 'Five Dynasties'], 宋: ['宋', 'Song'], 遼: ['遼', 'Liao'], 辽: ['辽', 'Liao'],
+    金: ['金', 'Jin (Jurchen)'], 元: ['元', 'Yuan'], 明: ['明', 'Ming'], 清: ['清', 'Qing'],
+    民國: ['民國', 'Republic of China'], 民国: ['民国', 'Republic of China'],
+  },
+  source: { local: ['本馆', 'Local'] },
 };
 
 let lang = localStorage.getItem('wenyuan.lang') || 'zh';
@@ -80,13 +117,18 @@ function snippet(html) {
 
 function parseHash() {
   const h = location.hash.replace(/^#/, '') || '/';
-  const [path, qs] = h.split('?');
-  return { path, params: new URLSearchParams(qs || '') };
+  const k = h.indexOf('?');
+  const path = k < 0 ? h : h.slice(0, k);
+  return { path: path || '/', params: new URLSearchParams(k < 0 ? '' : h.slice(k + 1)) };
+}
+
+function link(path, params) {
+  const qs = params ? params.toString() : '';
+  return '#' + path + (qs ? '?' + qs : '');
 }
 
 function go(path, params) {
-  const qs = params ? params.toString() : '';
-  location.hash = '#' + path + (qs ? '?' + qs : '');
+  location.hash = link(path, params);
 }
 
 async function getJSON(url) {
@@ -96,21 +138,106 @@ async function getJSON(url) {
   return j;
 }
 
-function currentSearch() {
-  const { params } = parseHash();
-  return params;
+/* The collections (/api/collections), fetched once: their names label the
+   collection facet and their descriptions head the collection pages. */
+let collectionsP = null;
+function collections() {
+  if (!collectionsP)
+    collectionsP = getJSON('/api/collections').then(j => j.collections || [])
+      .catch(() => { collectionsP = null; return []; });
+  return collectionsP;
+}
+let collectionList = [];
+
+/* The English name of a collection: the parenthesized part of its
+   description ("古籍善本与普通古籍 (ancient books)"), else its code. */
+function collectionName(c) {
+  if (lang === 'zh') return c.name || c.code;
+  const m = /\(([^()]+)\)\s*$/.exec(c.description || '');
+  if (!m) return c.code;
+  return m[1].charAt(0).toUpperCase() + m[1].slice(1);
 }
 
-async function showSearch(params) {
-  $('search-view').hidden = false;
-  $('record-view').hidden = true;
+/* A facet value as people read it, in the page's language. */
+function facetLabel(name, value) {
+  if (name === 'collection') {
+    const c = collectionList.find(x => x.code === value);
+    return c ? collectionName(c) : value;
+  }
+  if (name === 'century') {
+    const n = Number(value);
+    if (!Number.isInteger(n)) return value;
+    if (lang === 'zh') return n > 0 ? n + '世纪' : '公元前' + -n + '世纪';
+    const a = Math.abs(n), s = a % 100 >= 11 && a % 100 <= 13 ? 'th'
+      : ['th', 'st', 'nd', 'rd'][a % 10] || 'th';
+    return a + s + ' century' + (n < 0 ? ' BCE' : '');
+  }
+  const l = (LABELS[name] || {})[value];
+  return l ? l[lang === 'zh' ? 0 : 1] : value;
+}
+
+/* The search state kept in the URL: the query, facets, years, sort, page
+   and page size. A search view is '/' or '/collections/CODE'. */
+const STATE = ['q', 'facet', 'from', 'to', 'sort', 'page', 'size'];
+function searchState(params) {
+  const p = new URLSearchParams();
+  for (const k of STATE) for (const v of params.getAll(k)) if (v) p.append(k, v);
+  return p;
+}
+
+/* Where a record page's "back" link leads: the search view it was opened
+   from, carried in its own URL (back=/?q=…) so it survives a reload. */
+function backTarget(params) {
+  const b = params.get('back') || '';
+  return /^\/(collections\/[^?#]+)?(\?[^#]*)?$/.test(b) ? b : '/';
+}
+
+function showView(name) {
+  for (const v of ['search-view', 'record-view']) $(v).hidden = v !== name;
+}
+
+/* The home page's list of collections, each linking to its page. */
+function showHomeCollections(show) {
+  const box = $('home-collections');
+  box.hidden = !show || !collectionList.length;
+  if (box.hidden) return;
+  box.replaceChildren(el('h2', {}, t('collections')), el('ul', {}, ...collectionList.map(c =>
+    el('li', {}, el('a', { href: '#/collections/' + encodeURIComponent(c.code), 'data-code': c.code },
+      collectionName(c)), ' ', el('span', { class: 'count' }, t('records')(c.records)),
+      el('div', { class: 'desc' }, c.description || '')))));
+}
+
+/* A collection page's head: its name, description and browsing facets. */
+function showCollectionHead(coll) {
+  const box = $('collection-head');
+  box.hidden = !coll;
+  $('q').placeholder = t('placeholder');
+  if (!coll) return;
+  const c = collectionList.find(x => x.code === coll) || { code: coll };
+  $('q').placeholder = t('searchIn')(collectionName(c));
+  box.replaceChildren(
+    el('p', { class: 'crumbs' }, el('a', { href: '#/' }, t('allCollections')), ' › '),
+    el('h1', {}, collectionName(c),
+      lang === 'zh' || !c.name ? null : el('span', { class: 'alt', lang: 'zh' }, ' ' + c.name)),
+    c.description ? el('p', { class: 'desc' }, c.description) : null,
+    c.records !== undefined ? el('p', { class: 'count' }, t('records')(c.records)) : null,
+    (c.browse || []).length ? el('p', { class: 'browse' }, t('browseBy'),
+      ...c.browse.map((b, i) => el('span', { title: b.label },
+        (i ? ' · ' : '') + ((t('facets')[b.facet]) || b.facet)))) : null);
+}
+
+async function showSearch(path, params, coll) {
+  showView('search-view');
+  collectionList = await collections();
+  if (parseHash().path !== path) return;
+  showCollectionHead(coll);
+  showHomeCollections(!coll && !STATE.some(k => params.get(k)));
   $('q').value = params.get('q') || '';
   $('from-year').value = params.get('from') || '';
   $('to-year').value = params.get('to') || '';
-  const api = new URLSearchParams();
-  for (const k of ['q', 'from', 'to', 'sort', 'page']) if (params.get(k)) api.set(k, params.get(k));
-  for (const f of params.getAll('facet')) api.append('facet', f);
-  api.set('size', '20');
+  const api = searchState(params);
+  if (!api.get('size')) api.set('size', '20');
+  if (coll) api.set('collection', coll);
   $('summary').textContent = t('loading');
   $('hits').replaceChildren();
   let res;
@@ -121,34 +248,49 @@ async function showSearch(params) {
     $('facets').replaceChildren();
     return;
   }
+  if (parseHash().path !== path) return; /* the user moved on meanwhile */
   $('summary').textContent = res.total ? t('results')(res.total) : t('none');
   const chosen = params.getAll('facet');
-  $('chosen').replaceChildren(...chosen.map(f => {
-    const p = new URLSearchParams(params);
+  const withFacets = list => {
+    const p = searchState(params);
     p.delete('facet'); p.delete('page');
-    chosen.filter(x => x !== f).forEach(x => p.append('facet', x));
-    return el('a', { href: '#/?' + p.toString(), title: t('remove') }, f.replace(/^[^:]*:/, '') + ' ✕');
+    list.forEach(x => p.append('facet', x));
+    return link(path, p);
+  };
+  $('chosen').replaceChildren(...chosen.map(f => {
+    const k = f.indexOf(':');
+    const name = f.slice(0, k), value = f.slice(k + 1);
+    return el('a', { href: withFacets(chosen.filter(x => x !== f)), title: t('remove') },
+      ((t('facets')[name]) || name) + ': ' + facetLabel(name, value) + ' ✕');
   }));
+  const back = link(path, searchState(params));
   $('hits').replaceChildren(...res.hits.map(h => {
     const li = el('li', {},
-      el('a', { class: 'title', href: '#/record/' + encodeURIComponent(h.id) }, h.title || h.id),
+      el('a', { class: 'title', href: link('/record/' + encodeURIComponent(h.id),
+        new URLSearchParams({ back: back.slice(1) })) }, h.title || h.id),
       el('div', { class: 'meta' }, [h.creator, h.date].filter(Boolean).join(' · ')));
     if (h.snippet) li.append(el('div', {}, snippet(h.snippet)));
     return li;
   }));
+  /* on a collection page, its profile's facets come first and the
+     collection facet (one value) is left out */
+  const order = coll ? ((collectionList.find(c => c.code === coll) || {}).browse || []).map(b => b.facet) : [];
+  const ranked = (res.facets || []).filter(f => !(coll && f.name === 'collection'))
+    .map((f, i) => ({ f, i, r: order.includes(f.name) ? order.indexOf(f.name) : order.length + i }))
+    .sort((a, b) => a.r - b.r).map(x => x.f);
   const facets = el('div');
-  for (const f of res.facets || []) {
+  for (const f of ranked) {
     if (!f.values || !f.values.length) continue;
     const ul = el('ul');
     for (const v of f.values.slice(0, 12)) {
       const key = f.name + ':' + v.value;
       const on = chosen.includes(key);
-      const p = new URLSearchParams(params);
-      p.delete('page');
-      if (on) { p.delete('facet'); chosen.filter(x => x !== key).forEach(x => p.append('facet', x)); }
-      else p.append('facet', key);
-      ul.append(el('li', {}, el('a', { href: '#/?' + p.toString(), class: on ? 'on' : null },
-        el('span', {}, v.value), el('span', { class: 'count' }, v.count))));
+      const label = facetLabel(f.name, v.value);
+      ul.append(el('li', {}, el('a', {
+        href: withFacets(on ? chosen.filter(x => x !== key) : chosen.concat([key])),
+        class: on ? 'on' : null, title: label !== v.value ? v.value : null,
+        'data-value': v.value,
+      }, el('span', {}, label), el('span', { class: 'count' }, v.count))));
     }
     facets.append(el('div', { class: 'facet', 'data-facet': f.name },
       el('h3', {}, (t('facets')[f.name]) || f.name), ul));
@@ -158,8 +300,9 @@ async function showSearch(params) {
   $('pageinfo').textContent = t('page')(res.page, pages);
   $('prev').disabled = res.page <= 1;
   $('next').disabled = res.page >= pages;
-  $('prev').onclick = () => { const p = new URLSearchParams(params); p.set('page', res.page - 1); go('/', p); };
-  $('next').onclick = () => { const p = new URLSearchParams(params); p.set('page', res.page + 1); go('/', p); };
+  const toPage = n => { const p = searchState(params); p.set('page', n); go(path, p); };
+  $('prev').onclick = () => toPage(res.page - 1);
+  $('next').onclick = () => toPage(res.page + 1);
 }
 
 function row(dl, label, value) {
@@ -172,15 +315,15 @@ function row(dl, label, value) {
   dl.append(dd);
 }
 
-async function showRecord(id) {
-  $('search-view').hidden = true;
-  $('record-view').hidden = false;
+async function showRecord(id, params) {
+  showView('record-view');
+  $('back').href = '#' + backTarget(params);
   const box = $('record');
   box.replaceChildren(t('loading'));
   $('object').replaceChildren();
   let r;
   try {
-    r = await getJSON('/api/records/' + encodeURIComponent(id));
+    [r, collectionList] = await Promise.all([getJSON('/api/records/' + encodeURIComponent(id)), collections()]);
   } catch (e) {
     box.replaceChildren(el('p', { class: 'error' }, t('error') + e.message));
     return;
@@ -199,12 +342,15 @@ async function showRecord(id) {
   row(dl, t('edition'), d.edition);
   row(dl, t('extent'), d.extent);
   row(dl, t('subjects'), d.subjects);
-  row(dl, t('languages'), d.languages);
-  row(dl, t('type'), d.type);
+  row(dl, t('languages'), [].concat(d.languages || []).map(v => facetLabel('language', v)));
+  row(dl, t('type'), [].concat(d.type || []).map(v => facetLabel('type', v)));
   row(dl, t('identifiers'), (d.identifiers || []).map(i => i.type + ': ' + i.value));
   row(dl, t('notes'), d.notes);
   row(dl, t('rights'), d.rights);
-  row(dl, t('collection'), r.collection_name || r.collection);
+  if (r.collection)
+    row(dl, t('collection'), el('a', { href: '#/collections/' + encodeURIComponent(r.collection) },
+      facetLabel('collection', r.collection) !== r.collection ? facetLabel('collection', r.collection)
+        : r.collection_name || r.collection));
   row(dl, t('holdings'), (d.holdings || []).map(h =>
     [h.institution, h.callno ? t('callno') + ' ' + h.callno : '', h.census ? t('census') + ' ' + h.census : '', h.note || '']
       .filter(Boolean).join(' · ')));
@@ -221,52 +367,70 @@ async function showRecord(id) {
   if (r.object) showObject(r.object);
 }
 
+function size(n) {
+  if (n >= 1048576) return (n / 1048576).toFixed(1) + ' MB';
+  if (n >= 1024) return (n / 1024).toFixed(0) + ' KB';
+  return n + ' B';
+}
+
 async function showObject(oid) {
   const sec = $('object');
   let o;
   try { o = await getJSON('/api/objects/' + encodeURIComponent(oid)); }
   catch (e) { sec.replaceChildren(el('p', { class: 'error' }, t('error') + e.message)); return; }
   sec.replaceChildren(el('h2', {}, t('object') + ' · ' + o.id + ' (' + o.head + ')'));
-  const images = o.files.filter(f => /^image\/(jpeg|png|gif|webp|svg)/.test(f.mime || ''));
+  /* every page image (TIFF and JPEG 2000 included, which browsers cannot
+     show) is displayed through the service's JPEG derivatives; the master
+     is a download link */
+  const images = o.files.filter(f => /^image\//.test(f.mime || '') && !/svg/.test(f.mime));
   const thumbs = el('div', { class: 'thumbs' });
   for (const f of images) {
-    const img = el('img', { src: f.url, alt: f.path, loading: 'lazy' });
+    const img = el('img', { src: f.url + '?size=thumb', alt: f.path, loading: 'lazy' });
     img.addEventListener('click', () => {
-      $('viewer-img').src = f.url; $('viewer-img').alt = f.path; $('viewer').hidden = false;
+      $('viewer-img').src = f.url + '?size=view'; $('viewer-img').alt = f.path;
+      $('viewer-master').href = f.url;
+      $('viewer-master').textContent = t('master') + ' · ' + f.path + ' (' + (f.mime || '') + ', ' + size(f.size) + ')';
+      $('viewer').hidden = false;
     });
-    thumbs.append(el('figure', {}, img, el('figcaption', {}, f.path)));
+    thumbs.append(el('figure', {}, img, el('figcaption', {},
+      el('a', { href: f.url, class: 'master', title: t('master') }, f.path))));
   }
   if (images.length) sec.append(thumbs);
   const ul = el('ul');
   for (const f of o.files)
     ul.append(el('li', {}, el('a', { href: f.url }, f.path), ' ',
-      el('span', { class: 'count' }, (f.mime || '') + ' · ' + f.size + ' B')));
+      el('span', { class: 'count' }, (f.mime || '') + ' · ' + size(f.size))));
   sec.append(el('h3', {}, t('files')), ul);
 }
 
 function route() {
   const { path, params } = parseHash();
   const m = path.match(/^\/record\/(.+)$/);
-  if (m) showRecord(decodeURIComponent(m[1]));
-  else showSearch(params);
+  const c = path.match(/^\/collections\/([^/]+)$/);
+  if (m) showRecord(decodeURIComponent(m[1]), params);
+  else if (c) showSearch(path, params, decodeURIComponent(c[1]));
+  else showSearch('/', params, null);
 }
 
+/* a new query keeps the view, the years and the page size; facets and the
+   page start over */
 $('search-form').addEventListener('submit', ev => {
   ev.preventDefault();
+  const { path, params: old } = parseHash();
   const p = new URLSearchParams();
   if ($('q').value.trim()) p.set('q', $('q').value.trim());
-  const old = currentSearch();
-  for (const k of ['from', 'to']) if (old.get(k)) p.set(k, old.get(k));
-  go('/', p);
+  for (const k of ['from', 'to', 'sort', 'size']) if (old.get(k)) p.set(k, old.get(k));
+  go(path.startsWith('/record/') ? '/' : path, p);
 });
 $('years').addEventListener('submit', ev => {
   ev.preventDefault();
-  const p = new URLSearchParams(currentSearch());
+  const { path, params } = parseHash();
+  const p = searchState(params);
   p.delete('page');
   for (const [k, id] of [['from', 'from-year'], ['to', 'to-year']]) {
     if ($(id).value) p.set(k, $(id).value); else p.delete(k);
   }
-  go('/', p);
+  go(path, p);
 });
 $('lang').addEventListener('click', () => {
   lang = lang === 'zh' ? 'en' : 'zh';

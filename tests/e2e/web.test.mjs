@@ -124,9 +124,131 @@ test('switching to English', async () => {
   await page.click('#lang');
   assert.equal((await page.textContent('.brand')).trim(), 'Wenyuan Digital Library');
   await page.screenshot({ path: join(out, '6-record-en.png'), fullPage: true });
+});
+
+test('back to the results keeps the query and the facet', async () => {
   await page.click('#back');
   await page.waitForSelector('#hits li', T);
+  const h = decodeURIComponent(page.url());
+  assert.match(h, /#\/\?.*q=嘉禾/);
+  assert.match(h, /facet=dynasty:清/);
+  assert.equal(await page.inputValue('#q'), '嘉禾');
+  const hits = await page.$$eval('#hits li a.title', l => l.map(a => a.textContent));
+  assert.deepEqual(hits, ['嘉禾縣志']);
+  // the chosen facet is labelled in English: Dynasty: Qing
+  assert.match(await page.textContent('#chosen'), /Dynasty: Qing/);
   await page.screenshot({ path: join(out, '7-search-en.png'), fullPage: true });
+});
+
+test('facet values are labelled, not coded', async () => {
+  await page.goto(url + '#/');
+  await page.waitForSelector('[data-facet="language"] li', T);
+  const labels = async name => page.$$eval(`[data-facet="${name}"] li a span:first-child`,
+    l => l.map(s => s.textContent));
+  assert.ok((await labels('collection')).includes('Ancient books'), 'collection: ' + await labels('collection'));
+  assert.ok((await labels('language')).includes('Chinese'), 'language');
+  assert.ok((await labels('type')).includes('Text'), 'type');
+  await page.click('#lang');
+  await until(() => document.querySelector('.brand').textContent.includes('文渊'), null, 'Chinese');
+  await page.waitForSelector('[data-facet="language"] li', T);
+  await until(() => [...document.querySelectorAll('[data-facet="type"] li a span:first-child')]
+    .some(s => s.textContent === '文本'), null, 'the type label 文本');
+  assert.ok((await labels('collection')).includes('古籍'), 'collection 古籍');
+  assert.ok((await labels('language')).includes('中文'), 'language 中文');
+  assert.ok((await labels('language')).includes('英文'), 'language 英文');
+  // the code stays in the link (the permalink) and the tooltip
+  assert.equal(await page.getAttribute('[data-facet="language"] a[data-value="chi"]', 'title'), 'chi');
+  await page.screenshot({ path: join(out, '8-facet-labels.png'), fullPage: true });
+});
+
+test('back to the results keeps the page', async () => {
+  await page.goto(url + '#/?size=5&page=2');
+  await until(() => /第 2 \/ \d+ 页/.test(document.querySelector('#pageinfo').textContent),
+    null, 'page 2');
+  const first = await page.textContent('#hits li a.title');
+  await page.click('#hits li a.title');
+  await page.waitForSelector('#record h1', T);
+  await page.reload(); // the record's URL alone is enough to come back
+  await page.waitForSelector('#record h1', T);
+  await page.click('#back');
+  await until(() => /第 2 \/ \d+ 页/.test(document.querySelector('#pageinfo').textContent),
+    null, 'page 2 again');
+  assert.equal(await page.textContent('#hits li a.title'), first);
+  assert.match(page.url(), /size=5/);
+  assert.match(page.url(), /page=2/);
+});
+
+test('a collection page: description, browsing facets, scoped search', async () => {
+  await page.goto(url + '#/');
+  await page.waitForSelector('#home-collections a[data-code="guji"]', T);
+  await page.screenshot({ path: join(out, '9-home.png'), fullPage: true });
+  await page.click('#home-collections a[data-code="guji"]');
+  await until(() => location.hash === '#/collections/guji' &&
+    document.querySelector('#collection-head h1') &&
+    /共 3 条结果/.test(document.querySelector('#summary').textContent), null, 'the guji page');
+  assert.equal((await page.textContent('#collection-head h1')).trim(), '古籍');
+  assert.match(await page.textContent('#collection-head .desc'), /古籍善本与普通古籍/);
+  assert.ok(!(await page.isVisible('#home-collections')), 'home list hidden');
+  // the profile's facets first (著者, 著者朝代, 版本年代 → century), no collection facet
+  const names = await page.$$eval('.facet', l => l.map(f => f.dataset.facet));
+  assert.deepEqual(names.slice(0, 3), ['creator', 'dynasty', 'century']);
+  assert.ok(!names.includes('collection'), 'facets: ' + names);
+  await page.screenshot({ path: join(out, '10-collection.png'), fullPage: true });
+  // a query inside the collection stays inside it
+  const hits = await search('論語');
+  assert.deepEqual(hits, ['論語集注']);
+  assert.match(decodeURIComponent(page.url()), /#\/collections\/guji\?q=論語/);
+  await page.fill('#q', 'Perl');
+  await page.click('#search-btn');
+  await until(() => /没有找到结果/.test(document.querySelector('#summary').textContent),
+    null, 'no Perl among the ancient books');
+  // browse by dynasty, then back from a record to the collection page
+  await page.goto(url + '#/collections/guji');
+  await page.click('[data-facet="dynasty"] a[data-value="宋"]');
+  await until(() => /facet=dynasty/.test(location.hash) &&
+    document.querySelectorAll('#hits li').length === 1, null, 'the Song facet');
+  await page.click('#hits li a.title');
+  await page.waitForSelector('#record h1', T);
+  assert.equal(await page.getAttribute('#record dd a[href^="#/collections/"]', 'href'),
+    '#/collections/guji');
+  await page.click('#back');
+  await until(() => location.hash.startsWith('#/collections/guji?') &&
+    document.querySelector('#collection-head h1') &&
+    document.querySelectorAll('#hits li').length === 1, null, 'back in the collection');
+  assert.match(decodeURIComponent(page.url()), /facet=dynasty:宋/);
+});
+
+test('TIFF pages are shown through JPEG derivatives, the master downloadable', async () => {
+  await page.goto(url + '#/');
+  await search('論語');
+  await page.click('#hits li a.title:has-text("論語集注")');
+  await page.waitForSelector('#record h1', T);
+  await page.waitForSelector('.thumbs img', T);
+  await until(() => {
+    const l = [...document.querySelectorAll('.thumbs img')];
+    return l.length === 2 && l.every(i => i.complete && i.naturalWidth > 0);
+  }, null, 'both TIFF pages as thumbnails');
+  const srcs = await page.$$eval('.thumbs img', l => l.map(i => i.getAttribute('src')));
+  assert.ok(srcs.every(s => /\/images\/000[12]\.tif\?size=thumb$/.test(s)), 'srcs: ' + srcs);
+  // a thumbnail fits 320 pixels: the 480 x 640 master becomes 240 x 320
+  assert.equal(await page.$eval('.thumbs img', i => i.naturalHeight), 320);
+  const master = await page.getAttribute('.thumbs figcaption a', 'href');
+  assert.match(master, /\/images\/0001\.tif$/);
+  await page.screenshot({ path: join(out, '11-record-tiff.png'), fullPage: true });
+  await page.click('.thumbs img');
+  await page.waitForSelector('#viewer:not([hidden]) img', T);
+  await until(() => document.querySelector('#viewer-img').naturalWidth > 0, null,
+    'the TIFF page in the viewer');
+  assert.match(await page.getAttribute('#viewer-img', 'src'), /0001\.tif\?size=view$/);
+  assert.match(await page.getAttribute('#viewer-master', 'href'), /\/images\/0001\.tif$/);
+  assert.match(await page.textContent('#viewer-master'), /下载原图/);
+  await page.screenshot({ path: join(out, '12-viewer-tiff.png') });
+  await page.click('#viewer-close');
+  // the master itself is served as the stored TIFF
+  const r = await page.evaluate(async u => {
+    const x = await fetch(u); return x.headers.get('content-type');
+  }, master);
+  assert.equal(r, 'image/tiff');
 });
 
 test('no errors in the page', () => {
