@@ -1407,9 +1407,9 @@ static wy_code list_prepare(struct cat *c, const struct cat_list_query *q,
             return rc;
         }
         int keep = c->nlst < LIST_CACHE;
-        int r = sqlite3_prepare_v3(c->db, wy_buf_cstr(&sql), -1,
-                                   keep ? SQLITE_PREPARE_PERSISTENT : 0, &s,
-                                   NULL);
+        int r =
+            sqlite3_prepare_v3(c->db, wy_buf_cstr(&sql), -1,
+                               keep ? SQLITE_PREPARE_PERSISTENT : 0, &s, NULL);
         wy_buf_release(&sql);
         if (r != SQLITE_OK)
             return db_fail(c, err, "list records");

@@ -72,8 +72,7 @@ wy_code oai_cache_new(struct oai_cache **out, size_t max_bytes,
         if (!(s->slots = wy_calloc(NSLOTS / n, sizeof(*s->slots)))) {
             c->n = i;
             oai_cache_free(c);
-            return wy_err_set(err, WY_ENOMEM,
-                              "no memory for the record cache");
+            return wy_err_set(err, WY_ENOMEM, "no memory for the record cache");
         }
         s->nslots = NSLOTS / n;
         s->max_bytes = max_bytes / n;
@@ -147,8 +146,7 @@ static struct entry *find(struct shard *c, const char *key, size_t kl,
     return NULL;
 }
 
-int oai_cache_get(struct oai_cache *cache, const char *key,
-                  struct wy_buf *out)
+int oai_cache_get(struct oai_cache *cache, const char *key, struct wy_buf *out)
 {
     if (!cache)
         return 0;

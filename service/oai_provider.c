@@ -204,8 +204,7 @@ static void add_setspec(struct wy_buf *b, const char *spec)
 }
 
 /* ds: the record's datestamp as datestamp_of() gives it. */
-static void header(struct wy_buf *b, const struct cat_record *r,
-                   const char *ds)
+static void header(struct wy_buf *b, const struct cat_record *r, const char *ds)
 {
     if (r->deleted)
         wy_buf_adds(b, "<header status=\"deleted\"><identifier>" OAI_ID_PREFIX);
@@ -915,8 +914,9 @@ static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
         }
         wy_buf_add(out, l->head.p, l->head.len);
         if (l->sent == 0) {
-            wy_buf_addf(out, "<error code=\"noRecordsMatch\">%s</error>\n"
-                             "</OAI-PMH>\n",
+            wy_buf_addf(out,
+                        "<error code=\"noRecordsMatch\">%s</error>\n"
+                        "</OAI-PMH>\n",
                         l->start_cursor ? "no records remain in this list"
                                         : "no records match the arguments");
             wy_buf_release(&first);
