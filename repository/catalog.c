@@ -88,7 +88,17 @@ static const char *const migrations[] = {
     " ocfl_id TEXT NOT NULL, status TEXT NOT NULL, detail TEXT,"
     " time TEXT NOT NULL, PRIMARY KEY (audit_id, ocfl_id)) WITHOUT ROWID;"
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);",
+    /* 1 -> 2: the listing index covers what an OAI header needs, so a
+       page of headers is read from the index alone, never from the rows
+       (whose metadata blobs put hash and the times on overflow pages) */
+    "DROP INDEX records_datestamp;"
+    "CREATE INDEX records_list ON records(datestamp, id, deleted, collection,"
+    " hash);",
 };
+
+/* A reader (CAT_READONLY, which cannot migrate) opens catalogs from this
+   version on: version 2 only added an index, so the queries are the same. */
+#define CAT_SCHEMA_READ_MIN 1
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CAT_SCHEMA_VERSION,
                "one migration per schema version");
@@ -297,10 +307,21 @@ static const char *const stmt_sql[S_NSTMT] = {
     [S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
 };
 
+/* Listing statements, prepared once per shape of query (which conditions,
+   which columns) and kept with the connection. */
+#define LIST_CACHE 32
+struct list_stmt {
+    unsigned key;
+    int busy; /* being stepped (a nested cat_list gets its own) */
+    sqlite3_stmt *s;
+};
+
 struct cat {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *stmt[S_NSTMT];
+    struct list_stmt lst[LIST_CACHE];
+    size_t nlst;
     int in_txn;
     int wdepth; /* nested write scopes open */
     char *now;  /* fixed clock for tests, or NULL */
@@ -527,6 +548,14 @@ wy_code cat_open(struct cat **out, const char *path, int flags,
               "set up the connection", err);
     if (rc == WY_OK && !(flags & CAT_READONLY))
         rc = exec(c, "PRAGMA journal_mode = WAL", "switch to WAL mode", err);
+    /* a reader (the service: one per worker thread) maps the file instead
+       of copying pages through read(), and keeps more of them; mmap_size
+       is address space, not memory */
+    if (rc == WY_OK && (flags & CAT_READONLY))
+        rc = exec(c,
+                  "PRAGMA query_only = 1; PRAGMA mmap_size = 1073741824; "
+                  "PRAGMA cache_size = -16384",
+                  "set up the reader", err);
     if (rc == WY_OK && !(flags & CAT_READONLY))
         rc = migrate(c, err);
     if (rc == WY_OK && (flags & CAT_READONLY)) {
@@ -540,11 +569,11 @@ wy_code cat_open(struct cat **out, const char *path, int flags,
         sqlite3_finalize(s);
         if (v < 0)
             rc = db_fail(c, err, "read the schema version");
-        else if (v != CAT_SCHEMA_VERSION)
+        else if (v < CAT_SCHEMA_READ_MIN || v > CAT_SCHEMA_VERSION)
             rc = wy_err_set(err, WY_ESTATE,
                             "catalog '%s' has schema version %d, this "
-                            "wenyuan reads %d: %s",
-                            path, v, CAT_SCHEMA_VERSION,
+                            "wenyuan reads %d to %d: %s",
+                            path, v, CAT_SCHEMA_READ_MIN, CAT_SCHEMA_VERSION,
                             v < CAT_SCHEMA_VERSION
                                 ? "run a command that writes (e.g. 'wenyuan "
                                   "import') to upgrade it"
@@ -565,6 +594,8 @@ void cat_close(struct cat *c)
         return;
     for (size_t i = 0; i < S_NSTMT; i++)
         sqlite3_finalize(c->stmt[i]);
+    for (size_t i = 0; i < c->nlst; i++)
+        sqlite3_finalize(c->lst[i].s);
     if (c->db && !sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close_v2(c->db);
@@ -1119,13 +1150,14 @@ wy_code cat_get_record(struct cat *c, int64_t id, int what,
                        struct cat_record **out, struct wy_err *err)
 {
     *out = NULL;
-    sqlite3_stmt *s = st(c, what ? S_GET_ID_ALL : S_GET_ID_HDR, err);
+    sqlite3_stmt *s =
+        st(c, what == CAT_LOAD_ALL ? S_GET_ID_ALL : S_GET_ID_HDR, err);
     if (!s)
         return err->code;
     sqlite3_bind_int64(s, 1, id);
     char key[48];
     snprintf(key, sizeof(key), "with id %lld", (long long)id);
-    return get_one(c, s, what, out, key, err);
+    return get_one(c, s, what == CAT_LOAD_ALL, out, key, err);
 }
 
 wy_code cat_get_record_by_local(struct cat *c, const char *source,
@@ -1135,14 +1167,16 @@ wy_code cat_get_record_by_local(struct cat *c, const char *source,
     *out = NULL;
     if (!source)
         source = CAT_LOCAL_SOURCE;
-    sqlite3_stmt *s = st(c, what ? S_GET_LOCAL_ALL : S_GET_LOCAL_HDR, err);
+    sqlite3_stmt *s =
+        st(c, what == CAT_LOAD_ALL ? S_GET_LOCAL_ALL : S_GET_LOCAL_HDR, err);
     if (!s)
         return err->code;
     bind_text(s, 1, source);
     bind_text(s, 2, local_id);
     struct wy_buf key = WY_BUF_INIT(4096);
     wy_buf_addf(&key, "'%s' in source '%s'", local_id, source);
-    wy_code rc = get_one(c, s, what, out, wy_buf_cstr(&key), err);
+    wy_code rc =
+        get_one(c, s, what == CAT_LOAD_ALL, out, wy_buf_cstr(&key), err);
     wy_buf_release(&key);
     return rc;
 }
@@ -1151,13 +1185,15 @@ wy_code cat_get_record_by_oai(struct cat *c, const char *oai_id, int what,
                               struct cat_record **out, struct wy_err *err)
 {
     *out = NULL;
-    sqlite3_stmt *s = st(c, what ? S_GET_OAI_ALL : S_GET_OAI_HDR, err);
+    sqlite3_stmt *s =
+        st(c, what == CAT_LOAD_ALL ? S_GET_OAI_ALL : S_GET_OAI_HDR, err);
     if (!s)
         return err->code;
     bind_text(s, 1, oai_id);
     struct wy_buf key = WY_BUF_INIT(4096);
     wy_buf_addf(&key, "with OAI identifier '%s'", oai_id);
-    wy_code rc = get_one(c, s, what, out, wy_buf_cstr(&key), err);
+    wy_code rc =
+        get_one(c, s, what == CAT_LOAD_ALL, out, wy_buf_cstr(&key), err);
     wy_buf_release(&key);
     return rc;
 }
@@ -1271,12 +1307,17 @@ static wy_code bound(const char *in, int until, char out[21],
                       until ? "until" : "from", in);
 }
 
-static wy_code list_sql(const struct cat_list_query *q, int count,
-                        struct wy_buf *sql)
+/* The columns of CAT_LOAD_LIST: all in the listing index (records_list)
+   but the set memberships, which come from record_sets' primary key in the
+   same statement, NUL-separated (a setSpec bound as text has no NUL). */
+#define REC_LIST                                                               \
+    "r.id, r.datestamp, r.deleted, r.collection, r.hash, (SELECT "             \
+    "group_concat(s.spec, char(0)) FROM record_sets s WHERE s.record_id = "    \
+    "r.id)"
+
+/* The conditions of q (the keyset excepted). */
+static void list_where(const struct cat_list_query *q, struct wy_buf *sql)
 {
-    wy_buf_adds(sql, count ? "SELECT count(*)" : "SELECT ");
-    if (!count)
-        wy_buf_adds(sql, q->what ? REC_ALL : REC_HDR);
     wy_buf_adds(sql, " FROM records r WHERE 1");
     if (!q->include_deleted)
         wy_buf_adds(sql, " AND r.deleted = 0");
@@ -1292,16 +1333,54 @@ static wy_code list_sql(const struct cat_list_query *q, int count,
                     "length(?4) + 1) = ?4 || ':' OR EXISTS (SELECT 1 FROM "
                     "record_sets s WHERE s.record_id = r.id AND (s.spec = ?4 "
                     "OR substr(s.spec, 1, length(?4) + 1) = ?4 || ':')))");
-    if (!count && q->after_datestamp)
-        wy_buf_adds(sql, " AND (r.datestamp > ?5 OR (r.datestamp = ?5 AND "
-                         "r.id > ?6))");
-    if (!count)
+}
+
+/* The keyset "strictly after (datestamp, id)" is two index ranges merged
+   in order: the rest of the datestamp's ids, then the later datestamps.
+   (SQLite seeks only on the datestamp for a row-value or OR condition, and
+   then steps over every record of that second already passed: a page's
+   cost would grow with the number of records sharing a datestamp.) */
+static wy_code list_sql(const struct cat_list_query *q, int count,
+                        struct wy_buf *sql)
+{
+    const char *cols = q->what == CAT_LOAD_LIST  ? REC_LIST
+                       : q->what == CAT_LOAD_ALL ? REC_ALL
+                                                 : REC_HDR;
+    if (count) {
+        wy_buf_adds(sql, "SELECT count(*)");
+        list_where(q, sql);
+        return sql->error;
+    }
+    wy_buf_adds(sql, "SELECT ");
+    wy_buf_adds(sql, cols);
+    list_where(q, sql);
+    if (q->after_datestamp) {
+        wy_buf_adds(sql, " AND r.datestamp = ?5 AND r.id > ?6 UNION ALL "
+                         "SELECT ");
+        wy_buf_adds(sql, cols);
+        list_where(q, sql);
+        wy_buf_adds(sql, " AND r.datestamp > ?5 ORDER BY datestamp, id");
+    } else {
         wy_buf_adds(sql, " ORDER BY r.datestamp, r.id");
-    if (!count && q->limit)
+    }
+    if (q->limit)
         wy_buf_adds(sql, " LIMIT ?7");
     return sql->error;
 }
 
+/* What makes two queries' SQL differ. */
+static unsigned list_key(const struct cat_list_query *q, int count)
+{
+    unsigned what = q->what == CAT_LOAD_LIST ? 2 : q->what == CAT_LOAD_ALL;
+    return (q->from ? 1u : 0) | (q->until ? 2u : 0) | (q->source ? 4u : 0) |
+           (q->set ? 8u : 0) | (!q->include_deleted ? 16u : 0) |
+           (count ? 32u
+                  : (q->after_datestamp ? 64u : 0) | (q->limit ? 128u : 0) |
+                        what << 8);
+}
+
+/* borrowed: a prepared and bound statement for q; give it back with
+   list_done(). */
 static wy_code list_prepare(struct cat *c, const struct cat_list_query *q,
                             int count, sqlite3_stmt **out, struct wy_err *err)
 {
@@ -1312,17 +1391,31 @@ static wy_code list_prepare(struct cat *c, const struct cat_list_query *q,
         return rc;
     if (q->until && (rc = bound(q->until, 1, until, err)))
         return rc;
-    struct wy_buf sql = WY_BUF_INIT(4096);
-    if (list_sql(q, count, &sql)) {
-        rc = wy_buf_status(&sql, err);
-        wy_buf_release(&sql);
-        return rc;
-    }
+    unsigned key = list_key(q, count);
     sqlite3_stmt *s = NULL;
-    int r = sqlite3_prepare_v2(c->db, wy_buf_cstr(&sql), -1, &s, NULL);
-    wy_buf_release(&sql);
-    if (r != SQLITE_OK)
-        return db_fail(c, err, "list records");
+    for (size_t i = 0; i < c->nlst; i++)
+        if (c->lst[i].key == key && !c->lst[i].busy) {
+            c->lst[i].busy = 1;
+            s = c->lst[i].s;
+            break;
+        }
+    if (!s) {
+        struct wy_buf sql = WY_BUF_INIT(8192);
+        if (list_sql(q, count, &sql)) {
+            rc = wy_buf_status(&sql, err);
+            wy_buf_release(&sql);
+            return rc;
+        }
+        int keep = c->nlst < LIST_CACHE;
+        int r =
+            sqlite3_prepare_v3(c->db, wy_buf_cstr(&sql), -1,
+                               keep ? SQLITE_PREPARE_PERSISTENT : 0, &s, NULL);
+        wy_buf_release(&sql);
+        if (r != SQLITE_OK)
+            return db_fail(c, err, "list records");
+        if (keep)
+            c->lst[c->nlst++] = (struct list_stmt){key, 1, s};
+    }
     if (q->from)
         bind_text(s, 1, from);
     if (q->until)
@@ -1341,6 +1434,63 @@ static wy_code list_prepare(struct cat *c, const struct cat_list_query *q,
     return WY_OK;
 }
 
+static void list_done(struct cat *c, sqlite3_stmt *s)
+{
+    for (size_t i = 0; i < c->nlst; i++)
+        if (c->lst[i].s == s) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            c->lst[i].busy = 0;
+            return;
+        }
+    sqlite3_finalize(s);
+}
+
+/* The setSpecs of a CAT_LOAD_LIST row: a small array on the stack, grown
+   on the heap (each cat_list has its own: fn may list again). */
+struct set_array {
+    char *small[16];
+    char **v;
+    size_t cap;
+};
+
+/* The current row of a REC_LIST statement, as a record whose strings are
+   the statement's (valid until the next step). */
+static wy_code row_list(sqlite3_stmt *s, struct set_array *sa,
+                        struct cat_record *r, struct wy_err *err)
+{
+    memset(r, 0, sizeof(*r));
+    r->id = sqlite3_column_int64(s, 0);
+    r->datestamp = (char *)(uintptr_t)sqlite3_column_text(s, 1);
+    r->deleted = sqlite3_column_int(s, 2);
+    r->collection = (char *)(uintptr_t)sqlite3_column_text(s, 3);
+    r->hash = (char *)(uintptr_t)sqlite3_column_text(s, 4);
+    const char *p = (const char *)sqlite3_column_text(s, 5);
+    if (!p)
+        return WY_OK;
+    const char *end = p + sqlite3_column_bytes(s, 5);
+    for (;;) {
+        if (r->nsets == sa->cap) {
+            size_t nc = 2 * sa->cap;
+            char **a = sa->v == sa->small ? wy_malloc(nc * sizeof(*a))
+                                          : wy_realloc(sa->v, nc * sizeof(*a));
+            if (!a)
+                return NOMEM();
+            if (sa->v == sa->small)
+                memcpy(a, sa->small, sizeof(sa->small));
+            sa->v = a;
+            sa->cap = nc;
+        }
+        r->sets = sa->v;
+        r->sets[r->nsets++] = (char *)(uintptr_t)p;
+        const char *nul = memchr(p, '\0', (size_t)(end - p));
+        if (!nul)
+            break;
+        p = nul + 1;
+    }
+    return WY_OK;
+}
+
 wy_code cat_list(struct cat *c, const struct cat_list_query *q,
                  cat_record_fn fn, void *ctx, size_t *count, struct wy_err *err)
 {
@@ -1350,15 +1500,25 @@ wy_code cat_list(struct cat *c, const struct cat_list_query *q,
     wy_code rc = list_prepare(c, q, 0, &s, err);
     if (rc)
         return rc;
+    struct set_array sa;
+    sa.v = sa.small;
+    sa.cap = sizeof(sa.small) / sizeof(sa.small[0]);
     int r;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        struct cat_record *rec = NULL;
-        rc = row_record(c, s, q->what, &rec, err);
-        if (rc == WY_OK)
-            rc = load_sets(c, rec, err);
-        if (rc == WY_OK)
-            rc = fn(ctx, rec, err);
-        cat_record_free(rec);
+        if (q->what == CAT_LOAD_LIST) {
+            struct cat_record row;
+            rc = row_list(s, &sa, &row, err);
+            if (rc == WY_OK)
+                rc = fn(ctx, &row, err);
+        } else {
+            struct cat_record *rec = NULL;
+            rc = row_record(c, s, q->what == CAT_LOAD_ALL, &rec, err);
+            if (rc == WY_OK)
+                rc = load_sets(c, rec, err);
+            if (rc == WY_OK)
+                rc = fn(ctx, rec, err);
+            cat_record_free(rec);
+        }
         if (rc != WY_OK)
             break;
         if (count)
@@ -1366,7 +1526,9 @@ wy_code cat_list(struct cat *c, const struct cat_list_query *q,
     }
     if (rc == WY_OK && r != SQLITE_DONE)
         rc = db_fail(c, err, "list records");
-    sqlite3_finalize(s);
+    list_done(c, s);
+    if (sa.v != sa.small)
+        free(sa.v);
     return rc == WY_EOF ? WY_OK : rc;
 }
 
@@ -1378,8 +1540,12 @@ wy_code cat_count(struct cat *c, const struct cat_list_query *q, int64_t *out,
     wy_code rc = list_prepare(c, q, 1, &s, err);
     if (rc)
         return rc;
-    rc = one_int(c, s, out, "count records", err);
-    sqlite3_finalize(s);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    else
+        rc = db_fail(c, err, "count records");
+    list_done(c, s);
     return rc;
 }
 

@@ -29,7 +29,7 @@
 struct cat;
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define CAT_SCHEMA_VERSION 1
+#define CAT_SCHEMA_VERSION 2
 
 /* The source name of records that were imported or ingested locally. */
 #define CAT_LOCAL_SOURCE "local"
@@ -166,7 +166,14 @@ void cat_record_free(struct cat_record *r);
 /* Which parts of a record to load: headers are always loaded. */
 enum cat_load {
     CAT_LOAD_HEADER = 0, /* ids, datestamps, deleted, collection, sets */
-    CAT_LOAD_ALL = 1     /* plus orig, model_json, desc_json */
+    CAT_LOAD_ALL = 1,    /* plus orig, model_json, desc_json */
+    /* cat_list only (elsewhere it means CAT_LOAD_HEADER): id, datestamp,
+       deleted, collection, hash and sets, read from the listing index
+       without touching the records' rows; every other field is NULL. The
+       strings and the sets array belong to the catalog and are valid only
+       during the callback (an OAI page: cost independent of how large the
+       records are) */
+    CAT_LOAD_LIST = 2
 };
 
 /* Looks a record up. new: *out (cat_record_free). WY_ENOTFOUND (message
@@ -225,7 +232,7 @@ struct cat_list_query {
     const char *after_datestamp; /* keyset: strictly after (datestamp, id) */
     int64_t after_id;
     size_t limit;        /* 0: no limit */
-    int what;            /* CAT_LOAD_HEADER or CAT_LOAD_ALL */
+    int what;            /* CAT_LOAD_HEADER, _ALL or _LIST */
     int include_deleted; /* OAI: 1 (tombstones are listed) */
 };
 
@@ -234,7 +241,10 @@ typedef wy_code (*cat_record_fn)(void *ctx, const struct cat_record *rec,
                                  struct wy_err *err);
 
 /* Calls fn for each matching record in (datestamp, id) order. *count (may
-   be NULL) gets the number passed to fn. */
+   be NULL) gets the number passed to fn. The statement of each shape of
+   query is prepared once per connection; fn may call cat_list again. A page
+   after a keyset position costs the same however deep it is (an index
+   seek). */
 wy_code cat_list(struct cat *c, const struct cat_list_query *q,
                  cat_record_fn fn, void *ctx, size_t *count,
                  struct wy_err *err);

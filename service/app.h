@@ -22,6 +22,9 @@ struct svc_app {
     unsigned char secret[SVC_SECRET_LEN];
     unsigned page_size;      /* OAI records per page; 100 */
     unsigned token_ttl_s;    /* resumption token lifetime; 1 day */
+    size_t oai_whole_max;    /* a list page up to this many bytes is sent
+                                as one buffer, a larger one streams; 0:
+                                1 MiB (tests lower it) */
     char *repo_name;         /* Identify repositoryName */
     char *admin_email;       /* Identify adminEmail */
     struct oai_cache *cache; /* rendered OAI metadata */

@@ -16,41 +16,78 @@ struct entry {
     char *key; /* key, NUL, value: one allocation */
 };
 
-struct oai_cache {
+/* A shard: its own lock, hash slots and LRU list. The worker threads all
+   read the cache about a hundred times per page: behind one lock they
+   would queue. */
+struct shard {
     pthread_mutex_t lock;
     struct entry **slots;
     size_t nslots, bytes, max_bytes;
     struct entry *newest, *oldest;
 };
 
-#define NSLOTS 65536
+struct oai_cache {
+    size_t n;
+    struct shard sh[];
+};
 
-static uint64_t fnv(const char *s, size_t n)
+#define NSLOTS 65536
+/* A cache this large is split in SHARDS by key hash, each with 1/SHARDS of
+   the bytes (the LRU order is then kept per shard); a smaller one is one
+   exact LRU. */
+#define SHARDS 16
+#define SHARD_FROM (16u << 20)
+
+/* Keys are "prefix:sha256-hex": eight bytes at a time, then a final mix
+   so every bit depends on every byte. */
+static uint64_t khash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
     }
-    return h;
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    h *= 0xff51afd7ed558ccdull;
+    return h ^ (h >> 32);
 }
 
 wy_code oai_cache_new(struct oai_cache **out, size_t max_bytes,
                       struct wy_err *err)
 {
-    struct oai_cache *c = wy_calloc(1, sizeof(*c));
-    if (!c || !(c->slots = wy_calloc(NSLOTS, sizeof(*c->slots)))) {
-        free(c);
+    size_t n = max_bytes >= SHARD_FROM ? SHARDS : 1;
+    struct oai_cache *c = wy_calloc(1, sizeof(*c) + n * sizeof(c->sh[0]));
+    if (!c)
         return wy_err_set(err, WY_ENOMEM, "no memory for the record cache");
+    c->n = n;
+    for (size_t i = 0; i < n; i++) {
+        struct shard *s = &c->sh[i];
+        if (!(s->slots = wy_calloc(NSLOTS / n, sizeof(*s->slots)))) {
+            c->n = i;
+            oai_cache_free(c);
+            return wy_err_set(err, WY_ENOMEM, "no memory for the record cache");
+        }
+        s->nslots = NSLOTS / n;
+        s->max_bytes = max_bytes / n;
+        pthread_mutex_init(&s->lock, NULL);
     }
-    c->nslots = NSLOTS;
-    c->max_bytes = max_bytes;
-    pthread_mutex_init(&c->lock, NULL);
     *out = c;
     return WY_OK;
 }
 
-static void unlink_lru(struct oai_cache *c, struct entry *e)
+static struct shard *shard_of(struct oai_cache *c, uint64_t h)
+{
+    return &c->sh[c->n == 1 ? 0 : (h >> 56) % c->n];
+}
+
+static void unlink_lru(struct shard *c, struct entry *e)
 {
     if (e->newer)
         e->newer->older = e->older;
@@ -63,7 +100,7 @@ static void unlink_lru(struct oai_cache *c, struct entry *e)
     e->newer = e->older = NULL;
 }
 
-static void push_newest(struct oai_cache *c, struct entry *e)
+static void push_newest(struct shard *c, struct entry *e)
 {
     e->older = c->newest;
     e->newer = NULL;
@@ -74,7 +111,7 @@ static void push_newest(struct oai_cache *c, struct entry *e)
         c->oldest = e;
 }
 
-static void drop(struct oai_cache *c, struct entry *e)
+static void drop(struct shard *c, struct entry *e)
 {
     struct entry **pp = &c->slots[e->h % c->nslots];
     while (*pp != e)
@@ -90,14 +127,17 @@ void oai_cache_free(struct oai_cache *c)
 {
     if (!c)
         return;
-    while (c->oldest)
-        drop(c, c->oldest);
-    free(c->slots);
-    pthread_mutex_destroy(&c->lock);
+    for (size_t i = 0; i < c->n; i++) {
+        struct shard *s = &c->sh[i];
+        while (s->oldest)
+            drop(s, s->oldest);
+        free(s->slots);
+        pthread_mutex_destroy(&s->lock);
+    }
     free(c);
 }
 
-static struct entry *find(struct oai_cache *c, const char *key, size_t kl,
+static struct entry *find(struct shard *c, const char *key, size_t kl,
                           uint64_t h)
 {
     for (struct entry *e = c->slots[h % c->nslots]; e; e = e->next)
@@ -106,12 +146,13 @@ static struct entry *find(struct oai_cache *c, const char *key, size_t kl,
     return NULL;
 }
 
-int oai_cache_get(struct oai_cache *c, const char *key, struct wy_buf *out)
+int oai_cache_get(struct oai_cache *cache, const char *key, struct wy_buf *out)
 {
-    if (!c)
+    if (!cache)
         return 0;
     size_t kl = strlen(key);
-    uint64_t h = fnv(key, kl);
+    uint64_t h = khash(key, kl);
+    struct shard *c = shard_of(cache, h);
     pthread_mutex_lock(&c->lock);
     struct entry *e = find(c, key, kl, h);
     if (e) {
@@ -123,12 +164,14 @@ int oai_cache_get(struct oai_cache *c, const char *key, struct wy_buf *out)
     return e != NULL;
 }
 
-void oai_cache_put(struct oai_cache *c, const char *key, const char *p,
+void oai_cache_put(struct oai_cache *cache, const char *key, const char *p,
                    size_t n)
 {
-    if (!c)
+    if (!cache)
         return;
     size_t kl = strlen(key);
+    uint64_t h = khash(key, kl);
+    struct shard *c = shard_of(cache, h);
     size_t cost = kl + n + sizeof(struct entry);
     if (cost > c->max_bytes / 8)
         return;
@@ -144,7 +187,7 @@ void oai_cache_put(struct oai_cache *c, const char *key, const char *p,
     e->key = kv;
     e->klen = kl;
     e->vlen = n;
-    e->h = fnv(key, kl);
+    e->h = h;
     pthread_mutex_lock(&c->lock);
     struct entry *old = find(c, key, kl, e->h);
     if (old)

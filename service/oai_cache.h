@@ -26,7 +26,9 @@ void oai_cache_free(struct oai_cache *c);
 int oai_cache_get(struct oai_cache *c, const char *key, struct wy_buf *out);
 
 /* Stores a copy of p[0..n) under key (replacing an entry with that key);
-   values larger than an eighth of the cache are not kept. Out of memory
+   values larger than an eighth of the cache are not kept. A cache of
+   16 MiB or more is split into 16 shards by key (fewer threads wait on a
+   lock): the bound and the LRU order then apply per shard. Out of memory
    only means the value is not cached. Thread-safe. */
 void oai_cache_put(struct oai_cache *c, const char *key, const char *p,
                    size_t n);

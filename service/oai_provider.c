@@ -166,29 +166,64 @@ static int64_t id_of(const char *identifier)
     return v;
 }
 
-static void header(struct wy_buf *b, const struct cat_record *r)
+/* Appends v in decimal. */
+static void add_u64(struct wy_buf *b, uint64_t v)
 {
-    wy_buf_adds(b, r->deleted ? "<header status=\"deleted\">" : "<header>");
-    wy_buf_addf(b, "<identifier>" OAI_ID_PREFIX "%" PRId64 "</identifier>",
-                r->id);
-    char ds[21];
-    oai_format_datestamp(parse_ds(r->datestamp), ds);
-    wy_buf_addf(b, "<datestamp>%s</datestamp>", ds);
+    char t[24];
+    size_t i = sizeof(t);
+    do {
+        t[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    wy_buf_add(b, t + i, sizeof(t) - i);
+}
+
+/* The OAI datestamp of a catalog datestamp into out[21]. A list remembers
+   the last one: the records of a page mostly share a few seconds. */
+struct ds_memo {
+    char raw[21], out[21];
+};
+
+static const char *datestamp_of(struct ds_memo *m, const char *raw)
+{
+    if (raw && m->raw[0] && !strcmp(raw, m->raw))
+        return m->out;
+    oai_format_datestamp(parse_ds(raw), m->out);
+    if (raw && strlen(raw) < sizeof(m->raw))
+        memcpy(m->raw, raw, strlen(raw) + 1);
+    else
+        m->raw[0] = '\0';
+    return m->out;
+}
+
+static void add_setspec(struct wy_buf *b, const char *spec)
+{
+    wy_buf_add(b, "<setSpec>", 9);
+    wy_buf_add_xml(b, spec, strlen(spec));
+    wy_buf_add(b, "</setSpec>", 10);
+}
+
+/* ds: the record's datestamp as datestamp_of() gives it. */
+static void header(struct wy_buf *b, const struct cat_record *r, const char *ds)
+{
+    if (r->deleted)
+        wy_buf_adds(b, "<header status=\"deleted\"><identifier>" OAI_ID_PREFIX);
+    else
+        wy_buf_adds(b, "<header><identifier>" OAI_ID_PREFIX);
+    add_u64(b, (uint64_t)r->id);
+    wy_buf_adds(b, "</identifier><datestamp>");
+    wy_buf_add(b, ds, 20);
+    wy_buf_adds(b, "</datestamp>");
     int coll_listed = 0;
     for (size_t i = 0; i < r->nsets; i++) {
         if (!oai_valid_setspec(r->sets[i]))
             continue; /* a source's malformed setSpec is not passed on */
         if (r->collection && !strcmp(r->sets[i], r->collection))
             coll_listed = 1;
-        wy_buf_adds(b, "<setSpec>");
-        wy_buf_add_xml(b, r->sets[i], strlen(r->sets[i]));
-        wy_buf_adds(b, "</setSpec>");
+        add_setspec(b, r->sets[i]);
     }
-    if (r->collection && !coll_listed && oai_valid_setspec(r->collection)) {
-        wy_buf_adds(b, "<setSpec>");
-        wy_buf_add_xml(b, r->collection, strlen(r->collection));
-        wy_buf_adds(b, "</setSpec>");
-    }
+    if (r->collection && !coll_listed && oai_valid_setspec(r->collection))
+        add_setspec(b, r->collection);
     wy_buf_adds(b, "</header>");
 }
 
@@ -333,9 +368,12 @@ static wy_code metadata(struct wy_buf *b, struct cat *cat,
                         const struct oai_format *f, struct wy_err *err)
 {
     char key[256];
-    int cacheable = r->hash && strlen(r->hash) < 200;
+    size_t pl = strlen(f->prefix), hl = r->hash ? strlen(r->hash) : 0;
+    int cacheable = r->hash && hl < 200 && pl < 40;
     if (cacheable) {
-        snprintf(key, sizeof(key), "%s:%s", f->prefix, r->hash);
+        memcpy(key, f->prefix, pl);
+        key[pl] = ':';
+        memcpy(key + pl + 1, r->hash, hl + 1);
         size_t mark = b->len;
         wy_buf_adds(b, "<metadata>");
         size_t inner = b->len;
@@ -516,7 +554,7 @@ static wy_code collect_sets(struct cat *cat, struct cat_collection **cols,
     wy_code rc = cat_collection_list(cat, cols, ncols, err);
     if (rc != WY_OK)
         return rc;
-    struct cat_list_query q = {.what = CAT_LOAD_HEADER, .include_deleted = 1};
+    struct cat_list_query q = {.what = CAT_LOAD_LIST, .include_deleted = 1};
     rc = cat_list(cat, &q, scan_sets, scan, NULL, err);
     if (rc != WY_OK)
         return rc;
@@ -676,7 +714,8 @@ static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
     struct wy_buf b = WY_BUF_INIT(RECORD_MAX + 64 * 1024);
     head(req, &b, rq, now);
     wy_buf_adds(&b, "<GetRecord>\n<record>");
-    header(&b, r);
+    struct ds_memo dm = {0};
+    header(&b, r, datestamp_of(&dm, r->datestamp));
     if (!r->deleted &&
         metadata(&b, cat, req->app->cache, r, f, &err) != WY_OK) {
         cat_record_free(r);
@@ -710,6 +749,14 @@ struct list {
     int paused; /* the piece is full: the batch was cut short */
     int64_t now;
     struct wy_buf *out; /* the piece being written */
+    /* the position reached within a batch, put in tok after it */
+    int moved;
+    int64_t last_id;
+    struct ds_memo ds; /* the datestamp of the last record read */
+    /* bytes produced before the reply started streaming (a page larger
+       than WHOLE_MAX), handed out first */
+    struct wy_buf pre;
+    size_t pre_off;
 };
 
 static void list_free(void *ctx)
@@ -717,6 +764,7 @@ static void list_free(void *ctx)
     struct list *l = ctx;
     oai_token_release(&l->tok);
     wy_buf_release(&l->head);
+    wy_buf_release(&l->pre);
     free(l);
 }
 
@@ -752,9 +800,10 @@ static wy_code emit_record(void *ctx, const struct cat_record *r,
         l->more = 1;
         return WY_EOF;
     }
+    const char *ds = datestamp_of(&l->ds, r->datestamp);
     if (l->records)
-        wy_buf_adds(b, "<record>");
-    header(b, r);
+        wy_buf_add(b, "<record>", 8);
+    header(b, r, ds);
     if (l->records && !r->deleted) {
         struct wy_err e2 = WY_ERR_INIT;
         if (metadata(b, l->cat, l->req->app->cache, r, l->f, &e2) != WY_OK) {
@@ -785,21 +834,16 @@ static wy_code emit_record(void *ctx, const struct cat_record *r,
         }
     }
     if (l->records)
-        wy_buf_adds(b, "</record>");
-    wy_buf_addc(b, '\n');
+        wy_buf_add(b, "</record>\n", 10);
+    else
+        wy_buf_addc(b, '\n');
     l->sent++;
 moved:
     l->scanned++;
-    l->tok.last_ds = parse_ds(r->datestamp);
-    free(l->tok.last_id);
-    l->tok.last_id = wy_malloc(24);
-    if (!l->tok.last_id)
-        return wy_err_set(err, WY_ENOMEM, "no memory for the position");
-    snprintf(l->tok.last_id, 24, "%" PRId64, r->id);
+    l->moved = 1;
+    l->last_id = r->id;
     return wy_buf_status(b, err);
 }
-
-
 
 /* Reads the next batch of the page into l->out. */
 static wy_code list_batch(struct list *l, struct wy_err *err)
@@ -809,9 +853,21 @@ static wy_code list_batch(struct list *l, struct wy_err *err)
     size_t want = (l->page - l->sent < BATCH ? l->page - l->sent : BATCH) + 1;
     char after[21];
     struct cat_list_query q;
-    query_of(l, &q, after, want, CAT_LOAD_HEADER);
+    query_of(l, &q, after, want, CAT_LOAD_LIST);
     size_t got = 0;
+    l->moved = 0;
     wy_code rc = cat_list(l->cat, &q, emit_record, l, &got, err);
+    if (l->moved) {
+        /* the position: the datestamp of the last record read is the one
+           datestamp_of() saw last */
+        l->tok.last_ds = parse_ds(l->ds.raw);
+        free(l->tok.last_id);
+        l->tok.last_id = wy_malloc(24);
+        if (!l->tok.last_id && rc == WY_OK)
+            rc = wy_err_set(err, WY_ENOMEM, "no memory for the position");
+        if (l->tok.last_id)
+            snprintf(l->tok.last_id, 24, "%" PRId64, l->last_id);
+    }
     if (rc != WY_OK)
         return rc;
     if (l->paused) {
@@ -823,10 +879,23 @@ static wy_code list_batch(struct list *l, struct wy_err *err)
     return WY_OK;
 }
 
+/* A page's bytes are built whole up to this size (app->oai_whole_max
+   when set) and sent as one buffer (Content-Length, one write); a larger
+   page streams the rest. Also the most handed to reply.c at a time. */
+#define WHOLE_MAX (1u << 20)
+
 static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
                          struct wy_err *err)
 {
     struct list *l = ctx;
+    if (l->pre_off < l->pre.len) {
+        size_t n = l->pre.len - l->pre_off;
+        if (n > WHOLE_MAX)
+            n = WHOLE_MAX;
+        wy_buf_add(out, l->pre.p + l->pre_off, n);
+        l->pre_off += n;
+        return WY_OK;
+    }
     if (l->phase == 0) {
         /* the first records decide the body: a list, or noRecordsMatch
            when none is left (the HTTP status is 200 either way, so no
@@ -845,8 +914,9 @@ static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
         }
         wy_buf_add(out, l->head.p, l->head.len);
         if (l->sent == 0) {
-            wy_buf_addf(out, "<error code=\"noRecordsMatch\">%s</error>\n"
-                             "</OAI-PMH>\n",
+            wy_buf_addf(out,
+                        "<error code=\"noRecordsMatch\">%s</error>\n"
+                        "</OAI-PMH>\n",
                         l->start_cursor ? "no records remain in this list"
                                         : "no records match the arguments");
             wy_buf_release(&first);
@@ -889,6 +959,40 @@ static wy_code list_next(void *ctx, struct wy_buf *out, int *done,
                 l->records ? "ListRecords" : "ListIdentifiers");
     *done = 1;
     return WY_OK;
+}
+
+/* Builds the reply: whole when the page fits in WHOLE_MAX (the common
+   case: one buffer, one write, and a failure is still a proper 500), else
+   what was built goes first and the rest streams. Takes l. */
+static enum MHD_Result list_reply(struct svc_req *req, struct list *l)
+{
+    struct wy_err err = WY_ERR_INIT;
+    /* a piece is at most reply.c's 8 MiB; the loop stops past WHOLE_MAX */
+    size_t whole = req->app->oai_whole_max;
+    if (whole == 0 || whole > WHOLE_MAX)
+        whole = WHOLE_MAX;
+    struct wy_buf page = WY_BUF_INIT(WHOLE_MAX + (9u << 20));
+    int done = 0;
+    wy_code rc = WY_OK;
+    while (rc == WY_OK && !done && page.len < whole)
+        rc = list_next(l, &page, &done, &err);
+    if (rc == WY_OK)
+        rc = wy_buf_status(&page, &err);
+    if (rc != WY_OK) {
+        wy_buf_release(&page);
+        list_free(l);
+        enum MHD_Result ret = svc_reply_wyerr(req, &err);
+        wy_err_release(&err);
+        return ret;
+    }
+    if (done) {
+        list_free(l);
+        return svc_reply_wybuf(req, 200, SVC_CT_XML, &page);
+    }
+    l->pre = page; /* moved */
+    l->pre_off = 0;
+    struct svc_producer p = {list_next, list_free, l};
+    return svc_reply_stream(req, 200, SVC_CT_XML, &p);
 }
 
 /* completeListSize, counted at the first page (a COUNT over the window
@@ -1009,8 +1113,7 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
     head(req, &l->head, rq, now);
     if (wy_buf_status(&l->head, &err) != WY_OK)
         goto fail;
-    struct svc_producer p = {list_next, list_free, l};
-    return svc_reply_stream(req, 200, SVC_CT_XML, &p);
+    return list_reply(req, l);
 fail:
     ret = svc_reply_wyerr(req, &err);
 out:

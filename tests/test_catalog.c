@@ -352,6 +352,181 @@ static void keyset_listing(void **state)
     wy_buf_release(&out);
 }
 
+/* A walk of the list in pages of `limit` with the keyset, as the OAI
+   provider does, at the given load level. */
+struct walk {
+    struct cat *cat;
+    struct wy_buf out; /* "id datestamp deleted collection hash sets;" */
+    int64_t last_id;
+    char last_ds[21];
+    int nested; /* look up the next record from inside the callback */
+    int64_t next_seen;
+};
+
+static wy_code walk_next(void *ctx, const struct cat_record *r,
+                         struct wy_err *err)
+{
+    struct walk *w = ctx;
+    w->next_seen = r->id;
+    (void)err;
+    return WY_EOF;
+}
+
+static wy_code walk_row(void *ctx, const struct cat_record *r,
+                        struct wy_err *err)
+{
+    struct walk *w = ctx;
+    if (w->nested) {
+        /* the same shape of query while the outer one is being stepped */
+        struct cat_list_query q = {.limit = 7,
+                                   .what = CAT_LOAD_LIST,
+                                   .include_deleted = 1,
+                                   .after_datestamp = r->datestamp,
+                                   .after_id = r->id};
+        w->next_seen = 0;
+        wy_code rc = cat_list(w->cat, &q, walk_next, w, NULL, err);
+        if (rc != WY_OK)
+            return rc;
+        if (w->next_seen != 0 && w->next_seen <= r->id)
+            return wy_err_set(err, WY_ESTATE, "nested list went back");
+    }
+    wy_buf_addf(&w->out, "%lld %s %d %s %s", (long long)r->id, r->datestamp,
+                r->deleted, r->collection ? r->collection : "-", r->hash);
+    for (size_t i = 0; i < r->nsets; i++)
+        wy_buf_addf(&w->out, " %s", r->sets[i]);
+    wy_buf_adds(&w->out, ";\n");
+    w->last_id = r->id;
+    snprintf(w->last_ds, sizeof(w->last_ds), "%s", r->datestamp);
+    return WY_OK;
+}
+
+static void walk(struct cat *c, int what, size_t limit, int nested,
+                 struct wy_buf *out)
+{
+    struct wy_err err = WY_ERR_INIT;
+    struct walk w = {.cat = c, .nested = nested};
+    wy_buf_init(&w.out, WY_BUF_NOLIMIT);
+    for (int pages = 0; pages < 1000; pages++) {
+        struct cat_list_query q = {.limit = limit, .what = what,
+                                   .include_deleted = 1};
+        if (w.last_id) {
+            q.after_datestamp = w.last_ds;
+            q.after_id = w.last_id;
+        }
+        size_t got = 0;
+        if (cat_list(c, &q, walk_row, &w, &got, &err) != WY_OK)
+            fail_msg("%s", wy_err_msg(&err));
+        if (got < limit || limit == 0)
+            break;
+    }
+    wy_buf_add(out, w.out.p, w.out.len);
+    wy_buf_release(&w.out);
+}
+
+/* CAT_LOAD_LIST gives what CAT_LOAD_HEADER gives for a header, page after
+   page, with many records in one second (a keyset within a datestamp). */
+static void list_level_matches_headers(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    for (int i = 0; i < 40; i++) {
+        cat_set_now(f->cat, i < 30 ? "2026-03-01T00:00:00Z"
+                                   : "2026-03-02T00:00:00Z",
+                    NULL);
+        char id[16];
+        snprintf(id, sizeof(id), "r%02d", i);
+        struct wy_record *r = make_rec(id, id);
+        const char *sets[] = {"lib:bnu", "hist:qing", "hist"};
+        /* the last one has more sets than a list keeps on the stack */
+        char many[20][16];
+        const char *manyp[20];
+        for (int k = 0; k < 20; k++) {
+            snprintf(many[k], sizeof(many[k]), "s%02d", k);
+            manyp[k] = many[k];
+        }
+        struct cat_put in = {.local_id = id,
+                             .rec = r,
+                             .collection = i % 3 ? "guji" : NULL,
+                             .sets = i == 39 ? manyp : sets,
+                             .nsets = i == 39 ? 20 : (size_t)(i % 4)};
+        assert_int_equal(cat_put_record(f->cat, &in, NULL, &err), WY_OK);
+        wy_record_free(r);
+    }
+    cat_set_now(f->cat, "2026-03-01T00:00:00Z", NULL);
+    assert_int_equal(
+        cat_delete_record(f->cat, NULL, "r05", NULL, NULL, NULL, &err), WY_OK);
+    struct wy_buf want = WY_BUF_INIT(WY_BUF_NOLIMIT),
+                  got = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    walk(f->cat, CAT_LOAD_HEADER, 0, 0, &want);
+    size_t lines = 0;
+    for (const char *q = wy_buf_cstr(&want); (q = strchr(q, '\n')); q++)
+        lines++;
+    assert_int_equal(lines, 40);
+    /* sets in spec order: "hist hist:qing lib:bnu" for i % 4 == 3 */
+    assert_non_null(strstr(wy_buf_cstr(&want), " hist hist:qing lib:bnu;"));
+    assert_non_null(strstr(wy_buf_cstr(&want), " s00 s01 s02 "));
+    assert_non_null(strstr(wy_buf_cstr(&want), " s18 s19;"));
+    walk(f->cat, CAT_LOAD_LIST, 7, 0, &got);
+    assert_string_equal(wy_buf_cstr(&got), wy_buf_cstr(&want));
+    wy_buf_reset(&got);
+    walk(f->cat, CAT_LOAD_LIST, 3, 1, &got);
+    assert_string_equal(wy_buf_cstr(&got), wy_buf_cstr(&want));
+    /* the headers level pages the same way */
+    wy_buf_reset(&got);
+    walk(f->cat, CAT_LOAD_HEADER, 6, 0, &got);
+    assert_string_equal(wy_buf_cstr(&got), wy_buf_cstr(&want));
+    wy_buf_release(&want);
+    wy_buf_release(&got);
+}
+
+/* A catalog of schema 1 (before the listing index) is read as it is by a
+   reader and migrated by a writer. */
+static void schema_1_is_read_and_migrated(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    for (int i = 0; i < 5; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "m%d", i);
+        put(f->cat, NULL, id, id, CAT_ADDED, NULL);
+    }
+    struct wy_buf want = WY_BUF_INIT(WY_BUF_NOLIMIT),
+                  got = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    walk(f->cat, CAT_LOAD_HEADER, 0, 0, &want);
+    cat_close(f->cat);
+    f->cat = NULL;
+    struct wy_buf p = WY_BUF_INIT(4096);
+    wy_path_join(&p, f->dir, "catalog.db");
+    char cmd[4300];
+    snprintf(cmd, sizeof(cmd),
+             "sqlite3 '%s' 'DROP INDEX records_list; CREATE INDEX "
+             "records_datestamp ON records(datestamp, id); PRAGMA "
+             "user_version = 1'",
+             wy_buf_cstr(&p));
+    assert_int_equal(wy_test_run(cmd, NULL), 0);
+    struct cat *c = NULL;
+    assert_int_equal(cat_open(&c, wy_buf_cstr(&p), CAT_READONLY, &err), WY_OK);
+    walk(c, CAT_LOAD_LIST, 2, 0, &got);
+    assert_string_equal(wy_buf_cstr(&got), wy_buf_cstr(&want));
+    cat_close(c);
+    assert_int_equal(cat_open(&f->cat, wy_buf_cstr(&p), 0, &err), WY_OK);
+    snprintf(cmd, sizeof(cmd),
+             "sqlite3 '%s' 'PRAGMA user_version; SELECT name FROM "
+             "sqlite_master WHERE name LIKE \"records_%%\" ORDER BY name'",
+             wy_buf_cstr(&p));
+    char *out = NULL;
+    assert_int_equal(wy_test_run(cmd, &out), 0);
+    assert_string_equal(out, "2\nrecords_collection\nrecords_list\n"
+                             "records_oai\n");
+    free(out);
+    wy_buf_reset(&got);
+    walk(f->cat, CAT_LOAD_LIST, 3, 0, &got);
+    assert_string_equal(wy_buf_cstr(&got), wy_buf_cstr(&want));
+    wy_buf_release(&p);
+    wy_buf_release(&want);
+    wy_buf_release(&got);
+}
+
 static void collections_and_objects(void **state)
 {
     struct fx *f = *state;
@@ -515,7 +690,7 @@ static void schema_version_is_checked(void **state)
     wy_err_release(&err);
     assert_int_equal(cat_open(&c, wy_buf_cstr(&p), CAT_READONLY, &err),
                      WY_ESTATE);
-    assert_err(&err, WY_ESTATE, "schema version 99, this wenyuan reads 1");
+    assert_err(&err, WY_ESTATE, "schema version 99, this wenyuan reads 1 to 2");
     wy_err_release(&err);
     wy_buf_reset(&p);
     wy_path_join(&p, f->dir, "missing.db");
@@ -626,6 +801,8 @@ WY_GROUP(catalog, NULL, NULL,
          cmocka_unit_test_setup_teardown(change_log_is_monotonic, setup, teardown),
          cmocka_unit_test_setup_teardown(rollback_undoes_records_and_checkpoint, setup, teardown),
          cmocka_unit_test_setup_teardown(keyset_listing, setup, teardown),
+         cmocka_unit_test_setup_teardown(list_level_matches_headers, setup, teardown),
+         cmocka_unit_test_setup_teardown(schema_1_is_read_and_migrated, setup, teardown),
          cmocka_unit_test_setup_teardown(collections_and_objects, setup, teardown),
          cmocka_unit_test_setup_teardown(journal_resumes, setup, teardown),
          cmocka_unit_test(json_replaces_bad_utf8),

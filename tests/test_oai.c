@@ -405,6 +405,44 @@ static void full_harvest_pages_with_tokens(void **state)
     tc_resp_free(&r);
 }
 
+/* A page larger than the whole-reply bound streams (chunked, no
+   Content-Length) and says the same as one sent whole. */
+static void large_pages_stream(void **state)
+{
+    struct fx *f = *state;
+    size_t n, pages;
+    struct tc_resp r;
+    oai(f, "verb=ListRecords&metadataPrefix=marcxml", &r);
+    assert_non_null(tc_header(&r, "Content-Length"));
+    char *whole_page = strdup(r.body);
+    tc_resp_free(&r);
+    char *whole =
+        harvest(f, "ListRecords", "metadataPrefix=marcxml", &n, &pages, NULL);
+    f->t.app->oai_whole_max = 1; /* every page streams after its head */
+    oai(f, "verb=ListRecords&metadataPrefix=marcxml", &r);
+    assert_null(tc_header(&r, "Content-Length"));
+    /* the same bytes but for the times and the token's signature */
+    const char *a = strstr(whole_page, "<ListRecords>");
+    const char *b = strstr(r.body, "<ListRecords>");
+    assert_non_null(a);
+    assert_non_null(b);
+    const char *ae = strstr(a, "<resumptionToken"),
+               *be = strstr(b, "<resumptionToken");
+    assert_int_equal(ae - a, be - b);
+    assert_memory_equal(a, b, (size_t)(ae - a));
+    tc_resp_free(&r);
+    size_t n2, pages2;
+    char *streamed =
+        harvest(f, "ListRecords", "metadataPrefix=marcxml", &n2, &pages2, NULL);
+    f->t.app->oai_whole_max = 0;
+    assert_int_equal(n2, n);
+    assert_int_equal(pages2, pages);
+    assert_string_equal(streamed, whole);
+    free(whole_page);
+    free(whole);
+    free(streamed);
+}
+
 static void selective_harvests(void **state)
 {
     struct fx *f = *state;
@@ -764,6 +802,7 @@ WY_GROUP(oai, setup, teardown, cmocka_unit_test(identify),
          cmocka_unit_test(no_set_hierarchy), cmocka_unit_test(formats_and_sets),
          cmocka_unit_test(get_record_in_each_format),
          cmocka_unit_test(full_harvest_pages_with_tokens),
+         cmocka_unit_test(large_pages_stream),
          cmocka_unit_test(selective_harvests),
          cmocka_unit_test(post_equals_get), cmocka_unit_test(echo_is_escaped),
          cmocka_unit_test(gzip_when_asked),

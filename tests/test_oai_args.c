@@ -241,7 +241,54 @@ static void cache_is_bounded_lru(void **state)
     oai_cache_free(NULL);
 }
 
+/* 16 MiB and more: 16 shards of 1 MiB, each bounded on its own. */
+static void large_cache_is_sharded(void **state)
+{
+    (void)state;
+    struct oai_cache *c;
+    struct wy_err err = WY_ERR_INIT;
+    assert_int_equal(oai_cache_new(&c, 16u << 20, &err), WY_OK);
+    struct wy_buf b = WY_BUF_INIT(1 << 20);
+    char k[32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(k, sizeof(k), "oai_dc:%d", i);
+        oai_cache_put(c, k, k, strlen(k));
+    }
+    for (int i = 0; i < 1000; i++) {
+        snprintf(k, sizeof(k), "oai_dc:%d", i);
+        wy_buf_reset(&b);
+        assert_int_equal(oai_cache_get(c, k, &b), 1);
+        assert_int_equal(b.len, strlen(k));
+        assert_memory_equal(b.p, k, b.len);
+    }
+    /* over an eighth of a shard (128 KiB): not kept */
+    char *v = calloc(1, 200 * 1024);
+    oai_cache_put(c, "big", v, 200 * 1024);
+    wy_buf_reset(&b);
+    assert_int_equal(oai_cache_get(c, "big", &b), 0);
+    /* 25 MiB of 64 KiB values through a 16 MiB cache: the first ones go,
+       the last one stays */
+    for (int i = 0; i < 400; i++) {
+        snprintf(k, sizeof(k), "mods:%d", i);
+        oai_cache_put(c, k, v, 64 * 1024);
+    }
+    int kept = 0;
+    for (int i = 0; i < 400; i++) {
+        snprintf(k, sizeof(k), "mods:%d", i);
+        wy_buf_reset(&b);
+        kept += oai_cache_get(c, k, &b);
+    }
+    assert_true(kept > 100 && kept <= 256);
+    wy_buf_reset(&b);
+    assert_int_equal(oai_cache_get(c, "mods:0", &b), 0);
+    assert_int_equal(oai_cache_get(c, "mods:399", &b), 1);
+    free(v);
+    wy_buf_release(&b);
+    oai_cache_free(c);
+}
+
 WY_GROUP(oai_args, NULL, NULL, cmocka_unit_test(verbs_and_arguments),
          cmocka_unit_test(dates_and_granularity),
+         cmocka_unit_test(large_cache_is_sharded),
          cmocka_unit_test(token_round_trip_and_tamper),
          cmocka_unit_test(cache_is_bounded_lru))
