@@ -547,13 +547,26 @@ static void hocr_text(const char *p, size_t n, struct wy_buf *out)
         }
     if (body)
         i = (size_t)(body - p);
+    int pending = 0;   /* a tag was passed: a word boundary */
     while (i < n) {
         if (p[i] == '<') {
             while (i < n && p[i] != '>')
                 i++;
             i++;
-            wy_buf_addc(out, ' ');
+            pending = 1;
             continue;
+        }
+        if (pending) {
+            /* between two CJK characters a tag is no space: Chinese is
+               written without them, and snippets should read that way
+               (lead bytes E3-E9 and F0 start the ideographs and marks) */
+            unsigned char next = (unsigned char)p[i];
+            unsigned char last = out->len ? (unsigned char)out->p[out->len - 1]
+                                          : 0;
+            int cjk_next = (next >= 0xE3 && next <= 0xE9) || next == 0xF0;
+            if (!(cjk_next && last >= 0x80))
+                wy_buf_addc(out, ' ');
+            pending = 0;
         }
         if (p[i] == '&') {
             static const struct {

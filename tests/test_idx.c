@@ -413,7 +413,8 @@ static void full_text_of_objects(void **state)
     struct wy_record *r = make(&recs[0]);
     const char *hocr =
         "<?xml version=\"1.0\"?><html><head><title>ignored</title></head>"
-        "<body><div class='ocr_page'><span class='ocrx_word'>滿紙荒唐言"
+        "<body><div class='ocr_page'><span class='ocrx_word'>滿紙荒</span>"
+        "<span class='ocrx_word'>唐</span><span class='ocrx_word'>言"
         "</span> <span class='ocrx_word'>&#x4E00;把辛酸淚</span></div>"
         "</body></html>";
     const char *plain = "都云作者痴，誰解其中味";
@@ -427,6 +428,25 @@ static void full_text_of_objects(void **state)
     assert_finds(x, "谁解其中味", "c1");
     assert_finds(x, "ignored", "");
     assert_finds(x, "text:红楼梦", ""); /* the title is not full text */
+    /* hOCR word boundaries between Chinese characters are no spaces in the
+       snippet: the page reads 满纸荒唐言, not 满 纸 荒 唐 言 */
+    struct idx_query q = IDX_QUERY_INIT;
+    q.q = "荒唐言";
+    struct idx_result *res = NULL;
+    assert_int_equal(idx_search(x, &q, &res, &err), WY_OK);
+    assert_int_equal(res->nhits, 1);
+    char text[1024];
+    size_t k = 0;
+    for (const char *p = res->hits[0].snippet; *p && k + 1 < sizeof(text);) {
+        if (!strncmp(p, "<b>", 3) || !strncmp(p, "</b>", 4))
+            p += p[1] == '/' ? 4 : 3;
+        else
+            text[k++] = *p++;
+    }
+    text[k] = '\0';
+    if (!strstr(text, "荒唐言"))
+        fail_msg("snippet '%s'", res->hits[0].snippet);
+    idx_result_free(res);
     idx_close(x, NULL);
 }
 
