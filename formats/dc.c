@@ -217,41 +217,12 @@ static int dc_detect(const unsigned char *p, size_t n)
 
 static wy_code dc_open(void **state, struct fmt_input *in, struct wy_err *err)
 {
-    struct fmt_xml_stream *s = wy_calloc(1, sizeof(*s));
-    if (!s)
-        return wy_err_set(err, WY_ENOMEM, "out of memory");
-    wy_code rc = fmt_xml_stream_open(s, in, match_dc, err);
-    if (rc != WY_OK) {
-        fmt_xml_stream_close(s);
-        free(s);
-        return rc;
-    }
-    *state = s;
-    return WY_OK;
-}
-
-static void dc_close(void *state)
-{
-    if (!state)
-        return;
-    fmt_xml_stream_close(state);
-    free(state);
+    return fmt_xml_reader_open(state, in, match_dc, err);
 }
 
 static wy_code dc_next(void *state, struct wy_record *rec, struct wy_err *err)
 {
-    struct fmt_xml_stream *s = state;
-    xmlNodePtr node;
-    wy_code rc = fmt_xml_stream_next(s, &node, err);
-    if (rc != WY_OK)
-        return rc;
-    if (s->oai_id &&
-        !wy_desc_set(rec, &rec->desc.id, s->oai_id, strlen(s->oai_id)))
-        return wy_err_set(err, WY_ENOMEM, "out of memory");
-    rc = dc_describe_node(rec, node, err);
-    if (rc != WY_OK)
-        return wy_err_prefix(err, "record %zu", s->nrec);
-    return WY_OK;
+    return fmt_xml_reader_next(state, rec, dc_describe_node, err);
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -366,7 +337,7 @@ const struct fmt_handler dc_handler = {
     .detect = dc_detect,
     .open = dc_open,
     .next = dc_next,
-    .close = dc_close,
+    .close = fmt_xml_reader_close,
     .write_begin = dc_write_begin,
     .write = dc_write,
     .write_end = dc_write_end,

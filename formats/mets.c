@@ -89,41 +89,12 @@ static int mets_detect(const unsigned char *p, size_t n)
 
 static wy_code mets_open(void **state, struct fmt_input *in, struct wy_err *err)
 {
-    struct fmt_xml_stream *s = wy_calloc(1, sizeof(*s));
-    if (!s)
-        return wy_err_set(err, WY_ENOMEM, "out of memory");
-    wy_code rc = fmt_xml_stream_open(s, in, match_mets, err);
-    if (rc != WY_OK) {
-        fmt_xml_stream_close(s);
-        free(s);
-        return rc;
-    }
-    *state = s;
-    return WY_OK;
-}
-
-static void mets_close(void *state)
-{
-    if (!state)
-        return;
-    fmt_xml_stream_close(state);
-    free(state);
+    return fmt_xml_reader_open(state, in, match_mets, err);
 }
 
 static wy_code mets_next(void *state, struct wy_record *rec, struct wy_err *err)
 {
-    struct fmt_xml_stream *s = state;
-    xmlNodePtr node;
-    wy_code rc = fmt_xml_stream_next(s, &node, err);
-    if (rc != WY_OK)
-        return rc;
-    if (s->oai_id &&
-        !wy_desc_set(rec, &rec->desc.id, s->oai_id, strlen(s->oai_id)))
-        return wy_err_set(err, WY_ENOMEM, "out of memory");
-    rc = mets_describe_node(rec, node, err);
-    if (rc != WY_OK)
-        return wy_err_prefix(err, "record %zu", s->nrec);
-    return WY_OK;
+    return fmt_xml_reader_next(state, rec, mets_describe_node, err);
 }
 
 const struct fmt_handler mets_handler = {
@@ -132,7 +103,7 @@ const struct fmt_handler mets_handler = {
     .detect = mets_detect,
     .open = mets_open,
     .next = mets_next,
-    .close = mets_close,
+    .close = fmt_xml_reader_close,
 };
 
 /* ---- the structure: files and pages ------------------------------------ */

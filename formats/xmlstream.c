@@ -319,3 +319,43 @@ int fmt_xml_root_is(const unsigned char *p, size_t n, const char *local)
             k = m + 1;
     return j - k == strlen(local) && !memcmp(p + k, local, j - k);
 }
+
+wy_code fmt_xml_reader_open(void **state, struct fmt_input *in,
+                            fmt_xml_match match, struct wy_err *err)
+{
+    struct fmt_xml_stream *s = wy_calloc(1, sizeof(*s));
+    if (!s)
+        return wy_err_set(err, WY_ENOMEM, "out of memory");
+    wy_code rc = fmt_xml_stream_open(s, in, match, err);
+    if (rc != WY_OK) {
+        fmt_xml_reader_close(s);
+        return rc;
+    }
+    *state = s;
+    return WY_OK;
+}
+
+void fmt_xml_reader_close(void *state)
+{
+    if (!state)
+        return;
+    fmt_xml_stream_close(state);
+    free(state);
+}
+
+wy_code fmt_xml_reader_next(void *state, struct wy_record *rec,
+                            fmt_xml_describe describe, struct wy_err *err)
+{
+    struct fmt_xml_stream *s = state;
+    xmlNodePtr node;
+    wy_code rc = fmt_xml_stream_next(s, &node, err);
+    if (rc != WY_OK)
+        return rc;
+    if (s->oai_id &&
+        !wy_desc_set(rec, &rec->desc.id, s->oai_id, strlen(s->oai_id)))
+        return wy_err_set(err, WY_ENOMEM, "out of memory");
+    rc = describe(rec, node, err);
+    if (rc != WY_OK)
+        return wy_err_prefix(err, "record %zu", s->nrec);
+    return WY_OK;
+}

@@ -67,6 +67,19 @@ wy_code fmt_xml_stream_next(struct fmt_xml_stream *s, xmlNodePtr *node,
                             struct wy_err *err);
 void fmt_xml_stream_close(struct fmt_xml_stream *s);
 
+/* A format's reader over the stream (the handlers' open/next/close for the
+   XML formats): new state in *state, freed by fmt_xml_reader_close (NULL is
+   a no-op). fmt_xml_reader_next fills rec from the next record element with
+   describe(), the record's id taken from its OAI-PMH header when there is
+   one; errors name the record number. */
+typedef wy_code (*fmt_xml_describe)(struct wy_record *r, const xmlNode *node,
+                                    struct wy_err *err);
+wy_code fmt_xml_reader_open(void **state, struct fmt_input *in,
+                            fmt_xml_match match, struct wy_err *err);
+wy_code fmt_xml_reader_next(void *state, struct wy_record *rec,
+                            fmt_xml_describe describe, struct wy_err *err);
+void fmt_xml_reader_close(void *state);
+
 /* Whether the first n bytes contain needle (for detect functions). */
 int fmt_bytes_has(const unsigned char *p, size_t n, const char *needle);
 
