@@ -133,6 +133,33 @@ enum MHD_Result svc_union_search(struct svc_req *req)
     q.collection = svc_params_get(ps, "collection");
     q.page = 1;
     q.page_size = UNION_WINDOW;
+    /* the same filters as /api/search: years and facets */
+    long y;
+    if ((s = svc_params_get(ps, "from"))) {
+        if (!parse_long(s, -9999, 9999, &y))
+            return svc_reply_error(req, 400, "badParameter", NULL,
+                                   "parameter 'from' must be a year from "
+                                   "-9999 to 9999");
+        q.from_year = (int)y;
+    }
+    if ((s = svc_params_get(ps, "to"))) {
+        if (!parse_long(s, -9999, 9999, &y))
+            return svc_reply_error(req, 400, "badParameter", NULL,
+                                   "parameter 'to' must be a year from "
+                                   "-9999 to 9999");
+        q.to_year = (int)y;
+    }
+    const char *facets[SVC_PARAMS_MAX];
+    size_t nf = 0;
+    for (size_t i = 0; i < ps->n; i++)
+        if (!strcmp(ps->p[i].key, "facet")) {
+            if (!strchr(ps->p[i].val, ':'))
+                return svc_reply_error(req, 400, "badParameter", NULL,
+                                       "parameter 'facet' is not NAME:VALUE");
+            facets[nf++] = ps->p[i].val;
+        }
+    q.facets = facets;
+    q.nfacets = nf;
     struct wy_err err = WY_ERR_INIT;
     struct wy_buf path = WY_BUF_INIT(4096);
     idx_home_path(req->app->home, &path);
@@ -177,9 +204,15 @@ enum MHD_Result svc_union_search(struct svc_req *req)
         json_object_set_new(j, "title", jstr(h->title));
         json_object_set_new(j, "creator", jstr(h->creator));
         json_object_set_new(j, "date", jstr(h->date));
+        json_object_set_new(j, "snippet", jstr(h->snippet));
         struct cluster_info ci;
         if (cid > 0 && cluster_show(cl, cid, &ci, &err) == WY_OK) {
             json_object_set_new(j, "cluster", json_integer(cid));
+            json_object_set_new(j, "display", json_integer(ci.display));
+            for (size_t m = 0; m < ci.nmembers; m++)
+                if (ci.members[m].record_id == ci.display)
+                    json_object_set_new(j, "display_title",
+                                        jstr(ci.members[m].title));
             json_object_set_new(j, "records",
                                 json_integer((json_int_t)ci.nmembers));
             json_object_set_new(j, "held_by",
@@ -188,6 +221,7 @@ enum MHD_Result svc_union_search(struct svc_req *req)
         } else {
             wy_err_release(&err);
             json_object_set_new(j, "cluster", json_null());
+            json_object_set_new(j, "display", json_null());
             json_object_set_new(j, "records", json_integer(1));
             json_object_set_new(j, "held_by", json_integer(1));
         }

@@ -208,6 +208,37 @@ static void union_api(void **state)
     assert_non_null(strstr(r.body, "\"total_records\":2"));
     assert_non_null(strstr(r.body, "\"clusters\":1"));
     assert_non_null(strstr(r.body, "\"held_by\":2"));
+    /* the hit leads to the display record: u001 (record 1), which has a
+       publisher and place */
+    assert_non_null(strstr(r.body, "\"display\":1"));
+    assert_non_null(strstr(r.body, "\"display_title\":\"红楼梦\""));
+    tc_resp_free(&r);
+    /* the filters of /api/search: years (1982) and facets */
+    tc_get(&f->srv, "/api/union/search?q=%E7%BA%A2%E6%A5%BC%E6%A2%A6&from=1990",
+           &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"clusters\":0"));
+    tc_resp_free(&r);
+    tc_get(&f->srv,
+           "/api/union/search?q=%E7%BA%A2%E6%A5%BC%E6%A2%A6&from=1980&to=1985"
+           "&facet=library:%E4%B8%8A%E6%B5%B7%E5%9B%BE%E4%B9%A6%E9%A6%86",
+           &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"total_records\":1"));
+    assert_non_null(strstr(r.body, "\"clusters\":1"));
+    assert_non_null(strstr(r.body, "\"held_by\":2"));
+    tc_resp_free(&r);
+    tc_get(&f->srv, "/api/union/search?q=a&from=19x", &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "'from'"));
+    tc_resp_free(&r);
+    tc_get(&f->srv, "/api/union/search?q=a&to=99999", &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "'to'"));
+    tc_resp_free(&r);
+    tc_get(&f->srv, "/api/union/search?q=a&facet=library", &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "'facet'"));
     tc_resp_free(&r);
     tc_get(&f->srv, "/api/clusters/2", &r);
     assert_int_equal(r.status, 200);

@@ -20,6 +20,8 @@ const T = {
     loading: '加载中…', error: '出错了：', master: '下载原图',
     collections: '专题数据库', records: n => `${n} 条记录`, browseBy: '浏览：',
     searchIn: name => `在「${name}」中检索…（简体或繁体）`, allCollections: '全部专题',
+    group: '按作品合并', heldBy: n => `${n} 馆收藏`, works: (n, m) => `共 ${n} 条结果，合并为 ${m} 部作品`,
+    unionHoldings: '联合目录馆藏', library: '收藏馆', record: '记录',
     facets: { collection: '专题', library: '收藏馆', type: '类型', language: '语种',
       creator: '责任者', century: '世纪', dynasty: '朝代', source: '来源' },
   },
@@ -38,6 +40,9 @@ const T = {
     loading: 'Loading…', error: 'Error: ', master: 'Download the master',
     collections: 'Collections', records: n => `${n} records`, browseBy: 'Browse by: ',
     searchIn: name => `Search ${name}… (simplified or traditional)`, allCollections: 'All collections',
+    group: 'Group by work', heldBy: n => `held by ${n} ${n === 1 ? 'library' : 'libraries'}`,
+    works: (n, m) => `${n} results in ${m} works`,
+    unionHoldings: 'Holdings in the union catalogue', library: 'Library', record: 'Record',
     facets: { collection: 'Collection', library: 'Holding library', type: 'Type',
       language: 'Language', creator: 'Creator', century: 'Century', dynasty: 'Dynasty',
       source: 'Source' },
@@ -178,7 +183,18 @@ function facetLabel(name, value) {
 
 /* The search state kept in the URL: the query, facets, years, sort, page
    and page size. A search view is '/' or '/collections/CODE'. */
-const STATE = ['q', 'facet', 'from', 'to', 'sort', 'page', 'size'];
+const STATE = ['q', 'facet', 'from', 'to', 'sort', 'page', 'size', 'group'];
+
+/* Whether results are grouped by work when the URL does not say (group=1
+   or 0): on when the home has a cluster of more than one record, i.e. the
+   union search over everything finds fewer clusters than records. */
+let groupDefaultP = null;
+function groupDefault() {
+  if (!groupDefaultP)
+    groupDefaultP = getJSON('/api/union/search?size=1')
+      .then(j => j.clusters < j.total_records).catch(() => false);
+  return groupDefaultP;
+}
 function searchState(params) {
   const p = new URLSearchParams();
   for (const k of STATE) for (const v of params.getAll(k)) if (v) p.append(k, v);
@@ -236,20 +252,31 @@ async function showSearch(path, params, coll) {
   $('from-year').value = params.get('from') || '';
   $('to-year').value = params.get('to') || '';
   const api = searchState(params);
+  api.delete('group');
   if (!api.get('size')) api.set('size', '20');
   if (coll) api.set('collection', coll);
+  const group = params.has('group') ? params.get('group') === '1' : await groupDefault();
+  $('group').checked = group;
+  $('group').onchange = () => {
+    const p = searchState(params);
+    p.delete('page');
+    p.set('group', $('group').checked ? '1' : '0');
+    go(path, p);
+  };
   $('summary').textContent = t('loading');
   $('hits').replaceChildren();
-  let res;
+  let res, uni = null;
   try {
-    res = await getJSON('/api/search?' + api.toString());
+    [res, uni] = await Promise.all([getJSON('/api/search?' + api.toString()),
+      group ? getJSON('/api/union/search?' + api.toString()) : null]);
   } catch (e) {
     $('summary').replaceChildren(el('span', { class: 'error' }, t('error') + e.message));
     $('facets').replaceChildren();
     return;
   }
   if (parseHash().path !== path) return; /* the user moved on meanwhile */
-  $('summary').textContent = res.total ? t('results')(res.total) : t('none');
+  $('summary').textContent = !res.total ? t('none')
+    : uni ? t('works')(res.total, uni.clusters) : t('results')(res.total);
   const chosen = params.getAll('facet');
   const withFacets = list => {
     const p = searchState(params);
@@ -264,11 +291,15 @@ async function showSearch(path, params, coll) {
       ((t('facets')[name]) || name) + ': ' + facetLabel(name, value) + ' ✕');
   }));
   const back = link(path, searchState(params));
-  $('hits').replaceChildren(...res.hits.map(h => {
+  /* grouped: one hit per cluster, linking to its display record */
+  $('hits').replaceChildren(...(uni ? uni.hits : res.hits).map(h => {
+    const id = String(h.display || h.id);
     const li = el('li', {},
-      el('a', { class: 'title', href: link('/record/' + encodeURIComponent(h.id),
-        new URLSearchParams({ back: back.slice(1) })) }, h.title || h.id),
+      el('a', { class: 'title', href: link('/record/' + encodeURIComponent(id),
+        new URLSearchParams({ back: back.slice(1) })) }, h.display_title || h.title || h.id),
       el('div', { class: 'meta' }, [h.creator, h.date].filter(Boolean).join(' · ')));
+    if (uni && (h.records > 1 || h.held_by > 1))
+      li.append(el('div', { class: 'held-by', 'data-cluster': h.cluster }, t('heldBy')(h.held_by)));
     if (h.snippet) li.append(el('div', {}, snippet(h.snippet)));
     return li;
   }));
@@ -296,7 +327,7 @@ async function showSearch(path, params, coll) {
       el('h3', {}, (t('facets')[f.name]) || f.name), ul));
   }
   $('facets').replaceChildren(facets);
-  const pages = Math.max(1, Math.ceil(res.total / res.size));
+  const pages = Math.max(1, Math.ceil((uni ? uni.clusters : res.total) / res.size));
   $('pageinfo').textContent = t('page')(res.page, pages);
   $('prev').disabled = res.page <= 1;
   $('next').disabled = res.page >= pages;
@@ -355,6 +386,7 @@ async function showRecord(id, params) {
     [h.institution, h.callno ? t('callno') + ' ' + h.callno : '', h.census ? t('census') + ' ' + h.census : '', h.note || '']
       .filter(Boolean).join(' · ')));
   box.append(dl);
+  showUnionHoldings(r.id, box);
   const rid = encodeURIComponent(r.id);
   const ex = el('p', { class: 'exports' }, el('strong', {}, t('export') + ': '));
   for (const f of ['marcxml', 'mods', 'oai_dc', 'marc21', 'json'])
@@ -365,6 +397,24 @@ async function showRecord(id, params) {
   ex.append(el('a', { href: '#/record/' + rid, class: 'permalink' }, t('permalink')));
   box.append(ex);
   if (r.object) showObject(r.object);
+}
+
+/* The holdings of the record's cluster (/api/clusters/ID takes any member's
+   record id): every library, its call number and a link to its record.
+   Shown only for a cluster of more than one record. */
+async function showUnionHoldings(id, box) {
+  let c;
+  try { c = await getJSON('/api/clusters/' + encodeURIComponent(id)); } catch (e) { return; }
+  if (!c.holdings || (c.records || []).length < 2) return;
+  const rows = c.holdings.map(h => el('tr', {}, el('td', {}, h.library || ''),
+    el('td', {}, h.callno || ''),
+    el('td', {}, el('a', { href: '#/record/' + h.record }, String(h.record)))));
+  const sec = el('section', { class: 'union-holdings', 'data-cluster': c.id },
+    el('h2', {}, t('unionHoldings') + ' · ' + t('heldBy')(c.held_by)),
+    el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, t('library')),
+      el('th', {}, t('callno')), el('th', {}, t('record')))), el('tbody', {}, ...rows)));
+  const ex = box.querySelector('.exports');
+  if (ex) box.insertBefore(sec, ex); else box.append(sec);
 }
 
 function size(n) {

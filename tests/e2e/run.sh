@@ -3,7 +3,7 @@
 # headless Chromium (tests/e2e/web.test.mjs, node's test runner, with
 # playwright-core driving Debian's /usr/bin/chromium; no browser download).
 #   1. builds a home from samples/: init, ingest samples/items/batch.csv,
-#      import samples/records, index
+#      import samples/records and tests/fixtures/union/libraries.xml, index
 #   2. starts `wenyuan serve` on a free 127.0.0.1 port
 #   3. runs `node --test web.test.mjs`; screenshots go to tests/e2e/out/
 # Exits 0 and says "skipped" when chromium, node or playwright-core (run
@@ -41,6 +41,10 @@ mkdir -p "$E2E/out"
     "$BIN" -H "$HOME_DIR" import --source local \
         samples/records/bnu-cnmarc-10.iso samples/records/pymarc-test.mrc \
         samples/records/harvard-webster-mods.xml
+    # the same works as several libraries catalogue them: clusters of more
+    # than one record, so the results are grouped by work
+    "$BIN" -H "$HOME_DIR" import --source union \
+        tests/fixtures/union/libraries.xml
     "$BIN" -H "$HOME_DIR" index
 } >"$DIR/build.log" 2>&1 || { cat "$DIR/build.log" >&2; exit 1; }
 

@@ -251,6 +251,37 @@ test('TIFF pages are shown through JPEG derivatives, the master downloadable', a
   assert.equal(r, 'image/tiff');
 });
 
+test('grouped by work: one hit per cluster, its record lists all holdings', async () => {
+  // tests/fixtures/union/libraries.xml: 红楼梦 (ISBN-10, 国家图书馆 I242.47/1)
+  // and 紅樓夢 (its ISBN-13, 上海图书馆 I242.4/12) are one work
+  await page.goto(url + '#/');
+  const grouped = await search('红楼梦');
+  assert.ok(await page.isChecked('#group'), 'grouping is on by default');
+  assert.deepEqual(grouped.filter(h => /[红紅]樓?楼?梦|紅樓夢/.test(h)), ['红楼梦']);
+  const li = page.locator('#hits li:has(.held-by)').first();
+  assert.equal((await li.locator('.held-by').textContent()).trim(), '2 馆收藏');
+  await page.screenshot({ path: join(out, '13-grouped.png'), fullPage: true });
+  await li.locator('a.title').click();
+  await page.waitForSelector('.union-holdings tbody tr', T);
+  assert.equal((await page.textContent('#record h1')).trim(), '红楼梦');
+  const rows = await page.$$eval('.union-holdings tbody tr',
+    l => l.map(r => [...r.cells].map(c => c.textContent)));
+  assert.deepEqual(rows.map(r => r.slice(0, 2)).sort(),
+    [['上海图书馆', 'I242.4/12'], ['国家图书馆', 'I242.47/1']]);
+  await page.screenshot({ path: join(out, '14-union-holdings.png'), fullPage: true });
+  // each holding links to its library's own record
+  await page.click('.union-holdings tr:has-text("上海图书馆") a');
+  await until(() => /紅樓夢/.test(document.querySelector('#record h1').textContent),
+    null, 'the 上海图书馆 record');
+  // the toggle off: every record again, 红楼梦 and 紅樓夢 both
+  await page.goto(url + '#/?q=' + encodeURIComponent('红楼梦') + '&group=0');
+  await until(() => !document.querySelector('#group').checked &&
+    document.querySelectorAll('#hits li').length >= 2, null, 'the ungrouped results');
+  const all = await page.$$eval('#hits li a.title', l => l.map(a => a.textContent));
+  assert.ok(all.includes('红楼梦') && all.includes('紅樓夢'), 'hits: ' + all);
+  assert.equal(await page.$$eval('#hits .held-by', l => l.length), 0);
+});
+
 test('no errors in the page', () => {
   assert.deepEqual(errors, []);
 });
