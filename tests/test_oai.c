@@ -476,28 +476,39 @@ static void selective_harvests(void **state)
 static void post_equals_get(void **state)
 {
     struct fx *f = *state;
-    struct tc_resp g, p;
     const char *q = "verb=ListRecords&metadataPrefix=mods&set=guji";
     char path[256];
     snprintf(path, sizeof(path), "/oai?%s", q);
-    tc_get(&f->t, path, &g);
     static const char *const ct[] = {
         "Content-Type: application/x-www-form-urlencoded", NULL};
-    tc_request(&f->t, "POST", "/oai", q, ct, 0, &p);
-    assert_int_equal(p.status, 200);
-    tc_assert_oai_valid(f->home, p.body, p.len);
-    /* equal but for the responseDate and the token's expiry */
-    char *a = strstr(g.body, "</responseDate>"),
-         *b = strstr(p.body, "</responseDate>");
-    char *ta = strstr(a, "expirationDate="), *tb = strstr(b, "expirationDate=");
-    if (ta && tb) {
-        assert_memory_equal(a, b, (size_t)(ta - a));
-        assert_string_equal(strchr(ta, '>'), strchr(tb, '>'));
-    } else {
-        assert_string_equal(a, b);
+    /* equal but for the responseDate and the token's expiry; the token's
+       bytes carry its issue second, so a pair that straddles a second
+       boundary is asked again (at most three times) */
+    for (int attempt = 0;; attempt++) {
+        struct tc_resp g, p;
+        tc_get(&f->t, path, &g);
+        tc_request(&f->t, "POST", "/oai", q, ct, 0, &p);
+        assert_int_equal(p.status, 200);
+        tc_assert_oai_valid(f->home, p.body, p.len);
+        char *a = strstr(g.body, "</responseDate>"),
+             *b = strstr(p.body, "</responseDate>");
+        char *ta = strstr(a, "expirationDate="),
+             *tb = strstr(b, "expirationDate=");
+        int same;
+        if (ta && tb) {
+            assert_memory_equal(a, b, (size_t)(ta - a));
+            same = !strcmp(strchr(ta, '>'), strchr(tb, '>'));
+        } else {
+            same = !strcmp(a, b);
+        }
+        if (!same && attempt >= 2) {
+            fail_msg("GET and POST differ: %s", a);
+        }
+        tc_resp_free(&g);
+        tc_resp_free(&p);
+        if (same)
+            break;
     }
-    tc_resp_free(&g);
-    tc_resp_free(&p);
 }
 
 static void echo_is_escaped(void **state)
