@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "repository/libsets.h"
 
 /* ---- the sink ---------------------------------------------------------- */
 
@@ -91,7 +92,7 @@ static wy_code s_record(void *ctx, const struct oai_item *it,
     in.orig = it->metadata;
     in.orig_len = it->metadata_len;
     in.orig_format = fmt ? fmt : "xml";
-    wy_code rc = cat_put_record(s->cat, &in, &res, err);
+    wy_code rc = libset_put_record(s->cat, &in, &res, err);
     wy_record_free(own);
     if (rc == WY_OK) {
         count(counts, res.action);

@@ -9,6 +9,7 @@
 
 #include "core/buf.h"
 #include "formats/format.h"
+#include "repository/libsets.h"
 
 const char *cat_record_identifier(const struct wy_record *rec)
 {
@@ -70,7 +71,7 @@ static wy_code put_one(struct cat *c, const struct cat_import_opts *o,
         in.orig_len = scratch->len;
         in.orig_format = h->name;
     }
-    rc = cat_put_record(c, &in, &res, err);
+    rc = libset_put_record(c, &in, &res, err);
     if (rc == WY_OK) {
         if (res.action == CAT_ADDED)
             st->added++;

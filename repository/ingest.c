@@ -22,6 +22,7 @@
 #include "repository/archive.h"
 #include "repository/bagit.h"
 #include "repository/import.h"
+#include "repository/libsets.h"
 #include "repository/sheet.h"
 #include "repository/store.h"
 #include "repository/walk.h"
@@ -1052,7 +1053,7 @@ static wy_code write_catalog(struct run *run, struct item *it,
         in.orig_format = it->meta_format;
     }
     struct cat_put_result res;
-    wy_code rc = cat_put_record(c, &in, &res, err);
+    wy_code rc = libset_put_record(c, &in, &res, err);
     char hv[32];
     snprintf(hv, sizeof(hv), "v%u", head);
     struct cat_object o = {0};

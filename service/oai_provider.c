@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "formats/format.h"
 #include "repository/catalog.h"
+#include "repository/libsets.h"
 #include "repository/home.h"
 #include "repository/recjson.h"
 #include "service/app.h"
@@ -622,14 +623,17 @@ static wy_code render_sets(struct cat *cat, struct wy_buf *b, size_t *n,
     }
     for (size_t i = 0; rc == WY_OK && i < scan->n; i++) {
         const char *s = scan->specs[i];
-        const char *name = s;
-        if (!strcmp(s, "library"))
-            name = "收藏馆 Holding libraries";
+        char *lib = NULL;
+        rc = libset_name(cat, s, &lib, err);
+        if (rc != WY_OK)
+            break;
+        const char *name = lib ? lib : s; /* no name known: the code */
         wy_buf_adds(b, "<set><setSpec>");
         wy_buf_add_xml(b, s, strlen(s));
         wy_buf_adds(b, "</setSpec><setName>");
         wy_buf_add_xml(b, name, strlen(name));
         wy_buf_adds(b, "</setName></set>\n");
+        free(lib);
         (*n)++;
     }
     cat_collections_free(cols, ncols);

@@ -18,6 +18,8 @@
 #include "formats/record.h"
 #include "repository/catalog.h"
 #include "repository/home.h"
+#include "repository/import.h"
+#include "repository/libsets.h"
 #include "service/app.h"
 
 #define NCN 10 /* records in dp2-bnu-cnmarc-10.iso (yaz-marcdump) */
@@ -34,11 +36,16 @@ struct fx {
     int64_t first_cn;   /* the first CNMARC record */
     size_t nall;        /* records in the catalog, deleted one included */
     char last_bu[32];   /* local id of the last MARC 21 record */
+    size_t nbnu;        /* CNMARC records whose holdings name BNU (905$a) */
 };
 
 /* Puts every record of a fixture file into the catalog; returns how many. */
+/* The records are written the way import, harvest and ingest write them
+   (with their holding libraries as sets); *held (may be NULL) counts the
+   records whose holdings name the institution "BNU". */
 static size_t load(struct cat *c, const char *handler, const char *rel,
-                   const char *prefix, const char *collection, int64_t *first)
+                   const char *prefix, const char *collection, int64_t *first,
+                   size_t *held)
 {
     struct wy_err err = WY_ERR_INIT;
     struct fmt_reader *r = NULL;
@@ -63,8 +70,14 @@ static size_t load(struct cat *c, const char *handler, const char *rel,
         struct cat_put p = {
             .local_id = id, .collection = collection, .rec = rec};
         struct cat_put_result res;
-        if (cat_put_record(c, &p, &res, &err) != WY_OK)
+        if (libset_put_record(c, &p, &res, &err) != WY_OK)
             fail_msg("%s: %s", id, wy_err_msg(&err));
+        for (size_t i = 0; held && i < rec->desc.nholdings; i++)
+            if (rec->desc.holdings[i].institution &&
+                !strcmp(rec->desc.holdings[i].institution, "BNU")) {
+                (*held)++;
+                break;
+            }
         if (n == 0 && first)
             *first = res.id;
         n++;
@@ -89,10 +102,10 @@ static int setup(void **state)
     assert_int_equal(cat_begin(h->cat, &err), WY_OK); /* one fsync */
     assert_int_equal(load(h->cat, "unimarc",
                           "records/derived/dp2-bnu-cnmarc-10.iso", "bnu",
-                          "guji", &f->first_cn),
+                          "guji", &f->first_cn, &f->nbnu),
                      NCN);
     size_t nbu = load(h->cat, "marc21", "records/catmandu-marc/bu_bibs.mrc",
-                      "bu", NULL, NULL);
+                      "bu", NULL, NULL, NULL);
     if (nbu < 50 || nbu > 100)
         fail_msg("%zu records of bu_bibs.mrc read", nbu);
     f->nall = NCN + nbu;
@@ -250,6 +263,157 @@ static void formats_and_sets(void **state)
     assert_non_null(
         strstr(r.body, "<setSpec>guji</setSpec><setName>古籍</setName>"));
     tc_resp_free(&r);
+}
+
+static char *harvest(struct fx *f, const char *verb, const char *args,
+                     size_t *n, size_t *pages, char **first_response_date);
+
+/* The holding libraries are sets: "library" and "library:<code>". */
+static void library_sets(void **state)
+{
+    struct fx *f = *state;
+    /* yaz-marcdump of dp2-bnu-cnmarc-10.iso: 9 of the 10 records have a
+       905 $a BNU */
+    assert_int_equal(f->nbnu, 9);
+    struct tc_resp r;
+    oai(f, "verb=ListSets", &r);
+    assert_non_null(strstr(r.body, "<setSpec>library</setSpec><setName>"
+                                   "收藏馆 Holding libraries</setName>"));
+    /* an ASCII institution code is its own setSpec and name */
+    assert_non_null(strstr(
+        r.body, "<setSpec>library:BNU</setSpec><setName>BNU</setName>"));
+    tc_resp_free(&r);
+    size_t n, pages;
+    char *ids = harvest(f, "ListIdentifiers",
+                        "metadataPrefix=oai_dc&set=library:BNU", &n, &pages,
+                        NULL);
+    assert_int_equal(n, f->nbnu);
+    free(ids);
+    ids = harvest(f, "ListRecords", "metadataPrefix=oai_dc&set=library:BNU",
+                  &n, &pages, NULL);
+    assert_int_equal(n, f->nbnu);
+    free(ids);
+    /* the parent holds every child */
+    ids = harvest(f, "ListIdentifiers", "metadataPrefix=oai_dc&set=library",
+                  &n, &pages, NULL);
+    assert_true(n >= f->nbnu);
+    assert_true(n <= NALL);
+    free(ids);
+    char q[256];
+    snprintf(q, sizeof(q),
+             "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:wenyuan:%lld",
+             (long long)f->first_cn);
+    oai(f, q, &r);
+    assert_non_null(strstr(r.body, "<setSpec>library:BNU</setSpec>"));
+    tc_resp_free(&r);
+    expect_error(f, "verb=ListIdentifiers&metadataPrefix=oai_dc&"
+                    "set=library:NOSUCH",
+                 "noRecordsMatch");
+}
+
+/* A library named in Chinese gets a hex code; its name is the setName. */
+static void library_set_chinese_name(void **state)
+{
+    (void)state;
+    char spec[LIBSET_SPEC_MAX];
+    /* sha256sum of the UTF-8 name, first 12 hex digits */
+    assert_int_equal(libset_spec("北京师范大学图书馆", spec), 0);
+    assert_string_equal(spec, "library:5ce961216b4d");
+    /* NFD and NFC of the same name: one code (printf 'Biblioth\xc3\xa8que'
+       | sha256sum) */
+    assert_int_equal(libset_spec("Bibliothe\xcc\x80que", spec), 0);
+    assert_string_equal(spec, "library:709acc9ef56e");
+    assert_int_equal(libset_spec("Biblioth\xc3\xa8que", spec), 0);
+    assert_string_equal(spec, "library:709acc9ef56e");
+    assert_int_equal(libset_spec(" CN-BJ-NLC ", spec), 0);
+    assert_string_equal(spec, "library:CN-BJ-NLC");
+    assert_int_equal(libset_spec("86BNU", spec), 0);
+    assert_string_equal(spec, "library:86BNU");
+    /* a colon or a space is not a token character */
+    assert_int_equal(libset_spec("BNU:1", spec), 0);
+    assert_int_equal(strlen(spec), 8 + 12);
+    assert_int_equal(libset_spec("  ", spec), -1);
+    assert_int_equal(libset_spec(NULL, spec), -1);
+
+    struct wy_err err = WY_ERR_INIT;
+    char *dir = wy_test_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/h", dir);
+    assert_int_equal(home_init(path, &err), WY_OK);
+    struct wy_home *h;
+    assert_int_equal(home_open(&h, path, 0, &err), WY_OK);
+    /* in the past: a harvest's until excludes the current second */
+    assert_int_equal(cat_set_now(h->cat, "2020-01-01T08:00:00Z", &err), WY_OK);
+    const char *insts[] = {"北京师范大学图书馆", "北京师范大学图书馆", "BNU"};
+    for (int i = 0; i < 3; i++) {
+        struct wy_record *rec = wy_record_new();
+        assert_non_null(rec);
+        assert_true(wy_desc_add_title(rec, "红楼梦", strlen("红楼梦")));
+        struct wy_holding hd = {insts[i], "I242/1", NULL, NULL};
+        assert_true(wy_desc_add_holding(rec, &hd));
+        if (i == 1) /* twice in one record: one set */
+            assert_true(wy_desc_add_holding(rec, &hd));
+        char id[16];
+        snprintf(id, sizeof(id), "r%d", i);
+        const char *given[] = {"guji"};
+        struct cat_put p = {.local_id = id, .rec = rec, .sets = given,
+                            .nsets = 1};
+        if (libset_put_record(h->cat, &p, NULL, &err) != WY_OK)
+            fail_msg("%s", wy_err_msg(&err));
+        wy_record_free(rec);
+    }
+    struct cat_record *cr = NULL;
+    assert_int_equal(cat_get_record_by_local(h->cat, NULL, "r1",
+                                             CAT_LOAD_HEADER, &cr, &err),
+                     WY_OK);
+    assert_int_equal(cr->nsets, 2);
+    assert_string_equal(cr->sets[0], "guji");
+    assert_string_equal(cr->sets[1], "library:5ce961216b4d");
+    cat_record_free(cr);
+    /* errors of the put pass through */
+    struct cat_put bad = {.rec = NULL, .local_id = "r9"};
+    assert_int_equal(libset_put_record(h->cat, &bad, NULL, &err), WY_EINVAL);
+    assert_err(&err, WY_EINVAL, "'r9'");
+    wy_err_release(&err);
+    /* import writes through it: the BNU records are in library:BNU */
+    struct cat_import_opts io = {.source = "imp", .format = "unimarc"};
+    struct cat_import_stats ist = {0};
+    if (cat_import_file(h->cat,
+                        wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"),
+                        &io, &ist, &err) != WY_OK)
+        fail_msg("%s", wy_err_msg(&err));
+    struct cat_list_query q = {.set = "library:BNU", .source = "imp"};
+    int64_t cnt = 0;
+    assert_int_equal(cat_count(h->cat, &q, &cnt, &err), WY_OK);
+    assert_int_equal(cnt, 9); /* yaz-marcdump: 9 records with 905 $a BNU */
+    char *name = NULL;
+    assert_int_equal(cat_meta_get(h->cat, "set.library:5ce961216b4d", &name,
+                                  &err),
+                     WY_OK);
+    assert_string_equal(name, "北京师范大学图书馆");
+    free(name);
+    home_close(h);
+    struct fx f = {.home = dir};
+    tc_srv_start(&f.t, path);
+    struct tc_resp r;
+    oai(&f, "verb=ListSets", &r);
+    assert_non_null(strstr(r.body, "<setSpec>library:5ce961216b4d</setSpec>"
+                                   "<setName>北京师范大学图书馆</setName>"));
+    assert_non_null(strstr(
+        r.body, "<setSpec>library:BNU</setSpec><setName>BNU</setName>"));
+    tc_resp_free(&r);
+    size_t n, pages;
+    char *ids = harvest(&f, "ListIdentifiers",
+                        "metadataPrefix=oai_dc&set=library:5ce961216b4d", &n,
+                        &pages, NULL);
+    assert_int_equal(n, 2);
+    free(ids);
+    ids = harvest(&f, "ListIdentifiers", "metadataPrefix=oai_dc&set=library",
+                  &n, &pages, NULL);
+    assert_int_equal(n, 3 + 9);
+    free(ids);
+    tc_srv_stop(&f.t);
+    wy_test_rmdir(dir);
 }
 
 static void get_record_in_each_format(void **state)
@@ -811,6 +975,8 @@ static void unimarc_format(void **state)
 WY_GROUP(oai, setup, teardown, cmocka_unit_test(identify),
          cmocka_unit_test(errors_of_every_kind),
          cmocka_unit_test(no_set_hierarchy), cmocka_unit_test(formats_and_sets),
+         cmocka_unit_test(library_sets),
+         cmocka_unit_test(library_set_chinese_name),
          cmocka_unit_test(get_record_in_each_format),
          cmocka_unit_test(full_harvest_pages_with_tokens),
          cmocka_unit_test(large_pages_stream),
