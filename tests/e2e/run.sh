@@ -21,6 +21,12 @@ export CHROMIUM
 skip() { echo "e2e: skipped: $*"; exit 0; }
 [ -x "$CHROMIUM" ] || skip "no Chromium at $CHROMIUM (apt-get install chromium)"
 command -v node >/dev/null || skip "no node (apt-get install nodejs npm)"
+# playwright-core comes from the npm registry, pinned by package-lock.json
+# (no browser download: the test drives Debian's chromium)
+if [ ! -d "$E2E/node_modules/playwright-core" ] && command -v npm >/dev/null; then
+    (cd "$E2E" && npm ci --no-audit --no-fund >/dev/null 2>&1) ||
+        echo "e2e: npm ci failed" >&2
+fi
 [ -d "$E2E/node_modules/playwright-core" ] ||
     skip "no playwright-core (run: cd $E2E && npm ci)"
 [ -x "$BIN" ] || { echo "e2e: no $BIN (run make)" >&2; exit 1; }

@@ -271,7 +271,7 @@ test('grouped by work: one hit per cluster, its record lists all holdings', asyn
   await page.screenshot({ path: join(out, '14-union-holdings.png'), fullPage: true });
   // each holding links to its library's own record
   await page.click('.union-holdings tr:has-text("上海图书馆") a');
-  await until(() => /紅樓夢/.test(document.querySelector('#record h1').textContent),
+  await until(() => /紅樓夢/.test(document.querySelector('#record h1')?.textContent || ''),
     null, 'the 上海图书馆 record');
   // the toggle off: every record again, 红楼梦 and 紅樓夢 both
   await page.goto(url + '#/?q=' + encodeURIComponent('红楼梦') + '&group=0');
