@@ -11,7 +11,7 @@ DEB_PKGS := build-essential pkg-config clang libclang-rt-14-dev \
   libmicrohttpd-dev libssl-dev libjansson-dev libopencc-dev opencc \
   libmagic-dev libyaz-dev yaz libxapian-dev libcmocka-dev unicode-data \
   fonts-noto-cjk imagemagick curl zstd libicu-dev zlib1g-dev xxd chromium \
-  libvips-dev
+  libvips-dev libhttp-oai-perl libcatmandu-oai-perl jq sqlite3
 PKGS     := libxml-2.0 libcurl libarchive sqlite3 libmicrohttpd libcrypto \
   jansson opencc yaz xapian-core libmagic icu-uc zlib vips
 
@@ -46,7 +46,7 @@ help:
 	@echo "make deps       install the Debian packages (as root) or print the command"
 	@echo "make test       build with ASan+UBSan and run every test group"
 	@echo "make demo       run the main job on samples/"
-	@echo "make e2e        the web page on the samples in headless Chromium (tests/e2e/run.sh)"
+	@echo "make e2e        the web page in headless Chromium and three OAI-PMH harvesters (tests/e2e)"
 	@echo "make fuzz       build the libFuzzer targets into build-fuzz/"
 	@echo "make install    install wenyuan into PREFIX ($(PREFIX))"
 
@@ -127,6 +127,7 @@ demo: deps all
 
 e2e: deps all
 	@sh tests/e2e/run.sh $(B)/wenyuan
+	@sh tests/e2e/interop.sh $(B)/wenyuan
 
 # libFuzzer targets: one per parser of outside input.
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer

@@ -1001,9 +1001,9 @@ static enum MHD_Result list_reply(struct svc_req *req, struct list *l)
 
 /* completeListSize, counted at the first page (a COUNT over the window
    costs as much as the list is long). The count is kept in the cache under
-   the arguments and the catalog's last change: it may then miss records
-   changed within the current second, which the protocol allows (an
-   estimate), and is exact again after the next change. */
+   the arguments, the frozen until (without an until argument it is the
+   request's second, so a list started a second later, which may hold more
+   records, gets its own count) and the catalog's last change. */
 static wy_code count_list(struct list *l, const struct oai_request *rq,
                           struct wy_err *err)
 {
@@ -1013,7 +1013,7 @@ static wy_code count_list(struct list *l, const struct oai_request *rq,
         return rc;
     struct wy_buf key = WY_BUF_INIT(8192);
     wy_buf_addf(&key, "count\n%s\n%s\n%s\n%lld", l->tok.set ? l->tok.set : "",
-                rq->from_s ? rq->from_s : "", rq->until_s ? rq->until_s : "-",
+                rq->from_s ? rq->from_s : "", l->until_s,
                 (long long)seq);
     struct wy_buf val = WY_BUF_INIT(64);
     if (key.error == WY_OK &&
