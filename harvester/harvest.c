@@ -147,6 +147,21 @@ struct hdr {
     int deleted;
 };
 
+/* Commits the open page with the checkpoint that resumes after it: the
+   token (or NULL at the end) and the counts so far. */
+static wy_code commit_checkpoint(struct run *r, const char *token,
+                                 struct wy_err *err)
+{
+    struct oai_checkpoint cp = {0};
+    cp.token = token;
+    cp.cursor = r->base_items + r->c.items + r->c.bad;
+    cp.pages = r->base_pages + r->c.pages;
+    cp.from = r->from;
+    cp.until = r->until;
+    cp.started = r->started;
+    return r->sink->commit_page(r->sink->ctx, &cp, err);
+}
+
 static void hdrs_clear(struct run *r)
 {
     for (size_t i = 0; i < r->nhdrs; i++) {
@@ -653,14 +668,7 @@ static wy_code run_list(struct run *r, size_t set_index, const char *token0,
             if ((next || set_index + 1 < r->src->nsets || r->nalt) && !cpt) {
                 rc = nomem(err);
             } else {
-                struct oai_checkpoint cp = {0};
-                cp.token = cpt;
-                cp.cursor = r->base_items + r->c.items + r->c.bad;
-                cp.pages = r->base_pages + r->c.pages;
-                cp.from = r->from;
-                cp.until = r->until;
-                cp.started = r->started;
-                rc = r->sink->commit_page(r->sink->ctx, &cp, err);
+                rc = commit_checkpoint(r, cpt, err);
                 in_page = 0;
             }
             free(cpt);
@@ -960,14 +968,7 @@ static wy_code complete_list(struct run *r, size_t set_index,
             if ((next || set_index + 1 < r->src->nsets) && !cpt) {
                 rc = nomem(err);
             } else {
-                struct oai_checkpoint cp = {0};
-                cp.token = cpt;
-                cp.cursor = r->base_items + r->c.items + r->c.bad;
-                cp.pages = r->base_pages + r->c.pages;
-                cp.from = r->from;
-                cp.until = r->until;
-                cp.started = r->started;
-                rc = r->sink->commit_page(r->sink->ctx, &cp, err);
+                rc = commit_checkpoint(r, cpt, err);
                 in_page = 0;
             }
             free(cpt);
