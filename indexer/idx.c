@@ -115,7 +115,16 @@ struct idx {
     char *stale;                  /* why the index needs a rebuild, or NULL */
     struct wy_buf tmp, val, snip; /* scratch, reused */
     struct wy_buf facet[IDX_NFACETS];
+    idx_library_fn library_fn; /* see idx_set_library_resolver() */
+    void *library_ctx;
 };
+
+void idx_set_library_resolver(struct idx *x, idx_library_fn fn, void *ctx)
+{
+    x->library_fn = fn;
+    x->library_ctx = ctx;
+}
+
 
 const char *idx_facet_name(enum idx_facet_kind f)
 {
@@ -683,6 +692,19 @@ static void add_data_field(struct wy_buf *b, const char *s, int last)
         wy_buf_addc(b, '\x1e');
 }
 
+/* The holding library's facet value (resolved when a resolver is set). */
+static wy_code add_library(struct idx *x, const char *inst, struct wy_err *err)
+{
+    if (!x->library_fn || !inst)
+        return add_facet(x, IDX_FACET_LIBRARY, inst, err);
+    char *name = NULL;
+    wy_code rc = x->library_fn(x->library_ctx, inst, &name, err);
+    if (rc == WY_OK && name)
+        rc = add_facet(x, IDX_FACET_LIBRARY, name, err);
+    free(name);
+    return rc;
+}
+
 static wy_code build(struct idx *x, const struct wy_record *r,
                      const struct idx_meta *m, const struct idx_text *texts,
                      size_t ntexts, struct wy_err *err)
@@ -717,7 +739,7 @@ static wy_code build(struct idx *x, const struct wy_record *r,
     for (size_t i = 0; i < d->nidents && rc == WY_OK; i++)
         rc = add_ident(x, d->idents[i].value, err);
     for (size_t i = 0; i < d->nholdings && rc == WY_OK; i++) {
-        rc = add_facet(x, IDX_FACET_LIBRARY, d->holdings[i].institution, err);
+        rc = add_library(x, d->holdings[i].institution, err);
         if (rc == WY_OK)
             rc = add_ident(x, d->holdings[i].callno, err);
         if (rc == WY_OK)

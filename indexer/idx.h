@@ -80,6 +80,18 @@ struct idx_text {
 wy_code idx_put(struct idx *x, const struct wy_record *r,
                 const struct idx_meta *m, const struct idx_text *texts,
                 size_t ntexts, struct wy_err *err);
+/*
+ * The holding-library facet's value for an institution as a holding
+ * writes it: fn(ctx, institution, &name, err) gives a new string (free())
+ * or NULL to leave the institution out; without a resolver (fn NULL, the
+ * default) the institution is the value. indexer/sync.c sets the library
+ * register's preferred names (repository/libraries.h), so spellings of one
+ * library are one facet value. ctx is borrowed while set.
+ */
+typedef wy_code (*idx_library_fn)(void *ctx, const char *institution,
+                                  char **name, struct wy_err *err);
+void idx_set_library_resolver(struct idx *x, idx_library_fn fn, void *ctx);
+
 /* Removes record id from the index; a missing record is not an error. */
 wy_code idx_delete(struct idx *x, const char *id, struct wy_err *err);
 

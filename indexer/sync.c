@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/path.h"
 #include "repository/home.h"
+#include "repository/libraries.h"
 
 struct change {
     int64_t seq, record_id;
@@ -114,6 +115,14 @@ static void free_texts(struct idx_text *t, size_t n)
     free(t);
 }
 
+/* The library facet names a registered library by its preferred name,
+   however its holdings spell it (repository/libraries.h). */
+static wy_code resolve_library(void *ctx, const char *inst, char **name,
+                               struct wy_err *err)
+{
+    return lib_resolve(ctx, inst, NULL, name, err);
+}
+
 /* Indexes one live record of the catalog (its model and object texts). */
 static wy_code put_record(struct idx *x, struct cat *c, struct store *st,
                           const struct cat_record *cr, struct idx_sync_stats *s,
@@ -128,6 +137,7 @@ static wy_code put_record(struct idx *x, struct cat *c, struct store *st,
     if (rc == WY_OK && st)
         rc = object_texts(c, st, cr->id, &texts, &ntexts, err);
     if (rc == WY_OK) {
+        idx_set_library_resolver(x, resolve_library, c);
         struct idx_meta m = {id,
                              cr->source,
                              cr->collection,
@@ -135,6 +145,7 @@ static wy_code put_record(struct idx *x, struct cat *c, struct store *st,
                              cr->nsets,
                              0};
         rc = idx_put(x, r, &m, texts, ntexts, err);
+        idx_set_library_resolver(x, NULL, NULL);
     }
     if (rc == WY_OK) {
         s->indexed++;

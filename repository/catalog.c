@@ -90,6 +90,25 @@ static const char *const migrations[] = {
     "DROP INDEX records_datestamp;"
     "CREATE INDEX records_list ON records(datestamp, id, deleted, collection,"
     " hash);",
+    /* 2 -> 3: the register of member libraries (repository/libraries.h):
+       libraries by code, their aliases by normalized key, the holding
+       institutions of each record as written, and the resolution last
+       applied to each such name (to find what an alias changes) */
+    "CREATE TABLE libraries("
+    " code TEXT PRIMARY KEY, name TEXT NOT NULL, name_en TEXT,"
+    " created TEXT NOT NULL, updated TEXT NOT NULL);"
+    "CREATE TABLE library_aliases("
+    " key TEXT PRIMARY KEY, alias TEXT NOT NULL,"
+    " code TEXT NOT NULL REFERENCES libraries(code) ON DELETE CASCADE,"
+    " created TEXT NOT NULL);"
+    "CREATE INDEX library_aliases_code ON library_aliases(code, alias);"
+    "CREATE TABLE library_holdings("
+    " name TEXT NOT NULL,"
+    " record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,"
+    " PRIMARY KEY (name, record_id)) WITHOUT ROWID;"
+    "CREATE INDEX library_holdings_record ON library_holdings(record_id);"
+    "CREATE TABLE library_names("
+    " name TEXT PRIMARY KEY, code TEXT, display TEXT NOT NULL);",
 };
 
 /* A reader (CAT_READONLY, which cannot migrate) opens catalogs from this
@@ -509,6 +528,7 @@ void cat_close(struct cat *c)
         sqlite3_finalize(c->lst[i].s);
     if (c->db && !sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    cati_libs_free(c->libs);
     sqlite3_close_v2(c->db);
     free(c->path);
     free(c->now);

@@ -29,7 +29,7 @@
 struct cat;
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define CAT_SCHEMA_VERSION 2
+#define CAT_SCHEMA_VERSION 3
 
 /* The source name of records that were imported or ingested locally. */
 #define CAT_LOCAL_SOURCE "local"
@@ -140,6 +140,24 @@ wy_code cat_delete_record(struct cat *c, const char *source,
                           const char *local_id, const char *oai_id,
                           const char *src_datestamp, struct cat_put_result *res,
                           struct wy_err *err);
+
+/*
+ * Replaces the sets of the live record id (the library register uses it
+ * when a holding library's set changes). When the sets differ from the
+ * stored ones, the content hash is recomputed, the datestamp set to now
+ * (a record's setSpecs are part of its OAI header) and a 'put' appended to
+ * the change log; *changed (may be NULL) says whether that happened.
+ * Errors: WY_ENOTFOUND, WY_ESTATE (a tombstone), WY_EINVAL (an empty
+ * set), WY_EDB.
+ */
+wy_code cat_record_set_sets(struct cat *c, int64_t id,
+                            const char *const *sets, size_t nsets,
+                            int *changed, struct wy_err *err);
+/* Appends a 'put' for record id to the change log without changing the
+   record or its datestamp, so that the index and the clusters read it
+   again (what they derive from it changed, e.g. a library's name).
+   WY_ENOTFOUND, WY_EDB. */
+wy_code cat_record_touch(struct cat *c, int64_t id, struct wy_err *err);
 
 /* A stored record. Everything is owned by the struct: cat_record_free. */
 struct cat_record {

@@ -1,5 +1,6 @@
-/* repository/catalog_int.h: PRIVATE to the catalog files (catalog.c and
-   cat_*.c in repository/); nothing else includes it. The body of struct cat,
+/* repository/catalog_int.h: PRIVATE to the catalog files (catalog.c,
+   cat_*.c and the library register libraries.c in repository/); nothing
+   else includes it. The body of struct cat,
    the prepared statement cache and the helpers the pieces share. */
 #ifndef WY_REPOSITORY_CATALOG_INT_H
 #define WY_REPOSITORY_CATALOG_INT_H
@@ -95,9 +96,15 @@ struct cat {
     int in_txn;
     int wdepth; /* nested write scopes open */
     char *now;  /* fixed clock for tests, or NULL */
+    struct lib_state *libs; /* the library register's state (libraries.c):
+                               its normalizer and statements, or NULL */
 };
 
 #define NOMEM() wy_err_set(err, WY_ENOMEM, "out of memory")
+
+/* Frees the library register's state (libraries.c); NULL is a no-op. */
+struct lib_state;
+void cati_libs_free(struct lib_state *ls);
 
 /* The SQL of each cached statement (catalog.c). */
 extern const char *const cati_stmt_sql[S_NSTMT];

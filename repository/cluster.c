@@ -6,7 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "indexer/cjk.h"
+#include "repository/libraries.h"
 
 /* The cluster tables: created here, in the catalog database, by this
    module (the catalog's own migrations do not know them). Version 1. */
@@ -115,6 +117,7 @@ struct cluster {
     struct cjk *cjk;
     int in_tx;
     struct wy_buf norm, keys, old;
+    struct cat *cat; /* during cluster_sync: resolves holding libraries */
 };
 
 static wy_code db_fail(struct cluster *cl, struct wy_err *err, const char *what)
@@ -868,9 +871,18 @@ static wy_code put_holdings(struct cluster *cl, int64_t id, const char *source,
         }
         if (!lib || !*lib)
             lib = source && *source ? source : CAT_LOCAL_SOURCE;
+        /* a registered library is stored by its code, so that spellings
+           count once; cluster_show names it */
+        char *code = NULL;
+        if (cl->cat) {
+            wy_code rc = lib_resolve(cl->cat, lib, &code, NULL, err);
+            if (rc)
+                return rc;
+        }
         s = stmt(cl, S_HOLD_ADD);
         sqlite3_bind_int64(s, 1, id);
-        sqlite3_bind_text(s, 2, lib, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, code ? code : lib, -1, SQLITE_TRANSIENT);
+        free(code);
         if (callno)
             sqlite3_bind_text(s, 3, callno, -1, SQLITE_STATIC);
         if (sqlite3_step(s) != SQLITE_DONE)
@@ -1059,6 +1071,7 @@ wy_code cluster_sync(struct cluster *cl, struct cat *c, size_t *done,
     int64_t last;
     size_t total = 0;
     wy_code rc = state_get(cl, "last_seq", &last, err);
+    cl->cat = c;
     while (rc == WY_OK) {
         ch.n = 0;
         rc = cat_changes(c, last, SYNC_CHUNK, take_change, &ch, NULL, err);
@@ -1097,6 +1110,7 @@ wy_code cluster_sync(struct cluster *cl, struct cat *c, size_t *done,
         total += ch.n;
     }
     free(ch.v);
+    cl->cat = NULL;
     if (done)
         *done = total;
     return rc;
@@ -1332,6 +1346,7 @@ void cluster_info_release(struct cluster_info *ci)
     for (size_t i = 0; i < ci->nholdings; i++) {
         free(ci->holdings[i].library);
         free(ci->holdings[i].callno);
+        free(ci->holdings[i].code);
     }
     free(ci->members);
     free(ci->holdings);
@@ -1434,17 +1449,38 @@ wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
             rc = wy_err_set(err, WY_ENOMEM, "cluster %lld", (long long)cid);
     }
     wy_buf_release(&b);
+    /* holdings store a registered library's code: named by the register
+       (repository/libraries.h) when the catalog has one */
+    int reg = 0;
+    if (rc == WY_OK) {
+        if (sqlite3_prepare_v2(cl->db,
+                               "SELECT 1 FROM sqlite_master WHERE type ="
+                               " 'table' AND name = 'libraries'",
+                               -1, &s, NULL) != SQLITE_OK)
+            rc = db_fail(cl, err, "look for the library register");
+        else
+            reg = sqlite3_step(s) == SQLITE_ROW;
+        sqlite3_finalize(s);
+        s = NULL;
+    }
     if (rc == WY_OK &&
-        sqlite3_prepare_v2(cl->db,
-                           "SELECT h.record_id, h.library, h.callno FROM"
-                           " cluster_holding h JOIN cluster_member m ON"
-                           " m.record_id = h.record_id WHERE m.cluster_id = ?1"
-                           " ORDER BY h.library, h.record_id",
-                           -1, &s, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(
+            cl->db,
+            reg ? "SELECT h.record_id, coalesce(l.name, h.library), h.callno,"
+                  " h.library, l.code FROM cluster_holding h"
+                  " JOIN cluster_member m ON m.record_id = h.record_id"
+                  " LEFT JOIN libraries l ON l.code = h.library"
+                  " WHERE m.cluster_id = ?1 ORDER BY 2, 4, h.record_id"
+                : "SELECT h.record_id, h.library, h.callno, h.library, NULL"
+                  " FROM cluster_holding h JOIN cluster_member m ON"
+                  " m.record_id = h.record_id WHERE m.cluster_id = ?1"
+                  " ORDER BY 2, 4, h.record_id",
+            -1, &s, NULL) != SQLITE_OK)
         rc = db_fail(cl, err, "list holdings");
     if (rc == WY_OK) {
         sqlite3_bind_int64(s, 1, cid);
         cap = 0;
+        char *lastkey = NULL;
         while (rc == WY_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
             if (out->nholdings == cap) {
                 cap = cap ? cap * 2 : 8;
@@ -1460,14 +1496,22 @@ wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
             h->record_id = sqlite3_column_int64(s, 0);
             h->library = dup_col(s, 1);
             h->callno = dup_col(s, 2);
+            h->code = dup_col(s, 4);
+            /* one library per code (or unregistered name): rows come
+               ordered by name, then code */
+            const unsigned char *key = sqlite3_column_text(s, 3);
             if (!h->library ||
-                (!h->callno && sqlite3_column_type(s, 2) != SQLITE_NULL))
+                (!h->callno && sqlite3_column_type(s, 2) != SQLITE_NULL) ||
+                (!h->code && sqlite3_column_type(s, 4) != SQLITE_NULL))
                 rc = wy_err_set(err, WY_ENOMEM, "cluster %lld", (long long)cid);
-            else if (out->nholdings == 1 ||
-                     strcmp(h->library,
-                            out->holdings[out->nholdings - 2].library))
+            else if (!key || !lastkey || strcmp((const char *)key, lastkey))
                 out->nlibraries++;
+            free(lastkey);
+            lastkey = NULL;
+            if (rc == WY_OK && key && !(lastkey = wy_strdup((const char *)key)))
+                rc = wy_err_set(err, WY_ENOMEM, "cluster %lld", (long long)cid);
         }
+        free(lastkey);
         sqlite3_finalize(s);
     }
     reset_all(cl);

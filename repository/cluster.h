@@ -93,7 +93,9 @@ wy_code cluster_remove(struct cluster *cl, int64_t record_id,
 /*
  * Brings the clusters up to date with the catalog: every change after the
  * last one processed (kept in cluster_state), in transactions of 2,000
- * records. *done (may be NULL) gets the number of changes processed.
+ * records. Holding libraries are resolved through the catalog's library
+ * register and stored by code (cluster_put without a sync stores them as
+ * written). *done (may be NULL) gets the number of changes processed.
  */
 wy_code cluster_sync(struct cluster *cl, struct cat *c, size_t *done,
                      struct wy_err *err);
@@ -138,6 +140,8 @@ struct cluster_member_info {
 struct cluster_holding_info {
     int64_t record_id;
     char *library, *callno; /* callno may be NULL */
+    char *code; /* the registered library's code (library is then its
+                   preferred name), or NULL: library is as written */
 };
 struct cluster_info {
     int64_t id;
@@ -146,7 +150,9 @@ struct cluster_info {
     size_t nmembers;
     struct cluster_holding_info *holdings;
     size_t nholdings;
-    size_t nlibraries; /* distinct libraries among the holdings */
+    size_t nlibraries; /* distinct libraries among the holdings: one per
+                          registered library however its holdings spell
+                          it (repository/libraries.h), else per name */
 };
 /* Fills *out for the cluster id (or the cluster of a record id); release
    with cluster_info_release. WY_ENOTFOUND. */
