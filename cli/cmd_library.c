@@ -127,11 +127,12 @@ WY_COMMAND(library, "the register of member libraries: codes, names, aliases")
         usage(stdout);
         return CMD_OK;
     }
-    static const struct option opts[] = {{"home", required_argument, NULL, 'H'},
-                                         {"en", required_argument, NULL, 'e'},
-                                         {"alias", required_argument, NULL, 'a'},
-                                         {"all", no_argument, NULL, 'A'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"en", required_argument, NULL, 'e'},
+        {"alias", required_argument, NULL, 'a'},
+        {"all", no_argument, NULL, 'A'},
+        {NULL, 0, NULL, 0}};
     const char *home = NULL, *en = NULL;
     const char **aliases = calloc((size_t)argc + 1, sizeof(*aliases));
     size_t naliases = 0;

@@ -125,7 +125,6 @@ void idx_set_library_resolver(struct idx *x, idx_library_fn fn, void *ctx)
     x->library_ctx = ctx;
 }
 
-
 const char *idx_facet_name(enum idx_facet_kind f)
 {
     return (unsigned)f < IDX_NFACETS ? facet_defs[f].name : "?";

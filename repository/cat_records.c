@@ -356,9 +356,8 @@ end:
     return rc;
 }
 
-wy_code cat_record_set_sets(struct cat *c, int64_t id,
-                            const char *const *sets, size_t nsets,
-                            int *changed, struct wy_err *err)
+wy_code cat_record_set_sets(struct cat *c, int64_t id, const char *const *sets,
+                            size_t nsets, int *changed, struct wy_err *err)
 {
     if (changed)
         *changed = 0;
@@ -373,8 +372,8 @@ wy_code cat_record_set_sets(struct cat *c, int64_t id,
         return rc;
     rc = cat_get_record(c, id, CAT_LOAD_ALL, &r, err);
     if (rc == WY_OK && r->deleted)
-        rc = wy_err_set(err, WY_ESTATE, "record %lld is deleted",
-                        (long long)id);
+        rc =
+            wy_err_set(err, WY_ESTATE, "record %lld is deleted", (long long)id);
     if (rc == WY_OK)
         rc = content_hash(0, r->collection, r->oai_id, sets, nsets,
                           r->orig_format, r->orig, r->orig_len, r->model_json,
@@ -428,8 +427,7 @@ wy_code cat_record_touch(struct cat *c, int64_t id, struct wy_err *err)
         r = sqlite3_step(s);
         sqlite3_reset(s);
         if (r == SQLITE_DONE)
-            rc = wy_err_set(err, WY_ENOTFOUND, "no record %lld",
-                            (long long)id);
+            rc = wy_err_set(err, WY_ENOTFOUND, "no record %lld", (long long)id);
         else if (r != SQLITE_ROW)
             rc = cati_db_fail(c, err, "look up a record");
     }

@@ -171,10 +171,11 @@ static int valid_utf8(const char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
         unsigned char ch = (unsigned char)s[i];
-        size_t len = ch < 0x80 ? 1 : (ch & 0xE0) == 0xC0 ? 2
-                                 : (ch & 0xF0) == 0xE0   ? 3
-                                 : (ch & 0xF8) == 0xF0   ? 4
-                                                         : 0;
+        size_t len = ch < 0x80             ? 1
+                     : (ch & 0xE0) == 0xC0 ? 2
+                     : (ch & 0xF0) == 0xE0 ? 3
+                     : (ch & 0xF8) == 0xF0 ? 4
+                                           : 0;
         if (!len || i + len > n || (len == 2 && ch < 0xC2))
             return 0;
         for (size_t k = 1; k < len; k++)
@@ -586,7 +587,7 @@ static wy_code put_alias(struct cat *c, const char *code, const char *alias,
 }
 
 /* Inserts (or with update, updates) a library and its names as aliases.
-   *created: 1 new, 0 updated or the same. */
+ *created: 1 new, 0 updated or the same. */
 static wy_code put_library(struct cat *c, const char *code, const char *name,
                            const char *name_en, int update, int *created,
                            size_t *naliases, struct wy_err *err)
@@ -819,8 +820,8 @@ static int cmp_count(const void *a, const void *b)
     return d ? d : x->source - y->source;
 }
 
-wy_code lib_names(struct cat *c, int unmapped_only,
-                  struct lib_name_count **out, size_t *n, struct wy_err *err)
+wy_code lib_names(struct cat *c, int unmapped_only, struct lib_name_count **out,
+                  size_t *n, struct wy_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -927,8 +928,8 @@ wy_code lib_records_of_name(struct cat *c, const char *name, int is_source,
                             lib_record_fn fn, void *ctx, struct wy_err *err)
 {
     /* the ids first: fn writes to the records being read */
-    sqlite3_stmt *s = lst(c, is_source ? L_RECS_OF_SOURCE : L_RECS_OF_NAME,
-                          err);
+    sqlite3_stmt *s =
+        lst(c, is_source ? L_RECS_OF_SOURCE : L_RECS_OF_NAME, err);
     if (!s)
         return err->code;
     cati_bind_text(s, 1, name);
@@ -1016,7 +1017,7 @@ static wy_code import_line(struct cat *c, char *line, size_t *nlibs,
         }
     }
     if (rc && rc != WY_ENOMEM && rc != WY_EDB)
-        err->code = WY_EFORMAT;
+        rc = err->code = WY_EFORMAT; /* a bad line of the file */
     return rc;
 }
 
@@ -1042,8 +1043,9 @@ wy_code lib_import_tsv(struct cat *c, const char *path, size_t *nlibs,
         len -= 3;
     }
     if (memchr(p, '\0', len))
-        rc = wy_err_set(err, WY_EFORMAT, "%s: holds a NUL byte: not a text "
-                                         "file",
+        rc = wy_err_set(err, WY_EFORMAT,
+                        "%s: holds a NUL byte: not a text "
+                        "file",
                         path);
     if (rc == WY_OK)
         rc = cati_w_begin(c, err);

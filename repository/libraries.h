@@ -82,7 +82,7 @@ wy_code lib_alias(struct cat *c, const char *code, const char *alias,
                   int *added, struct wy_err *err);
 
 /* The library with this code, or whose alias name resolves to; fills
-   *out (release with lib_library_release). WY_ENOTFOUND. */
+ *out (release with lib_library_release). WY_ENOTFOUND. */
 wy_code lib_get(struct cat *c, const char *code_or_name,
                 struct lib_library *out, struct wy_err *err);
 
@@ -112,8 +112,8 @@ void lib_name_counts_free(struct lib_name_count *v, size_t n);
    unmapped_only only those that resolve to nothing. Names of records
    written before the register (not yet in library_holdings) are missing
    until libset_apply runs. */
-wy_code lib_names(struct cat *c, int unmapped_only,
-                  struct lib_name_count **out, size_t *n, struct wy_err *err);
+wy_code lib_names(struct cat *c, int unmapped_only, struct lib_name_count **out,
+                  size_t *n, struct wy_err *err);
 
 /*
  * cat_put_record plus the record's holding names (trimmed, non-empty;

@@ -207,8 +207,8 @@ wy_code libset_put_record(struct cat *c, const struct cat_put *in,
         struct cat_put p = *in;
         p.sets = sets;
         p.nsets = n;
-        rc = lib_put_record(c, &p, (const char *const *)l.names, l.nnames,
-                            res, err);
+        rc = lib_put_record(c, &p, (const char *const *)l.names, l.nnames, res,
+                            err);
     }
     free(sets);
     libs_release(&l);
@@ -218,7 +218,7 @@ wy_code libset_put_record(struct cat *c, const struct cat_put *in,
 /* ---- applying the register to records already in the catalog ----------- */
 
 /* Recomputes the library sets and holding names of one live record;
-   *changed: whether its sets changed (and so its datestamp). */
+ *changed: whether its sets changed (and so its datestamp). */
 static wy_code refresh(struct cat *c, int64_t id, int *changed,
                        struct wy_err *err)
 {
@@ -235,8 +235,7 @@ static wy_code refresh(struct cat *c, int64_t id, int *changed,
         rc = cat_record_model(cr, &rec, err);
     if (rc == WY_OK)
         rc = record_libs(c, &rec->desc, &l, err);
-    if (rc == WY_OK &&
-        !(base = wy_calloc(cr->nsets + 1, sizeof(*base))))
+    if (rc == WY_OK && !(base = wy_calloc(cr->nsets + 1, sizeof(*base))))
         rc = wy_err_set(err, WY_ENOMEM, "no memory for the record's sets");
     for (size_t i = 0; rc == WY_OK && i < cr->nsets; i++)
         if (strncmp(cr->sets[i], LIBSET_PREFIX, strlen(LIBSET_PREFIX)))
@@ -364,10 +363,9 @@ wy_code libset_apply(struct cat *c, int full, struct libset_apply_stats *stats,
         q.what = CAT_LOAD_LIST;
         rc = cat_list(c, &q, on_listed, &ids, NULL, err);
         for (size_t i = 0; rc == WY_OK && i < ids.n; i += APPLY_BATCH) {
-            struct ids part = {ids.v + i,
-                               ids.n - i < APPLY_BATCH ? ids.n - i
-                                                       : APPLY_BATCH,
-                               0};
+            struct ids part = {
+                ids.v + i, ids.n - i < APPLY_BATCH ? ids.n - i : APPLY_BATCH,
+                0};
             if (own && (rc = cat_begin(c, err)))
                 break;
             rc = refresh_all(c, &part, 0, &st, err);
