@@ -81,6 +81,8 @@ static json_t *cluster_json(const struct cluster_info *ci)
         snprintf(href, sizeof(href), "/api/records/%lld",
                  (long long)h->record_id);
         json_object_set_new(j, "library", jstr(h->library));
+        /* the register's code of the library, null when unregistered */
+        json_object_set_new(j, "library_code", jstr(h->code));
         json_object_set_new(j, "callno", jstr(h->callno));
         json_object_set_new(j, "record", json_integer(h->record_id));
         json_object_set_new(j, "href", json_string(href));

@@ -245,6 +245,8 @@ static void union_api(void **state)
     assert_non_null(strstr(r.body, "\"id\":1"));
     assert_non_null(strstr(r.body, "\"href\":\"/api/records/1\""));
     assert_non_null(strstr(r.body, "isbn:9787020002207"));
+    /* no library register in this home: libraries as written */
+    assert_non_null(strstr(r.body, "\"library_code\":null"));
     tc_resp_free(&r);
     tc_get(&f->srv, "/api/clusters/999", &r);
     assert_int_equal(r.status, 404);
