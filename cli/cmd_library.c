@@ -19,6 +19,7 @@ static void usage(FILE *fp)
             "       wenyuan library [-H HOME] add CODE NAME [--en NAME] "
             "[--alias NAME]...\n"
             "       wenyuan library [-H HOME] alias CODE NAME...\n"
+            "       wenyuan library [-H HOME] unalias CODE NAME...\n"
             "       wenyuan library [-H HOME] show CODE|NAME\n"
             "       wenyuan library [-H HOME] unmapped\n"
             "       wenyuan library [-H HOME] import FILE\n"
@@ -34,6 +35,7 @@ static void usage(FILE *fp)
             "  add        registers a library (the code and names are "
             "aliases)\n"
             "  alias      adds names or codes a library is also written as\n"
+            "  unalias    removes such names (not the code)\n"
             "  show       the library, its aliases and the holding names "
             "that resolve\n"
             "             to it, with their records\n"
@@ -167,6 +169,7 @@ WY_COMMAND(library, "the register of member libraries: codes, names, aliases")
     int ok = (!strcmp(verb, "list") && nargs == 0) ||
              (!strcmp(verb, "add") && nargs == 2) ||
              (!strcmp(verb, "alias") && nargs >= 2) ||
+             (!strcmp(verb, "unalias") && nargs >= 2) ||
              (!strcmp(verb, "show") && nargs == 1) ||
              (!strcmp(verb, "unmapped") && nargs == 0) ||
              (!strcmp(verb, "import") && nargs == 1) ||
@@ -178,9 +181,10 @@ WY_COMMAND(library, "the register of member libraries: codes, names, aliases")
         ok = 0;
     if (!ok) {
         if (*verb && strcmp(verb, "list") && strcmp(verb, "add") &&
-            strcmp(verb, "alias") && strcmp(verb, "show") &&
-            strcmp(verb, "unmapped") && strcmp(verb, "import") &&
-            strcmp(verb, "export") && strcmp(verb, "apply"))
+            strcmp(verb, "alias") && strcmp(verb, "unalias") &&
+            strcmp(verb, "show") && strcmp(verb, "unmapped") &&
+            strcmp(verb, "import") && strcmp(verb, "export") &&
+            strcmp(verb, "apply"))
             fprintf(stderr, "wenyuan library: unknown action '%s'\n", verb);
         usage(stderr);
         free(aliases);
@@ -226,6 +230,18 @@ WY_COMMAND(library, "the register of member libraries: codes, names, aliases")
         if (rc == WY_OK) {
             printf("%zu alias%s added\n", added, added == 1 ? "" : "es");
             changed = added > 0;
+        }
+    } else if (rc == WY_OK && !strcmp(verb, "unalias")) {
+        rc = cat_begin(h->cat, &err);
+        for (int i = 1; rc == WY_OK && i < nargs; i++)
+            rc = lib_unalias(h->cat, args[0], args[i], &err);
+        if (rc == WY_OK)
+            rc = cat_commit(h->cat, &err);
+        else
+            cat_rollback(h->cat);
+        if (rc == WY_OK) {
+            printf("%d alias%s removed\n", nargs - 1, nargs == 2 ? "" : "es");
+            changed = 1;
         }
     } else if (rc == WY_OK && !strcmp(verb, "show")) {
         rc = show(h, args[0], &err);

@@ -17,6 +17,7 @@ enum {
     L_LIB_INS,
     L_LIB_UPD,
     L_ALIAS_INS,
+    L_ALIAS_DEL,
     L_ALIASES_OF,
     L_LIB_LIST,
     L_HOLD_DEL,
@@ -45,6 +46,7 @@ static const char *const lsql[L_N] = {
                   " AND (name IS NOT ?2 OR name_en IS NOT ?3)",
     [L_ALIAS_INS] = "INSERT INTO library_aliases (key, alias, code, created)"
                     " VALUES (?1, ?2, ?3, ?4)",
+    [L_ALIAS_DEL] = "DELETE FROM library_aliases WHERE key = ?1 AND code = ?2",
     [L_ALIASES_OF] = "SELECT alias FROM library_aliases WHERE code = ?1"
                      " ORDER BY alias",
     [L_LIB_LIST] = "SELECT code FROM libraries ORDER BY code",
@@ -674,6 +676,45 @@ wy_code lib_alias(struct cat *c, const char *code, const char *alias,
         rc = not_found(code, err);
     if (rc == WY_OK)
         rc = put_alias(c, k, alias, added, err);
+    free(k);
+    return cati_w_end(c, rc, err);
+}
+
+wy_code lib_unalias(struct cat *c, const char *code, const char *alias,
+                    struct wy_err *err)
+{
+    char *k = NULL, *have = NULL;
+    struct wy_buf key = WY_BUF_INIT(1u << 20), ckey = WY_BUF_INIT(1u << 20);
+    wy_code rc = cati_w_begin(c, err);
+    if (rc)
+        return rc;
+    rc = find_library(c, code, &k, err);
+    if (rc == WY_OK && !k)
+        rc = not_found(code, err);
+    if (rc == WY_OK)
+        rc = lib_key(c, alias, &key, err);
+    if (rc == WY_OK)
+        rc = lib_key(c, k, &ckey, err);
+    if (rc == WY_OK && key.len)
+        rc = find_key(c, wy_buf_cstr(&key), &have, NULL, err);
+    if (rc == WY_OK && (!have || strcmp(have, k)))
+        rc = wy_err_set(err, WY_ENOTFOUND,
+                        "'%s' is not an alias of library '%s'", alias, k);
+    else if (rc == WY_OK && !strcmp(wy_buf_cstr(&key), wy_buf_cstr(&ckey)))
+        rc = wy_err_set(err, WY_EINVAL,
+                        "'%s' is the code of library '%s': it stays its alias",
+                        alias, k);
+    sqlite3_stmt *s = NULL;
+    if (rc == WY_OK && !(s = lst(c, L_ALIAS_DEL, err)))
+        rc = err->code;
+    if (rc == WY_OK) {
+        cati_bind_text(s, 1, wy_buf_cstr(&key));
+        cati_bind_text(s, 2, k);
+        rc = cati_step_done(c, s, "remove a library alias", err);
+    }
+    wy_buf_release(&key);
+    wy_buf_release(&ckey);
+    free(have);
     free(k);
     return cati_w_end(c, rc, err);
 }

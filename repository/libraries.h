@@ -81,6 +81,15 @@ wy_code lib_add(struct cat *c, const char *code, const char *name,
 wy_code lib_alias(struct cat *c, const char *code, const char *alias,
                   int *added, struct wy_err *err);
 
+/*
+ * Removes the alias (any spelling with its key) from the library named by
+ * code (or by any name resolving to it): the names it matched resolve to
+ * nothing again, or to another alias of the library. WY_ENOTFOUND (no such
+ * library, or not its alias), WY_EINVAL (the library's code).
+ */
+wy_code lib_unalias(struct cat *c, const char *code, const char *alias,
+                    struct wy_err *err);
+
 /* The library with this code, or whose alias name resolves to; fills
  *out (release with lib_library_release). WY_ENOTFOUND. */
 wy_code lib_get(struct cat *c, const char *code_or_name,

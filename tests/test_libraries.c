@@ -268,6 +268,23 @@ static void cluster_counts_libraries_not_spellings(void **state)
     assert_int_equal(st.names, 1);
     assert_int_equal(st.sets_changed, 3); /* records 2, 8 and 10 */
     assert_int_equal(held_by(f, print), 1);
+    /* and back: the alias removed, two libraries again */
+    assert_int_equal(lib_unalias(f->h->cat, "BNU", "86bnu-inst", &err), WY_OK);
+    st = apply(f);
+    assert_int_equal(st.sets_changed, 3);
+    assert_int_equal(held_by(f, print), 2);
+    assert_int_equal(lib_unalias(f->h->cat, "BNU", "86BNU_INST", &err),
+                     WY_ENOTFOUND);
+    assert_err(&err, WY_ENOTFOUND,
+               "'86BNU_INST' is not an alias of library 'BNU'");
+    wy_err_release(&err);
+    assert_int_equal(lib_unalias(f->h->cat, "BNU", "bnu", &err), WY_EINVAL);
+    assert_err(&err, WY_EINVAL, "'bnu' is the code of library 'BNU'");
+    wy_err_release(&err);
+    assert_int_equal(lib_alias(f->h->cat, "BNU", "86BNU_INST", NULL, &err),
+                     WY_OK);
+    apply(f);
+    assert_int_equal(held_by(f, print), 1);
     struct cluster_info ci;
     assert_int_equal(cluster_show(f->cl, a, &ci, &err), WY_OK);
     assert_int_equal(ci.nholdings, 2);
