@@ -307,12 +307,16 @@ static int cmp_id(const void *a, const void *b)
 /* Refreshes the records ids (sorted, distinct), touching those whose sets
    stay the same (what the index and clusters derive may still change). */
 static wy_code refresh_all(struct cat *c, const struct ids *ids, int touch,
+                           const struct ids *done,
                            struct libset_apply_stats *st, struct wy_err *err)
 {
     wy_code rc = WY_OK;
     for (size_t i = 0; rc == WY_OK && i < ids->n; i++) {
         if (i && ids->v[i] == ids->v[i - 1])
             continue;
+        if (done && done->n &&
+            bsearch(&ids->v[i], done->v, done->n, sizeof(*done->v), cmp_id))
+            continue; /* refreshed already */
         int changed = 0;
         rc = refresh(c, ids->v[i], &changed, err);
         if (rc == WY_OK && !changed && touch)
@@ -350,25 +354,25 @@ wy_code libset_apply(struct cat *c, int full, struct libset_apply_stats *stats,
     if (rc == WY_OK && ids.n)
         qsort(ids.v, ids.n, sizeof(*ids.v), cmp_id);
     if (rc == WY_OK)
-        rc = refresh_all(c, &ids, 1, &st, err);
+        rc = refresh_all(c, &ids, 1, NULL, &st, err);
     st.names = x.names;
     if (own && rc == WY_OK)
         rc = cat_commit(c, err);
     else if (own)
         cat_rollback(c);
     /* every live record, in batches (a rerun finishes the job) */
+    struct ids all = {NULL, 0, 0};
     if (rc == WY_OK && full) {
-        ids.n = 0;
         struct cat_list_query q = {0};
         q.what = CAT_LOAD_LIST;
-        rc = cat_list(c, &q, on_listed, &ids, NULL, err);
-        for (size_t i = 0; rc == WY_OK && i < ids.n; i += APPLY_BATCH) {
+        rc = cat_list(c, &q, on_listed, &all, NULL, err);
+        for (size_t i = 0; rc == WY_OK && i < all.n; i += APPLY_BATCH) {
             struct ids part = {
-                ids.v + i, ids.n - i < APPLY_BATCH ? ids.n - i : APPLY_BATCH,
+                all.v + i, all.n - i < APPLY_BATCH ? all.n - i : APPLY_BATCH,
                 0};
             if (own && (rc = cat_begin(c, err)))
                 break;
-            rc = refresh_all(c, &part, 0, &st, err);
+            rc = refresh_all(c, &part, 0, &ids, &st, err);
             if (own && rc == WY_OK)
                 rc = cat_commit(c, err);
             else if (own)
@@ -380,6 +384,7 @@ wy_code libset_apply(struct cat *c, int full, struct libset_apply_stats *stats,
             rc = cat_meta_set(c, META_BACKFILL, now, err);
     }
     free(ids.v);
+    free(all.v);
     if (stats)
         *stats = st;
     return rc;
