@@ -29,6 +29,7 @@ enum {
     L_SOURCE_NAMES,
     L_RECS_OF_NAME,
     L_RECS_OF_SOURCE,
+    L_DATA_VERSION,
     L_N
 };
 
@@ -70,10 +71,22 @@ static const char *const lsql[L_N] = {
                        " JOIN records r ON r.id = h.record_id"
                        " WHERE h.name = ?1 AND r.deleted = 0"
                        " ORDER BY h.record_id",
+    [L_DATA_VERSION] = "PRAGMA data_version",
     [L_RECS_OF_SOURCE] = "SELECT r.id FROM records r WHERE r.source = ?1"
                          " AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM"
                          " library_holdings h WHERE h.record_id = r.id)"
                          " ORDER BY r.id",
+};
+
+/* Resolutions are cached per connection: a union catalogue's holdings
+   repeat a few hundred names, and normalizing one costs tens of
+   microseconds. The cache is emptied when another connection commits
+   (PRAGMA data_version) and by every register write of this one. */
+#define CACHE_SLOTS 4096 /* a power of two; emptied when half full */
+struct cached {
+    char *name;    /* NULL: a free slot */
+    char *code;    /* NULL: unresolved */
+    char *display; /* the preferred name, NULL when unresolved */
 };
 
 struct lib_state {
@@ -82,7 +95,23 @@ struct lib_state {
     struct cjk *cjk; /* loaded on first use (~20 ms) */
     struct wy_buf norm;
     int have; /* -1 unknown, 0 no register tables, 1 yes */
+    int any;  /* -1 unknown, else whether the register has a library */
+    struct cached *cache;
+    size_t ncached;
+    int64_t data_version;
 };
+
+static void cache_clear(struct lib_state *ls)
+{
+    for (size_t i = 0; ls->cache && i < CACHE_SLOTS; i++) {
+        free(ls->cache[i].name);
+        free(ls->cache[i].code);
+        free(ls->cache[i].display);
+        memset(&ls->cache[i], 0, sizeof(ls->cache[i]));
+    }
+    ls->ncached = 0;
+    ls->any = -1;
+}
 
 void cati_libs_free(struct lib_state *ls)
 {
@@ -92,6 +121,8 @@ void cati_libs_free(struct lib_state *ls)
         sqlite3_finalize(ls->st[i]);
     cjk_free(ls->cjk);
     wy_buf_release(&ls->norm);
+    cache_clear(ls);
+    free(ls->cache);
     free(ls);
 }
 
@@ -105,6 +136,8 @@ static struct lib_state *state(struct cat *c, struct wy_err *err)
         }
         ls->db = c->db;
         ls->have = -1;
+        ls->any = -1;
+        ls->data_version = -1;
         wy_buf_init(&ls->norm, 1u << 20);
         c->libs = ls;
     }
@@ -287,6 +320,77 @@ static wy_code find_key(struct cat *c, const char *key, char **code,
     return WY_OK;
 }
 
+/* Empties the cache when another connection committed since. */
+static wy_code cache_check(struct cat *c, struct lib_state *ls,
+                           struct wy_err *err)
+{
+    sqlite3_stmt *s = lst(c, L_DATA_VERSION, err);
+    if (!s)
+        return err->code;
+    int r = sqlite3_step(s);
+    int64_t v = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_reset(s);
+    if (r != SQLITE_ROW)
+        return cati_db_fail(c, err, "read the database's data version");
+    if (v != ls->data_version) {
+        cache_clear(ls);
+        ls->data_version = v;
+    }
+    return WY_OK;
+}
+
+/* A register write of this connection (whether it commits or not). */
+static void forget(struct cat *c)
+{
+    if (c->libs)
+        cache_clear(c->libs);
+}
+
+/* The slot of name[0..n) in the cache: its entry, or the free slot where
+   it goes. */
+static struct cached *slot(struct lib_state *ls, const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    for (size_t i = h & (CACHE_SLOTS - 1);; i = (i + 1) & (CACHE_SLOTS - 1)) {
+        struct cached *e = &ls->cache[i];
+        if (!e->name || (strlen(e->name) == n && !memcmp(e->name, s, n)))
+            return e;
+    }
+}
+
+/* Resolves s[0..n) without the cache: new *k and *nm, or NULL. */
+static wy_code resolve_uncached(struct cat *c, struct lib_state *ls,
+                                const char *s, size_t n, char **k, char **nm,
+                                struct wy_err *err)
+{
+    *k = *nm = NULL;
+    int yes = 0;
+    wy_code rc = have_tables(c, &yes, err);
+    if (rc == WY_OK && yes && ls->any < 0) {
+        /* an empty register needs no normalizer */
+        sqlite3_stmt *st = lst(c, L_ANY, err);
+        if (!st)
+            return err->code;
+        int r = sqlite3_step(st);
+        ls->any = r == SQLITE_ROW && sqlite3_column_int(st, 0);
+        sqlite3_reset(st);
+        if (r != SQLITE_ROW)
+            return cati_db_fail(c, err, "look into the library register");
+    }
+    if (rc == WY_OK && yes && ls->any) {
+        struct wy_buf key = WY_BUF_INIT(1u << 20);
+        char *t = wy_strndup(s, n);
+        rc = t ? lib_key(c, t, &key, err) : NOMEM();
+        if (rc == WY_OK && key.len)
+            rc = find_key(c, wy_buf_cstr(&key), k, nm, err);
+        wy_buf_release(&key);
+        free(t);
+    }
+    return rc;
+}
+
 wy_code lib_resolve(struct cat *c, const char *name, char **code,
                     char **display, struct wy_err *err)
 {
@@ -298,29 +402,45 @@ wy_code lib_resolve(struct cat *c, const char *name, char **code,
     const char *s = trim(name ? name : "", &n);
     if (n == 0)
         return WY_OK;
-    int yes = 0;
-    wy_code rc = have_tables(c, &yes, err);
+    struct lib_state *ls = state(c, err);
+    if (!ls)
+        return err->code;
+    if (!ls->cache && !(ls->cache = wy_calloc(CACHE_SLOTS, sizeof(*ls->cache))))
+        return NOMEM();
+    wy_code rc = cache_check(c, ls, err);
     char *k = NULL, *nm = NULL;
-    if (rc == WY_OK && yes) {
-        /* an empty register needs no normalizer */
-        sqlite3_stmt *st = lst(c, L_ANY, err);
-        if (!st)
-            return err->code;
-        int r = sqlite3_step(st);
-        yes = r == SQLITE_ROW && sqlite3_column_int(st, 0);
-        sqlite3_reset(st);
-        if (r != SQLITE_ROW)
-            return cati_db_fail(c, err, "look into the library register");
+    struct cached *e = rc == WY_OK ? slot(ls, s, n) : NULL;
+    if (e && e->name) {
+        if ((e->code && !(k = wy_strdup(e->code))) ||
+            (e->display && !(nm = wy_strdup(e->display)))) {
+            free(k);
+            return NOMEM();
+        }
+    } else if (e) {
+        rc = resolve_uncached(c, ls, s, n, &k, &nm, err);
+        if (rc == WY_OK && ls->ncached >= CACHE_SLOTS / 2) {
+            cache_clear(ls);
+            e = slot(ls, s, n);
+        }
+        /* a failed copy only means no cache entry */
+        if (rc == WY_OK && (e->name = wy_strndup(s, n)) != NULL) {
+            e->code = k ? wy_strdup(k) : NULL;
+            e->display = nm ? wy_strdup(nm) : NULL;
+            if ((k && !e->code) || (nm && !e->display)) {
+                free(e->name);
+                free(e->code);
+                free(e->display);
+                memset(e, 0, sizeof(*e));
+            } else {
+                ls->ncached++;
+            }
+        }
     }
-    if (rc == WY_OK && yes) {
-        struct wy_buf key = WY_BUF_INIT(1u << 20);
-        rc = lib_key(c, s, &key, err);
-        if (rc == WY_OK && key.len)
-            rc = find_key(c, wy_buf_cstr(&key), &k, &nm, err);
-        wy_buf_release(&key);
-    }
-    if (rc)
+    if (rc) {
+        free(k);
+        free(nm);
         return wy_err_prefix(err, "resolving library '%.*s'", (int)n, s);
+    }
     if (display && !nm && !(nm = wy_strndup(s, n))) {
         free(k);
         return NOMEM();
@@ -458,6 +578,19 @@ wy_code lib_get(struct cat *c, const char *code_or_name,
     if (rc == WY_OK && !found)
         rc = not_found(code_or_name, err);
     free(code);
+    return rc;
+}
+
+wy_code lib_get_by_code(struct cat *c, const char *code,
+                        struct lib_library *out, struct wy_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    int yes = 0, found = 0;
+    wy_code rc = have_tables(c, &yes, err);
+    if (rc == WY_OK && yes)
+        rc = load(c, code, out, &found, err);
+    if (rc == WY_OK && !found)
+        rc = not_found(code, err);
     return rc;
 }
 
@@ -656,8 +789,11 @@ wy_code lib_add(struct cat *c, const char *code, const char *name,
     wy_code rc = cati_w_begin(c, err);
     if (rc)
         return rc;
+    forget(c);
     rc = put_library(c, code, name, name_en, 0, &created, NULL, err);
-    return cati_w_end(c, rc, err);
+    rc = cati_w_end(c, rc, err);
+    forget(c);
+    return rc;
 }
 
 wy_code lib_alias(struct cat *c, const char *code, const char *alias,
@@ -674,10 +810,13 @@ wy_code lib_alias(struct cat *c, const char *code, const char *alias,
     rc = find_library(c, code, &k, err);
     if (rc == WY_OK && !k)
         rc = not_found(code, err);
+    forget(c);
     if (rc == WY_OK)
         rc = put_alias(c, k, alias, added, err);
     free(k);
-    return cati_w_end(c, rc, err);
+    rc = cati_w_end(c, rc, err);
+    forget(c);
+    return rc;
 }
 
 wy_code lib_unalias(struct cat *c, const char *code, const char *alias,
@@ -716,7 +855,9 @@ wy_code lib_unalias(struct cat *c, const char *code, const char *alias,
     wy_buf_release(&ckey);
     free(have);
     free(k);
-    return cati_w_end(c, rc, err);
+    rc = cati_w_end(c, rc, err);
+    forget(c);
+    return rc;
 }
 
 /* ---- holdings of records ------------------------------------------------ */
@@ -1094,6 +1235,7 @@ wy_code lib_import_tsv(struct cat *c, const char *path, size_t *nlibs,
         wy_buf_release(&file);
         return rc;
     }
+    forget(c);
     size_t lineno = 0;
     for (char *line = p; rc == WY_OK && line < p + len;) {
         char *nl = memchr(line, '\n', (size_t)(p + len - line));
@@ -1115,6 +1257,7 @@ wy_code lib_import_tsv(struct cat *c, const char *path, size_t *nlibs,
         line = end + 1;
     }
     rc = cati_w_end(c, rc, err);
+    forget(c);
     if (rc)
         *nlibs = *naliases = 0;
     wy_buf_release(&file);

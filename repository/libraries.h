@@ -95,6 +95,11 @@ wy_code lib_unalias(struct cat *c, const char *code, const char *alias,
 wy_code lib_get(struct cat *c, const char *code_or_name,
                 struct lib_library *out, struct wy_err *err);
 
+/* The same by the code alone (no resolution, so no normalizer is
+   loaded: the OAI provider names sets with it). WY_ENOTFOUND. */
+wy_code lib_get_by_code(struct cat *c, const char *code,
+                        struct lib_library *out, struct wy_err *err);
+
 /* new: every library, ordered by code (lib_libraries_free). */
 wy_code lib_list(struct cat *c, struct lib_library **out, size_t *n,
                  struct wy_err *err);

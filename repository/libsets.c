@@ -402,8 +402,8 @@ wy_code libset_name(struct cat *c, const char *spec, char **out,
     if (strncmp(spec, LIBSET_PREFIX, 8) || strlen(spec) >= LIBSET_SPEC_MAX)
         return WY_OK;
     struct lib_library l;
-    wy_code rc = lib_get(c, spec + 8, &l, err);
-    if (rc == WY_OK && !strcmp(l.code, spec + 8)) {
+    wy_code rc = lib_get_by_code(c, spec + 8, &l, err);
+    if (rc == WY_OK) {
         *out = l.name;
         l.name = NULL;
     }
