@@ -357,6 +357,7 @@ wy_code cati_w_end(struct cat *c, wy_code rc, struct wy_err *err)
     } else if (!sqlite3_get_autocommit(c->db)) {
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     }
+    cati_libs_forget(c->libs);
     return rc;
 }
 
@@ -588,6 +589,8 @@ wy_code cat_commit(struct cat *c, struct wy_err *err)
     wy_code rc = exec(c, "COMMIT", "commit", err);
     if (rc && !sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc)
+        cati_libs_forget(c->libs);
     return rc;
 }
 
@@ -598,6 +601,7 @@ void cat_rollback(struct cat *c)
     c->in_txn = 0;
     if (!sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    cati_libs_forget(c->libs);
 }
 
 int cat_in_transaction(const struct cat *c)

@@ -105,6 +105,9 @@ struct cat {
 /* Frees the library register's state (libraries.c); NULL is a no-op. */
 struct lib_state;
 void cati_libs_free(struct lib_state *ls);
+/* Forgets what the register's state cached (a rollback may have undone
+   register writes); NULL is a no-op. */
+void cati_libs_forget(struct lib_state *ls);
 
 /* The SQL of each cached statement (catalog.c). */
 extern const char *const cati_stmt_sql[S_NSTMT];

@@ -113,6 +113,14 @@ static void cache_clear(struct lib_state *ls)
     ls->any = -1;
 }
 
+void cati_libs_forget(struct lib_state *ls)
+{
+    if (ls && ls->ncached)
+        cache_clear(ls);
+    else if (ls)
+        ls->any = -1;
+}
+
 void cati_libs_free(struct lib_state *ls)
 {
     if (!ls)

@@ -245,6 +245,30 @@ static void register_resolves_real_spellings(void **state)
     free(name);
 }
 
+/* Another process (here: another connection) changes the register: the
+   resolutions this connection cached are not used any more. */
+static void other_connections_are_seen(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    add_bnu(f);
+    resolve(f, "86BNU_INST", NULL, "86BNU_INST"); /* cached */
+    struct cat *other = NULL;
+    assert_int_equal(cat_open(&other, f->h->catalog_path, 0, &err), WY_OK);
+    assert_int_equal(lib_alias(other, "BNU", "86BNU_INST", NULL, &err), WY_OK);
+    resolve(f, "86BNU_INST", "BNU", BNU_NAME);
+    assert_int_equal(lib_unalias(other, "BNU", "86BNU_INST", &err), WY_OK);
+    cat_close(other);
+    resolve(f, "86BNU_INST", NULL, "86BNU_INST");
+    /* and this connection's own writes, even undone */
+    assert_int_equal(cat_begin(f->h->cat, &err), WY_OK);
+    assert_int_equal(lib_alias(f->h->cat, "BNU", "86BNU_INST", NULL, &err),
+                     WY_OK);
+    resolve(f, "86BNU_INST", "BNU", BNU_NAME);
+    cat_rollback(f->h->cat);
+    resolve(f, "86BNU_INST", NULL, "86BNU_INST");
+}
+
 /* '92中国备忘: the print copy held by "86BNU_INST", the online copy
    without holdings held by its source "bnu". */
 static void cluster_counts_libraries_not_spellings(void **state)
@@ -642,6 +666,8 @@ WY_GROUP(libraries, NULL, NULL,
          cmocka_unit_test_setup_teardown(keys_fold_spellings, setup, teardown),
          cmocka_unit_test_setup_teardown(register_resolves_real_spellings,
                                          setup, teardown),
+         cmocka_unit_test_setup_teardown(other_connections_are_seen, setup,
+                                         teardown),
          cmocka_unit_test_setup_teardown(cluster_counts_libraries_not_spellings,
                                          setup, teardown),
          cmocka_unit_test_setup_teardown(names_list_the_unmapped, setup,
