@@ -1590,8 +1590,23 @@ static wy_code explain(struct cluster *cl, int64_t id, struct wy_buf *out,
     return wy_buf_status(out, err);
 }
 
+static wy_code show(struct cluster *cl, int64_t id, int brief,
+                    struct cluster_info *out, struct wy_err *err);
+
 wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
                      struct wy_err *err)
+{
+    return show(cl, id, 0, out, err);
+}
+
+wy_code cluster_show_brief(struct cluster *cl, int64_t id,
+                           struct cluster_info *out, struct wy_err *err)
+{
+    return show(cl, id, 1, out, err);
+}
+
+static wy_code show(struct cluster *cl, int64_t id, int brief,
+                    struct cluster_info *out, struct wy_err *err)
 {
     memset(out, 0, sizeof(*out));
     int64_t cid;
@@ -1630,7 +1645,7 @@ wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
     if (rc == WY_OK && out->nmembers)
         out->display = out->members[0].record_id;
     struct wy_buf b = WY_BUF_INIT(1u << 20);
-    for (size_t i = 0; rc == WY_OK && i < out->nmembers; i++) {
+    for (size_t i = 0; rc == WY_OK && !brief && i < out->nmembers; i++) {
         struct cluster_member_info *m = &out->members[i];
         rc = keys_of(cl, m->record_id, &b, err);
         if (rc == WY_OK && !(m->keys = wy_buf_take(&b, NULL)))

@@ -15,6 +15,7 @@
 #include "service/app.h"
 #include "service/oai_args.h"
 #include "service/oai_cache.h"
+#include "service/oai_int.h"
 #include "service/oai_token.h"
 #include "service/reply.h"
 
@@ -70,23 +71,33 @@ static const struct oai_format *find_format(const char *prefix)
 
 /* ---- the envelope ------------------------------------------------------ */
 
-static void base_url(struct svc_req *req, struct wy_buf *b)
+int oai_is_union(const struct svc_req *req)
+{
+    return req->url && !strcmp(req->url, "/oai/union");
+}
+
+void oai_site_url(struct svc_req *req, struct wy_buf *b)
 {
     if (req->app->base_url) {
         const char *u = req->app->base_url;
         size_t n = strlen(u);
         while (n && u[n - 1] == '/')
             n--;
-        wy_buf_add_xml(b, u, n);
+        wy_buf_add(b, u, n);
     } else {
         const char *host = svc_header(req, MHD_HTTP_HEADER_HOST);
         wy_buf_adds(b, "http://");
-        if (host)
-            wy_buf_add_xml(b, host, strlen(host));
-        else
-            wy_buf_adds(b, "localhost");
+        wy_buf_adds(b, host ? host : "localhost");
     }
-    wy_buf_adds(b, "/oai");
+}
+
+void oai_base_url(struct svc_req *req, struct wy_buf *b)
+{
+    struct wy_buf site = WY_BUF_INIT(64 * 1024);
+    oai_site_url(req, &site);
+    wy_buf_add_xml(b, site.p ? site.p : "", site.len);
+    wy_buf_release(&site);
+    wy_buf_adds(b, oai_is_union(req) ? "/oai/union" : "/oai");
 }
 
 static void attr(struct wy_buf *b, const char *name, const char *v)
@@ -100,7 +111,7 @@ static void attr(struct wy_buf *b, const char *name, const char *v)
 
 /* The head up to the verb's element; rq NULL: the request element carries
    no attributes (badVerb, badArgument: section 3.2). */
-static void head(struct svc_req *req, struct wy_buf *b,
+void oai_head(struct svc_req *req, struct wy_buf *b,
                  const struct oai_request *rq, int64_t now)
 {
     char ds[21];
@@ -121,17 +132,17 @@ static void head(struct svc_req *req, struct wy_buf *b,
         attr(b, "resumptionToken", rq->token);
     }
     wy_buf_addc(b, '>');
-    base_url(req, b);
+    oai_base_url(req, b);
     wy_buf_adds(b, "</request>\n");
 }
 
-static enum MHD_Result reply_error(struct svc_req *req,
+enum MHD_Result oai_reply_error(struct svc_req *req,
                                    const struct oai_request *rq, int64_t now,
                                    enum oai_error e, const char *msg)
 {
     struct wy_buf b = WY_BUF_INIT(64 * 1024);
     int echo = e != OAI_BAD_VERB && e != OAI_BAD_ARGUMENT;
-    head(req, &b, echo ? rq : NULL, now);
+    oai_head(req, &b, echo ? rq : NULL, now);
     wy_buf_addf(&b, "<error code=\"%s\">", oai_error_name(e));
     wy_buf_add_xml(&b, msg, strlen(msg));
     wy_buf_adds(&b, "</error>\n</OAI-PMH>\n");
@@ -231,8 +242,8 @@ static void header(struct wy_buf *b, const struct cat_record *r, const char *ds)
 /* Copies a writer's output into b as one element with its namespace:
    an XML declaration is dropped, and a root start tag without the format's
    namespace gets it (MARCXML writes <record> for a <collection>). */
-static void add_metadata_xml(struct wy_buf *b, const char *x, size_t n,
-                             const struct oai_format *f)
+void oai_add_metadata_xml(struct wy_buf *b, const char *x, size_t n,
+                          const char *ns)
 {
     const char *p = x, *end = x + n;
     for (;;) {
@@ -272,7 +283,7 @@ static void add_metadata_xml(struct wy_buf *b, const char *x, size_t n,
     if (!has_ns) {
         wy_buf_addc(b, ' ');
         wy_buf_add(b, want.p, want.len);
-        wy_buf_addf(b, "\"%s\"", f->ns);
+        wy_buf_addf(b, "\"%s\"", ns);
     }
     wy_buf_add(b, ne, (size_t)(end - ne));
     wy_buf_release(&want);
@@ -281,7 +292,7 @@ static void add_metadata_xml(struct wy_buf *b, const char *x, size_t n,
 /* MARCXML is MARC 21 slim: a UNIMARC/CNMARC record, or a leader the
    schema's pattern refuses ('-' fill characters), cannot be sent as it
    (MARC21slim.xsd, leaderDataType). */
-static int marc21_ok(const struct wy_record *rec)
+int oai_marc21_ok(const struct wy_record *rec)
 {
     if (rec->kind != WY_MARC21 || rec->nfields == 0)
         return 0;
@@ -312,7 +323,7 @@ static int marc_ok(const struct wy_record *rec, int want)
 {
     if (want == MARC_UNI)
         return rec->kind == WY_UNIMARC && rec->nfields > 0;
-    return marc21_ok(rec);
+    return oai_marc21_ok(rec);
 }
 
 /* Writes the metadata element's content of a record loaded whole into
@@ -350,7 +361,7 @@ static wy_code render(struct wy_buf *frag, const struct cat_record *r,
     if (rc == WY_OK)
         rc = wy_buf_status(&x, err);
     if (rc == WY_OK) {
-        add_metadata_xml(frag, x.p ? x.p : "", x.len, f);
+        oai_add_metadata_xml(frag, x.p ? x.p : "", x.len, f->ns);
         rc = wy_buf_status(frag, err);
     }
     wy_buf_release(&x);
@@ -432,11 +443,11 @@ static enum MHD_Result identify(struct svc_req *req, struct cat *cat,
     char ds[21];
     oai_format_datestamp(earliest[0] ? parse_ds(earliest) : 0, ds);
     struct wy_buf b = WY_BUF_INIT(64 * 1024);
-    head(req, &b, rq, now);
+    oai_head(req, &b, rq, now);
     wy_buf_adds(&b, "<Identify>\n<repositoryName>");
     wy_buf_add_xml(&b, req->app->repo_name, strlen(req->app->repo_name));
     wy_buf_adds(&b, "</repositoryName>\n<baseURL>");
-    base_url(req, &b);
+    oai_base_url(req, &b);
     wy_buf_adds(&b, "</baseURL>\n<protocolVersion>2.0</protocolVersion>\n"
                     "<adminEmail>");
     wy_buf_add_xml(&b, req->app->admin_email, strlen(req->app->admin_email));
@@ -462,7 +473,7 @@ static enum MHD_Result list_formats(struct svc_req *req, struct cat *cat,
             id ? cat_get_record(cat, id, CAT_LOAD_ALL, &r, &err) : WY_ENOTFOUND;
         if (rc == WY_ENOTFOUND) {
             wy_err_release(&err);
-            return reply_error(req, rq, now, OAI_ID_DOES_NOT_EXIST,
+            return oai_reply_error(req, rq, now, OAI_ID_DOES_NOT_EXIST,
                                "no record has this identifier");
         }
         if (rc != WY_OK) {
@@ -482,12 +493,12 @@ static enum MHD_Result list_formats(struct svc_req *req, struct cat *cat,
         }
         cat_record_free(r);
         if (deleted)
-            return reply_error(req, rq, now, OAI_NO_METADATA_FORMATS,
+            return oai_reply_error(req, rq, now, OAI_NO_METADATA_FORMATS,
                                "the item is deleted: no metadata formats "
                                "are available for it");
     }
     struct wy_buf b = WY_BUF_INIT(64 * 1024);
-    head(req, &b, rq, now);
+    oai_head(req, &b, rq, now);
     wy_buf_adds(&b, "<ListMetadataFormats>\n");
     size_t n = 0;
     for (const struct oai_format *f = formats; f->prefix; f++) {
@@ -504,7 +515,7 @@ static enum MHD_Result list_formats(struct svc_req *req, struct cat *cat,
     wy_buf_adds(&b, "</ListMetadataFormats>\n</OAI-PMH>\n");
     if (n == 0) {
         wy_buf_release(&b);
-        return reply_error(req, rq, now, OAI_NO_METADATA_FORMATS,
+        return oai_reply_error(req, rq, now, OAI_NO_METADATA_FORMATS,
                            "no metadata formats are available");
     }
     return svc_reply_wybuf(req, 200, SVC_CT_XML, &b);
@@ -666,7 +677,7 @@ static enum MHD_Result list_sets(struct svc_req *req, struct cat *cat,
                                  const struct oai_request *rq, int64_t now)
 {
     if (rq->token)
-        return reply_error(req, rq, now, OAI_BAD_RESUMPTION_TOKEN,
+        return oai_reply_error(req, rq, now, OAI_BAD_RESUMPTION_TOKEN,
                            "ListSets is answered in one reply: this "
                            "resumptionToken was not issued for it");
     struct wy_err err = WY_ERR_INIT;
@@ -679,11 +690,11 @@ static enum MHD_Result list_sets(struct svc_req *req, struct cat *cat,
     }
     if (sets.len == 0) {
         wy_buf_release(&sets);
-        return reply_error(req, rq, now, OAI_NO_SET_HIERARCHY,
+        return oai_reply_error(req, rq, now, OAI_NO_SET_HIERARCHY,
                            "this repository has no sets");
     }
     struct wy_buf b = WY_BUF_INIT(8u << 20);
-    head(req, &b, rq, now);
+    oai_head(req, &b, rq, now);
     wy_buf_adds(&b, "<ListSets>\n");
     wy_buf_add(&b, sets.p, sets.len);
     wy_buf_adds(&b, "</ListSets>\n</OAI-PMH>\n");
@@ -702,7 +713,7 @@ static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
         id ? cat_get_record(cat, id, CAT_LOAD_ALL, &r, &err) : WY_ENOTFOUND;
     if (rc == WY_ENOTFOUND) {
         wy_err_release(&err);
-        return reply_error(req, rq, now, OAI_ID_DOES_NOT_EXIST,
+        return oai_reply_error(req, rq, now, OAI_ID_DOES_NOT_EXIST,
                            "no record has this identifier");
     }
     if (rc != WY_OK) {
@@ -712,11 +723,11 @@ static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
     }
     if (!f) {
         cat_record_free(r);
-        return reply_error(req, rq, now, OAI_CANNOT_DISSEMINATE_FORMAT,
+        return oai_reply_error(req, rq, now, OAI_CANNOT_DISSEMINATE_FORMAT,
                            "this metadataPrefix is not supported");
     }
     struct wy_buf b = WY_BUF_INIT(RECORD_MAX + 64 * 1024);
-    head(req, &b, rq, now);
+    oai_head(req, &b, rq, now);
     wy_buf_adds(&b, "<GetRecord>\n<record>");
     struct ds_memo dm = {0};
     header(&b, r, datestamp_of(&dm, r->datestamp));
@@ -725,7 +736,7 @@ static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
         cat_record_free(r);
         wy_buf_release(&b);
         wy_err_release(&err);
-        return reply_error(req, rq, now, OAI_CANNOT_DISSEMINATE_FORMAT,
+        return oai_reply_error(req, rq, now, OAI_CANNOT_DISSEMINATE_FORMAT,
                            "the record cannot be disseminated in this "
                            "format");
     }
@@ -1067,7 +1078,7 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
                             "issued for another verb");
         }
         if (rc != WY_OK) {
-            ret = reply_error(req, rq, now, OAI_BAD_RESUMPTION_TOKEN,
+            ret = oai_reply_error(req, rq, now, OAI_BAD_RESUMPTION_TOKEN,
                               wy_err_msg(&err));
             goto out;
         }
@@ -1092,7 +1103,7 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
     }
     l->f = find_format(prefix);
     if (!l->f) {
-        ret = reply_error(req, rq, now, OAI_CANNOT_DISSEMINATE_FORMAT,
+        ret = oai_reply_error(req, rq, now, OAI_CANNOT_DISSEMINATE_FORMAT,
                           "this metadataPrefix is not supported");
         goto out;
     }
@@ -1107,14 +1118,14 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
         if (rc != WY_OK)
             goto fail;
         if (!any) {
-            ret = reply_error(req, rq, now, OAI_NO_SET_HIERARCHY,
+            ret = oai_reply_error(req, rq, now, OAI_NO_SET_HIERARCHY,
                               "this repository has no sets");
             goto out;
         }
     }
     if (!rq->token && count_list(l, rq, &err) != WY_OK)
         goto fail;
-    head(req, &l->head, rq, now);
+    oai_head(req, &l->head, rq, now);
     if (wy_buf_status(&l->head, &err) != WY_OK)
         goto fail;
     return list_reply(req, l);
@@ -1134,12 +1145,12 @@ enum MHD_Result svc_oai(struct svc_req *req)
     struct oai_request rq;
     memset(&rq, 0, sizeof(rq));
     if (req->params_err.code != WY_OK)
-        return reply_error(req, NULL, now, OAI_BAD_ARGUMENT,
+        return oai_reply_error(req, NULL, now, OAI_BAD_ARGUMENT,
                            wy_err_msg(&req->params_err));
     struct wy_buf msg = WY_BUF_INIT(4096);
     enum oai_error e = oai_parse_request(&req->params, &rq, &msg);
     if (e != OAI_OK) {
-        enum MHD_Result r = reply_error(req, NULL, now, e, wy_buf_cstr(&msg));
+        enum MHD_Result r = oai_reply_error(req, NULL, now, e, wy_buf_cstr(&msg));
         wy_buf_release(&msg);
         return r;
     }
@@ -1152,6 +1163,8 @@ enum MHD_Result svc_oai(struct svc_req *req)
         wy_err_release(&err);
         return r;
     }
+    if (oai_is_union(req))
+        return oai_union(req, home, &rq, now);
     switch (rq.verb) {
     case OAI_IDENTIFY:
         return identify(req, home->cat, &rq, now);
@@ -1165,6 +1178,6 @@ enum MHD_Result svc_oai(struct svc_req *req)
     case OAI_LIST_RECORDS:
         return list_records(req, home->cat, &rq, now);
     default:
-        return reply_error(req, NULL, now, OAI_BAD_VERB, "no verb");
+        return oai_reply_error(req, NULL, now, OAI_BAD_VERB, "no verb");
     }
 }
