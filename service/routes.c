@@ -28,6 +28,7 @@ static const struct svc_route routes[] = {
     {"POST", "/sru", svc_sru},
     {"GET", "/api/union/search", svc_union_search},
     {"GET", "/api/clusters/", svc_union_cluster},
+    {"GET", "/api/clusters", svc_union_clusters},
     {NULL, NULL, NULL},
 };
 

@@ -402,6 +402,49 @@ static void split_and_merge_seen_by_from(void **state)
              "verb=ListMetadataFormats&identifier=oai:wenyuan:cluster:%lld",
              (long long)u4);
     expect_error(f, want, "noMetadataFormats");
+    /* the JSON API lists the same changes */
+    tc_get(&f->t, "/api/clusters?since=" T3, &r);
+    assert_int_equal(r.status, 200);
+    snprintf(want, sizeof(want),
+             "{\"id\":%lld,\"datestamp\":\"" T3 "\",\"deleted\":false,"
+             "\"href\":\"/api/clusters/%lld\"}",
+             (long long)u3, (long long)u3);
+    has(&r, want);
+    snprintf(want, sizeof(want),
+             "{\"id\":%lld,\"datestamp\":\"" T3 "\",\"deleted\":true,"
+             "\"href\":null}",
+             (long long)u4);
+    has(&r, want);
+    has(&r, "\"next\":null");
+    tc_resp_free(&r);
+    tc_get(&f->t, "/api/clusters?since=2026-03-01&size=1", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(tc_count(r.body, "\"id\":"), 1);
+    char *next = tc_between(r.body, "\"next\":\"", "\"");
+    assert_non_null(next);
+    tc_resp_free(&r);
+    tc_get(&f->t, next, &r);
+    free(next);
+    assert_int_equal(r.status, 200);
+    snprintf(want, sizeof(want), "{\"id\":%lld,", (long long)u4);
+    has(&r, want);
+    tc_resp_free(&r);
+    tc_get(&f->t, "/api/clusters?until=2026-01-31", &r);
+    assert_int_equal(tc_count(r.body, "\"id\":"), 4);
+    tc_resp_free(&r);
+    static const char *const bad[] = {"since=yesterday", "until=2026-02-30x",
+                                      "after=2026-03-01T00:00:00Z",
+                                      "after=x/1", "size=0"};
+    static const char *const named[] = {"'since'", "'until'", "'after'",
+                                        "'after'", "'size'"};
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(want, sizeof(want), "/api/clusters?%s", bad[i]);
+        tc_get(&f->t, want, &r);
+        assert_int_equal(r.status, 400);
+        has(&r, named[i]);
+        tc_resp_free(&r);
+    }
+
     /* a harvest of everything now: the five clusters and one deletion */
     oai(f, "verb=ListIdentifiers&metadataPrefix=oai_dc", &r);
     size = tc_between(r.body, "completeListSize=\"", "\"");
