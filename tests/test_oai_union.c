@@ -6,6 +6,7 @@
    13, held by 国家图书馆 I242.47/1 and 上海图书馆 I242.4/12), u003+u004
    (四库全书总目 1789, 南京图书馆 GJ/100 and 上海图书馆 线善 812345-444),
    u005 alone (the 1868 edition), u006+u007 (ISSN), u008+u009 (OCLC). */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -549,6 +550,57 @@ static void never_clustered(void **state)
     wy_test_rmdir(f.dir);
 }
 
+/* Cluster tables of schema 1 (written by a build before change times; the
+   service opens them read-only and cannot migrate): a 500 that says what
+   to run, on /oai/union and /api/clusters alike. */
+static void schema1_says_what_to_run(void **state)
+{
+    (void)state;
+    struct fx f = {0};
+    f.dir = wy_test_tmpdir();
+    snprintf(f.path, sizeof(f.path), "%s/h", f.dir);
+    struct wy_err err = WY_ERR_INIT;
+    assert_int_equal(home_init(f.path, &err), WY_OK);
+    char db[4200];
+    snprintf(db, sizeof(db), "%s/catalog.db", f.path);
+    sqlite3 *s = NULL;
+    assert_int_equal(sqlite3_open(db, &s), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(
+            s,
+            "CREATE TABLE cluster_member (record_id INTEGER PRIMARY KEY,"
+            " cluster_id INTEGER NOT NULL, part INTEGER NOT NULL DEFAULT 0,"
+            " score INTEGER NOT NULL, title TEXT);"
+            "CREATE TABLE cluster_key (key TEXT NOT NULL, record_id INTEGER"
+            " NOT NULL, PRIMARY KEY (key, record_id)) WITHOUT ROWID;"
+            "CREATE TABLE cluster_holding (record_id INTEGER NOT NULL,"
+            " library TEXT NOT NULL, callno TEXT);"
+            "CREATE TABLE cluster_link (a INTEGER NOT NULL, b INTEGER NOT"
+            " NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;"
+            "CREATE TABLE cluster_part (record_id INTEGER PRIMARY KEY,"
+            " part INTEGER NOT NULL);"
+            "CREATE TABLE cluster_decision (id INTEGER PRIMARY KEY, time TEXT"
+            " NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);"
+            "CREATE TABLE cluster_state (key TEXT PRIMARY KEY, value TEXT);"
+            "INSERT INTO cluster_state VALUES ('schema', '1');",
+            NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(s);
+    tc_srv_start(&f.t, f.path);
+    struct tc_resp r;
+    tc_get(&f.t, "/oai/union?verb=ListIdentifiers&metadataPrefix=oai_dc", &r);
+    assert_int_equal(r.status, 500);
+    has(&r, "schema 1");
+    has(&r, "wenyuan cluster sync");
+    tc_resp_free(&r);
+    tc_get(&f.t, "/api/clusters", &r);
+    assert_int_equal(r.status, 500);
+    has(&r, "wenyuan cluster sync");
+    tc_resp_free(&r);
+    tc_srv_stop(&f.t);
+    wy_test_rmdir(f.dir);
+}
+
 WY_GROUP(oai_union, NULL, NULL,
          cmocka_unit_test_setup_teardown(identify, setup, teardown),
          cmocka_unit_test_setup_teardown(formats, setup, teardown),
@@ -558,4 +610,5 @@ WY_GROUP(oai_union, NULL, NULL,
          cmocka_unit_test_setup_teardown(split_and_merge_seen_by_from, setup,
                                          teardown),
          cmocka_unit_test_setup_teardown(errors, setup, teardown),
-         cmocka_unit_test(never_clustered))
+         cmocka_unit_test(never_clustered),
+         cmocka_unit_test(schema1_says_what_to_run))
