@@ -17,9 +17,10 @@
 #include "repository/catalog.h"
 #include "repository/cluster.h"
 #include "service/app.h"
-#include "service/oai_int.h"
+#include "service/oai_common.h"
 #include "service/oai_provider.h"
 #include "service/oai_token.h"
+#include "service/oai_union.h"
 #include "service/reply.h"
 
 #define UNION_ID_PREFIX OAI_ID_PREFIX "cluster:"

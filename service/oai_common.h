@@ -1,14 +1,14 @@
-/* service/oai_int.h: what the two OAI-PMH repositories of the service share
-   (/oai: the library records, service/oai_provider.c; /oai/union: the
-   clusters, service/oai_union.c). Internal to service/. */
-#ifndef WY_SERVICE_OAI_INT_H
-#define WY_SERVICE_OAI_INT_H
+/* service/oai_common.h: what the two OAI-PMH repositories of the service
+   share (/oai: the library records, service/oai_provider.c; /oai/union: the
+   clusters, service/oai_union.c): the envelope, errors, embedding a
+   writer's output. */
+#ifndef WY_SERVICE_OAI_COMMON_H
+#define WY_SERVICE_OAI_COMMON_H
 
 #include <stdint.h>
 
 #include "core/buf.h"
 #include "formats/record.h"
-#include "repository/home.h"
 #include "service/http.h"
 #include "service/oai_args.h"
 
@@ -40,9 +40,5 @@ void oai_add_metadata_xml(struct wy_buf *b, const char *x, size_t n,
 
 /* Whether rec can be sent as MARC 21 slim (MARC21slim.xsd's leader). */
 int oai_marc21_ok(const struct wy_record *rec);
-
-/* /oai/union: answers a parsed request (service/oai_union.c). */
-enum MHD_Result oai_union(struct svc_req *req, struct wy_home *home,
-                          const struct oai_request *rq, int64_t now);
 
 #endif
