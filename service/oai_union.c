@@ -27,6 +27,9 @@
 #define RECORD_MAX (4u << 20)
 /* clusters read for one page at most, sent or left out (as /oai) */
 #define SCAN_MAX(page) (10 * (page) + 20)
+/* a page stops growing past this many bytes (huge clusters: a serial held
+   by thousands of libraries) */
+#define PAGE_SOFT (8u << 20)
 
 struct ufmt {
     const char *prefix, *handler, *schema, *ns;
@@ -491,12 +494,12 @@ static enum MHD_Result get_record(struct uctx *u, const struct oai_request *rq,
     oai_head(req, &b, rq, now);
     wy_buf_adds(&b, "<GetRecord>");
     rc = item(u, &h, f, 1, &b, &err);
-    if (rc == WY_EINVAL || rc == WY_ENOTFOUND) {
+    if (rc == WY_EINVAL || rc == WY_ENOTFOUND || rc == WY_ETOOBIG) {
         wy_buf_release(&b);
         enum MHD_Result r = oai_reply_error(
             req, rq, now,
-            rc == WY_EINVAL ? OAI_CANNOT_DISSEMINATE_FORMAT
-                            : OAI_ID_DOES_NOT_EXIST,
+            rc == WY_ENOTFOUND ? OAI_ID_DOES_NOT_EXIST
+                               : OAI_CANNOT_DISSEMINATE_FORMAT,
             wy_err_msg(&err));
         wy_err_release(&err);
         return r;
@@ -565,7 +568,8 @@ static wy_code list_page(struct uctx *u, struct oai_token *tok,
         rc = cluster_list(u->cl, &q, take, &pg, NULL, err);
         *more = 0;
         for (size_t i = 0; rc == WY_OK && i < pg.n; i++) {
-            if (*sent == page_size || i == window) {
+            if (*sent == page_size || i == window ||
+                (*sent > 0 && b->len > PAGE_SOFT)) {
                 *more = 1; /* an item past the page: the list goes on */
                 break;
             }
@@ -574,9 +578,12 @@ static wy_code list_page(struct uctx *u, struct oai_token *tok,
             wy_code r = item(u, h, f, records, b, &e2);
             if (r == WY_OK) {
                 (*sent)++;
-            } else if (r == WY_EINVAL || r == WY_ENOTFOUND) {
-                /* not in this format: left out, the position moves on */
-                if (r == WY_ENOTFOUND)
+            } else if (r == WY_EINVAL || r == WY_ENOTFOUND ||
+                       r == WY_ETOOBIG) {
+                /* not in this format (or larger than RECORD_MAX, or the
+                   clusters lag the catalog): left out, the position moves
+                   on */
+                if (r != WY_EINVAL)
                     svc_log(u->req, WY_LOG_WARN,
                             "oai/union: cluster %" PRId64 " left out: %s",
                             h->id, wy_err_msg(&e2));
