@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/path.h"
+#include "repository/cluster.h"
 #include "repository/home.h"
 
 struct change {
@@ -114,17 +115,36 @@ static void free_texts(struct idx_text *t, size_t n)
     free(t);
 }
 
+/* The cluster of record rid (0: not clustered, or no cluster tables). */
+static wy_code cluster_id(struct cluster *cl, int64_t rid, int64_t *out,
+                          struct wy_err *err)
+{
+    *out = 0;
+    if (!cl)
+        return WY_OK;
+    wy_code rc = cluster_of(cl, rid, out, err);
+    if (rc == WY_ENOTFOUND) {
+        wy_err_release(err);
+        *out = 0;
+        rc = WY_OK;
+    }
+    return rc;
+}
+
 /* Indexes one live record of the catalog (its model and object texts). */
 static wy_code put_record(struct idx *x, struct cat *c, struct store *st,
-                          const struct cat_record *cr, struct idx_sync_stats *s,
-                          struct wy_err *err)
+                          struct cluster *cl, const struct cat_record *cr,
+                          struct idx_sync_stats *s, struct wy_err *err)
 {
     char id[32];
     snprintf(id, sizeof(id), "%lld", (long long)cr->id);
     struct wy_record *r = NULL;
     struct idx_text *texts = NULL;
     size_t ntexts = 0;
-    wy_code rc = cat_record_model(cr, &r, err);
+    int64_t cid = 0;
+    wy_code rc = cluster_id(cl, cr->id, &cid, err);
+    if (rc == WY_OK)
+        rc = cat_record_model(cr, &r, err);
     if (rc == WY_OK && st)
         rc = object_texts(c, st, cr->id, &texts, &ntexts, err);
     if (rc == WY_OK) {
@@ -133,7 +153,8 @@ static wy_code put_record(struct idx *x, struct cat *c, struct store *st,
                              cr->collection,
                              (const char *const *)cr->sets,
                              cr->nsets,
-                             0};
+                             0,
+                             cid};
         rc = idx_put(x, r, &m, texts, ntexts, err);
     }
     if (rc == WY_OK) {
@@ -146,8 +167,8 @@ static wy_code put_record(struct idx *x, struct cat *c, struct store *st,
 }
 
 static wy_code apply(struct idx *x, struct cat *c, struct store *st,
-                     const struct change *ch, struct idx_sync_stats *s,
-                     struct wy_err *err)
+                     struct cluster *cl, const struct change *ch,
+                     struct idx_sync_stats *s, struct wy_err *err)
 {
     char id[32];
     snprintf(id, sizeof(id), "%lld", (long long)ch->record_id);
@@ -164,7 +185,7 @@ static wy_code apply(struct idx *x, struct cat *c, struct store *st,
         s->deleted++;
         rc = idx_delete(x, id, err);
     } else {
-        rc = put_record(x, c, st, cr, s, err);
+        rc = put_record(x, c, st, cl, cr, s, err);
     }
     cat_record_free(cr);
     return rc;
@@ -174,6 +195,7 @@ struct full {
     struct idx *x;
     struct cat *c;
     struct store *st;
+    struct cluster *cl;
     struct idx_sync_stats *s;
     size_t batch, n;
     struct wy_log *log;
@@ -184,7 +206,7 @@ static wy_code full_one(void *ctx, const struct cat_record *cr,
                         struct wy_err *err)
 {
     struct full *f = ctx;
-    wy_code rc = put_record(f->x, f->c, f->st, cr, f->s, err);
+    wy_code rc = put_record(f->x, f->c, f->st, f->cl, cr, f->s, err);
     if (rc != WY_OK)
         return wy_err_prefix(err, "record %lld", (long long)cr->id);
     if (++f->n % f->batch == 0) {
@@ -200,7 +222,8 @@ static wy_code full_one(void *ctx, const struct cat_record *cr,
 /* A rebuild reads the catalog's live records once each (not the whole
    change log), so documents are added without looking for older ones. */
 static wy_code idx_sync_full(struct idx *x, struct cat *c, struct store *st,
-                             size_t batch, struct wy_log *log,
+                             struct cluster *cl, size_t batch,
+                             struct wy_log *log,
                              struct idx_sync_stats *s, struct wy_err *err)
 {
     int64_t last = 0, total = 0;
@@ -212,7 +235,7 @@ static wy_code idx_sync_full(struct idx *x, struct cat *c, struct store *st,
     if (rc != WY_OK)
         return rc;
     struct wy_progress prog;
-    struct full f = {x, c, st, s, batch, 0, log, &prog};
+    struct full f = {x, c, st, cl, s, batch, 0, log, &prog};
     if (log)
         wy_progress_begin(&prog, log, "records", (uint64_t)total, 0);
     idx_set_fresh(x, 1);
@@ -236,9 +259,9 @@ static wy_code idx_sync_full(struct idx *x, struct cat *c, struct store *st,
     return rc;
 }
 
-wy_code idx_sync(struct idx *x, struct cat *c, struct store *st, size_t batch,
-                 struct wy_log *log, struct idx_sync_stats *stats,
-                 struct wy_err *err)
+wy_code idx_sync(struct idx *x, struct cat *c, struct store *st,
+                 struct cluster *cl, size_t batch, struct wy_log *log,
+                 struct idx_sync_stats *stats, struct wy_err *err)
 {
     struct idx_sync_stats s = {0};
     struct batch b = {0};
@@ -265,7 +288,7 @@ wy_code idx_sync(struct idx *x, struct cat *c, struct store *st, size_t batch,
             break;
         rc = idx_begin(x, err);
         for (size_t i = 0; i < b.n && rc == WY_OK; i++) {
-            rc = apply(x, c, st, &b.v[i], &s, err);
+            rc = apply(x, c, st, cl, &b.v[i], &s, err);
             if (rc != WY_OK)
                 wy_err_prefix(err, "record %lld (change %lld)",
                               (long long)b.v[i].record_id,
@@ -331,6 +354,20 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
             return rc;
         }
     }
+    /* the clusters first, so that every record is indexed with the
+       cluster it is in now (what an import does after each batch) */
+    struct cluster *cl = NULL;
+    size_t clustered = 0;
+    rc = cluster_open(&cl, h->catalog_path, err);
+    if (rc == WY_OK)
+        rc = cluster_sync(cl, h->cat, &clustered, err);
+    if (rc != WY_OK) {
+        wy_err_prefix(err, "updating the clusters");
+        cluster_close(cl);
+        store_close(st);
+        wy_buf_release(&tmp);
+        return rc;
+    }
     wy_buf_reset(&tmp);
     wy_buf_adds(&tmp, h->index_path);
     wy_buf_adds(&tmp, ".new");
@@ -361,10 +398,11 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
             rebuild = 2;
     }
     if (rc == WY_OK && rebuild)
-        rc = idx_sync_full(x, h->cat, st, batch ? batch : IDX_SYNC_BATCH, log,
-                           &s0, err);
+        rc = idx_sync_full(x, h->cat, st, cl, batch ? batch : IDX_SYNC_BATCH,
+                           log, &s0, err);
     if (rc == WY_OK) /* changes made meanwhile; everything when syncing */
-        rc = idx_sync(x, h->cat, st, batch, log, rebuild ? NULL : stats, err);
+        rc = idx_sync(x, h->cat, st, cl, batch, log, rebuild ? NULL : stats,
+                      err);
     if (rebuild && stats)
         *stats = s0;
     wy_code crc = idx_close(x, err);
@@ -391,6 +429,7 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
     }
     if (rc == WY_OK && stats)
         rc = record_in_catalog(h->cat, stats->to_seq, err);
+    cluster_close(cl);
     store_close(st);
     wy_buf_release(&tmp);
     wy_buf_release(&old);

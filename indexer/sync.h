@@ -28,7 +28,8 @@ struct idx_sync_stats {
 
 /*
  * Indexes the catalog changes after the index's sequence number. Records
- * are identified in the index by their catalog id (decimal). store may be
+ * are identified in the index by their catalog id (decimal); each carries
+ * its union-catalogue cluster id from cl (may be NULL: none). store may be
  * NULL; otherwise the plain-text (.txt) and hOCR (.hocr, or HTML holding
  * 'ocr_page') files of each record's object are indexed as its full text.
  * batch 0 means IDX_SYNC_BATCH. Progress goes to log (may be NULL); stats
@@ -37,9 +38,10 @@ struct idx_sync_stats {
  * Errors: those of the catalog (WY_EDB), the store and the index, prefixed
  * with the record id and change sequence.
  */
-wy_code idx_sync(struct idx *x, struct cat *c, struct store *st, size_t batch,
-                 struct wy_log *log, struct idx_sync_stats *stats,
-                 struct wy_err *err);
+struct cluster;
+wy_code idx_sync(struct idx *x, struct cat *c, struct store *st,
+                 struct cluster *cl, size_t batch, struct wy_log *log,
+                 struct idx_sync_stats *stats, struct wy_err *err);
 
 /*
  * What `wenyuan index` does: opens HOME/index for writing (created when

@@ -152,7 +152,7 @@ static void put(struct idx *x, const struct spec *s)
 {
     struct wy_err err = WY_ERR_INIT;
     struct wy_record *r = make(s);
-    struct idx_meta m = {s->id, "local", s->coll, NULL, 0, 0};
+    struct idx_meta m = {s->id, "local", s->coll, NULL, 0, 0, 0};
     wy_code rc = idx_put(x, r, &m, NULL, 0, &err);
     wy_record_free(r);
     if (rc != WY_OK)
@@ -388,7 +388,7 @@ static void deletion_propagates(void **state)
     struct wy_err err = WY_ERR_INIT;
     struct idx *x = fill();
     assert_finds(x, "红楼梦", "c1");
-    struct idx_meta m = {"c1", NULL, NULL, NULL, 0, 1};
+    struct idx_meta m = {"c1", NULL, NULL, NULL, 0, 1, 0};
     assert_int_equal(idx_put(x, NULL, &m, NULL, 0, &err), WY_OK);
     assert_finds(x, "红楼梦", "");
     uint64_t n;
@@ -420,7 +420,7 @@ static void full_text_of_objects(void **state)
     const char *plain = "都云作者痴，誰解其中味";
     struct idx_text t[] = {{"obj-1", hocr, strlen(hocr), IDX_TEXT_HOCR},
                            {"obj-2", plain, strlen(plain), IDX_TEXT_PLAIN}};
-    struct idx_meta m = {"c1", NULL, NULL, NULL, 0, 0};
+    struct idx_meta m = {"c1", NULL, NULL, NULL, 0, 0, 0};
     assert_int_equal(idx_put(x, r, &m, t, 2, &err), WY_OK);
     wy_record_free(r);
     assert_finds(x, "荒唐言", "c1");
@@ -475,7 +475,7 @@ static void marc_880_is_indexed_with_its_field(void **state)
     assert_true(wy_field_add_sub(r, f, 'a', "北京", strlen("北京")));
     assert_true(wy_field_add_sub(r, f, 'b', "人民文學出版社",
                                  strlen("人民文學出版社")));
-    struct idx_meta m = {"lc1", NULL, NULL, NULL, 0, 0};
+    struct idx_meta m = {"lc1", NULL, NULL, NULL, 0, 0, 0};
     assert_int_equal(idx_put(x, r, &m, NULL, 0, &err), WY_OK);
     wy_record_free(r);
     assert_finds(x, "title:红楼梦", "lc1");
@@ -510,7 +510,7 @@ static void index_while_searching(void **state)
 
     assert_int_equal(idx_begin(w, &err), WY_OK);
     put(w, &recs[1]);
-    struct idx_meta del = {"c1", NULL, NULL, NULL, 0, 1};
+    struct idx_meta del = {"c1", NULL, NULL, NULL, 0, 1, 0};
     assert_int_equal(idx_put(w, NULL, &del, NULL, 0, &err), WY_OK);
     assert_int_equal(idx_commit(w, &err), WY_OK);
     assert_finds(rd, "四库全书", ""); /* the reader's snapshot */
@@ -634,7 +634,7 @@ static void errors_name_their_place(void **state)
     assert_int_equal(idx_sort_parse("size", &s, &err), WY_EINVAL);
     assert_err(&err, WY_EINVAL, "unknown sort 'size'");
     wy_err_release(&err);
-    struct idx_meta m = {NULL, NULL, NULL, NULL, 0, 0};
+    struct idx_meta m = {NULL, NULL, NULL, NULL, 0, 0, 0};
     assert_int_equal(idx_put(x, NULL, &m, NULL, 0, &err), WY_EINVAL);
     assert_err(&err, WY_EINVAL, "without an id");
     wy_err_release(&err);

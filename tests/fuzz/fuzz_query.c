@@ -37,7 +37,7 @@ static struct idx *fuzz_index(void)
             abort();
         r->desc.year_from = 1700 + (int)i * 50;
         r->desc.year_to = r->desc.year_from + 10;
-        struct idx_meta m = {id, "local", i % 3 ? "善本" : "普通", NULL, 0, 0};
+        struct idx_meta m = {id, "local", i % 3 ? "善本" : "普通", NULL, 0, 0, 0};
         if (idx_put(x, r, &m, NULL, 0, &err) != WY_OK)
             abort();
         wy_record_free(r);
