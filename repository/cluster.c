@@ -2,6 +2,7 @@
 #include "repository/cluster.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,6 +41,44 @@ static const char schema[] =
     " key TEXT PRIMARY KEY, value TEXT);"
     "INSERT OR IGNORE INTO cluster_state VALUES ('schema', '1');";
 
+/* Schema 2: the change time of every member row (the OAI datestamp of
+   /oai/union, what an indexer follows) and one row per cluster id ever
+   seen, live or gone (the tombstones of a persistent deletedRecord).
+   ?1: now. A fresh database takes the same path as an old one. */
+static const char schema2[] =
+    "ALTER TABLE cluster_member ADD COLUMN changed TEXT NOT NULL DEFAULT '';"
+    "UPDATE cluster_member SET changed = ?1;"
+    "CREATE INDEX cluster_member_changed ON cluster_member(changed);"
+    "CREATE TABLE cluster_stamp ("
+    " cluster_id INTEGER PRIMARY KEY,"
+    " datestamp TEXT NOT NULL," /* max(changed) of its members, or when
+                                   it vanished */
+    " gone INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX cluster_stamp_ds ON cluster_stamp(datestamp, cluster_id);"
+    "INSERT INTO cluster_stamp SELECT cluster_id, ?1, 0 FROM cluster_member"
+    " GROUP BY cluster_id;"
+    "UPDATE cluster_state SET value = '2' WHERE key = 'schema';";
+
+/* Per connection: the cluster ids whose member rows a statement wrote, so
+   that stamp() can bring cluster_stamp up to date at the end of each
+   operation (temp objects: other connections and old builds never see
+   them). */
+#define TOUCH(row)                                                             \
+    "INSERT INTO cluster_touched SELECT " row ".cluster_id WHERE NOT EXISTS"  \
+    " (SELECT 1 FROM cluster_touched WHERE id = " row ".cluster_id);"
+static const char touch_sql[] =
+    "CREATE TEMP TABLE cluster_touched (id INTEGER PRIMARY KEY);"
+    /* not INSERT OR IGNORE: an outer statement's conflict clause (an
+       upsert's) overrides the trigger's */
+    "CREATE TEMP TRIGGER cluster_touch_ins AFTER INSERT ON main.cluster_member"
+    " BEGIN " TOUCH("new") " END;"
+    "CREATE TEMP TRIGGER cluster_touch_upd AFTER UPDATE ON main.cluster_member"
+    " BEGIN " TOUCH("old") " " TOUCH("new") " END;"
+    "CREATE TEMP TRIGGER cluster_touch_del AFTER DELETE ON main.cluster_member"
+    " BEGIN " TOUCH("old") " END;";
+
+#define CLUSTER_SCHEMA 2
+
 enum {
     S_MEMBER_GET,
     S_MEMBER_PUT,
@@ -59,6 +98,9 @@ enum {
     S_STATE_SET,
     S_KEY_CLUSTER,
     S_KEY_RECS,
+    S_STAMP,
+    S_STAMP_GONE,
+    S_TOUCHED_CLEAR,
     N_STMT
 };
 
@@ -66,13 +108,14 @@ static const char *const stmt_sql[N_STMT] = {
     [S_MEMBER_GET] = "SELECT cluster_id, part FROM cluster_member"
                      " WHERE record_id = ?1",
     [S_MEMBER_PUT] = "INSERT INTO cluster_member"
-                     " (record_id, cluster_id, part, score, title)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5)"
+                     " (record_id, cluster_id, part, score, title, changed)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                      " ON CONFLICT(record_id) DO UPDATE SET"
-                     " score = excluded.score, title = excluded.title",
+                     " score = excluded.score, title = excluded.title,"
+                     " changed = excluded.changed",
     [S_MEMBER_DEL] = "DELETE FROM cluster_member WHERE record_id = ?1",
-    [S_MEMBER_SETC] = "UPDATE cluster_member SET cluster_id = ?2"
-                      " WHERE record_id = ?1 AND cluster_id <> ?2",
+    [S_MEMBER_SETC] = "UPDATE cluster_member SET cluster_id = ?2,"
+                      " changed = ?3 WHERE record_id = ?1 AND cluster_id <> ?2",
     [S_KEYS_OF] = "SELECT key FROM cluster_key WHERE record_id = ?1"
                   " ORDER BY key",
     [S_KEY_DEL] = "DELETE FROM cluster_key WHERE record_id = ?1",
@@ -91,8 +134,8 @@ static const char *const stmt_sql[N_STMT] = {
                      " WHERE l.a = ?1 OR l.b = ?1",
     [S_MEMBERS_OF] = "SELECT record_id FROM cluster_member"
                      " WHERE cluster_id = ?1 ORDER BY record_id",
-    [S_RECLUSTER] = "UPDATE cluster_member SET cluster_id = ?2"
-                    " WHERE cluster_id = ?1",
+    [S_RECLUSTER] = "UPDATE cluster_member SET cluster_id = ?2,"
+                    " changed = ?3 WHERE cluster_id = ?1",
     [S_HOLD_DEL] = "DELETE FROM cluster_holding WHERE record_id = ?1",
     [S_HOLD_ADD] = "INSERT INTO cluster_holding VALUES (?1, ?2, ?3)",
     [S_PART_OF] = "SELECT part FROM cluster_part WHERE record_id = ?1",
@@ -107,13 +150,30 @@ static const char *const stmt_sql[N_STMT] = {
     [S_KEY_RECS] = "SELECT k.record_id FROM cluster_key k"
                    " JOIN cluster_member m ON m.record_id = k.record_id"
                    " WHERE k.key = ?1 AND m.part = ?2",
+    /* every cluster written by this operation is stamped now (a member
+       left, joined or changed); one without members is gone from now */
+    [S_STAMP] = "INSERT INTO cluster_stamp (cluster_id, datestamp, gone)"
+                " SELECT t.id, ?1, 0 FROM temp.cluster_touched t WHERE EXISTS"
+                " (SELECT 1 FROM cluster_member m WHERE m.cluster_id = t.id)"
+                " ON CONFLICT(cluster_id) DO UPDATE SET"
+                " datestamp = max(datestamp, excluded.datestamp), gone = 0",
+    /* an id without members is gone from now; one that never had a stamp
+       (a record's own id it had until it joined a cluster in the same
+       transaction) was never seen and needs no tombstone */
+    [S_STAMP_GONE] = "UPDATE cluster_stamp SET gone = 1,"
+                     " datestamp = max(datestamp, ?1)"
+                     " WHERE cluster_id IN (SELECT id FROM temp.cluster_touched)"
+                     " AND NOT EXISTS (SELECT 1 FROM cluster_member m"
+                     " WHERE m.cluster_id = cluster_stamp.cluster_id)",
+    [S_TOUCHED_CLEAR] = "DELETE FROM temp.cluster_touched",
 };
 
 struct cluster {
     sqlite3 *db;
     sqlite3_stmt *st[N_STMT];
     struct cjk *cjk;
-    int in_tx;
+    int in_tx, ro, schema;
+    char *now; /* fixed clock for tests, or NULL */
     struct wy_buf norm, keys, old;
 };
 
@@ -137,6 +197,84 @@ static wy_code exec(struct cluster *cl, const char *sql, const char *what,
     if (sqlite3_exec(cl->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return db_fail(cl, err, what);
     return WY_OK;
+}
+
+/* The statements a read-only handle does not prepare. */
+static int writes(int i)
+{
+    return i == S_MEMBER_PUT || i == S_MEMBER_SETC || i == S_RECLUSTER ||
+           i == S_STAMP || i == S_STAMP_GONE || i == S_TOUCHED_CLEAR;
+}
+
+static wy_code schema_version(struct cluster *cl, int *out, struct wy_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    *out = 0;
+    if (sqlite3_prepare_v2(cl->db,
+                           "SELECT value FROM cluster_state"
+                           " WHERE key = 'schema'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(cl, err, "read the schema version");
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return db_fail(cl, err, "read the schema version");
+    if (*out > CLUSTER_SCHEMA)
+        return wy_err_set(err, WY_ESTATE,
+                          "the cluster tables are schema %d, newer than "
+                          "this program (%d)",
+                          *out, CLUSTER_SCHEMA);
+    return WY_OK;
+}
+
+static void clock_now(const struct cluster *cl, char out[21])
+{
+    if (cl->now) {
+        snprintf(out, 21, "%s", cl->now);
+        return;
+    }
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Brings schema 1 tables to schema 2, in one transaction (an old database
+   is left as it was when this fails). */
+static wy_code migrate(struct cluster *cl, struct wy_err *err)
+{
+    int v;
+    wy_code rc = exec(cl, "BEGIN IMMEDIATE", "begin the migration", err);
+    if (rc)
+        return rc;
+    if ((rc = schema_version(cl, &v, err)) == WY_OK && v < 2) {
+        char now[21];
+        clock_now(cl, now);
+        const char *sql = schema2;
+        while (rc == WY_OK && *sql) {
+            sqlite3_stmt *st = NULL;
+            const char *tail = NULL;
+            if (sqlite3_prepare_v2(cl->db, sql, -1, &st, &tail) != SQLITE_OK) {
+                rc = db_fail(cl, err, "migrate the cluster tables to schema 2");
+                break;
+            }
+            if (st) {
+                if (sqlite3_bind_parameter_count(st))
+                    sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+                if (sqlite3_step(st) != SQLITE_DONE)
+                    rc = db_fail(cl, err,
+                                 "migrate the cluster tables to schema 2");
+                sqlite3_finalize(st);
+            }
+            sql = tail;
+        }
+    }
+    if (rc == WY_OK)
+        return exec(cl, "COMMIT", "commit the migration", err);
+    sqlite3_exec(cl->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 static wy_code open_db(struct cluster **out, const char *path, int ro,
@@ -177,11 +315,19 @@ static wy_code open_db(struct cluster **out, const char *path, int ro,
                           err)) ||
                (rc = exec(cl, "PRAGMA synchronous = NORMAL", "set synchronous",
                           err)) ||
-               (rc = exec(cl, schema, "create the cluster tables", err))) {
+               (rc = exec(cl, schema, "create the cluster tables", err)) ||
+               (rc = migrate(cl, err)) ||
+               (rc = exec(cl, touch_sql, "create the change triggers",
+                          err))) {
         goto fail;
     }
+    cl->ro = ro;
+    if ((rc = schema_version(cl, &cl->schema, err)))
+        goto fail;
     for (int i = 0; i < N_STMT; i++)
-        if (sqlite3_prepare_v3(cl->db, stmt_sql[i], -1,
+        if (ro && writes(i))
+            continue; /* a read-only handle on schema 1 still shows */
+        else if (sqlite3_prepare_v3(cl->db, stmt_sql[i], -1,
                                SQLITE_PREPARE_PERSISTENT, &cl->st[i],
                                NULL) != SQLITE_OK) {
             rc = db_fail(cl, err, "prepare a statement");
@@ -216,6 +362,7 @@ void cluster_close(struct cluster *cl)
         sqlite3_finalize(cl->st[i]);
     sqlite3_close(cl->db);
     cjk_free(cl->cjk);
+    free(cl->now);
     wy_buf_release(&cl->norm);
     wy_buf_release(&cl->keys);
     wy_buf_release(&cl->old);
@@ -229,6 +376,48 @@ static void reset_all(struct cluster *cl)
 {
     for (int i = 0; i < N_STMT; i++)
         sqlite3_reset(cl->st[i]);
+}
+
+/* Stamps the clusters written since the last stamp (cluster_touched,
+   filled by the temp triggers): datestamp now, gone when no member is
+   left. Run by cluster_commit (so a transaction stamps its net effect), or
+   at the end of a write made outside a transaction (maybe_stamp). */
+static wy_code stamp(struct cluster *cl, struct wy_err *err)
+{
+    char now[21];
+    clock_now(cl, now);
+    for (int i = S_STAMP; i <= S_STAMP_GONE; i++) {
+        sqlite3_stmt *s = stmt(cl, i);
+        sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            return db_fail(cl, err, "stamp the changed clusters");
+    }
+    if (sqlite3_step(stmt(cl, S_TOUCHED_CLEAR)) != SQLITE_DONE)
+        return db_fail(cl, err, "stamp the changed clusters");
+    return WY_OK;
+}
+
+static wy_code maybe_stamp(struct cluster *cl, struct wy_err *err)
+{
+    return cl->in_tx ? WY_OK : stamp(cl, err);
+}
+
+wy_code cluster_set_now(struct cluster *cl, const char *now,
+                        struct wy_err *err)
+{
+    char *copy = NULL;
+    if (now) {
+        if (strlen(now) != 20 || now[4] != '-' || now[10] != 'T' ||
+            now[19] != 'Z')
+            return wy_err_set(err, WY_EINVAL,
+                              "clusters: '%s' is not YYYY-MM-DDThh:mm:ssZ",
+                              now);
+        if (!(copy = strdup(now)))
+            return wy_err_set(err, WY_ENOMEM, "clusters: clock");
+    }
+    free(cl->now);
+    cl->now = copy;
+    return WY_OK;
 }
 
 wy_code cluster_begin(struct cluster *cl, struct wy_err *err)
@@ -246,8 +435,10 @@ wy_code cluster_commit(struct cluster *cl, struct wy_err *err)
 {
     if (!cl->in_tx)
         return wy_err_set(err, WY_ESTATE, "clusters: no transaction is open");
+    wy_code rc = stamp(cl, err);
     cl->in_tx = 0;
-    wy_code rc = exec(cl, "COMMIT", "commit", err);
+    if (rc == WY_OK)
+        rc = exec(cl, "COMMIT", "commit", err);
     if (rc)
         sqlite3_exec(cl->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -758,10 +949,13 @@ static wy_code recluster(struct cluster *cl, const struct idlist *seeds,
                     minid = nb.v[k];
             }
         }
+        char now[21];
+        clock_now(cl, now);
         for (size_t q = 0; rc == WY_OK && q < comp.n; q++) {
             sqlite3_stmt *s = stmt(cl, S_MEMBER_SETC);
             sqlite3_bind_int64(s, 1, comp.v[q]);
             sqlite3_bind_int64(s, 2, minid);
+            sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = db_fail(cl, err, "set a record's cluster");
         }
@@ -907,8 +1101,11 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
         else if (r != SQLITE_DONE)
             return db_fail(cl, err, "read a partition");
     }
+    char now[21];
+    clock_now(cl, now);
     sqlite3_stmt *s = stmt(cl, S_MEMBER_PUT);
     sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, cid ? cid : id);
     sqlite3_bind_int64(s, 3, part);
     sqlite3_bind_int(s, 4, cluster_score(rec));
@@ -919,8 +1116,9 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
     if ((rc = put_holdings(cl, id, source, rec, err)))
         return rc;
     if (same_keys) {
+        rc = maybe_stamp(cl, err);
         reset_all(cl);
-        return WY_OK;
+        return rc;
     }
     s = stmt(cl, S_KEY_DEL);
     sqlite3_bind_int64(s, 1, id);
@@ -949,6 +1147,7 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
             s = stmt(cl, S_RECLUSTER);
             sqlite3_bind_int64(s, 1, ctr.v[i]);
             sqlite3_bind_int64(s, 2, minid);
+            sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = db_fail(cl, err, "join clusters");
         }
@@ -956,6 +1155,7 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
             s = stmt(cl, S_MEMBER_SETC);
             sqlite3_bind_int64(s, 1, id);
             sqlite3_bind_int64(s, 2, minid);
+            sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = db_fail(cl, err, "join a cluster");
         }
@@ -967,6 +1167,8 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
     }
     free(nb.v);
     free(ctr.v);
+    if (rc == WY_OK)
+        rc = maybe_stamp(cl, err);
     reset_all(cl);
     if (rc)
         wy_err_prefix(err, "record %lld", (long long)id);
@@ -991,6 +1193,8 @@ wy_code cluster_remove(struct cluster *cl, int64_t id, struct wy_err *err)
     if (rc == WY_OK)
         rc = recluster(cl, &m, err);
     free(m.v);
+    if (rc == WY_OK)
+        rc = maybe_stamp(cl, err);
     reset_all(cl);
     return rc;
 }
@@ -1234,6 +1438,8 @@ static wy_code split_tx(struct cluster *cl, const int64_t *rec, size_t n,
         rc = log_decision(cl, "split", wy_buf_cstr(&detail), err);
     if (rc == WY_OK)
         rc = recluster(cl, &m, err);
+    if (rc == WY_OK)
+        rc = maybe_stamp(cl, err);
     wy_buf_release(&detail);
     free(m.v);
     return rc;
@@ -1296,6 +1502,8 @@ wy_code cluster_merge(struct cluster *cl, int64_t a, int64_t b,
             rc = recluster(cl, &seed, err);
         free(seed.v);
     }
+    if (rc == WY_OK)
+        rc = maybe_stamp(cl, err);
 out:
     if (rc == WY_OK)
         return cluster_commit(cl, err);
@@ -1496,4 +1704,183 @@ wy_code cluster_stats(struct cluster *cl, int64_t *clusters, int64_t *records,
     }
     sqlite3_finalize(s);
     return rc;
+}
+
+/* ---- change times ------------------------------------------------------ */
+
+static wy_code need_schema2(struct cluster *cl, struct wy_err *err)
+{
+    if (cl->schema >= 2)
+        return WY_OK;
+    return wy_err_set(err, WY_ESTATE,
+                      "the cluster tables are schema %d, without change "
+                      "times: run 'wenyuan cluster sync' to upgrade them",
+                      cl->schema);
+}
+
+static void head_of(sqlite3_stmt *s, struct cluster_head *h)
+{
+    h->id = sqlite3_column_int64(s, 0);
+    const unsigned char *t = sqlite3_column_text(s, 1);
+    snprintf(h->datestamp, sizeof(h->datestamp), "%s", t ? (const char *)t : "");
+    h->gone = sqlite3_column_int(s, 2) != 0;
+}
+
+/* Binds the window: ?1 from, ?2 until (NULL: open). */
+static void bind_window(sqlite3_stmt *s, const char *from, const char *until)
+{
+    if (from)
+        sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
+    if (until)
+        sqlite3_bind_text(s, 2, until, -1, SQLITE_STATIC);
+}
+
+wy_code cluster_list(struct cluster *cl, const struct cluster_query *q,
+                     cluster_head_cb cb, void *ctx, size_t *n,
+                     struct wy_err *err)
+{
+    if (n)
+        *n = 0;
+    wy_code rc = need_schema2(cl, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    /* the keyset: (datestamp, cluster_id) > (?3, ?4), the index's order */
+    if (sqlite3_prepare_v2(
+            cl->db,
+            "SELECT cluster_id, datestamp, gone FROM cluster_stamp"
+            " WHERE (?1 IS NULL OR datestamp >= ?1)"
+            " AND (?2 IS NULL OR datestamp <= ?2)"
+            " AND (?3 IS NULL OR datestamp > ?3"
+            " OR (datestamp = ?3 AND cluster_id > ?4))"
+            " AND (?6 OR NOT gone)"
+            " ORDER BY datestamp, cluster_id LIMIT ?5",
+            -1, &s, NULL) != SQLITE_OK)
+        return db_fail(cl, err, "list clusters");
+    bind_window(s, q->from, q->until);
+    if (q->after_ds) {
+        sqlite3_bind_text(s, 3, q->after_ds, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, q->after_id);
+    }
+    sqlite3_bind_int64(s, 5, q->limit ? (int64_t)q->limit : -1);
+    sqlite3_bind_int(s, 6, q->include_gone != 0);
+    int r;
+    struct cluster_head h;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+        head_of(s, &h);
+        if (n)
+            (*n)++;
+        rc = cb(ctx, &h, err);
+        if (rc)
+            break;
+    }
+    if (rc == WY_OK && r != SQLITE_DONE)
+        rc = db_fail(cl, err, "list clusters");
+    sqlite3_finalize(s);
+    return rc == WY_EOF ? WY_OK : rc;
+}
+
+wy_code cluster_count(struct cluster *cl, const struct cluster_query *q,
+                      int64_t *out, struct wy_err *err)
+{
+    *out = 0;
+    wy_code rc = need_schema2(cl, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(cl->db,
+                           "SELECT count(*) FROM cluster_stamp"
+                           " WHERE (?1 IS NULL OR datestamp >= ?1)"
+                           " AND (?2 IS NULL OR datestamp <= ?2)"
+                           " AND (?3 OR NOT gone)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(cl, err, "count clusters");
+    bind_window(s, q->from, q->until);
+    sqlite3_bind_int(s, 3, q->include_gone != 0);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    else
+        rc = db_fail(cl, err, "count clusters");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+wy_code cluster_head(struct cluster *cl, int64_t id, struct cluster_head *out,
+                     struct wy_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    wy_code rc = need_schema2(cl, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(cl->db,
+                           "SELECT cluster_id, datestamp, gone FROM"
+                           " cluster_stamp WHERE cluster_id = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(cl, err, "read a cluster");
+    sqlite3_bind_int64(s, 1, id);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW)
+        head_of(s, out);
+    else if (r == SQLITE_DONE)
+        rc = wy_err_set(err, WY_ENOTFOUND, "no cluster has id %lld",
+                        (long long)id);
+    else
+        rc = db_fail(cl, err, "read a cluster");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+wy_code cluster_earliest(struct cluster *cl, char out[21], struct wy_err *err)
+{
+    out[0] = '\0';
+    wy_code rc = need_schema2(cl, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(cl->db, "SELECT min(datestamp) FROM cluster_stamp",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(cl, err, "read the earliest datestamp");
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(s, 0);
+        if (t)
+            snprintf(out, 21, "%s", (const char *)t);
+    } else {
+        rc = db_fail(cl, err, "read the earliest datestamp");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+wy_code cluster_changed_members(struct cluster *cl, const char *since,
+                                int64_t after_record, size_t limit,
+                                cluster_member_cb cb, void *ctx,
+                                struct wy_err *err)
+{
+    wy_code rc = need_schema2(cl, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(cl->db,
+                           "SELECT record_id, cluster_id, changed FROM"
+                           " cluster_member WHERE changed > ?1"
+                           " OR (changed = ?1 AND record_id > ?2)"
+                           " ORDER BY changed, record_id LIMIT ?3",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(cl, err, "list changed members");
+    sqlite3_bind_text(s, 1, since ? since : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, after_record);
+    sqlite3_bind_int64(s, 3, limit ? (int64_t)limit : -1);
+    int r;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(s, 2);
+        rc = cb(ctx, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+                t ? (const char *)t : "", err);
+        if (rc)
+            break;
+    }
+    if (rc == WY_OK && r != SQLITE_DONE)
+        rc = db_fail(cl, err, "list changed members");
+    sqlite3_finalize(s);
+    return rc == WY_EOF ? WY_OK : rc;
 }
