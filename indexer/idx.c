@@ -811,18 +811,23 @@ static wy_code add_profile_facets(struct idx *x, const struct wy_record *r,
                                   struct wy_err *err)
 {
     const char *v[32];
-    size_t n = prof_values_of("edition_type", r, v, 32);
     wy_code rc = WY_OK;
-    for (size_t i = 0; i < n && rc == WY_OK; i++)
-        rc = add_facet(x, IDX_FACET_EDITION_TYPE, prof_edition_category(v[i]),
-                       err);
+    /* the edition statement (250 $a, 205 $a) and the census categories
+       the profile finds (also in 655 terms) */
+    static const char *const ed[] = {"edition", "edition_type"};
+    for (size_t k = 0; k < 2 && rc == WY_OK; k++) {
+        size_t n = prof_values_of(ed[k], r, v, 32);
+        for (size_t i = 0; i < n && rc == WY_OK; i++)
+            rc = add_facet(x, IDX_FACET_EDITION_TYPE,
+                           prof_edition_category(v[i]), err);
+    }
     struct wy_buf b = WY_BUF_INIT(4096);
     static const struct {
         const char *key;
         enum idx_facet_kind f;
     } places[] = {{"place", IDX_FACET_PLACE}, {"region", IDX_FACET_REGION}};
     for (size_t k = 0; k < 2 && rc == WY_OK; k++) {
-        n = prof_values_of(places[k].key, r, v, 32);
+        size_t n = prof_values_of(places[k].key, r, v, 32);
         for (size_t i = 0; i < n && rc == WY_OK; i++) {
             if (is_area_code(v[i]))
                 continue;
@@ -1006,6 +1011,23 @@ wy_code idx_put(struct idx *x, const struct wy_record *r,
     wy_buf_release(&t);
     if (rc != WY_OK)
         wy_err_prefix(err, "record '%s'", m->id);
+    return rc;
+}
+
+wy_code idx_set_cluster(struct idx *x, const char *id, int64_t cluster,
+                        int *changed, struct wy_err *err)
+{
+    struct wy_buf t = WY_BUF_INIT(4096);
+    char c[24] = "";
+    int n = cluster > 0 ? snprintf(c, sizeof(c), "%lld", (long long)cluster)
+                        : 0;
+    wy_code rc = id_term(id, &t, err);
+    if (rc == WY_OK)
+        rc = idx_xdb_set_value(x->db, wy_buf_cstr(&t), SLOT_CLUSTER, c,
+                               (size_t)n, changed, err);
+    wy_buf_release(&t);
+    if (rc != WY_OK)
+        wy_err_prefix(err, "record '%s'", id);
     return rc;
 }
 

@@ -81,6 +81,12 @@ struct idx_text {
 wy_code idx_put(struct idx *x, const struct wy_record *r,
                 const struct idx_meta *m, const struct idx_text *texts,
                 size_t ntexts, struct wy_err *err);
+/* Sets the union-catalogue cluster of the indexed record id (0: not
+   clustered) in place, without rebuilding its document; *changed (may be
+   NULL) gets 1 when it differed. A record not in the index is skipped
+   (*changed 0): it gets its cluster when it is indexed. */
+wy_code idx_set_cluster(struct idx *x, const char *id, int64_t cluster,
+                        int *changed, struct wy_err *err);
 /* Removes record id from the index; a missing record is not an error. */
 wy_code idx_delete(struct idx *x, const char *id, struct wy_err *err);
 

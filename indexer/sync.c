@@ -191,6 +191,99 @@ static wy_code apply(struct idx *x, struct cat *c, struct store *st,
     return rc;
 }
 
+/* The time now as the cluster tables write it ('YYYY-MM-DDThh:mm:ssZ'). */
+static void utc_now(char out[21])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) ||
+        strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        out[0] = '\0';
+}
+
+struct member {
+    int64_t record, cluster;
+    char changed[21];
+};
+
+struct members {
+    struct member *v;
+    size_t n, cap;
+};
+
+static wy_code collect_member(void *ctx, int64_t record, int64_t cluster,
+                              const char *changed, struct wy_err *err)
+{
+    struct members *m = ctx;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        struct member *v = wy_realloc(m->v, cap * sizeof(*v));
+        if (!v)
+            return wy_err_set(err, WY_ENOMEM,
+                              "out of memory reading cluster changes");
+        m->v = v;
+        m->cap = cap;
+    }
+    struct member *e = &m->v[m->n++];
+    e->record = record;
+    e->cluster = cluster;
+    snprintf(e->changed, sizeof(e->changed), "%s", changed);
+    return WY_OK;
+}
+
+wy_code idx_follow_clusters(struct idx *x, struct cluster *cl, size_t batch,
+                            struct idx_sync_stats *stats, struct wy_err *err)
+{
+    if (!cl)
+        return WY_OK;
+    if (!batch)
+        batch = IDX_SYNC_BATCH;
+    char *mark = NULL, since[21];
+    wy_code rc = idx_get_cluster_mark(x, &mark, err);
+    if (rc != WY_OK)
+        return rc;
+    snprintf(since, sizeof(since), "%s", mark);
+    free(mark);
+    /* from (since, 0): the rows of the last second seen are looked at
+       again (a write in that second may have come after the last run);
+       a record whose cluster is unchanged is not rewritten */
+    int64_t after = 0;
+    struct members m = {0};
+    for (;;) {
+        m.n = 0;
+        rc = cluster_changed_members(cl, since, after, batch, collect_member,
+                                     &m, err);
+        if (rc != WY_OK || m.n == 0)
+            break;
+        rc = idx_begin(x, err);
+        for (size_t i = 0; i < m.n && rc == WY_OK; i++) {
+            char id[32];
+            int changed = 0;
+            snprintf(id, sizeof(id), "%lld", (long long)m.v[i].record);
+            rc = idx_set_cluster(x, id, m.v[i].cluster, &changed, err);
+            if (rc == WY_OK && changed && stats)
+                stats->reclustered++;
+        }
+        if (rc == WY_OK)
+            rc = idx_set_cluster_mark(x, m.v[m.n - 1].changed, err);
+        if (rc == WY_OK)
+            rc = idx_commit(x, err);
+        if (rc != WY_OK) {
+            struct wy_err ignore = WY_ERR_INIT;
+            idx_cancel(x, &ignore);
+            wy_err_release(&ignore);
+            wy_err_prefix(err, "following cluster changes since '%s'", since);
+            break;
+        }
+        snprintf(since, sizeof(since), "%s", m.v[m.n - 1].changed);
+        after = m.v[m.n - 1].record;
+        if (m.n < batch)
+            break;
+    }
+    free(m.v);
+    return rc;
+}
+
 struct full {
     struct idx *x;
     struct cat *c;
@@ -229,6 +322,10 @@ static wy_code idx_sync_full(struct idx *x, struct cat *c, struct store *st,
     int64_t last = 0, total = 0;
     struct cat_list_query q = {0};
     q.what = CAT_LOAD_ALL;
+    /* every record gets the cluster it is in now: cluster changes from
+       now on are followed afterwards */
+    char now[21];
+    utc_now(now);
     wy_code rc = cat_last_seq(c, &last, err);
     if (rc == WY_OK)
         rc = cat_count(c, &q, &total, err);
@@ -244,6 +341,8 @@ static wy_code idx_sync_full(struct idx *x, struct cat *c, struct store *st,
         rc = cat_list(c, &q, full_one, &f, NULL, err);
     if (rc == WY_OK)
         rc = idx_set_seq(x, (uint64_t)last, err);
+    if (rc == WY_OK && cl)
+        rc = idx_set_cluster_mark(x, now, err);
     if (rc == WY_OK)
         rc = idx_commit(x, err);
     if (rc != WY_OK) {
@@ -405,6 +504,8 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
                       err);
     if (rebuild && stats)
         *stats = s0;
+    if (rc == WY_OK) /* records whose cluster changed without a change */
+        rc = idx_follow_clusters(x, cl, batch, stats, err);
     wy_code crc = idx_close(x, err);
     if (rc == WY_OK)
         rc = crc;

@@ -24,6 +24,7 @@ struct idx_sync_stats {
     uint64_t changes;          /* change-log entries read */
     uint64_t indexed, deleted; /* documents written and removed */
     uint64_t texts;            /* full-text files indexed */
+    uint64_t reclustered;      /* documents given another cluster id */
 };
 
 /*
@@ -44,6 +45,18 @@ wy_code idx_sync(struct idx *x, struct cat *c, struct store *st,
                  struct idx_sync_stats *stats, struct wy_err *err);
 
 /*
+ * Follows the union-catalogue clusters: every member row of cl changed
+ * since the index's cluster mark (idx_get_cluster_mark; a join, a split,
+ * a staff merge, none of which changes a record) sets its record's
+ * cluster id in the index, in batches (0: IDX_SYNC_BATCH), each one
+ * transaction that also moves the mark. stats->reclustered (stats may be
+ * NULL) counts the documents whose cluster id changed. cl NULL: nothing.
+ * Errors: the cluster tables' (WY_EDB, WY_ESTATE) and the index's.
+ */
+wy_code idx_follow_clusters(struct idx *x, struct cluster *cl, size_t batch,
+                            struct idx_sync_stats *stats, struct wy_err *err);
+
+/*
  * What `wenyuan index` does: opens HOME/index for writing (created when
  * missing) and syncs it with the home's catalog and store. rebuild: the
  * index is built afresh in HOME/index.new from the catalog's live records
@@ -51,7 +64,10 @@ wy_code idx_sync(struct idx *x, struct cat *c, struct store *st,
  * meanwhile, and put in place of the old one by rename, so searches keep
  * working on the old index meanwhile; stats then describe the rebuild. An
  * index built with another schema or variant table is refused (WY_ESTATE,
- * "run 'wenyuan index --rebuild'") unless rebuilding.
+ * "run 'wenyuan index --rebuild'") unless rebuilding. The clusters are
+ * brought up to date first (cluster_sync), so each record is indexed with
+ * the cluster it is in, and cluster changes are followed last
+ * (idx_follow_clusters).
  */
 struct wy_home;
 wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,

@@ -497,6 +497,38 @@ extern "C" wy_code idx_xdb_delete(struct idx_xdb *db, const char *idterm,
     }
 }
 
+extern "C" wy_code idx_xdb_set_value(struct idx_xdb *db, const char *idterm,
+                                     unsigned slot, const char *v, size_t n,
+                                     int *changed, struct wy_err *err)
+{
+    if (changed)
+        *changed = 0;
+    if (need_writable(db, "setting a value", err) != WY_OK)
+        return err->code;
+    try {
+        std::string t = make_term("", idterm, strlen(idterm));
+        Xapian::PostingIterator p = db->w.postlist_begin(t);
+        if (p == db->w.postlist_end(t))
+            return WY_OK;
+        Xapian::docid did = *p;
+        Xapian::Document doc = db->w.get_document(did);
+        std::string want(v ? v : "", n);
+        if (doc.get_value(static_cast<Xapian::valueno>(slot)) == want)
+            return WY_OK;
+        if (n)
+            doc.add_value(static_cast<Xapian::valueno>(slot), want);
+        else
+            doc.remove_value(static_cast<Xapian::valueno>(slot));
+        db->w.replace_document(did, doc);
+        if (changed)
+            *changed = 1;
+        return WY_OK;
+    } catch (...) {
+        fail(err, "setting a value");
+        return wy_err_prefix(err, "'%s'", idterm);
+    }
+}
+
 extern "C" wy_code idx_xdb_has_term(struct idx_xdb *db, const char *idterm,
                                     int *out, struct wy_err *err)
 {

@@ -101,6 +101,14 @@ wy_code idx_xdb_add(struct idx_xdb *db, const char *idterm, struct idx_xdoc *d,
 /* Deletes the documents with term idterm; none is not an error. */
 wy_code idx_xdb_delete(struct idx_xdb *db, const char *idterm,
                        struct wy_err *err);
+/* Sets value slot `slot` of the document with unique id term idterm to
+   v[0..n) (n 0: removes the value) when it differs, rewriting only that
+   document as it is stored; *changed (may be NULL) gets 1 when it was
+   rewritten, 0 when it already held v or there is no such document
+   (not an error). */
+wy_code idx_xdb_set_value(struct idx_xdb *db, const char *idterm,
+                          unsigned slot, const char *v, size_t n,
+                          int *changed, struct wy_err *err);
 /* *out: whether a document has term idterm. */
 wy_code idx_xdb_has_term(struct idx_xdb *db, const char *idterm, int *out,
                          struct wy_err *err);
