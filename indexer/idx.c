@@ -17,7 +17,7 @@
 #include "repository/profile.h"
 
 /* Bump when prefixes, slots or what goes into a document change. */
-#define IDX_SCHEMA "wenyuan-index 5"
+#define IDX_SCHEMA "wenyuan-index 6"
 #define META_SCHEMA "wenyuan.schema"
 #define META_CJK "wenyuan.cjk"
 #define META_SEQ "wenyuan.seq"
@@ -443,10 +443,8 @@ static wy_code add_exact(struct idx *x, const char *prefix, int f,
     rc = idx_xdoc_term(x->doc, prefix, wy_buf_cstr(&x->val), x->val.len, err);
     if (rc == WY_OK && f >= 0) {
         /* the displayed value is normalized too (case kept), so 國家圖書館
-           and 国家图书馆 are one facet value, as they are one term */
-        rc = norm(x, s, n, err);
-        if (rc != WY_OK)
-            return rc;
+           and 国家图书馆 are one facet value, as they are one term: x->tmp
+           still holds s normalized by exact_value() */
         wy_buf_reset(&x->val);
         cjk_restore_rare(wy_buf_cstr(&x->tmp), x->tmp.len, &x->val);
         struct wy_buf *b = &x->facet[f];
@@ -479,20 +477,26 @@ static wy_code add_facet(struct idx *x, enum idx_facet_kind f, const char *s,
 }
 
 /* Identifiers are matched without case, spaces or hyphens (ISBNs are
-   written with and without hyphens). */
+   written with and without hyphens): one term per identifier, the
+   normalized value with those dropped; identifier values in queries get
+   the same treatment (see query_values). */
 static wy_code add_ident(struct idx *x, const char *v, struct wy_err *err)
 {
     if (!v)
         return WY_OK;
-    wy_code rc = add_exact(x, P_IDENT, -1, v, err);
-    struct wy_buf b = WY_BUF_INIT(4096);
-    for (const char *p = v; *p; p++)
-        if (*p != '-' && *p != ' ')
-            wy_buf_addc(&b, *p);
-    if (rc == WY_OK && b.len && strcmp(wy_buf_cstr(&b), v))
-        rc = add_exact(x, P_IDENT, -1, wy_buf_cstr(&b), err);
-    wy_buf_release(&b);
-    return rc;
+    wy_buf_reset(&x->val);
+    wy_code rc = exact_value(x, v, strlen(v), &x->val, err);
+    if (rc != WY_OK)
+        return rc;
+    char *p = x->val.p;
+    size_t k = 0;
+    for (size_t i = 0; i < x->val.len; i++)
+        if (p[i] != '-' && p[i] != ' ')
+            p[k++] = p[i];
+    wy_buf_truncate(&x->val, k);
+    if (!k)
+        return WY_OK;
+    return idx_xdoc_term(x->doc, P_IDENT, wy_buf_cstr(&x->val), k, err);
 }
 
 static int century_of(int year)
@@ -1061,30 +1065,57 @@ wy_code idx_sort_parse(const char *s, enum idx_sort *out, struct wy_err *err)
 }
 
 /* Boolean field values in the query text are exact terms, so they get the
-   same lowercasing as at index time ("type:Text" finds "text"); the rest
-   of the text keeps its case (AND, OR, NOT are operators). */
-static void lower_boolean_values(char *s, size_t n)
+   same lowercasing as at index time ("type:Text" finds "text"), and
+   identifier values lose their hyphens and spaces as at index time
+   ("isbn:7-02-000220-x" finds 702000220X); an unquoted value is quoted (so
+   "callno:善60294" stays one value: runs of CJK characters are otherwise
+   searched as phrases of their own). The rest of the text keeps its case
+   (AND, OR, NOT are operators). Appends to out. */
+static void query_values(const char *s, struct wy_buf *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && !(s[i - 1] == ' ' || s[i - 1] == '(' || s[i - 1] == '+' ||
-                       s[i - 1] == '-'))
-            continue;
-        for (size_t k = 0; k < NQUERY_FIELDS; k++) {
-            if (!query_fields[k].boolean)
-                continue;
-            size_t l = strlen(query_fields[k].name);
-            if (i + l < n && !strncmp(s + i, query_fields[k].name, l) &&
-                s[i + l] == ':') {
-                size_t j = i + l + 1;
-                int quoted = j < n && s[j] == '"';
-                j += (size_t)quoted;
-                for (; j < n && (quoted ? s[j] != '"' : s[j] != ' '); j++)
-                    if (s[j] >= 'A' && s[j] <= 'Z')
-                        s[j] = (char)(s[j] - 'A' + 'a');
-                i = j;
-                break;
+    size_t n = strlen(s);
+    char prev = ' ';
+    for (size_t i = 0; i < n;) {
+        size_t k = NQUERY_FIELDS;
+        if (prev == ' ' || prev == '(' || prev == '+' || prev == '-') {
+            for (k = 0; k < NQUERY_FIELDS; k++) {
+                size_t l = strlen(query_fields[k].name);
+                if (query_fields[k].boolean && i + l < n &&
+                    !strncmp(s + i, query_fields[k].name, l) && s[i + l] == ':')
+                    break;
             }
         }
+        if (k == NQUERY_FIELDS) {
+            prev = s[i];
+            wy_buf_addc(out, s[i++]);
+            continue;
+        }
+        int ident = !strcmp(query_fields[k].prefix, P_IDENT);
+        size_t j = i + strlen(query_fields[k].name) + 1;
+        wy_buf_add(out, s + i, j - i); /* the field name and its colon */
+        int quoted = j < n && s[j] == '"';
+        i = j + (size_t)quoted;
+        size_t end = i;
+        while (end < n && (quoted ? s[end] != '"'
+                                  : s[end] != ' ' && s[end] != ')'))
+            end++;
+        if (end == i) { /* no value: left to the parser */
+            prev = ':';
+            if (quoted)
+                wy_buf_addc(out, '"'), prev = '"';
+            continue;
+        }
+        wy_buf_addc(out, '"');
+        for (; i < end; i++) {
+            char c = s[i];
+            if ((ident && (c == '-' || c == ' ')) || c == '"')
+                continue;
+            wy_buf_addc(out, (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c);
+        }
+        wy_buf_addc(out, '"');
+        prev = '"';
+        if (quoted && i < n) /* the closing quote */
+            i++;
     }
 }
 
@@ -1350,12 +1381,13 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
     rc = norm(x, q->q ? q->q : "", q->q ? strlen(q->q) : 0, err);
     if (rc != WY_OK)
         goto out;
-    char *text = wy_buf_take(&x->tmp, NULL);
+    struct wy_buf qb = WY_BUF_INIT(CJK_MAX_INPUT * 2);
+    query_values(wy_buf_cstr(&x->tmp), &qb);
+    char *text = wy_buf_take(&qb, NULL);
     if (!text) {
         rc = wy_err_set(err, WY_ENOMEM, "out of memory for a query");
         goto out;
     }
-    lower_boolean_values(text, strlen(text));
 
     size_t k = 0;
     for (size_t i = 0; i < q->nfacets && rc == WY_OK; i++, k++)

@@ -274,6 +274,8 @@ static void fielded_queries(void **state)
     assert_finds(x, "type:Text 红楼梦", "c1");
     assert_finds(x, "creator:smith OR creator:doe", "e1 e2");
     assert_finds(x, "dynasty:清", "c1 c2 c5");
+    assert_finds(x, "(library:北京大学图书馆 OR library:上海圖書館) dynasty:清",
+                 "c1 c5");
     idx_close(x, NULL);
 }
 
@@ -798,6 +800,37 @@ static void collection_facets_from_the_record(void **state)
     idx_close(x, NULL);
 }
 
+/* Identifiers: one term each, without hyphens, spaces or case; the
+   query's value gets the same treatment, so every spelling finds it. */
+static void identifiers_ignore_hyphens_spaces_and_case(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    struct idx *x = fill();
+    struct wy_record *r = make(&recs[0]);
+    assert_true(wy_desc_add_ident(r, "isbn", "978-7-02-000220-7",
+                                  strlen("978-7-02-000220-7")));
+    assert_true(wy_desc_add_ident(r, "issn", "1234-567X", strlen("1234-567X")));
+    struct wy_holding h = {"国家图书馆", "善 60294", "440000-0006-0000001",
+                           NULL};
+    assert_true(wy_desc_add_holding(r, &h));
+    struct idx_meta m = {"n1", "local", "guji", NULL, 0, 0, 0};
+    assert_int_equal(idx_put(x, r, &m, NULL, 0, &err), WY_OK);
+    wy_record_free(r);
+    assert_finds(x, "isbn:9787020002207", "n1");
+    assert_finds(x, "isbn:978-7-02-000220-7", "n1");
+    assert_finds(x, "id:\"978 7 02 000220 7\"", "n1");
+    assert_finds(x, "issn:1234-567x", "n1");
+    assert_finds(x, "issn:1234567X", "n1");
+    assert_finds(x, "callno:善60294", "n1");
+    assert_finds(x, "callno:\"善 60294\"", "n1");
+    assert_finds(x, "id:440000-0006-0000001", "n1");
+    assert_finds(x, "id:44000000060000001 红楼梦", "n1");
+    assert_finds(x, "红楼梦 -id:44000000060000001", "c1");
+    assert_finds(x, "isbn:978702000220", ""); /* no prefix matches */
+    idx_close(x, NULL);
+}
+
 static void errors_name_their_place(void **state)
 {
     (void)state;
@@ -857,4 +890,5 @@ WY_GROUP(idx, NULL, NULL, cmocka_unit_test(simplified_finds_traditional),
          cmocka_unit_test(collapse_one_hit_per_cluster),
          cmocka_unit_test(snippets_in_the_original_script),
          cmocka_unit_test(collection_facets_from_the_record),
+         cmocka_unit_test(identifiers_ignore_hyphens_spaces_and_case),
          cmocka_unit_test(errors_name_their_place))
