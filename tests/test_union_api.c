@@ -407,8 +407,40 @@ static void snippets_in_the_catalogued_script(void **state)
     }
 }
 
+/* `wenyuan search --by-work` and `wenyuan index` on the command line. */
+static void commands(void **state)
+{
+    struct fx *f = *state;
+    struct wy_buf cmd = WY_BUF_INIT(8192);
+    char *out = NULL;
+    wy_buf_addf(&cmd, "%s index -H '%s' 2>&1", wy_test_bin(),
+                wy_buf_cstr(&f->home));
+    assert_int_equal(wy_test_run(wy_buf_cstr(&cmd), &out), 0);
+    if (!strstr(out, "0 moved to another cluster"))
+        fail_msg("%s", out);
+    free(out);
+    wy_buf_reset(&cmd);
+    wy_buf_addf(&cmd, "%s search -H '%s' --by-work 红楼梦 2>&1", wy_test_bin(),
+                wy_buf_cstr(&f->home));
+    assert_int_equal(wy_test_run(wy_buf_cstr(&cmd), &out), 0);
+    if (!strstr(out, "1 work (2 records)") ||
+        !strstr(out, "[+1 more of cluster 1]") || !strstr(out, "place:"))
+        fail_msg("%s", out);
+    free(out);
+    wy_buf_reset(&cmd);
+    wy_buf_addf(&cmd, "%s search -H '%s' --by-work --json 红楼梦 2>&1",
+                wy_test_bin(), wy_buf_cstr(&f->home));
+    assert_int_equal(wy_test_run(wy_buf_cstr(&cmd), &out), 0);
+    if (!strstr(out, "\"total\":1,") || !strstr(out, "\"total_records\":2,") ||
+        !strstr(out, "\"collapsed\":1"))
+        fail_msg("%s", out);
+    free(out);
+    wy_buf_release(&cmd);
+}
+
 WY_GROUP(union_api, setup, teardown,
          cmocka_unit_test(union_search_pages_over_clusters),
          cmocka_unit_test(index_follows_split_and_merge),
          cmocka_unit_test(profile_facets_match_the_records),
-         cmocka_unit_test(snippets_in_the_catalogued_script));
+         cmocka_unit_test(snippets_in_the_catalogued_script),
+         cmocka_unit_test(commands));
