@@ -199,8 +199,10 @@ void idx_result_free(struct idx_result *r);
 
 /* Appends the result as one JSON object: {"total", "page", "page_size",
    "hits": [{"id", "title", "creator", "date", "year_from", "year_to",
-   "snippet"}], "facets": {"library": [{"value", "count"}], ...}}. Errors
-   through out's sticky error. */
+   "snippet", "cluster"}], "facets": {"library": [{"value", "count"}],
+   ...}}; "cluster" only for a clustered record; collapsing adds
+   "total_records" and each hit's "collapsed". Errors through out's sticky
+   error. */
 void idx_result_json(const struct idx_result *r, const struct idx_query *q,
                      struct wy_buf *out);
 
