@@ -13,9 +13,6 @@
 #include "service/oai_args.h"
 #include "service/reply.h"
 
-/* the window of records grouped into clusters */
-#define UNION_WINDOW 1000
-
 static enum MHD_Result fail(struct svc_req *req, struct wy_err *err)
 {
     enum MHD_Result r = err->code == WY_EINDEX
@@ -135,8 +132,9 @@ enum MHD_Result svc_union_search(struct svc_req *req)
     struct idx_query q = IDX_QUERY_INIT;
     q.q = svc_params_get(ps, "q");
     q.collection = svc_params_get(ps, "collection");
-    q.page = 1;
-    q.page_size = UNION_WINDOW;
+    q.page = (size_t)page;
+    q.page_size = (size_t)size;
+    q.collapse = 1;
     /* the same filters as /api/search: years and facets */
     long y;
     if ((s = svc_params_get(ps, "from"))) {
@@ -183,35 +181,25 @@ enum MHD_Result svc_union_search(struct svc_req *req)
         wy_err_release(&e2);
         return fail(req, &err);
     }
-    int64_t *seen = calloc(res->nhits ? res->nhits : 1, sizeof(*seen));
+    /* one hit per cluster, collapsed by the index; the cluster shown is
+       the one the record is in now (the index follows cluster changes at
+       its next run) */
     json_t *hits = json_array();
-    size_t groups = 0, first = (size_t)((page - 1) * size);
-    for (size_t i = 0; seen && i < res->nhits; i++) {
-        char *end;
-        long long rid = strtoll(res->hits[i].id, &end, 10);
-        int64_t cid = 0;
-        if (*end || cluster_of(cl, rid, &cid, &err) != WY_OK) {
-            wy_err_release(&err);
-            cid = -(int64_t)i - 1; /* not clustered: a group of its own */
-        }
-        size_t k;
-        for (k = 0; k < groups && seen[k] != cid; k++)
-            ;
-        if (k < groups)
-            continue;
-        seen[groups++] = cid;
-        if (groups <= first || groups > first + (size_t)size)
-            continue;
+    for (size_t i = 0; i < res->nhits; i++) {
         const struct idx_hit *h = &res->hits[i];
+        char *end;
+        long long rid = strtoll(h->id, &end, 10);
         json_t *j = json_object();
         json_object_set_new(j, "id", json_string(h->id));
         json_object_set_new(j, "title", jstr(h->title));
         json_object_set_new(j, "creator", jstr(h->creator));
         json_object_set_new(j, "date", jstr(h->date));
         json_object_set_new(j, "snippet", jstr(h->snippet));
+        json_object_set_new(j, "matching",
+                            json_integer((json_int_t)h->collapsed + 1));
         struct cluster_info ci;
-        if (cid > 0 && cluster_show(cl, cid, &ci, &err) == WY_OK) {
-            json_object_set_new(j, "cluster", json_integer(cid));
+        if (!*end && rid > 0 && cluster_show(cl, rid, &ci, &err) == WY_OK) {
+            json_object_set_new(j, "cluster", json_integer(ci.id));
             json_object_set_new(j, "display", json_integer(ci.display));
             for (size_t m = 0; m < ci.nmembers; m++)
                 if (ci.members[m].record_id == ci.display)
@@ -233,14 +221,12 @@ enum MHD_Result svc_union_search(struct svc_req *req)
     }
     json_t *o = json_object();
     json_object_set_new(o, "total_records",
-                        json_integer((json_int_t)res->total));
-    json_object_set_new(o, "clusters", json_integer((json_int_t)groups));
-    json_object_set_new(o, "complete",
-                        json_boolean(res->total <= (uint64_t)res->nhits));
+                        json_integer((json_int_t)res->total_records));
+    json_object_set_new(o, "clusters", json_integer((json_int_t)res->total));
+    json_object_set_new(o, "complete", json_true());
     json_object_set_new(o, "page", json_integer(page));
     json_object_set_new(o, "size", json_integer(size));
     json_object_set_new(o, "hits", hits);
-    free(seen);
     idx_result_free(res);
     cluster_close(cl);
     idx_close(x, &err);
