@@ -1211,8 +1211,9 @@ static wy_code import_line(struct cat *c, char *line, size_t *nlibs,
     return rc;
 }
 
-wy_code lib_import_tsv(struct cat *c, const char *path, size_t *nlibs,
-                       size_t *naliases, struct wy_err *err)
+wy_code lib_import_tsv_mem(struct cat *c, const char *name, const void *data,
+                           size_t size, size_t *nlibs, size_t *naliases,
+                           struct wy_err *err)
 {
     size_t dl = 0, da = 0;
     if (!nlibs)
@@ -1220,34 +1221,34 @@ wy_code lib_import_tsv(struct cat *c, const char *path, size_t *nlibs,
     if (!naliases)
         naliases = &da;
     *nlibs = *naliases = 0;
-    struct wy_buf file = WY_BUF_INIT(64u << 20);
-    wy_code rc = wy_file_read(path, &file, err);
-    if (rc) {
-        wy_buf_release(&file);
-        return rc;
-    }
-    char *p = file.p ? file.p : "";
-    size_t len = file.len;
-    if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) { /* a BOM */
-        p += 3;
+    /* a copy: lines are cut in place */
+    char *p = wy_malloc(size + 1);
+    if (!p)
+        return NOMEM();
+    if (size)
+        memcpy(p, data, size);
+    p[size] = '\0';
+    char *text = p;
+    size_t len = size;
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) { /* a BOM */
+        text += 3;
         len -= 3;
     }
-    if (memchr(p, '\0', len))
+    wy_code rc = WY_OK;
+    if (memchr(text, '\0', len))
         rc = wy_err_set(err, WY_EFORMAT,
-                        "%s: holds a NUL byte: not a text "
-                        "file",
-                        path);
+                        "%s: holds a NUL byte: not a text file", name);
     if (rc == WY_OK)
         rc = cati_w_begin(c, err);
     if (rc) {
-        wy_buf_release(&file);
+        free(p);
         return rc;
     }
     forget(c);
     size_t lineno = 0;
-    for (char *line = p; rc == WY_OK && line < p + len;) {
-        char *nl = memchr(line, '\n', (size_t)(p + len - line));
-        char *end = nl ? nl : p + len;
+    for (char *line = text; rc == WY_OK && line < text + len;) {
+        char *nl = memchr(line, '\n', (size_t)(text + len - line));
+        char *end = nl ? nl : text + len;
         lineno++;
         if (end > line && end[-1] == '\r')
             end[-1] = '\0';
@@ -1260,7 +1261,7 @@ wy_code lib_import_tsv(struct cat *c, const char *path, size_t *nlibs,
             else
                 rc = import_line(c, line, nlibs, naliases, err);
             if (rc)
-                wy_err_prefix(err, "%s: line %zu", path, lineno);
+                wy_err_prefix(err, "%s: line %zu", name, lineno);
         }
         line = end + 1;
     }
@@ -1268,6 +1269,24 @@ wy_code lib_import_tsv(struct cat *c, const char *path, size_t *nlibs,
     forget(c);
     if (rc)
         *nlibs = *naliases = 0;
+    free(p);
+    return rc;
+}
+
+wy_code lib_import_tsv(struct cat *c, const char *path, size_t *nlibs,
+                       size_t *naliases, struct wy_err *err)
+{
+    struct wy_buf file = WY_BUF_INIT(64u << 20);
+    wy_code rc = wy_file_read(path, &file, err);
+    if (rc == WY_OK)
+        rc = lib_import_tsv_mem(c, path, file.p ? file.p : "", file.len, nlibs,
+                                naliases, err);
+    else if (nlibs || naliases) {
+        if (nlibs)
+            *nlibs = 0;
+        if (naliases)
+            *naliases = 0;
+    }
     wy_buf_release(&file);
     return rc;
 }

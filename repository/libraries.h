@@ -170,6 +170,10 @@ wy_code lib_records_of_name(struct cat *c, const char *name, int is_source,
  */
 wy_code lib_import_tsv(struct cat *c, const char *path, size_t *nlibs,
                        size_t *naliases, struct wy_err *err);
+/* The same on a file's bytes (borrowed); name is used in messages. */
+wy_code lib_import_tsv_mem(struct cat *c, const char *name, const void *data,
+                           size_t size, size_t *nlibs, size_t *naliases,
+                           struct wy_err *err);
 /* Appends the register in the format lib_import_tsv reads. */
 wy_code lib_export_tsv(struct cat *c, struct wy_buf *out, struct wy_err *err);
 
