@@ -61,8 +61,9 @@ static wy_code follow(struct wy_home *h, int full, struct wy_err *err)
     if (rc)
         return wy_err_prefix(err, "applying the register to the records");
     printf("records: %zu looked at, %zu with new library sets, %zu marked "
-           "changed (%zu names resolve differently)\n",
-           st.records, st.sets_changed, st.touched, st.names);
+           "changed (%zu name%s resolve%s differently)\n",
+           st.records, st.sets_changed, st.touched, st.names,
+           st.names == 1 ? "" : "s", st.names == 1 ? "s" : "");
     struct cluster *cl = NULL;
     size_t done = 0;
     rc = cluster_open(&cl, h->catalog_path, err);

@@ -152,6 +152,7 @@ static wy_code record_libs(struct cat *c, const struct wy_desc *d,
             snprintf(spec, sizeof(spec), "%s%s", LIBSET_PREFIX, code);
         else if (rc == WY_OK && libset_spec(name, spec) != 0)
             spec[0] = '\0';
+        int registered = code != NULL;
         free(code);
         if (rc || !spec[0])
             continue;
@@ -162,7 +163,7 @@ static wy_code record_libs(struct cat *c, const struct wy_desc *d,
             continue;
         memcpy(out->specs[out->nspecs++], spec, sizeof(spec));
         /* a registered library is named by the register (libset_name) */
-        if (!code)
+        if (!registered)
             rc = note_name(c, spec, name, err);
     }
     if (rc)

@@ -216,6 +216,10 @@ static void register_resolves_real_spellings(void **state)
     assert_int_equal(lib_add(f->h->cat, "NLC", " ", NULL, &err), WY_EINVAL);
     assert_err(&err, WY_EINVAL, "library name is empty");
     wy_err_release(&err);
+    assert_int_equal(lib_add(f->h->cat, "NLC", "国家图书馆", "a\tb", &err),
+                     WY_EINVAL);
+    assert_err(&err, WY_EINVAL, "English name 'a\tb' holds a control");
+    wy_err_release(&err);
     assert_int_equal(lib_add(f->h->cat, "NLC", "国家图书馆", NULL, &err),
                      WY_OK);
     assert_int_equal(lib_alias(f->h->cat, "BNU", "國家圖書館", NULL, &err),
@@ -561,6 +565,11 @@ static void register_files(void **state)
                "line 1: '國家圖書館' already stands for library 'NLC'");
     import_bad(f, "ZJL\t\xe6\xb5\x99\xff\n", "line 1: not UTF-8");
     import_bad(f, "ZJL\t \t\n", "line 1: library name is empty");
+    assert_int_equal(lib_import_tsv_mem(f->h->cat, "nul.tsv", "A\tb\0c\n", 7,
+                                        NULL, NULL, &err),
+                     WY_EFORMAT);
+    assert_err(&err, WY_EFORMAT, "nul.tsv: holds a NUL byte");
+    wy_err_release(&err);
     struct lib_library *v = NULL;
     size_t n = 0;
     assert_int_equal(lib_list(f->h->cat, &v, &n, &err), WY_OK);
