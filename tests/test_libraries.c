@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "svc_client.h"
 
 #include "core/buf.h"
 #include "core/path.h"
@@ -515,6 +516,51 @@ static void facet_follows_after_index(void **state)
     assert_int_equal(facet_count(f, BNU_NAME), 3);
 }
 
+/* What the service shows: the OAI set of the library and its name, the
+   cluster's holdings with the code, the facet. */
+static void served(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    /* the provider lists a record once its datestamp's second is past */
+    assert_int_equal(cat_set_now(f->h->cat, "2026-01-01T00:00:00Z", &err),
+                     WY_OK);
+    import(f, wy_fixture(MARCXML));
+    add_bnu(f);
+    assert_int_equal(lib_alias(f->h->cat, "BNU", "86BNU_INST", NULL, &err),
+                     WY_OK);
+    apply(f);
+    assert_int_equal(idx_update_home(f->h, 0, 0, NULL, NULL, &err), WY_OK);
+    struct tc_srv srv;
+    tc_srv_start(&srv, wy_buf_cstr(&f->home));
+    struct tc_resp r;
+    tc_get(&srv, "/oai?verb=ListSets", &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body,
+                           "<setSpec>library:BNU</setSpec><setName>" BNU_NAME
+                           "</setName>"));
+    assert_null(strstr(r.body, "86BNU_INST"));
+    tc_resp_free(&r);
+    tc_get(&srv,
+           "/oai?verb=ListIdentifiers&metadataPrefix=oai_dc&set=library:BNU",
+           &r);
+    assert_int_equal(tc_count(r.body, "<identifier>"), 3);
+    tc_resp_free(&r);
+    char path[64];
+    snprintf(path, sizeof(path), "/api/clusters/%lld",
+             (long long)rid(f, "990002072570203961"));
+    tc_get(&srv, path, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"held_by\":1"));
+    assert_non_null(strstr(r.body, "\"library\":\"" BNU_NAME
+                                   "\",\"library_code\":\"BNU\""));
+    tc_resp_free(&r);
+    tc_get(&srv, "/api/search?q=", &r);
+    assert_non_null(strstr(r.body, "\"value\":\"" BNU_NAME "\",\"count\":3"));
+    tc_resp_free(&r);
+    tc_srv_stop(&srv);
+}
+
 static char *write_file(struct fx *f, const char *name, const char *text)
 {
     struct wy_buf p = WY_BUF_INIT(4096);
@@ -685,5 +731,6 @@ WY_GROUP(libraries, NULL, NULL,
          cmocka_unit_test_setup_teardown(apply_backfills_sets, setup, teardown),
          cmocka_unit_test_setup_teardown(facet_follows_after_index, setup,
                                          teardown),
+         cmocka_unit_test_setup_teardown(served, setup, teardown),
          cmocka_unit_test_setup_teardown(register_files, setup, teardown),
          cmocka_unit_test_setup_teardown(command_line, setup, teardown))
