@@ -73,13 +73,52 @@ int vali_registered_ext(const char *name)
     return 0;
 }
 
+void vali_check_extensions(struct vc *c, const char *dir, const char *file_code,
+                           const char *file_msg, const char *unreg_code)
+{
+    char *ed = wy_strf("%s/extensions", dir);
+    size_t en;
+    char **ens = ed ? vali_list_dir(c, ed, &en) : NULL;
+    if (!ed)
+        nomem(c);
+    for (size_t k = 0; ed && en != (size_t)-1 && k < en; k++) {
+        char *w = wy_strf("extensions/%s", ens[k]);
+        if (!is_dir_at(ed, ens[k]))
+            report(c, file_code, w, "%s", file_msg);
+        else if (!vali_registered_ext(ens[k]))
+            report(c, unreg_code, w, "'%s' is not a registered extension",
+                   ens[k]);
+        free(w);
+    }
+    if (ed)
+        free_list(ens, en);
+    free(ed);
+}
+
+void vali_check_namaste(struct vc *c, const char *dir, const char *decl,
+                        const char *code)
+{
+    struct wy_buf t = WY_BUF_INIT(1 << 20);
+    struct wy_err e = WY_ERR_INIT;
+    char *p = wy_strf("%s/%s", dir, decl);
+    char *want = wy_strf("%s\n", decl + 2);
+    if (!p || !want || wy_file_read(p, &t, &e) != WY_OK ||
+        t.len != strlen(want) || strcmp(wy_buf_cstr(&t), want) != 0)
+        report(c, code, decl,
+               "the declaration does not contain '%s' and a newline", decl + 2);
+    free(p);
+    free(want);
+    wy_buf_release(&t);
+    wy_err_release(&e);
+}
+
 /* ------------------------------------------------------------------ */
 /* storage root */
 
 static void walk_root(struct vc *c, const char *root, const char *rel,
                       const char *rootspec)
 {
-    char *dir = *rel ? strf("%s/%s", root, rel) : wy_strdup(root);
+    char *dir = *rel ? wy_strf("%s/%s", root, rel) : wy_strdup(root);
     if (!dir) {
         nomem(c);
         return;
@@ -123,35 +162,22 @@ static void walk_root(struct vc *c, const char *root, const char *rel,
         report(c, "E073", rel, "empty directory in the storage hierarchy");
     for (size_t i = 0; i < n; i++) {
         const char *nm = names[i];
-        char *sub = *rel ? strf("%s/%s", rel, nm) : wy_strdup(nm);
+        char *sub = *rel ? wy_strf("%s/%s", rel, nm) : wy_strdup(nm);
         if (!sub) {
             nomem(c);
             break;
         }
         struct stat st;
-        char *abs = strf("%s/%s", dir, nm);
+        char *abs = wy_strf("%s/%s", dir, nm);
         int isdir = abs && lstat(abs, &st) == 0 && S_ISDIR(st.st_mode);
         int islink = abs && lstat(abs, &st) == 0 && S_ISLNK(st.st_mode);
         free(abs);
         if (!*rel) {
             if (!strcmp(nm, "extensions") && isdir) {
-                char *ed = strf("%s/extensions", root);
-                size_t en;
-                char **ens = ed ? vali_list_dir(c, ed, &en) : NULL;
-                for (size_t k = 0; ed && en != (size_t)-1 && k < en; k++) {
-                    char *w = strf("extensions/%s", ens[k]);
-                    if (!is_dir_at(ed, ens[k]))
-                        report(c, "E112", w,
-                               "a file in the storage root's extensions "
-                               "directory");
-                    else if (!vali_registered_ext(ens[k]))
-                        report(c, "W016", w,
-                               "'%s' is not a registered extension", ens[k]);
-                    free(w);
-                }
-                if (ed)
-                    free_list(ens, en);
-                free(ed);
+                vali_check_extensions(c, root, "E112",
+                                      "a file in the storage root's "
+                                      "extensions directory",
+                                      "W016");
                 free(sub);
                 continue;
             }
@@ -202,21 +228,9 @@ wy_code validate_root(const char *root, struct validate_sink *sink,
                "the declaration is not 0=ocfl_1.0 or 0=ocfl_1.1");
     else {
         memcpy(rootspec, decl + 7, 3);
-        struct wy_buf t = WY_BUF_INIT(1 << 20);
-        struct wy_err e = WY_ERR_INIT;
-        char *p = strf("%s/%s", root, decl);
-        char *want = strf("%s\n", decl + 2);
-        if (!p || !want || wy_file_read(p, &t, &e) != WY_OK ||
-            t.len != strlen(want) || strcmp(wy_buf_cstr(&t), want) != 0)
-            report(&c, "E080", decl,
-                   "the declaration does not contain '%s' and a newline",
-                   decl + 2);
-        free(p);
-        free(want);
-        wy_buf_release(&t);
-        wy_err_release(&e);
+        vali_check_namaste(&c, root, decl, "E080");
     }
-    char *lp = strf("%s/ocfl_layout.json", root);
+    char *lp = wy_strf("%s/ocfl_layout.json", root);
     if (lp && wy_is_file(lp)) {
         struct wy_buf t = WY_BUF_INIT(1 << 20);
         struct wy_err e = WY_ERR_INIT;

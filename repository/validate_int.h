@@ -48,17 +48,6 @@ static inline void inv_release(struct inv *i)
     memset(i, 0, sizeof(*i));
 }
 
-static inline char *strf(const char *fmt, ...) WY_PRINTF(1, 2);
-static inline char *strf(const char *fmt, ...)
-{
-    struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
-    va_list ap;
-    va_start(ap, fmt);
-    wy_buf_vaddf(&b, fmt, ap);
-    va_end(ap);
-    return wy_buf_take(&b, NULL);
-}
-
 static inline void nomem(struct vc *c)
 {
     if (c->rc == WY_OK)
@@ -75,8 +64,9 @@ static inline void report(struct vc *c, const char *code, const char *where,
     va_start(ap, fmt);
     wy_buf_vaddf(&b, fmt, ap);
     va_end(ap);
-    char *w = strf("%s%s%s", c->base ? c->base : "",
-                   c->base && where && *where ? "/" : "", where ? where : "");
+    char *w =
+        wy_strf("%s%s%s", c->base ? c->base : "",
+                c->base && where && *where ? "/" : "", where ? where : "");
     if (code[0] == 'E')
         c->sink->errors++;
     else
@@ -98,7 +88,7 @@ static inline void free_list(char **v, size_t n)
 
 static inline int is_dir_at(const char *dir, const char *name)
 {
-    char *p = strf("%s/%s", dir, name);
+    char *p = wy_strf("%s/%s", dir, name);
     struct stat st;
     int r = p && lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
     free(p);
@@ -132,5 +122,14 @@ void vali_check_object(struct vc *c, const char *objdir);
 char **vali_list_dir(struct vc *c, const char *dir, size_t *n);
 /* 1 when name is a registered OCFL extension */
 int vali_registered_ext(const char *name);
+
+/* reports a file in dir/extensions as file_code (file_msg), an unregistered
+ * extension directory as unreg_code */
+void vali_check_extensions(struct vc *c, const char *dir, const char *file_code,
+                           const char *file_msg, const char *unreg_code);
+/* reports code when the declaration file dir/decl ("0=ocfl_1.1") does not
+ * hold its name after "0=" and a newline */
+void vali_check_namaste(struct vc *c, const char *dir, const char *decl,
+                        const char *code);
 
 #endif

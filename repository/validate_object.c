@@ -24,7 +24,7 @@ static const char *file_digest(struct vc *c, const char *objdir,
     const char *evp = vali_evp_name(alg);
     if (!evp)
         return NULL;
-    char *key = strf("%s\n%s", alg, rel);
+    char *key = wy_strf("%s\n%s", alg, rel);
     if (!key) {
         nomem(c);
         return NULL;
@@ -34,7 +34,7 @@ static const char *file_digest(struct vc *c, const char *objdir,
         free(key);
         return json_string_value(hit);
     }
-    char *path = strf("%s/%s", objdir, rel);
+    char *path = wy_strf("%s/%s", objdir, rel);
     int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
     free(path);
     if (fd < 0) {
@@ -72,8 +72,8 @@ static void load_inv(struct vc *c, const char *dir, const char *rel, json_t **j,
                      struct wy_buf *raw, const char **algout)
 {
     *j = NULL;
-    char *p = strf("%s/inventory.json", dir);
-    char *where = strf("%s%sinventory.json", rel, *rel ? "/" : "");
+    char *p = wy_strf("%s/inventory.json", dir);
+    char *where = wy_strf("%s%sinventory.json", rel, *rel ? "/" : "");
     struct wy_err e = WY_ERR_INIT;
     if (!p || !where) {
         nomem(c);
@@ -97,7 +97,7 @@ static void load_inv(struct vc *c, const char *dir, const char *rel, json_t **j,
     if (!alg || !vali_evp_name(alg))
         alg = "sha512";
     *algout = alg;
-    char *sp = strf("%s.%s", p, alg);
+    char *sp = wy_strf("%s.%s", p, alg);
     struct wy_buf side = WY_BUF_INIT(1 << 20);
     if (!sp)
         nomem(c);
@@ -148,7 +148,7 @@ out:
 static void walk_content(struct vc *c, const char *objdir, const char *rel,
                          json_t *cpaths, const char *invwhere, size_t *nfiles)
 {
-    char *dir = strf("%s/%s", objdir, rel);
+    char *dir = wy_strf("%s/%s", objdir, rel);
     if (!dir) {
         nomem(c);
         return;
@@ -158,7 +158,7 @@ static void walk_content(struct vc *c, const char *objdir, const char *rel,
     if (n == 0 && strchr(rel, '/') && strchr(strchr(rel, '/') + 1, '/'))
         report(c, "E024", rel, "empty directory in the content directory");
     for (size_t i = 0; n != (size_t)-1 && i < n; i++) {
-        char *sub = strf("%s/%s", rel, names[i]);
+        char *sub = wy_strf("%s/%s", rel, names[i]);
         if (!sub) {
             nomem(c);
             break;
@@ -270,13 +270,16 @@ static void compare_prior(struct vc *c, const struct inv *root,
     }
 }
 
-/* checks manifest digests (and fixity) against the files */
-static void check_digests(struct vc *c, const char *objdir,
-                          const struct inv *in, const char *where)
+/* checks one {digest: [content paths]} block (the manifest, or a fixity
+   block of alg) against the files: each path exists and, with hash, has the
+   digest; problems are reported as code, naming the block as what */
+static void check_block(struct vc *c, const char *objdir, json_t *blk,
+                        const char *alg, int hash, const char *code,
+                        const char *what, const char *where)
 {
     const char *d;
     json_t *ps;
-    json_object_foreach(in->manifest, d, ps)
+    json_object_foreach(blk, d, ps)
     {
         size_t i;
         json_t *p;
@@ -286,56 +289,38 @@ static void check_digests(struct vc *c, const char *objdir,
             int lead;
             if (!cp || vali_path_problem(cp, &lead))
                 continue;
-            char *abs = strf("%s/%s", objdir, cp);
+            char *abs = wy_strf("%s/%s", objdir, cp);
             int there = abs && wy_is_file(abs);
             free(abs);
             if (!there) {
-                report(c, "E092", where,
-                       "content path '%s' of the manifest does not exist", cp);
+                report(c, code, where,
+                       "content path '%s' of the %s does not exist", cp, what);
                 continue;
             }
-            if (c->sink->no_digests || !in->alg)
+            if (!hash)
                 continue;
-            const char *got = file_digest(c, objdir, cp, in->alg);
+            const char *got = file_digest(c, objdir, cp, alg);
             if (got && strcasecmp(got, d) != 0)
-                report(c, "E092", where,
+                report(c, code, where,
                        "content '%s' has %s %.16s..., not %.16s... as the "
-                       "manifest says",
-                       cp, in->alg, got, d);
+                       "%s says",
+                       cp, alg, got, d, what);
         }
     }
+}
+
+/* checks manifest digests (and fixity) against the files */
+static void check_digests(struct vc *c, const char *objdir,
+                          const struct inv *in, const char *where)
+{
+    check_block(c, objdir, in->manifest, in->alg,
+                !c->sink->no_digests && in->alg, "E092", "manifest", where);
     const char *alg;
     json_t *blk;
     json_object_foreach(in->fixity, alg, blk)
     {
-        if (!json_is_object(blk) || !vali_evp_name(alg) || c->sink->no_digests)
-            continue;
-        json_object_foreach(blk, d, ps)
-        {
-            size_t i;
-            json_t *p;
-            json_array_foreach(ps, i, p)
-            {
-                const char *cp = json_string_value(p);
-                int lead;
-                if (!cp || vali_path_problem(cp, &lead))
-                    continue;
-                const char *got = file_digest(c, objdir, cp, alg);
-                if (!got) {
-                    char *abs = strf("%s/%s", objdir, cp);
-                    if (abs && !wy_is_file(abs))
-                        report(c, "E093", where,
-                               "content path '%s' of the fixity block does "
-                               "not exist",
-                               cp);
-                    free(abs);
-                } else if (strcasecmp(got, d) != 0)
-                    report(c, "E093", where,
-                           "content '%s' has %s %.16s..., not %.16s... as the "
-                           "fixity block says",
-                           cp, alg, got, d);
-            }
-        }
+        if (json_is_object(blk) && vali_evp_name(alg) && !c->sink->no_digests)
+            check_block(c, objdir, blk, alg, 1, "E093", "fixity block", where);
     }
 }
 
@@ -370,22 +355,10 @@ void vali_check_object(struct vc *c, const char *objdir)
     else {
         memcpy(spec, decl + 14, 3);
         spec[3] = '\0';
-        struct wy_buf t = WY_BUF_INIT(1 << 20);
-        struct wy_err e = WY_ERR_INIT;
-        char *p = strf("%s/%s", objdir, decl);
-        char *want = strf("%s\n", decl + 2);
-        if (!p || !want || wy_file_read(p, &t, &e) != WY_OK ||
-            strcmp(wy_buf_cstr(&t), want) != 0 || t.len != strlen(want))
-            report(c, "E007", decl,
-                   "the declaration does not contain '%s' and a newline",
-                   decl + 2);
-        free(p);
-        free(want);
-        wy_buf_release(&t);
-        wy_err_release(&e);
+        vali_check_namaste(c, objdir, decl, "E007");
     }
     /* 2. root inventory */
-    char *ip = strf("%s/inventory.json", objdir);
+    char *ip = wy_strf("%s/inventory.json", objdir);
     if (!ip) {
         nomem(c);
         free_list(names, n);
@@ -421,21 +394,8 @@ void vali_check_object(struct vc *c, const char *objdir)
         if (!strcmp(nm, "logs") && is_dir_at(objdir, nm))
             continue;
         if (!strcmp(nm, "extensions") && is_dir_at(objdir, nm)) {
-            char *ed = strf("%s/extensions", objdir);
-            size_t en;
-            char **ens = ed ? vali_list_dir(c, ed, &en) : NULL;
-            for (size_t k = 0; ed && en != (size_t)-1 && k < en; k++) {
-                char *w = strf("extensions/%s", ens[k]);
-                if (!is_dir_at(ed, ens[k]))
-                    report(c, "E067", w, "a file in the extensions directory");
-                else if (!vali_registered_ext(ens[k]))
-                    report(c, "W013", w, "'%s' is not a registered extension",
-                           ens[k]);
-                free(w);
-            }
-            if (ed)
-                free_list(ens, en);
-            free(ed);
+            vali_check_extensions(c, objdir, "E067",
+                                  "a file in the extensions directory", "W013");
             continue;
         }
         unsigned vn = vali_parse_vname(nm, &pad);
@@ -464,7 +424,7 @@ void vali_check_object(struct vc *c, const char *objdir)
         const char *vn = root.vnames[k];
         if (!vn)
             continue;
-        char *vd = strf("%s/%s", objdir, vn);
+        char *vd = wy_strf("%s/%s", objdir, vn);
         if (!vd) {
             nomem(c);
             break;
@@ -474,7 +434,7 @@ void vali_check_object(struct vc *c, const char *objdir)
                    "version directory of the inventory's '%s' is missing", vn);
             for (unsigned m = k + 1; m <= root.nver; m++) {
                 char *md = root.vnames[m]
-                               ? strf("%s/%s", objdir, root.vnames[m])
+                               ? wy_strf("%s/%s", objdir, root.vnames[m])
                                : NULL;
                 int later = md && wy_is_dir(md);
                 free(md);
@@ -492,7 +452,7 @@ void vali_check_object(struct vc *c, const char *objdir)
         int has_vinv = 0;
         for (size_t i = 0; vn_n != (size_t)-1 && i < vn_n; i++) {
             const char *e = vnames[i];
-            char *w = strf("%s/%s", vn, e);
+            char *w = wy_strf("%s/%s", vn, e);
             if (!strcmp(e, "inventory.json"))
                 has_vinv = 1;
             else if (!strncmp(e, "inventory.json.", 15) && !is_dir_at(vd, e))
@@ -525,7 +485,7 @@ void vali_check_object(struct vc *c, const char *objdir)
         load_inv(c, vd, vn, &vj, &vraw, &valg);
         struct inv vi;
         memset(&vi, 0, sizeof(vi));
-        char *vw = strf("%s/inventory.json", vn);
+        char *vw = wy_strf("%s/inventory.json", vn);
         if (vj)
             vali_check_inventory(c, vj, vw ? vw : vn, NULL, &vi);
         if (vi.usable) {
@@ -572,8 +532,8 @@ void vali_check_object(struct vc *c, const char *objdir)
                     vi.vnames && m <= vi.nver ? vi.vnames[m] : NULL;
                 if (!mn)
                     continue;
-                char *w = strf("%s/%s", mn, vi.cdir ? vi.cdir : "content");
-                char *abs = w ? strf("%s/%s", objdir, w) : NULL;
+                char *w = wy_strf("%s/%s", mn, vi.cdir ? vi.cdir : "content");
+                char *abs = w ? wy_strf("%s/%s", objdir, w) : NULL;
                 if (abs && wy_is_dir(abs) && k != root.nver) {
                     size_t nf = 0;
                     walk_content(c, objdir, w, vcp, vw, &nf);
