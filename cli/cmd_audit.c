@@ -12,6 +12,8 @@
 #include "repository/audit.h"
 #include "repository/catalog.h"
 #include "repository/home.h"
+#include "repository/ingest.h"
+#include "repository/store.h"
 
 static void usage(FILE *fp)
 {
@@ -21,7 +23,9 @@ static void usage(FILE *fp)
             "Re-hashes the content of every OCFL object in the store "
             "(HOME/store, or\nDIR) against its inventory and reports files "
             "that are missing, changed or\nunexpected, one line each: 'KIND "
-            "OBJECT-ID PATH: detail'.\n\n"
+            "OBJECT-ID PATH: detail'.\nWith a HOME, versions an "
+            "interrupted ingest committed to the store but not\nto the "
+            "catalog are recorded in the catalog first.\n\n"
             "  -H HOME         the Wenyuan home (default $WENYUAN_HOME)\n"
             "  --root DIR      an OCFL storage root anywhere\n"
             "  --sample N%%     audit a random N%% of the objects\n"
@@ -63,6 +67,20 @@ static wy_code record_object(void *ctx, const struct audit_object *o,
                             *o->object_id ? o->object_id : o->object_path,
                             o->problems ? "failed" : "ok",
                             o->problems ? detail : NULL, err);
+}
+
+/* Versions an interrupted ingest committed to the store but not to the
+   catalog are recorded first, so the audit and the catalog agree. */
+static wy_code recover(struct wy_home *h, const char *root, struct wy_log *log,
+                       struct wy_err *err)
+{
+    struct store *s = NULL;
+    struct ingest_recovery rv;
+    wy_code rc = store_open(&s, root, err);
+    if (rc == WY_OK)
+        rc = ingest_recover(h->cat, s, log, &rv, err);
+    store_close(s);
+    return rc;
 }
 
 /* "5%", "5", "0.5%" -> fraction */
@@ -154,6 +172,8 @@ WY_COMMAND(audit, "re-hash the OCFL store's content and report missing, changed 
     /* a bare storage root under HOME (no catalog) is audited all the same */
     if (home && root == wy_buf_cstr(&rb) && wy_is_file(wy_buf_cstr(&cb))) {
         rc = home_open(&h, home, 0, &err);
+        if (rc == WY_OK)
+            rc = recover(h, root, &log, &err);
         if (rc == WY_OK && o.resume)
             rc = cat_audit_unfinished(h->cat, "store", &rctx.audit_id, &err);
         if (rc == WY_OK && !rctx.audit_id)

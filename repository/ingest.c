@@ -22,7 +22,7 @@
 #include "repository/archive.h"
 #include "repository/bagit.h"
 #include "repository/import.h"
-#include "repository/libsets.h"
+#include "repository/ingest_int.h"
 #include "repository/sheet.h"
 #include "repository/store.h"
 #include "repository/walk.h"
@@ -1037,39 +1037,13 @@ static wy_code check_mets(struct run *run, struct item *it,
     return rc;
 }
 
-static wy_code write_catalog(struct run *run, struct item *it,
-                             const struct written *w, unsigned head,
-                             int64_t batch, struct wy_err *err)
+/* a test hook step (ingest_opts.hook) */
+static wy_code step(struct run *run, const char *name, struct wy_err *err)
 {
-    struct cat *c = run->h->cat;
-    struct cat_put in = {0};
-    in.source = CAT_LOCAL_SOURCE;
-    in.local_id = it->id;
-    in.collection = it->collection;
-    in.rec = it->rec;
-    if (it->meta_name) {
-        in.orig = it->meta.p ? it->meta.p : "";
-        in.orig_len = it->meta.len;
-        in.orig_format = it->meta_format;
-    }
-    struct cat_put_result res;
-    wy_code rc = libset_put_record(c, &in, &res, err);
-    char hv[32];
-    snprintf(hv, sizeof(hv), "v%u", head);
-    struct cat_object o = {0};
-    o.ocfl_id = it->ocfl_id;
-    o.record_id = res.id;
-    o.head = hv;
-    o.files = (int64_t)w->n;
-    o.bytes = (int64_t)w->bytes;
-    if (rc == WY_OK)
-        rc = cat_object_put(c, &o, err);
-    if (rc == WY_OK)
-        rc = cat_object_set_files(c, it->ocfl_id, w->files, w->n, err);
-    if (rc == WY_OK)
-        rc = cat_journal_item(c, batch, it->key, CAT_ITEM_DONE, it->ocfl_id, hv,
-                              err);
-    return rc;
+    if (run->o->hook && run->o->hook(run->o->hook_ctx, name))
+        return wy_err_set(err, WY_EIO, "ingest step '%s': injected failure",
+                          name);
+    return WY_OK;
 }
 
 /* Writes one item whole or not at all. */
@@ -1101,26 +1075,64 @@ static wy_code write_item(struct run *run, struct item *it, int64_t batch,
     int changed = store_version_changed(v);
     unsigned prev = store_version_prev(v);
     unsigned head = changed ? prev + 1 : prev;
+    char hv[32];
+    snprintf(hv, sizeof(hv), "v%u", head);
+    struct ingest_row row = {0};
+    row.local_id = it->id;
+    row.collection = it->collection;
+    row.rec = it->rec;
+    if (it->meta_name) {
+        row.orig = it->meta.p ? it->meta.p : "";
+        row.orig_len = it->meta.len;
+        row.orig_format = it->meta_format;
+    }
+    row.ocfl_id = it->ocfl_id;
+    row.head = hv;
+    row.files = w.files;
+    row.nfiles = w.n;
+    row.bytes = (int64_t)w.bytes;
+    row.batch = batch;
+    row.item = it->key;
     struct cat *c = run->h->cat;
-    rc = cat_begin(c, err);
+    /* The intent first (committed), then the store, then the catalog rows
+       with the intent's deletion in one transaction: a crash after the
+       store commit leaves the intent, and ingest_recover records the
+       version from it; the store never lacks a version the catalog lists. */
+    int committing = 0; /* the store commit was attempted */
+    if (changed) {
+        rc = ingesti_intent_put(c, &row, err);
+        if (rc == WY_OK)
+            rc = step(run, "intent", err);
+    }
     if (rc == WY_OK)
-        rc = write_catalog(run, it, &w, head, batch, err);
-    /* the store first: a catalog commit failing after it leaves a version
-       the catalog does not list yet, which the next ingest of the item
-       repairs; the other order could list a version that does not exist */
+        rc = cat_begin(c, err);
+    if (rc == WY_OK)
+        rc = ingesti_write_catalog(c, &row, err);
+    if (rc == WY_OK && changed)
+        rc = cat_intent_delete(c, it->ocfl_id, err);
     if (rc == WY_OK && changed) {
         unsigned got = 0;
+        committing = 1;
         rc = store_version_commit(v, &got, err);
         v = NULL;
         if (rc == WY_OK && got != head)
             rc = wy_err_set(err, WY_ESTATE,
                             "object '%s': expected version %u, got %u",
                             it->ocfl_id, head, got);
+        if (rc == WY_OK)
+            rc = step(run, "stored", err);
     }
     if (rc == WY_OK)
         rc = cat_commit(c, err);
     if (rc) {
         cat_rollback(c);
+        /* before the store commit the intent is surely void; after it, the
+           store may hold the version and ingest_recover decides */
+        if (changed && !committing) {
+            struct wy_err e2 = WY_ERR_INIT;
+            (void)cat_intent_delete(c, it->ocfl_id, &e2);
+            wy_err_release(&e2);
+        }
     } else {
         run->st->bytes_stored += changed ? w.stored : 0;
         if (!changed)
@@ -1193,6 +1205,13 @@ wy_code ingest_run(struct wy_home *h, const char *const *paths, size_t n,
     st->items = run.nitems;
     if (rc == WY_OK && !o->dry_run)
         rc = store_open(&run.store, h->store_path, err);
+    if (rc == WY_OK && !o->dry_run) {
+        /* what an interrupted ingest left, before anything new */
+        struct ingest_recovery rv;
+        rc = ingest_recover(h->cat, run.store, o->log, &rv, err);
+        if (o->hook)
+            store_set_hook(run.store, o->hook, o->hook_ctx);
+    }
     int64_t batch = 0;
     int resumed = 0;
     if (rc == WY_OK && !o->dry_run) {

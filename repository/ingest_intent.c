@@ -1,0 +1,293 @@
+/* repository/ingest_intent.c: the ingest intent (see catalog.h and
+ * ingest.h): what the catalog must record for a version, written before the
+ * OCFL commit, and the recovery that finishes or drops the intents a crash
+ * left. The catalog rows of an item are written here, for ingest and for
+ * recovery alike. */
+#include "repository/ingest_int.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "formats/iso2709.h"
+#include "repository/libsets.h"
+#include "repository/recjson.h"
+#include "repository/store.h"
+
+#define NOMEM() wy_err_set(err, WY_ENOMEM, "out of memory")
+
+wy_code ingesti_write_catalog(struct cat *c, const struct ingest_row *r,
+                              struct wy_err *err)
+{
+    struct cat_put in = {0};
+    in.source = CAT_LOCAL_SOURCE;
+    in.local_id = r->local_id;
+    in.collection = r->collection;
+    in.rec = r->rec;
+    in.orig = r->orig;
+    in.orig_len = r->orig_len;
+    in.orig_format = r->orig_format;
+    struct cat_put_result res;
+    wy_code rc = libset_put_record(c, &in, &res, err);
+    struct cat_object o = {0};
+    o.ocfl_id = (char *)r->ocfl_id;
+    o.record_id = res.id;
+    o.head = (char *)r->head;
+    o.files = (int64_t)r->nfiles;
+    o.bytes = r->bytes;
+    if (rc == WY_OK)
+        rc = cat_object_put(c, &o, err);
+    if (rc == WY_OK)
+        rc = cat_object_set_files(c, r->ocfl_id, r->files, r->nfiles, err);
+    if (rc == WY_OK && r->batch)
+        rc = cat_journal_item(c, r->batch, r->item, CAT_ITEM_DONE, r->ocfl_id,
+                              r->head, err);
+    return rc;
+}
+
+/* ---- the payload ------------------------------------------------------ */
+
+/* Building the payload: the first problem is kept in *rc, later calls do
+   nothing (the sticky-error pattern of wy_buf). */
+struct pb {
+    wy_code rc;
+    const char *ocfl_id;
+    struct wy_err *err;
+};
+
+static json_t *pb_str(struct pb *p, const char *s)
+{
+    if (p->rc)
+        return NULL;
+    if (!s)
+        return json_null();
+    size_t bad;
+    if (!iso2709_utf8_valid((const unsigned char *)s, strlen(s), &bad)) {
+        p->rc = wy_err_set(p->err, WY_EFORMAT,
+                           "object '%s': '%.40s' is not UTF-8 (byte %zu); "
+                           "the ingest intent cannot be written",
+                           p->ocfl_id, s, bad);
+        return NULL;
+    }
+    json_t *j = json_string(s);
+    if (!j)
+        p->rc = wy_err_set(p->err, WY_ENOMEM, "out of memory");
+    return j;
+}
+
+/* steals v */
+static void pb_set(struct pb *p, json_t *o, const char *k, json_t *v)
+{
+    if (!p->rc && (!v || json_object_set_new(o, k, v) != 0))
+        p->rc = wy_err_set(p->err, WY_ENOMEM, "out of memory");
+    else if (p->rc)
+        json_decref(v);
+}
+
+static void pb_push(struct pb *p, json_t *a, json_t *v)
+{
+    if (!p->rc && (!v || json_array_append_new(a, v) != 0))
+        p->rc = wy_err_set(p->err, WY_ENOMEM, "out of memory");
+    else if (p->rc)
+        json_decref(v);
+}
+
+/* new: *out (free()) */
+static wy_code payload_build(const struct ingest_row *r, char **out,
+                             struct wy_err *err)
+{
+    *out = NULL;
+    struct pb p = {WY_OK, r->ocfl_id, err};
+    struct wy_buf model = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    struct wy_buf desc = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    p.rc = cat_json_model(r->rec, &model, err);
+    if (p.rc == WY_OK)
+        p.rc = cat_json_desc(r->rec, &desc, err);
+    json_t *j = json_object(), *files = json_array();
+    if (p.rc == WY_OK && (!j || !files))
+        p.rc = NOMEM();
+    for (size_t i = 0; p.rc == WY_OK && i < r->nfiles; i++) {
+        const struct cat_file *f = &r->files[i];
+        json_t *a = json_array();
+        pb_push(&p, a, pb_str(&p, f->path));
+        pb_push(&p, a, json_integer((json_int_t)f->size));
+        pb_push(&p, a, pb_str(&p, f->sha512));
+        pb_push(&p, a, pb_str(&p, f->md5));
+        pb_push(&p, a, pb_str(&p, f->mime));
+        pb_push(&p, a, pb_str(&p, f->format_check));
+        pb_push(&p, files, a);
+    }
+    pb_set(&p, j, "files", files);
+    pb_set(&p, j, "local_id", pb_str(&p, r->local_id));
+    pb_set(&p, j, "collection", pb_str(&p, r->collection));
+    pb_set(&p, j, "model", pb_str(&p, wy_buf_cstr(&model)));
+    pb_set(&p, j, "desc", pb_str(&p, wy_buf_cstr(&desc)));
+    pb_set(&p, j, "orig_format",
+           pb_str(&p, r->orig_format ? r->orig_format : r->rec->format));
+    pb_set(&p, j, "bytes", json_integer((json_int_t)r->bytes));
+    pb_set(&p, j, "batch", json_integer((json_int_t)r->batch));
+    pb_set(&p, j, "item", pb_str(&p, r->item));
+    if (p.rc == WY_OK && !(*out = json_dumps(j, JSON_COMPACT)))
+        p.rc = NOMEM();
+    json_decref(j);
+    wy_buf_release(&model);
+    wy_buf_release(&desc);
+    return p.rc;
+}
+
+wy_code ingesti_intent_put(struct cat *c, const struct ingest_row *r,
+                           struct wy_err *err)
+{
+    char *payload = NULL;
+    wy_code rc = payload_build(r, &payload, err);
+    const char *orig = r->orig ? r->orig : r->rec->orig;
+    size_t orig_len = r->orig ? r->orig_len : r->rec->orig_len;
+    if (rc == WY_OK)
+        rc = cat_intent_put(c, r->ocfl_id, r->head, payload, orig, orig_len,
+                            err);
+    free(payload);
+    return rc;
+}
+
+/* ---- recovery --------------------------------------------------------- */
+
+static const char *jget(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+/* Writes the catalog rows an intent describes, in one transaction that also
+   deletes the intent. */
+static wy_code finish(struct cat *c, const struct cat_intent *t,
+                      struct wy_err *err)
+{
+    json_error_t je;
+    json_t *j = json_loads(t->payload, 0, &je);
+    json_t *jf = json_object_get(j, "files");
+    if (!j || !json_is_array(jf) || !jget(j, "local_id") || !jget(j, "model") ||
+        !jget(j, "desc")) {
+        json_decref(j);
+        return wy_err_set(err, WY_EFORMAT, "the payload is damaged%s%s",
+                          j ? "" : ": ", j ? "" : je.text);
+    }
+    struct wy_record *rec = wy_record_new();
+    size_t nf = json_array_size(jf);
+    struct cat_file *files = wy_calloc(nf ? nf : 1, sizeof(*files));
+    wy_code rc = rec && files ? WY_OK : NOMEM();
+    if (rc == WY_OK)
+        rc = cat_json_load(rec, jget(j, "model"), jget(j, "desc"), err);
+    for (size_t i = 0; rc == WY_OK && i < nf; i++) {
+        json_t *a = json_array_get(jf, i);
+        files[i].path = (char *)json_string_value(json_array_get(a, 0));
+        files[i].size = json_integer_value(json_array_get(a, 1));
+        files[i].sha512 = (char *)json_string_value(json_array_get(a, 2));
+        files[i].md5 = (char *)json_string_value(json_array_get(a, 3));
+        files[i].mime = (char *)json_string_value(json_array_get(a, 4));
+        files[i].format_check = (char *)json_string_value(json_array_get(a, 5));
+        if (!files[i].path || !files[i].sha512)
+            rc = wy_err_set(err, WY_EFORMAT,
+                            "the payload is damaged: file %zu has no path or "
+                            "digest",
+                            i + 1);
+    }
+    struct ingest_row r = {0};
+    r.local_id = jget(j, "local_id");
+    r.collection = jget(j, "collection");
+    r.rec = rec;
+    r.orig = t->orig;
+    r.orig_len = t->orig_len;
+    r.orig_format = jget(j, "orig_format");
+    r.ocfl_id = t->ocfl_id;
+    r.head = t->version;
+    r.files = files;
+    r.nfiles = nf;
+    r.bytes = json_integer_value(json_object_get(j, "bytes"));
+    r.batch = json_integer_value(json_object_get(j, "batch"));
+    r.item = jget(j, "item");
+    if (r.batch && !r.item)
+        r.batch = 0;
+    if (rc == WY_OK)
+        rc = cat_begin(c, err);
+    if (rc == WY_OK) {
+        rc = ingesti_write_catalog(c, &r, err);
+        if (rc == WY_OK)
+            rc = cat_intent_delete(c, t->ocfl_id, err);
+        if (rc == WY_OK)
+            rc = cat_commit(c, err);
+        if (rc)
+            cat_rollback(c);
+    }
+    free(files); /* the strings belong to j */
+    wy_record_free(rec);
+    json_decref(j);
+    return rc;
+}
+
+/* "v3" -> 3; 0 when not a version name */
+static unsigned vnum(const char *s)
+{
+    if (!s || s[0] != 'v' || !s[1] || strlen(s) > 10)
+        return 0;
+    unsigned long n = 0;
+    for (const char *p = s + 1; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        n = n * 10 + (unsigned long)(*p - '0');
+    }
+    return (unsigned)n;
+}
+
+static wy_code recover_one(struct cat *c, struct store *s,
+                           const struct cat_intent *t, struct wy_log *log,
+                           struct ingest_recovery *out, struct wy_err *err)
+{
+    /* the object's staging lock: no other process is committing it while
+       we look (a stale staging left by a crash is recovered here first) */
+    struct store_version *v = NULL;
+    wy_code rc = store_version_begin(s, t->ocfl_id, &v, err);
+    if (rc == WY_ESTATE) {
+        wy_err_release(err);
+        out->busy++;
+        return WY_OK;
+    }
+    if (rc)
+        return rc;
+    unsigned head = store_version_prev(v), want = vnum(t->version);
+    if (want && head == want) {
+        rc = finish(c, t, err);
+        if (rc == WY_OK) {
+            out->finished++;
+            wy_info(log,
+                    "object '%s': version %s is in the store but was not in "
+                    "the catalog (an interrupted ingest); recorded it",
+                    t->ocfl_id, t->version);
+        }
+    } else {
+        /* the version never reached the store (or a later one replaced it,
+           whose own catalog write covers it) */
+        rc = cat_intent_delete(c, t->ocfl_id, err);
+        if (rc == WY_OK)
+            out->dropped++;
+    }
+    store_version_abort(v);
+    return rc;
+}
+
+wy_code ingest_recover(struct cat *c, struct store *s, struct wy_log *log,
+                       struct ingest_recovery *out, struct wy_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct cat_intent *v = NULL;
+    size_t n = 0;
+    wy_code rc = cat_intent_list(c, &v, &n, err);
+    for (size_t i = 0; rc == WY_OK && i < n; i++) {
+        rc = recover_one(c, s, &v[i], log, out, err);
+        if (rc)
+            wy_err_prefix(err, "ingest intent of object '%s'", v[i].ocfl_id);
+    }
+    cat_intents_free(v, n);
+    return rc;
+}
