@@ -508,6 +508,9 @@ struct cat_status {
     char *last_index;            /* meta "index.time", or NULL */
     int64_t index_seq;           /* meta "index.last_seq", 0 if none */
     int64_t batches_unfinished;  /* ingest batches to --resume */
+    int64_t intents_pending;     /* ingest intents not settled: versions
+                                    that may be stored but not catalogued
+                                    (ingest_recover) */
 };
 /* Fills *out (release with cat_status_release). */
 wy_code cat_status_get(struct cat *c, struct cat_status *out,

@@ -18,6 +18,7 @@
 #include "core/path.h"
 #include "formats/dates.h"
 #include "formats/format.h"
+#include "formats/iso2709.h"
 #include "formats/mets.h"
 #include "repository/archive.h"
 #include "repository/bagit.h"
@@ -1046,6 +1047,22 @@ static wy_code step(struct run *run, const char *name, struct wy_err *err)
     return WY_OK;
 }
 
+/* Appends s, with the bytes of a name that is not UTF-8 (a GBK folder
+   name) as \xNN: the inventory is JSON, which holds only UTF-8. */
+static void add_utf8(struct wy_buf *b, const char *s)
+{
+    size_t n = strlen(s), bad;
+    if (iso2709_utf8_valid((const unsigned char *)s, n, &bad)) {
+        wy_buf_add(b, s, n);
+        return;
+    }
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x80)
+            wy_buf_addc(b, *s);
+        else
+            wy_buf_addf(b, "\\x%02x", (unsigned char)*s);
+}
+
 /* Writes one item whole or not at all. */
 static wy_code write_item(struct run *run, struct item *it, int64_t batch,
                           struct wy_err *err)
@@ -1057,7 +1074,9 @@ static wy_code write_item(struct run *run, struct item *it, int64_t batch,
         rc = store_version_begin(run->store, it->ocfl_id, &v, err);
         if (rc == WY_OK) {
             struct wy_buf msg = WY_BUF_INIT(8192);
-            wy_buf_addf(&msg, "wenyuan ingest of '%s'", it->path);
+            wy_buf_adds(&msg, "wenyuan ingest of '");
+            add_utf8(&msg, it->path);
+            wy_buf_addc(&msg, '\'');
             rc = store_version_set_meta(v, wy_buf_cstr(&msg), run->o->user,
                                         run->o->user_address, err);
             wy_buf_release(&msg);
@@ -1108,7 +1127,9 @@ static wy_code write_item(struct run *run, struct item *it, int64_t batch,
         rc = cat_begin(c, err);
     if (rc == WY_OK)
         rc = ingesti_write_catalog(c, &row, err);
-    if (rc == WY_OK && changed)
+    /* also when unchanged: under the object's lock, the rows now record
+       the store's head, which settles any intent an earlier run left */
+    if (rc == WY_OK)
         rc = cat_intent_delete(c, it->ocfl_id, err);
     if (rc == WY_OK && changed) {
         unsigned got = 0;

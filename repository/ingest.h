@@ -89,6 +89,7 @@ struct ingest_recovery {
     uint64_t finished; /* versions in the store now recorded in the catalog */
     uint64_t dropped;  /* intents whose version never reached the store */
     uint64_t busy;     /* left for later: another process is committing */
+    uint64_t damaged;  /* intents that cannot be read (kept, warned about) */
 };
 
 struct store;
@@ -101,9 +102,10 @@ struct store;
  * would have written) and deletes the intent in one transaction; when the
  * version never reached the store, deletes the intent. An object another
  * process is committing is left alone (counted as busy). Each recorded
- * version is logged (info). *out is filled.
- * Errors (naming the object): WY_EFORMAT a damaged intent, WY_EIO, WY_EDB,
- * WY_ENOMEM.
+ * version is logged (info); an intent whose payload cannot be read is kept
+ * and a warning names its object (counted as damaged: ingesting the item
+ * again writes the rows and replaces it). *out is filled.
+ * Errors (naming the object): WY_EIO, WY_EDB, WY_ENOMEM.
  */
 wy_code ingest_recover(struct cat *c, struct store *s, struct wy_log *log,
                        struct ingest_recovery *out, struct wy_err *err);

@@ -58,21 +58,27 @@ struct pb {
     struct wy_err *err;
 };
 
+/* a text as a JSON string, or as {"hex": "..."} when it is not UTF-8 (a
+   folder name in GBK becomes the item's identifier and journal key): the
+   bytes come back as they were */
 static json_t *pb_str(struct pb *p, const char *s)
 {
     if (p->rc)
         return NULL;
     if (!s)
         return json_null();
-    size_t bad;
-    if (!iso2709_utf8_valid((const unsigned char *)s, strlen(s), &bad)) {
-        p->rc = wy_err_set(p->err, WY_EFORMAT,
-                           "object '%s': '%.40s' is not UTF-8 (byte %zu); "
-                           "the ingest intent cannot be written",
-                           p->ocfl_id, s, bad);
-        return NULL;
+    size_t n = strlen(s), bad;
+    json_t *j = NULL;
+    if (iso2709_utf8_valid((const unsigned char *)s, n, &bad))
+        j = json_string(s);
+    else {
+        char *hx = wy_malloc(2 * n + 1);
+        for (size_t i = 0; hx && i < n; i++)
+            snprintf(hx + 2 * i, 3, "%02x", (unsigned char)s[i]);
+        if (hx)
+            j = json_pack("{s:s}", "hex", hx);
+        free(hx);
     }
-    json_t *j = json_string(s);
     if (!j)
         p->rc = wy_err_set(p->err, WY_ENOMEM, "out of memory");
     return j;
@@ -154,9 +160,69 @@ wy_code ingesti_intent_put(struct cat *c, const struct ingest_row *r,
 
 /* ---- recovery --------------------------------------------------------- */
 
-static const char *jget(json_t *o, const char *k)
+/* Texts read back from the payload: borrowed from the JSON, or decoded from
+   {"hex": ...} into memory kept here until the intent is done. */
+struct texts {
+    char **v;
+    size_t n, cap;
+    int bad; /* out of memory or malformed hex */
+};
+
+static int hexval(char ch)
 {
-    return json_string_value(json_object_get(o, k));
+    return ch >= '0' && ch <= '9'   ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                                    : -1;
+}
+
+/* borrowed: v as text; NULL when absent, null or malformed (then t->bad) */
+static const char *text(struct texts *t, json_t *v)
+{
+    if (!v || json_is_null(v))
+        return NULL;
+    if (json_is_string(v))
+        return json_string_value(v);
+    const char *hx = json_string_value(json_object_get(v, "hex"));
+    size_t n = hx ? strlen(hx) : 1;
+    char *d = n % 2 == 0 ? wy_malloc(n / 2 + 1) : NULL;
+    if (t->n == t->cap) {
+        size_t nc = t->cap ? 2 * t->cap : 8;
+        char **nv = wy_realloc(t->v, nc * sizeof(*nv));
+        if (!nv) {
+            free(d);
+            d = NULL;
+        } else {
+            t->v = nv;
+            t->cap = nc;
+        }
+    }
+    for (size_t i = 0; d && i < n / 2; i++) {
+        int hi = hexval(hx[2 * i]), lo = hexval(hx[2 * i + 1]);
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            free(d);
+            d = NULL;
+        } else
+            d[i] = (char)(hi << 4 | lo);
+    }
+    if (!d) {
+        t->bad = 1;
+        return NULL;
+    }
+    d[n / 2] = '\0';
+    t->v[t->n++] = d;
+    return d;
+}
+
+static void texts_release(struct texts *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i]);
+    free(t->v);
+}
+
+static const char *jget(struct texts *t, json_t *o, const char *k)
+{
+    return text(t, json_object_get(o, k));
 }
 
 /* Writes the catalog rows an intent describes, in one transaction that also
@@ -167,48 +233,45 @@ static wy_code finish(struct cat *c, const struct cat_intent *t,
     json_error_t je;
     json_t *j = json_loads(t->payload, 0, &je);
     json_t *jf = json_object_get(j, "files");
-    if (!j || !json_is_array(jf) || !jget(j, "local_id") || !jget(j, "model") ||
-        !jget(j, "desc")) {
-        json_decref(j);
-        return wy_err_set(err, WY_EFORMAT, "the payload is damaged%s%s",
-                          j ? "" : ": ", j ? "" : je.text);
-    }
-    struct wy_record *rec = wy_record_new();
-    size_t nf = json_array_size(jf);
-    struct cat_file *files = wy_calloc(nf ? nf : 1, sizeof(*files));
-    wy_code rc = rec && files ? WY_OK : NOMEM();
-    if (rc == WY_OK)
-        rc = cat_json_load(rec, jget(j, "model"), jget(j, "desc"), err);
-    for (size_t i = 0; rc == WY_OK && i < nf; i++) {
-        json_t *a = json_array_get(jf, i);
-        files[i].path = (char *)json_string_value(json_array_get(a, 0));
-        files[i].size = json_integer_value(json_array_get(a, 1));
-        files[i].sha512 = (char *)json_string_value(json_array_get(a, 2));
-        files[i].md5 = (char *)json_string_value(json_array_get(a, 3));
-        files[i].mime = (char *)json_string_value(json_array_get(a, 4));
-        files[i].format_check = (char *)json_string_value(json_array_get(a, 5));
-        if (!files[i].path || !files[i].sha512)
-            rc = wy_err_set(err, WY_EFORMAT,
-                            "the payload is damaged: file %zu has no path or "
-                            "digest",
-                            i + 1);
-    }
+    struct texts tx = {0};
     struct ingest_row r = {0};
-    r.local_id = jget(j, "local_id");
-    r.collection = jget(j, "collection");
-    r.rec = rec;
+    r.local_id = jget(&tx, j, "local_id");
+    r.collection = jget(&tx, j, "collection");
+    const char *model = jget(&tx, j, "model"), *desc = jget(&tx, j, "desc");
+    r.orig_format = jget(&tx, j, "orig_format");
+    r.item = jget(&tx, j, "item");
+    r.batch = json_integer_value(json_object_get(j, "batch"));
+    r.bytes = json_integer_value(json_object_get(j, "bytes"));
     r.orig = t->orig;
     r.orig_len = t->orig_len;
-    r.orig_format = jget(j, "orig_format");
     r.ocfl_id = t->ocfl_id;
     r.head = t->version;
+    size_t nf = json_array_size(jf);
+    struct cat_file *files = wy_calloc(nf ? nf : 1, sizeof(*files));
+    for (size_t i = 0; files && i < nf; i++) {
+        json_t *a = json_array_get(jf, i);
+        files[i].path = (char *)text(&tx, json_array_get(a, 0));
+        files[i].size = json_integer_value(json_array_get(a, 1));
+        files[i].sha512 = (char *)text(&tx, json_array_get(a, 2));
+        files[i].md5 = (char *)text(&tx, json_array_get(a, 3));
+        files[i].mime = (char *)text(&tx, json_array_get(a, 4));
+        files[i].format_check = (char *)text(&tx, json_array_get(a, 5));
+        if (!files[i].path || !files[i].sha512)
+            tx.bad = 1;
+    }
     r.files = files;
     r.nfiles = nf;
-    r.bytes = json_integer_value(json_object_get(j, "bytes"));
-    r.batch = json_integer_value(json_object_get(j, "batch"));
-    r.item = jget(j, "item");
-    if (r.batch && !r.item)
-        r.batch = 0;
+    struct wy_record *rec = wy_record_new();
+    wy_code rc = WY_OK;
+    if (!j || !json_is_array(jf) || !r.local_id || !model || !desc || tx.bad ||
+        (r.batch && !r.item))
+        rc = wy_err_set(err, WY_EFORMAT, "the payload is damaged%s%s",
+                        j ? "" : ": ", j ? "" : je.text);
+    else if (!rec || !files)
+        rc = NOMEM();
+    if (rc == WY_OK)
+        rc = cat_json_load(rec, model, desc, err);
+    r.rec = rec;
     if (rc == WY_OK)
         rc = cat_begin(c, err);
     if (rc == WY_OK) {
@@ -220,7 +283,8 @@ static wy_code finish(struct cat *c, const struct cat_intent *t,
         if (rc)
             cat_rollback(c);
     }
-    free(files); /* the strings belong to j */
+    free(files); /* the strings belong to j and tx */
+    texts_release(&tx);
     wy_record_free(rec);
     json_decref(j);
     return rc;
@@ -264,6 +328,17 @@ static wy_code recover_one(struct cat *c, struct store *s,
                     "object '%s': version %s is in the store but was not in "
                     "the catalog (an interrupted ingest); recorded it",
                     t->ocfl_id, t->version);
+        } else if (rc == WY_EFORMAT) {
+            /* kept, and said every time, until an ingest of the item
+               writes the catalog rows (and replaces the intent) */
+            out->damaged++;
+            wy_warn(log,
+                    "object '%s': version %s may be missing from the "
+                    "catalog: its ingest intent cannot be used (%s); ingest "
+                    "the item again",
+                    t->ocfl_id, t->version, wy_err_msg(err));
+            wy_err_release(err);
+            rc = WY_OK;
         }
     } else {
         /* the version never reached the store (or a later one replaced it,

@@ -855,6 +855,15 @@ static void kill_between_store_and_catalog(void **state)
     assert_int_equal(store_head(f, id), 1);
     assert_null(catalog_head(f, id));
     assert_int_equal(intents(f), 1);
+    char cmd[20000], *out = NULL;
+    snprintf(cmd, sizeof(cmd), "%s -H '%s' status; %s -H '%s' status --json",
+             wy_test_bin(), f->home, wy_test_bin(), f->home);
+    assert_int_equal(wy_test_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "1 ingest intents not settled: versions an "
+                                "interrupted ingest may have stored but not "
+                                "catalogued"));
+    assert_non_null(strstr(out, "\"intents_pending\":1,"));
+    free(out);
     struct ingest_recovery rv = recover(f);
     assert_int_equal(rv.finished, 1);
     assert_int_equal(rv.dropped, 0);
@@ -901,7 +910,6 @@ static void kill_between_store_and_catalog(void **state)
     h = catalog_head(f, id);
     assert_string_equal(h, "v2");
     free(h);
-    char cmd[8192], *out = NULL;
     snprintf(cmd, sizeof(cmd), "%s -H '%s' audit 2>&1", wy_test_bin(), f->home);
     int ec = wy_test_run(cmd, &out);
     if (ec != 0)
@@ -935,6 +943,36 @@ static void kill_between_store_and_catalog(void **state)
     validate_store(f);
 }
 
+/* An item folder named in GBK: its identifier and journal key are not
+   UTF-8, and come back from the intent byte for byte. */
+static void gbk_item_name_survives_a_kill(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    sh(f, "d=$(printf '古籍' | iconv -f UTF-8 -t GBK) && mkdir \"$d\" && "
+          "printf 'II*\\000\\010\\000\\000\\000' > \"$d/0001.tif\" "
+          "&& true");
+    char name[64];
+    snprintf(name, sizeof(name), "%s", "\xb9\xc5\xbc\xae"); /* 古籍 */
+    ingest_killed_at(f, name, "stored");
+    assert_int_equal(intents(f), 1);
+    struct ingest_recovery rv = recover(f);
+    assert_int_equal(rv.finished, 1);
+    assert_catalog_is_store(f, 1);
+    struct cat_record *r = NULL;
+    assert_int_equal(cat_get_record_by_local(f->h->cat, NULL, name,
+                                             CAT_LOAD_HEADER, &r, &err),
+                     WY_OK);
+    assert_string_equal(r->local_id, name);
+    cat_record_free(r);
+    /* the journal key came back too: --resume skips the item */
+    struct ingest_opts res = {.resume = 1};
+    struct ingest_stats st;
+    ok(f, name, &res, &st);
+    assert_int_equal(st.skipped, 1);
+    assert_catalog_is_store(f, 1);
+}
+
 /* The intents themselves: replaced per object, the original bytes kept
    as they are, a damaged one reported naming the object, one whose object
    another process is committing left for later. */
@@ -959,17 +997,31 @@ static void intent_edges(void **state)
     assert_memory_equal(v[0].orig, "a\0b", 3);
     assert_non_null(v[0].created);
     cat_intents_free(v, n);
-    /* v1 is the store's head: a damaged payload cannot be finished */
+    /* v1 is the store's head: a damaged payload cannot be finished; it is
+       kept and named, and does not stop the recovery */
     assert_int_equal(cat_intent_put(c, id, "v1", "{", NULL, 0, &err), WY_OK);
     struct store *s = NULL;
     struct ingest_recovery rv;
     assert_int_equal(store_open(&s, f->h->store_path, &err), WY_OK);
-    assert_int_equal(ingest_recover(c, s, &f->log, &rv, &err), WY_EFORMAT);
-    assert_err(&err, WY_EFORMAT,
-               "ingest intent of object 'urn:wenyuan:007139874': the "
-               "payload is damaged");
-    wy_err_release(&err);
+    assert_int_equal(ingest_recover(c, s, &f->log, &rv, &err), WY_OK);
+    assert_int_equal(rv.damaged, 1);
+    assert_non_null(strstr(wy_buf_cstr(&f->lines),
+                           "object 'urn:wenyuan:007139874': version v1 may "
+                           "be missing from the catalog: its ingest intent "
+                           "cannot be used (the payload is damaged: "));
     assert_int_equal(intents(f), 1);
+    /* a damaged file list likewise */
+    assert_int_equal(cat_intent_put(c, id, "v1",
+                                    "{\"local_id\":\"x\",\"model\":\"{}\","
+                                    "\"desc\":\"{}\",\"files\":[[null]]}",
+                                    NULL, 0, &err),
+                     WY_OK);
+    assert_int_equal(ingest_recover(c, s, &f->log, &rv, &err), WY_OK);
+    assert_int_equal(rv.damaged, 1);
+    /* an ingest of the item writes its rows and replaces the intent */
+    ok(f, "item", NULL, &st);
+    assert_int_equal(st.unchanged, 1);
+    assert_int_equal(intents(f), 0);
     /* v2 never reached the store; while another handle stages the object
        the intent is left alone */
     assert_int_equal(cat_intent_put(c, id, "v2", "{}", NULL, 0, &err), WY_OK);
@@ -1030,4 +1082,5 @@ WY_GROUP(ingest, NULL, NULL,
          cmocka_unit_test_setup_teardown(killed_ingest_is_consistent, setup, teardown),
          cmocka_unit_test_setup_teardown(kill_between_store_and_catalog, setup, teardown),
          cmocka_unit_test_setup_teardown(intent_edges, setup, teardown),
+         cmocka_unit_test_setup_teardown(gbk_item_name_survives_a_kill, setup, teardown),
          cmocka_unit_test(format_checks))
