@@ -13,6 +13,7 @@
 #include "repository/catalog.h"
 #include "repository/home.h"
 #include "repository/ingest.h"
+#include "repository/reconcile.h"
 #include "repository/store.h"
 
 static void usage(FILE *fp)
@@ -25,7 +26,10 @@ static void usage(FILE *fp)
             "that are missing, changed or\nunexpected, one line each: 'KIND "
             "OBJECT-ID PATH: detail'.\nWith a HOME, versions an "
             "interrupted ingest committed to the store but not\nto the "
-            "catalog are recorded in the catalog first.\n\n"
+            "catalog are recorded in the catalog first, and every object on "
+            "which\nthe store and the catalog disagree is reported: "
+            "'uncatalogued', 'head',\n'not-stored' or 'unreadable' "
+            "OBJECT-ID: detail.\n\n"
             "  -H HOME         the Wenyuan home (default $WENYUAN_HOME)\n"
             "  --root DIR      an OCFL storage root anywhere\n"
             "  --sample N%%     audit a random N%% of the objects\n"
@@ -69,16 +73,47 @@ static wy_code record_object(void *ctx, const struct audit_object *o,
                             o->problems ? detail : NULL, err);
 }
 
-/* Versions an interrupted ingest committed to the store but not to the
-   catalog are recorded first, so the audit and the catalog agree. */
-static wy_code recover(struct wy_home *h, const char *root, struct wy_log *log,
-                       struct wy_err *err)
+static void print_disagreement(void *ctx, const struct reconcile_problem *p)
+{
+    (void)ctx;
+    const char *k = reconcile_kind_name(p->kind);
+    switch (p->kind) {
+    case RECONCILE_UNCATALOGUED:
+        printf("%s %s: the store holds %s; the catalog does not list the "
+               "object (ingest the item again)\n",
+               k, p->object_id, p->store_head);
+        break;
+    case RECONCILE_HEAD:
+        printf("%s %s: the store's head is %s, the catalog lists %s (ingest "
+               "the item again)\n",
+               k, p->object_id, p->store_head, p->cat_head);
+        break;
+    case RECONCILE_NOT_STORED:
+        printf("%s %s: the catalog lists %s; the store does not hold the "
+               "object\n",
+               k, p->object_id, p->cat_head);
+        break;
+    case RECONCILE_UNREADABLE:
+        printf("%s %s: the object's inventory has no id or head\n", k,
+               p->object_id);
+        break;
+    }
+    fflush(stdout);
+}
+
+/* The store against the catalog, before the content: versions an
+   interrupted ingest committed to the store but not to the catalog are
+   recorded first, then whatever still disagrees is reported. */
+static wy_code settle(struct wy_home *h, const char *root, struct wy_log *log,
+                      uint64_t *disagree, struct wy_err *err)
 {
     struct store *s = NULL;
     struct ingest_recovery rv;
     wy_code rc = store_open(&s, root, err);
     if (rc == WY_OK)
         rc = ingest_recover(h->cat, s, log, &rv, err);
+    if (rc == WY_OK)
+        rc = reconcile_run(h->cat, s, print_disagreement, NULL, disagree, err);
     store_close(s);
     return rc;
 }
@@ -166,6 +201,7 @@ WY_COMMAND(audit, "re-hash the OCFL store's content and report missing, changed 
     struct wy_home *h = NULL;
     struct record_ctx rctx = {NULL, 0, 0};
     wy_code rc = WY_OK;
+    uint64_t disagree = 0; /* objects the store and the catalog disagree on */
     struct wy_buf cb = WY_BUF_INIT(WY_BUF_NOLIMIT);
     if (home)
         wy_path_join(&cb, home, "catalog.db");
@@ -173,7 +209,7 @@ WY_COMMAND(audit, "re-hash the OCFL store's content and report missing, changed 
     if (home && root == wy_buf_cstr(&rb) && wy_is_file(wy_buf_cstr(&cb))) {
         rc = home_open(&h, home, 0, &err);
         if (rc == WY_OK)
-            rc = recover(h, root, &log, &err);
+            rc = settle(h, root, &log, &disagree, &err);
         if (rc == WY_OK && o.resume)
             rc = cat_audit_unfinished(h->cat, "store", &rctx.audit_id, &err);
         if (rc == WY_OK && !rctx.audit_id)
@@ -212,5 +248,10 @@ WY_COMMAND(audit, "re-hash the OCFL store's content and report missing, changed 
                 res.seconds > 0 ? (double)res.bytes_this_run / 1e6 / res.seconds
                                 : 0.0,
                 res.missing, res.changed, res.unexpected, res.broken);
-    return audit_failed(&res) ? CMD_FAIL : CMD_OK;
+    if (!quiet && disagree)
+        fprintf(stderr,
+                "%" PRIu64 " objects on which the store and the "
+                "catalog disagree\n",
+                disagree);
+    return audit_failed(&res) || disagree ? CMD_FAIL : CMD_OK;
 }

@@ -973,6 +973,62 @@ static void gbk_item_name_survives_a_kill(void **state)
     assert_catalog_is_store(f, 1);
 }
 
+/* A home whose catalog and store drifted apart without an intent (written
+   before schema 3, or edited by hand): `wenyuan audit` names each object
+   they disagree on and fails; ingesting the item again mends it. */
+static void audit_reports_disagreements(void **state)
+{
+    struct fx *f = *state;
+    struct ingest_stats st;
+    sh(f, "mkdir other && head -c 5000 /dev/urandom > other/a.tif");
+    ok(f, "item", NULL, &st);
+    ok(f, "other", NULL, &st);
+    char cmd[20000], *out = NULL;
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && sqlite3 catalog.db \"DELETE FROM objects WHERE "
+             "ocfl_id = 'urn:wenyuan:007139874'; UPDATE objects SET head = "
+             "'v7' WHERE ocfl_id = 'urn:wenyuan:other'; INSERT INTO objects "
+             "(ocfl_id, head, created, updated) VALUES ('urn:wenyuan:ghost', "
+             "'v1', 'x', 'x')\" && %s -H . audit 2>&1; echo \"exit $?\"",
+             f->home, wy_test_bin());
+    assert_int_equal(wy_test_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "uncatalogued urn:wenyuan:007139874: the "
+                                "store holds v1; the catalog does not list "
+                                "the object (ingest the item again)\n"));
+    assert_non_null(strstr(out, "head urn:wenyuan:other: the store's head is "
+                                "v1, the catalog lists v7 (ingest the item "
+                                "again)\n"));
+    assert_non_null(strstr(out, "not-stored urn:wenyuan:ghost: the catalog "
+                                "lists v1; the store does not hold the "
+                                "object\n"));
+    assert_non_null(strstr(out, "3 objects on which the store and the catalog "
+                                "disagree"));
+    assert_non_null(strstr(out, "exit 1\n"));
+    free(out);
+    /* the unchanged items written again: only the ghost is left */
+    ok(f, "item", NULL, &st);
+    assert_int_equal(st.unchanged, 1);
+    ok(f, "other", NULL, &st);
+    snprintf(cmd, sizeof(cmd), "%s -H '%s' audit 2>&1; echo \"exit $?\"",
+             wy_test_bin(), f->home);
+    assert_int_equal(wy_test_run(cmd, &out), 0);
+    assert_null(strstr(out, "uncatalogued"));
+    assert_null(strstr(out, "head urn"));
+    assert_non_null(strstr(out, "not-stored urn:wenyuan:ghost"));
+    assert_non_null(strstr(out, "1 objects on which"));
+    free(out);
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && sqlite3 catalog.db \"DELETE FROM objects WHERE "
+             "ocfl_id = 'urn:wenyuan:ghost'\" && %s -H . audit 2>&1; echo "
+             "\"exit $?\"",
+             f->home, wy_test_bin());
+    assert_int_equal(wy_test_run(cmd, &out), 0);
+    assert_null(strstr(out, "disagree"));
+    assert_non_null(strstr(out, "exit 0\n"));
+    free(out);
+    assert_catalog_is_store(f, 2);
+}
+
 /* The intents themselves: replaced per object, the original bytes kept
    as they are, a damaged one reported naming the object, one whose object
    another process is committing left for later. */
@@ -1083,4 +1139,5 @@ WY_GROUP(ingest, NULL, NULL,
          cmocka_unit_test_setup_teardown(kill_between_store_and_catalog, setup, teardown),
          cmocka_unit_test_setup_teardown(intent_edges, setup, teardown),
          cmocka_unit_test_setup_teardown(gbk_item_name_survives_a_kill, setup, teardown),
+         cmocka_unit_test_setup_teardown(audit_reports_disagreements, setup, teardown),
          cmocka_unit_test(format_checks))
