@@ -162,14 +162,10 @@ static wy_code row_intent(sqlite3_stmt *s, void *p, struct wy_err *err)
     return WY_OK;
 }
 
-wy_code cat_intent_list(struct cat *c, struct cat_intent **out, size_t *n,
-                        struct wy_err *err)
+static wy_code intents_of(struct cat *c, sqlite3_stmt *s,
+                          struct cat_intent **out, size_t *n,
+                          struct wy_err *err)
 {
-    *out = NULL;
-    *n = 0;
-    sqlite3_stmt *s = cati_st(c, S_INTENT_LIST, err);
-    if (!s)
-        return err->code;
     void *arr = NULL;
     wy_code rc = cati_collect(c, s, &arr, n, sizeof(**out), row_intent,
                               "list the ingest intents", err);
@@ -180,4 +176,30 @@ wy_code cat_intent_list(struct cat *c, struct cat_intent **out, size_t *n,
     }
     *out = arr;
     return WY_OK;
+}
+
+wy_code cat_intent_list(struct cat *c, struct cat_intent **out, size_t *n,
+                        struct wy_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *s = cati_st(c, S_INTENT_LIST, err);
+    return s ? intents_of(c, s, out, n, err) : err->code;
+}
+
+wy_code cat_intent_get(struct cat *c, const char *ocfl_id,
+                       struct cat_intent **out, struct wy_err *err)
+{
+    *out = NULL;
+    size_t n = 0;
+    sqlite3_stmt *s = cati_st(c, S_INTENT_GET, err);
+    if (!s)
+        return err->code;
+    cati_bind_text(s, 1, ocfl_id);
+    wy_code rc = intents_of(c, s, out, &n, err);
+    if (rc == WY_OK && n == 0) {
+        cat_intents_free(*out, 0);
+        *out = NULL;
+    }
+    return rc;
 }

@@ -247,6 +247,8 @@ const char *const cati_stmt_sql[S_NSTMT] = {
     [S_INTENT_DELETE] = "DELETE FROM ingest_intents WHERE ocfl_id = ?1",
     [S_INTENT_LIST] = "SELECT ocfl_id, version, payload, orig, created FROM "
                       "ingest_intents ORDER BY ocfl_id",
+    [S_INTENT_GET] = "SELECT ocfl_id, version, payload, orig, created FROM "
+                     "ingest_intents WHERE ocfl_id = ?1",
     [S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
 };

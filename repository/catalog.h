@@ -474,6 +474,10 @@ wy_code cat_intent_delete(struct cat *c, const char *ocfl_id,
 /* new: every intent, by ocfl_id; free with cat_intents_free. */
 wy_code cat_intent_list(struct cat *c, struct cat_intent **out, size_t *n,
                         struct wy_err *err);
+/* new: the intent of ocfl_id, or *out NULL when there is none; free with
+   cat_intents_free(*out, 1). */
+wy_code cat_intent_get(struct cat *c, const char *ocfl_id,
+                       struct cat_intent **out, struct wy_err *err);
 void cat_intents_free(struct cat_intent *v, size_t n);
 
 /* ---- indexer state and status --------------------------------------- */

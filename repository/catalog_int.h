@@ -75,6 +75,7 @@ enum stmt {
     S_INTENT_PUT,
     S_INTENT_DELETE,
     S_INTENT_LIST,
+    S_INTENT_GET,
     S_META_GET,
     S_META_SET,
     S_NSTMT

@@ -304,14 +304,14 @@ static unsigned vnum(const char *s)
     return (unsigned)n;
 }
 
-static wy_code recover_one(struct cat *c, struct store *s,
-                           const struct cat_intent *t, struct wy_log *log,
-                           struct ingest_recovery *out, struct wy_err *err)
+static wy_code recover_one(struct cat *c, struct store *s, const char *id,
+                           struct wy_log *log, struct ingest_recovery *out,
+                           struct wy_err *err)
 {
     /* the object's staging lock: no other process is committing it while
        we look (a stale staging left by a crash is recovered here first) */
     struct store_version *v = NULL;
-    wy_code rc = store_version_begin(s, t->ocfl_id, &v, err);
+    wy_code rc = store_version_begin(s, id, &v, err);
     if (rc == WY_ESTATE) {
         wy_err_release(err);
         out->busy++;
@@ -319,6 +319,13 @@ static wy_code recover_one(struct cat *c, struct store *s,
     }
     if (rc)
         return rc;
+    /* read again under the lock: another ingest may have replaced it */
+    struct cat_intent *t = NULL;
+    rc = cat_intent_get(c, id, &t, err);
+    if (rc || !t) {
+        store_version_abort(v);
+        return rc;
+    }
     unsigned head = store_version_prev(v), want = vnum(t->version);
     if (want && head == want) {
         rc = finish(c, t, err);
@@ -347,6 +354,7 @@ static wy_code recover_one(struct cat *c, struct store *s,
         if (rc == WY_OK)
             out->dropped++;
     }
+    cat_intents_free(t, 1);
     store_version_abort(v);
     return rc;
 }
@@ -359,7 +367,7 @@ wy_code ingest_recover(struct cat *c, struct store *s, struct wy_log *log,
     size_t n = 0;
     wy_code rc = cat_intent_list(c, &v, &n, err);
     for (size_t i = 0; rc == WY_OK && i < n; i++) {
-        rc = recover_one(c, s, &v[i], log, out, err);
+        rc = recover_one(c, s, v[i].ocfl_id, log, out, err);
         if (rc)
             wy_err_prefix(err, "ingest intent of object '%s'", v[i].ocfl_id);
     }
