@@ -1119,7 +1119,17 @@ static wy_code write_item(struct run *run, struct item *it, int64_t batch,
        version from it; the store never lacks a version the catalog lists. */
     int committing = 0; /* the store commit was attempted */
     if (changed) {
-        rc = ingesti_intent_put(c, &row, err);
+        /* the item is journaled pending with its intent: one commit */
+        rc = cat_begin(c, err);
+        if (rc == WY_OK && batch)
+            rc = cat_journal_item(c, batch, it->key, CAT_ITEM_PENDING, it->id,
+                                  NULL, err);
+        if (rc == WY_OK)
+            rc = ingesti_intent_put(c, &row, err);
+        if (rc == WY_OK)
+            rc = cat_commit(c, err);
+        else
+            cat_rollback(c);
         if (rc == WY_OK)
             rc = step(run, "intent", err);
     }
@@ -1257,9 +1267,6 @@ wy_code ingest_run(struct wy_home *h, const char *const *paths, size_t n,
                 continue;
             }
         }
-        if (rc == WY_OK && batch)
-            rc = cat_journal_item(h->cat, batch, it->key, CAT_ITEM_PENDING,
-                                  it->id, NULL, err);
         if (rc == WY_OK)
             rc = write_item(&run, it, batch, err);
         if (rc && batch) {
