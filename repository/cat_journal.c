@@ -1,4 +1,4 @@
-/* repository/cat_journal.c: the catalog's ingest journal. */
+/* repository/cat_journal.c: the catalog's ingest journal and ingest intents. */
 #include "repository/catalog_int.h"
 
 /* ---- ingest journal --------------------------------------------------- */
