@@ -1,6 +1,6 @@
 /* repository/libraries.c: the register of member libraries (see
    libraries.h). A piece of the catalog: its tables are in the catalog's
-   schema (migration 3) and it works on the catalog's connection. */
+   schema (migration 3 -> 4) and it works on the catalog's connection. */
 #include "repository/libraries.h"
 
 #include <stdio.h>
@@ -173,7 +173,7 @@ static sqlite3_stmt *lst(struct cat *c, int id, struct wy_err *err)
 }
 
 /* Whether the catalog has the register's tables (a reader may open a
-   catalog of schema 1 or 2). */
+   catalog of schema 1 to 3). */
 static wy_code have_tables(struct cat *c, int *yes, struct wy_err *err)
 {
     struct lib_state *ls = state(c, err);

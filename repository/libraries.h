@@ -21,7 +21,7 @@
      work. A name that resolves to nothing stays itself (trimmed); such
      names are listed by lib_names so staff can map them.
 
-   Tables (catalog schema 3, docs/UNION-CATALOGUE.md): libraries,
+   Tables (catalog schema 4, docs/UNION-CATALOGUE.md): libraries,
    library_aliases (key -> code), library_holdings (the holding names of
    each record as written, kept by lib_put_record) and library_names (the
    resolution last applied to each holding or source name, so that

@@ -501,9 +501,9 @@ static void schema_1_is_read_and_migrated(void **state)
     snprintf(cmd, sizeof(cmd),
              "sqlite3 '%s' 'DROP INDEX records_list; CREATE INDEX "
              "records_datestamp ON records(datestamp, id); DROP TABLE "
-             "library_names; DROP TABLE library_holdings; DROP TABLE "
-             "library_aliases; DROP TABLE libraries; PRAGMA "
-             "user_version = 1'",
+             "ingest_intents; DROP TABLE library_names; DROP TABLE "
+             "library_holdings; DROP TABLE library_aliases; DROP TABLE "
+             "libraries; PRAGMA user_version = 1'",
              wy_buf_cstr(&p));
     assert_int_equal(wy_test_run(cmd, NULL), 0);
     struct cat *c = NULL;
@@ -518,7 +518,7 @@ static void schema_1_is_read_and_migrated(void **state)
              wy_buf_cstr(&p));
     char *out = NULL;
     assert_int_equal(wy_test_run(cmd, &out), 0);
-    assert_string_equal(out, "3\nrecords_collection\nrecords_list\n"
+    assert_string_equal(out, "4\nrecords_collection\nrecords_list\n"
                              "records_oai\n");
     free(out);
     wy_buf_reset(&got);
@@ -692,7 +692,7 @@ static void schema_version_is_checked(void **state)
     wy_err_release(&err);
     assert_int_equal(cat_open(&c, wy_buf_cstr(&p), CAT_READONLY, &err),
                      WY_ESTATE);
-    assert_err(&err, WY_ESTATE, "schema version 99, this wenyuan reads 1 to 3");
+    assert_err(&err, WY_ESTATE, "schema version 99, this wenyuan reads 1 to 4");
     wy_err_release(&err);
     wy_buf_reset(&p);
     wy_path_join(&p, f->dir, "missing.db");
