@@ -1126,7 +1126,8 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
         sqlite3_bind_text(s, 5, rec->desc.titles[0], -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE)
         return db_fail(cl, err, "store a member");
-    if ((rc = touch(cl, cid ? cid : id, err)) ||
+    /* a new record's cluster is touched once it is known (below) */
+    if ((cid && (rc = touch(cl, cid, err))) ||
         (rc = put_holdings(cl, id, source, rec, err)))
         return rc;
     if (same_keys) {
@@ -1174,9 +1175,9 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
             sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = db_fail(cl, err, "join a cluster");
-            if (rc == WY_OK)
-                rc = touch(cl, minid, err);
         }
+        if (rc == WY_OK)
+            rc = touch(cl, minid, err);
     } else {
         /* changed keys: the old cluster may fall apart, or join others */
         rc = members_of(cl, cid, &nb, err);
