@@ -189,6 +189,7 @@ struct cluster {
     sqlite3_stmt *st[N_STMT];
     struct cjk *cjk;
     int in_tx, ro, schema;
+    int in_read; /* cluster_read_begin */
     char *now; /* fixed clock for tests, or NULL */
     struct idset touched; /* clusters written since the last stamp() */
     struct wy_buf norm, keys, old;
@@ -371,7 +372,7 @@ void cluster_close(struct cluster *cl)
 {
     if (!cl)
         return;
-    if (cl->in_tx)
+    if (cl->in_tx || cl->in_read)
         sqlite3_exec(cl->db, "ROLLBACK", NULL, NULL, NULL);
     for (int i = 0; i < N_STMT; i++)
         sqlite3_finalize(cl->st[i]);
@@ -465,7 +466,7 @@ wy_code cluster_set_now(struct cluster *cl, const char *now,
 wy_code cluster_begin(struct cluster *cl, struct wy_err *err)
 {
     reset_all(cl);
-    if (cl->in_tx)
+    if (cl->in_tx || cl->in_read)
         return wy_err_set(err, WY_ESTATE, "clusters: a transaction is open");
     wy_code rc = exec(cl, "BEGIN IMMEDIATE", "begin a transaction", err);
     if (rc == WY_OK)
@@ -1934,4 +1935,24 @@ wy_code cluster_changed_members(struct cluster *cl, const char *since,
         rc = db_fail(cl, err, "list changed members");
     sqlite3_finalize(s);
     return rc == WY_EOF ? WY_OK : rc;
+}
+
+wy_code cluster_read_begin(struct cluster *cl, struct wy_err *err)
+{
+    if (cl->in_tx || cl->in_read)
+        return wy_err_set(err, WY_ESTATE, "clusters: a transaction is open");
+    reset_all(cl);
+    wy_code rc = exec(cl, "BEGIN", "begin a read transaction", err);
+    if (rc == WY_OK)
+        cl->in_read = 1;
+    return rc;
+}
+
+void cluster_read_end(struct cluster *cl)
+{
+    if (!cl || !cl->in_read)
+        return;
+    reset_all(cl);
+    sqlite3_exec(cl->db, "COMMIT", NULL, NULL, NULL);
+    cl->in_read = 0;
 }

@@ -218,6 +218,12 @@ wy_code cluster_head(struct cluster *cl, int64_t id, struct cluster_head *out,
 /* The earliest datestamp into out[21] ("" when there are no clusters). */
 wy_code cluster_earliest(struct cluster *cl, char out[21], struct wy_err *err);
 
+/* A read transaction: what is read until cluster_read_end sees one
+   snapshot (an OAI page), and the statements take no lock each. WY_ESTATE
+   when a transaction is open. cluster_read_end(NULL) is a no-op. */
+wy_code cluster_read_begin(struct cluster *cl, struct wy_err *err);
+void cluster_read_end(struct cluster *cl);
+
 typedef wy_code (*cluster_member_cb)(void *ctx, int64_t record_id,
                                      int64_t cluster_id, const char *changed,
                                      struct wy_err *err);

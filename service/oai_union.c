@@ -16,6 +16,7 @@
 #include "formats/format.h"
 #include "repository/catalog.h"
 #include "repository/cluster.h"
+#include "repository/recjson.h"
 #include "service/app.h"
 #include "service/oai_common.h"
 #include "service/oai_provider.h"
@@ -87,6 +88,9 @@ static wy_code uctx_open(struct uctx *u, struct svc_req *req,
         wy_err_release(err);
         u->cl = NULL;
         rc = WY_OK;
+    } else if (rc == WY_OK) {
+        /* one snapshot per reply: a page's count, heads and records agree */
+        rc = cluster_read_begin(u->cl, err);
     }
     if (rc == WY_OK)
         rc = wy_buf_status(&u->site, err);
@@ -95,6 +99,7 @@ static wy_code uctx_open(struct uctx *u, struct svc_req *req,
 
 static void uctx_close(struct uctx *u)
 {
+    cluster_read_end(u->cl);
     cluster_close(u->cl);
     wy_buf_release(&u->site);
 }
@@ -316,8 +321,15 @@ static wy_code render(struct uctx *u, int64_t cid, const struct ufmt *f,
                         "cluster %" PRId64 ": display record %" PRId64
                         " is deleted",
                         cid, ci.display);
-    if (rc == WY_OK)
+    if (rc == WY_OK && f->marc21) {
         rc = cat_record_model(cr, &rec, err);
+    } else if (rc == WY_OK) {
+        /* DC and MODS are written from the normalized view alone (as on
+           /oai): parsing the MARC structure too doubles the cost */
+        rec = wy_record_new();
+        rc = rec ? cat_json_load(rec, NULL, cr->desc_json, err)
+                 : wy_err_set(err, WY_ENOMEM, "no memory for a record");
+    }
     if (rc == WY_OK && f->marc21 && !oai_marc21_ok(rec))
         rc = wy_err_set(err, WY_EINVAL,
                         "cluster %" PRId64 ": display record %" PRId64

@@ -509,6 +509,19 @@ static void change_times(void **state)
     assert_true(h.gone);
     assert_string_equal(h.datestamp, "2026-03-01T00:00:00Z");
 
+    /* a read transaction: one snapshot, no write inside */
+    assert_int_equal(cluster_read_begin(f->cl, &err), WY_OK);
+    list_heads(f->cl, &r6, &hs);
+    assert_int_equal(hs.n, 4);
+    assert_int_equal(cluster_read_begin(f->cl, &err), WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "transaction is open");
+    wy_err_release(&err);
+    assert_int_equal(cluster_begin(f->cl, &err), WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "transaction is open");
+    wy_err_release(&err);
+    cluster_read_end(f->cl);
+    cluster_read_end(NULL);
+
     assert_int_equal(cluster_head(f->cl, 999, &h, &err), WY_ENOTFOUND);
     assert_err(&err, WY_ENOTFOUND, "999");
     wy_err_release(&err);
