@@ -264,8 +264,10 @@ static void clock_now(const struct cluster *cl, char out[21])
 static wy_code migrate(struct cluster *cl, struct wy_err *err)
 {
     int v;
-    wy_code rc = exec(cl, "BEGIN IMMEDIATE", "begin the migration", err);
-    if (rc)
+    wy_code rc = schema_version(cl, &v, err);
+    if (rc || v >= 2)
+        return rc; /* the usual case: no write lock taken */
+    if ((rc = exec(cl, "BEGIN IMMEDIATE", "begin the migration", err)))
         return rc;
     if ((rc = schema_version(cl, &v, err)) == WY_OK && v < 2) {
         char now[21];
