@@ -189,8 +189,8 @@ struct cluster {
     sqlite3_stmt *st[N_STMT];
     struct cjk *cjk;
     int in_tx, ro, schema;
-    int in_read; /* cluster_read_begin */
-    char *now; /* fixed clock for tests, or NULL */
+    int in_read;          /* cluster_read_begin */
+    char *now;            /* fixed clock for tests, or NULL */
     struct idset touched; /* clusters written since the last stamp() */
     struct wy_buf norm, keys, old;
 };
@@ -346,8 +346,8 @@ static wy_code open_db(struct cluster **out, const char *path, int ro,
         if (ro && writes(i))
             continue; /* a read-only handle on schema 1 still shows */
         else if (sqlite3_prepare_v3(cl->db, stmt_sql[i], -1,
-                               SQLITE_PREPARE_PERSISTENT, &cl->st[i],
-                               NULL) != SQLITE_OK) {
+                                    SQLITE_PREPARE_PERSISTENT, &cl->st[i],
+                                    NULL) != SQLITE_OK) {
             rc = db_fail(cl, err, "prepare a statement");
             goto fail;
         }
@@ -447,8 +447,7 @@ static wy_code maybe_stamp(struct cluster *cl, struct wy_err *err)
     return cl->in_tx ? WY_OK : stamp(cl, err);
 }
 
-wy_code cluster_set_now(struct cluster *cl, const char *now,
-                        struct wy_err *err)
+wy_code cluster_set_now(struct cluster *cl, const char *now, struct wy_err *err)
 {
     char *copy = NULL;
     if (now) {
@@ -1776,7 +1775,8 @@ static void head_of(sqlite3_stmt *s, struct cluster_head *h)
 {
     h->id = sqlite3_column_int64(s, 0);
     const unsigned char *t = sqlite3_column_text(s, 1);
-    snprintf(h->datestamp, sizeof(h->datestamp), "%s", t ? (const char *)t : "");
+    snprintf(h->datestamp, sizeof(h->datestamp), "%s",
+             t ? (const char *)t : "");
     h->gone = sqlite3_column_int(s, 2) != 0;
 }
 

@@ -22,8 +22,8 @@
    A cluster's id is the smallest catalog record id among its members.
 
    The tables (cluster_member, cluster_key, cluster_holding, cluster_link,
-   cluster_decision, cluster_stamp, cluster_state) live in the catalog database, created
-   by cluster_open itself; they are derived data except for the staff
+   cluster_decision, cluster_stamp, cluster_state) live in the catalog database,
+   created by cluster_open itself; they are derived data except for the staff
    decisions, and cluster_rebuild recreates the rest from the records. */
 #ifndef WY_REPOSITORY_CLUSTER_H
 #define WY_REPOSITORY_CLUSTER_H
@@ -49,7 +49,8 @@ struct cluster;
 wy_code cluster_open(struct cluster **out, const char *path,
                      struct wy_err *err);
 /* Read-only (the service): only cluster_of, cluster_show, cluster_stats
-   and the change-time readers (cluster_list ...) may be called. WY_ENOTFOUND when the catalog has no cluster tables yet. */
+   and the change-time readers (cluster_list ...) may be called. WY_ENOTFOUND
+   when the catalog has no cluster tables yet. */
 wy_code cluster_open_readonly(struct cluster **out, const char *path,
                               struct wy_err *err);
 void cluster_close(struct cluster *cl);

@@ -461,9 +461,8 @@ static void change_times(void **state)
     assert_true(h.gone);
     assert_string_equal(h.datestamp, "2026-03-01T00:00:00Z");
     /* keyset position: after (u3's stamp, u3) comes u4 only */
-    struct cluster_query after = {.after_ds = "2026-03-01T00:00:00Z",
-                                  .after_id = u3,
-                                  .include_gone = 1};
+    struct cluster_query after = {
+        .after_ds = "2026-03-01T00:00:00Z", .after_id = u3, .include_gone = 1};
     list_heads(f->cl, &after, &hs);
     assert_int_equal(hs.n, 1);
     assert_int_equal(hs.v[0].id, u4);
@@ -622,8 +621,7 @@ static void schema1_migrates(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    assert_int_equal(cluster_open(&f->cl, f->h->catalog_path, &err),
-                     WY_ESTATE);
+    assert_int_equal(cluster_open(&f->cl, f->h->catalog_path, &err), WY_ESTATE);
     assert_err(&err, WY_ESTATE, "schema 9");
     wy_err_release(&err);
 }
