@@ -191,7 +191,8 @@ struct cluster {
     sqlite3_stmt *st[N_STMT];
     struct cjk *cjk;
     int in_tx, ro, schema;
-    char *now; /* fixed clock for tests, or NULL */
+    int in_read;          /* cluster_read_begin */
+    char *now;            /* fixed clock for tests, or NULL */
     struct idset touched; /* clusters written since the last stamp() */
     struct wy_buf norm, keys, old;
     struct cat *cat; /* during cluster_sync: resolves holding libraries */
@@ -266,8 +267,10 @@ static void clock_now(const struct cluster *cl, char out[21])
 static wy_code migrate(struct cluster *cl, struct wy_err *err)
 {
     int v;
-    wy_code rc = exec(cl, "BEGIN IMMEDIATE", "begin the migration", err);
-    if (rc)
+    wy_code rc = schema_version(cl, &v, err);
+    if (rc || v >= 2)
+        return rc; /* the usual case: no write lock taken */
+    if ((rc = exec(cl, "BEGIN IMMEDIATE", "begin the migration", err)))
         return rc;
     if ((rc = schema_version(cl, &v, err)) == WY_OK && v < 2) {
         char now[21];
@@ -346,8 +349,8 @@ static wy_code open_db(struct cluster **out, const char *path, int ro,
         if (ro && writes(i))
             continue; /* a read-only handle on schema 1 still shows */
         else if (sqlite3_prepare_v3(cl->db, stmt_sql[i], -1,
-                               SQLITE_PREPARE_PERSISTENT, &cl->st[i],
-                               NULL) != SQLITE_OK) {
+                                    SQLITE_PREPARE_PERSISTENT, &cl->st[i],
+                                    NULL) != SQLITE_OK) {
             rc = db_fail(cl, err, "prepare a statement");
             goto fail;
         }
@@ -374,7 +377,7 @@ void cluster_close(struct cluster *cl)
 {
     if (!cl)
         return;
-    if (cl->in_tx)
+    if (cl->in_tx || cl->in_read)
         sqlite3_exec(cl->db, "ROLLBACK", NULL, NULL, NULL);
     for (int i = 0; i < N_STMT; i++)
         sqlite3_finalize(cl->st[i]);
@@ -447,8 +450,7 @@ static wy_code maybe_stamp(struct cluster *cl, struct wy_err *err)
     return cl->in_tx ? WY_OK : stamp(cl, err);
 }
 
-wy_code cluster_set_now(struct cluster *cl, const char *now,
-                        struct wy_err *err)
+wy_code cluster_set_now(struct cluster *cl, const char *now, struct wy_err *err)
 {
     char *copy = NULL;
     if (now) {
@@ -468,7 +470,7 @@ wy_code cluster_set_now(struct cluster *cl, const char *now,
 wy_code cluster_begin(struct cluster *cl, struct wy_err *err)
 {
     reset_all(cl);
-    if (cl->in_tx)
+    if (cl->in_tx || cl->in_read)
         return wy_err_set(err, WY_ESTATE, "clusters: a transaction is open");
     wy_code rc = exec(cl, "BEGIN IMMEDIATE", "begin a transaction", err);
     if (rc == WY_OK)
@@ -1138,7 +1140,8 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
         sqlite3_bind_text(s, 5, rec->desc.titles[0], -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE)
         return db_fail(cl, err, "store a member");
-    if ((rc = touch(cl, cid ? cid : id, err)) ||
+    /* a new record's cluster is touched once it is known (below) */
+    if ((cid && (rc = touch(cl, cid, err))) ||
         (rc = put_holdings(cl, id, source, rec, err)))
         return rc;
     if (same_keys) {
@@ -1186,9 +1189,9 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
             sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = db_fail(cl, err, "join a cluster");
-            if (rc == WY_OK)
-                rc = touch(cl, minid, err);
         }
+        if (rc == WY_OK)
+            rc = touch(cl, minid, err);
     } else {
         /* changed keys: the old cluster may fall apart, or join others */
         rc = members_of(cl, cid, &nb, err);
@@ -1816,7 +1819,8 @@ static void head_of(sqlite3_stmt *s, struct cluster_head *h)
 {
     h->id = sqlite3_column_int64(s, 0);
     const unsigned char *t = sqlite3_column_text(s, 1);
-    snprintf(h->datestamp, sizeof(h->datestamp), "%s", t ? (const char *)t : "");
+    snprintf(h->datestamp, sizeof(h->datestamp), "%s",
+             t ? (const char *)t : "");
     h->gone = sqlite3_column_int(s, 2) != 0;
 }
 
@@ -1977,4 +1981,24 @@ wy_code cluster_changed_members(struct cluster *cl, const char *since,
         rc = db_fail(cl, err, "list changed members");
     sqlite3_finalize(s);
     return rc == WY_EOF ? WY_OK : rc;
+}
+
+wy_code cluster_read_begin(struct cluster *cl, struct wy_err *err)
+{
+    if (cl->in_tx || cl->in_read)
+        return wy_err_set(err, WY_ESTATE, "clusters: a transaction is open");
+    reset_all(cl);
+    wy_code rc = exec(cl, "BEGIN", "begin a read transaction", err);
+    if (rc == WY_OK)
+        cl->in_read = 1;
+    return rc;
+}
+
+void cluster_read_end(struct cluster *cl)
+{
+    if (!cl || !cl->in_read)
+        return;
+    reset_all(cl);
+    sqlite3_exec(cl->db, "COMMIT", NULL, NULL, NULL);
+    cl->in_read = 0;
 }
