@@ -919,6 +919,12 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         res.est = m.get_matches_estimated();
         res.lower = m.get_matches_lower_bound();
         res.upper = m.get_matches_upper_bound();
+        // Every match visited (check == doccount): the collapsed lower
+        // bound is the exact count, but 1.4 leaves the estimate and upper
+        // bound loose when the page is short (a phrase query: 563 clusters
+        // estimated as 600, upper bound 1677)
+        if (q->collapse && check && check >= d.get_doccount())
+            res.est = res.upper = res.lower;
         // Xapian 1.4's uncollapsed estimate is not exact even when every
         // match was visited; the facet spy saw each match once
         res.uncollapsed = !q->collapse             ? res.est
