@@ -883,6 +883,55 @@ static void identifiers_ignore_hyphens_spaces_and_case(void **state)
     idx_close(x, NULL);
 }
 
+/* A rebuild from scratch writes the index in a second thread: the same
+   answers as in one thread, and its records are all there at commit. */
+static void fresh_rebuild_in_two_threads(void **state)
+{
+    (void)state;
+    static const char *const queries[] = {
+        "红楼梦", "creator:曹雪芹", "library:上海图书馆", "type:text",
+        "dynasty:清", "libraries", "紅樓夢 OR smith", ""};
+    char want[8][256], got[256];
+    char *dir = wy_test_tmpdir();
+    char path[4096];
+    struct wy_err err = WY_ERR_INIT;
+    for (int threads = 1; threads <= 2; threads++) {
+        snprintf(path, sizeof(path), "%s/idx%d", dir, threads);
+        struct idx *x;
+        assert_int_equal(idx_open(&x, path, IDX_REBUILD, &err), WY_OK);
+        idx_set_fresh(x, 1);
+        idx_set_threads(x, threads);
+        assert_int_equal(idx_begin(x, &err), WY_OK);
+        for (int round = 0; round < 2; round++) /* two batches */
+            for (size_t i = 0; i < NRECS; i++) {
+                struct spec sp = recs[i];
+                char id[32];
+                snprintf(id, sizeof(id), "%s-%d", recs[i].id, round);
+                sp.id = id;
+                put(x, &sp);
+                if (round == 0 && i == NRECS - 1) {
+                    assert_int_equal(idx_commit(x, &err), WY_OK);
+                    assert_int_equal(idx_begin(x, &err), WY_OK);
+                }
+            }
+        assert_int_equal(idx_commit(x, &err), WY_OK);
+        uint64_t n = 0;
+        assert_int_equal(idx_count(x, &n, &err), WY_OK);
+        assert_int_equal(n, 2 * NRECS);
+        assert_int_equal(idx_close(x, &err), WY_OK);
+        assert_int_equal(idx_open(&x, path, IDX_READ, &err), WY_OK);
+        for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+            ids(x, queries[q], threads == 1 ? want[q] : got, sizeof(got));
+            if (threads == 2 && strcmp(got, want[q]))
+                fail_msg("'%s': two threads found '%s', one '%s'", queries[q],
+                         got, want[q]);
+        }
+        idx_close(x, NULL);
+    }
+    assert_string_equal(want[0], "c1-0 c1-1");
+    wy_test_rmdir(dir);
+}
+
 static void errors_name_their_place(void **state)
 {
     (void)state;
@@ -944,4 +993,5 @@ WY_GROUP(idx, NULL, NULL, cmocka_unit_test(simplified_finds_traditional),
          cmocka_unit_test(snippets_in_the_original_script),
          cmocka_unit_test(collection_facets_from_the_record),
          cmocka_unit_test(identifiers_ignore_hyphens_spaces_and_case),
+         cmocka_unit_test(fresh_rebuild_in_two_threads),
          cmocka_unit_test(errors_name_their_place))

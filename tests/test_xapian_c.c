@@ -298,6 +298,61 @@ static void long_terms_are_cut_not_rejected(void **state)
     assert_int_equal(idx_xdb_close(db, &err), WY_OK);
 }
 
+/* The background adder: documents added by the second thread are all
+   there once the batch is committed, d is reusable at once, and an error
+   of the adder (a term over Xapian's 245-byte limit, which the glass
+   backend refuses when adding) comes back from the commit, naming the
+   document, and the batch can be cancelled. */
+static void documents_added_in_the_background(void **state)
+{
+    (void)state;
+    char *dir = wy_test_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/x", dir);
+    struct wy_err err = WY_ERR_INIT;
+    struct idx_xdb *w;
+    struct idx_xdoc *d;
+    assert_int_equal(idx_xdb_open(&w, path, IDX_XDB_OVERWRITE, &err), WY_OK);
+    assert_int_equal(idx_xdoc_new(&d, &err), WY_OK);
+    assert_int_equal(idx_xdb_begin(w, &err), WY_OK);
+    for (int i = 0; i < 500; i++) { /* more than the queue holds */
+        char id[32], t[64];
+        snprintf(id, sizeof(id), "Qd%d", i);
+        snprintf(t, sizeof(t), "word%d common", i);
+        assert_int_equal(idx_xdoc_clear(d, &err), WY_OK);
+        assert_int_equal(idx_xdoc_text(d, "S", t, strlen(t), 1, &err), WY_OK);
+        assert_int_equal(idx_xdoc_data(d, id + 1, strlen(id + 1), &err),
+                         WY_OK);
+        assert_int_equal(idx_xdb_add_async(w, id, d, &err), WY_OK);
+    }
+    assert_int_equal(idx_xdb_commit(w, &err), WY_OK);
+    uint64_t n = 0;
+    assert_int_equal(idx_xdb_doccount(w, &n, &err), WY_OK);
+    assert_int_equal(n, 500);
+    assert_int_equal(hits(w, "title:word499"), 1);
+    int has = 0;
+    assert_int_equal(idx_xdb_has_term(w, "Qd250", &has, &err), WY_OK);
+    assert_int_equal(has, 1);
+
+    char prefix[300];
+    memset(prefix, 'X', 299);
+    prefix[299] = '\0';
+    assert_int_equal(idx_xdb_begin(w, &err), WY_OK);
+    assert_int_equal(idx_xdoc_clear(d, &err), WY_OK);
+    assert_int_equal(idx_xdoc_text(d, prefix, "long", 4, 1, &err), WY_OK);
+    assert_int_equal(idx_xdb_add_async(w, "Qbad", d, &err), WY_OK);
+    assert_int_equal(idx_xdb_commit(w, &err), WY_EINDEX);
+    assert_err(&err, WY_EINDEX, "'Qbad'");
+    assert_non_null(strstr(wy_err_msg(&err), "adding a document"));
+    wy_err_release(&err);
+    assert_int_equal(idx_xdb_cancel(w, &err), WY_OK);
+    assert_int_equal(idx_xdb_doccount(w, &n, &err), WY_OK);
+    assert_int_equal(n, 500);
+    idx_xdoc_free(d);
+    assert_int_equal(idx_xdb_close(w, &err), WY_OK);
+    wy_test_rmdir(dir);
+}
+
 WY_GROUP(xapian_c, NULL, NULL,
          cmocka_unit_test(missing_database_is_an_error_not_an_exception),
          cmocka_unit_test(second_writer_is_refused),
@@ -306,4 +361,5 @@ WY_GROUP(xapian_c, NULL, NULL,
          cmocka_unit_test(multi_valued_facets_count_exactly),
          cmocka_unit_test(snippets_highlight_fielded_and_cjk_terms),
          cmocka_unit_test(transactions_and_reopen),
-         cmocka_unit_test(long_terms_are_cut_not_rejected))
+         cmocka_unit_test(long_terms_are_cut_not_rejected),
+         cmocka_unit_test(documents_added_in_the_background))
