@@ -662,7 +662,8 @@ extern "C" wy_code idx_xdb_set_value(struct idx_xdb *db, const char *idterm,
 {
     if (changed)
         *changed = 0;
-    if (need_writable(db, "setting a value", err) != WY_OK)
+    if (need_writable(db, "setting a value", err) != WY_OK ||
+        drain(db, err) != WY_OK)
         return err->code;
     try {
         std::string t = make_term("", idterm, strlen(idterm));
