@@ -59,24 +59,6 @@ static const char schema2[] =
     " GROUP BY cluster_id;"
     "UPDATE cluster_state SET value = '2' WHERE key = 'schema';";
 
-/* Per connection: the cluster ids whose member rows a statement wrote, so
-   that stamp() can bring cluster_stamp up to date at the end of each
-   operation (temp objects: other connections and old builds never see
-   them). */
-#define TOUCH(row)                                                             \
-    "INSERT INTO cluster_touched SELECT " row ".cluster_id WHERE NOT EXISTS"  \
-    " (SELECT 1 FROM cluster_touched WHERE id = " row ".cluster_id);"
-static const char touch_sql[] =
-    "CREATE TEMP TABLE cluster_touched (id INTEGER PRIMARY KEY);"
-    /* not INSERT OR IGNORE: an outer statement's conflict clause (an
-       upsert's) overrides the trigger's */
-    "CREATE TEMP TRIGGER cluster_touch_ins AFTER INSERT ON main.cluster_member"
-    " BEGIN " TOUCH("new") " END;"
-    "CREATE TEMP TRIGGER cluster_touch_upd AFTER UPDATE ON main.cluster_member"
-    " BEGIN " TOUCH("old") " " TOUCH("new") " END;"
-    "CREATE TEMP TRIGGER cluster_touch_del AFTER DELETE ON main.cluster_member"
-    " BEGIN " TOUCH("old") " END;";
-
 #define CLUSTER_SCHEMA 2
 
 enum {
@@ -100,7 +82,6 @@ enum {
     S_KEY_RECS,
     S_STAMP,
     S_STAMP_GONE,
-    S_TOUCHED_CLEAR,
     N_STMT
 };
 
@@ -150,23 +131,58 @@ static const char *const stmt_sql[N_STMT] = {
     [S_KEY_RECS] = "SELECT k.record_id FROM cluster_key k"
                    " JOIN cluster_member m ON m.record_id = k.record_id"
                    " WHERE k.key = ?1 AND m.part = ?2",
-    /* every cluster written by this operation is stamped now (a member
-       left, joined or changed); one without members is gone from now */
+    /* a cluster written by a transaction is stamped now (a member
+       joined, left or changed) when it has members; without any, it is
+       gone from now. An id never stamped (a record's own id it had until
+       it joined a cluster in the same transaction) was never seen and
+       gets no tombstone. ?1 cluster id, ?2 now. */
     [S_STAMP] = "INSERT INTO cluster_stamp (cluster_id, datestamp, gone)"
-                " SELECT t.id, ?1, 0 FROM temp.cluster_touched t WHERE EXISTS"
-                " (SELECT 1 FROM cluster_member m WHERE m.cluster_id = t.id)"
+                " SELECT ?1, ?2, 0 WHERE EXISTS (SELECT 1 FROM"
+                " cluster_member WHERE cluster_id = ?1)"
                 " ON CONFLICT(cluster_id) DO UPDATE SET"
                 " datestamp = max(datestamp, excluded.datestamp), gone = 0",
-    /* an id without members is gone from now; one that never had a stamp
-       (a record's own id it had until it joined a cluster in the same
-       transaction) was never seen and needs no tombstone */
     [S_STAMP_GONE] = "UPDATE cluster_stamp SET gone = 1,"
-                     " datestamp = max(datestamp, ?1)"
-                     " WHERE cluster_id IN (SELECT id FROM temp.cluster_touched)"
-                     " AND NOT EXISTS (SELECT 1 FROM cluster_member m"
-                     " WHERE m.cluster_id = cluster_stamp.cluster_id)",
-    [S_TOUCHED_CLEAR] = "DELETE FROM temp.cluster_touched",
+                     " datestamp = max(datestamp, ?2) WHERE cluster_id = ?1"
+                     " AND gone = 0 AND NOT EXISTS (SELECT 1 FROM"
+                     " cluster_member WHERE cluster_id = ?1)",
 };
+
+/* A set of ids (open addressing). */
+struct idset {
+    int64_t *slot; /* 0: empty (record ids are >= 1) */
+    size_t cap, n;
+};
+
+static int idset_add(struct idset *s, int64_t id)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        int64_t *slot = calloc(cap, sizeof(*slot));
+        if (!slot)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->slot[i])
+                continue;
+            size_t h = (size_t)((uint64_t)s->slot[i] * 0x9E3779B97F4A7C15u) &
+                       (cap - 1);
+            while (slot[h])
+                h = (h + 1) & (cap - 1);
+            slot[h] = s->slot[i];
+        }
+        free(s->slot);
+        s->slot = slot;
+        s->cap = cap;
+    }
+    size_t h = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15u) & (s->cap - 1);
+    while (s->slot[h]) {
+        if (s->slot[h] == id)
+            return 0;
+        h = (h + 1) & (s->cap - 1);
+    }
+    s->slot[h] = id;
+    s->n++;
+    return 1;
+}
 
 struct cluster {
     sqlite3 *db;
@@ -174,6 +190,7 @@ struct cluster {
     struct cjk *cjk;
     int in_tx, ro, schema;
     char *now; /* fixed clock for tests, or NULL */
+    struct idset touched; /* clusters written since the last stamp() */
     struct wy_buf norm, keys, old;
 };
 
@@ -203,7 +220,7 @@ static wy_code exec(struct cluster *cl, const char *sql, const char *what,
 static int writes(int i)
 {
     return i == S_MEMBER_PUT || i == S_MEMBER_SETC || i == S_RECLUSTER ||
-           i == S_STAMP || i == S_STAMP_GONE || i == S_TOUCHED_CLEAR;
+           i == S_STAMP || i == S_STAMP_GONE;
 }
 
 static wy_code schema_version(struct cluster *cl, int *out, struct wy_err *err)
@@ -316,9 +333,7 @@ static wy_code open_db(struct cluster **out, const char *path, int ro,
                (rc = exec(cl, "PRAGMA synchronous = NORMAL", "set synchronous",
                           err)) ||
                (rc = exec(cl, schema, "create the cluster tables", err)) ||
-               (rc = migrate(cl, err)) ||
-               (rc = exec(cl, touch_sql, "create the change triggers",
-                          err))) {
+               (rc = migrate(cl, err))) {
         goto fail;
     }
     cl->ro = ro;
@@ -363,6 +378,7 @@ void cluster_close(struct cluster *cl)
     sqlite3_close(cl->db);
     cjk_free(cl->cjk);
     free(cl->now);
+    free(cl->touched.slot);
     wy_buf_release(&cl->norm);
     wy_buf_release(&cl->keys);
     wy_buf_release(&cl->old);
@@ -378,23 +394,49 @@ static void reset_all(struct cluster *cl)
         sqlite3_reset(cl->st[i]);
 }
 
-/* Stamps the clusters written since the last stamp (cluster_touched,
-   filled by the temp triggers): datestamp now, gone when no member is
-   left. Run by cluster_commit (so a transaction stamps its net effect), or
-   at the end of a write made outside a transaction (maybe_stamp). */
+/* The cluster id was written (a member row of it added, changed, moved
+   away or removed): stamp() brings its cluster_stamp row up to date. */
+static wy_code touch(struct cluster *cl, int64_t cid, struct wy_err *err)
+{
+    if (idset_add(&cl->touched, cid) < 0)
+        return wy_err_set(err, WY_ENOMEM, "clusters: cluster %lld",
+                          (long long)cid);
+    return WY_OK;
+}
+
+static void touched_clear(struct cluster *cl)
+{
+    if (cl->touched.n)
+        memset(cl->touched.slot, 0, cl->touched.cap * sizeof(int64_t));
+    cl->touched.n = 0;
+}
+
+/* Stamps the clusters written since the last stamp: datestamp now, gone
+   when no member is left. Run by cluster_commit (so a transaction stamps
+   its net effect), or at the end of a write made outside a transaction
+   (maybe_stamp). */
 static wy_code stamp(struct cluster *cl, struct wy_err *err)
 {
     char now[21];
     clock_now(cl, now);
-    for (int i = S_STAMP; i <= S_STAMP_GONE; i++) {
-        sqlite3_stmt *s = stmt(cl, i);
-        sqlite3_bind_text(s, 1, now, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(s) != SQLITE_DONE)
-            return db_fail(cl, err, "stamp the changed clusters");
+    wy_code rc = WY_OK;
+    for (size_t i = 0; rc == WY_OK && i < cl->touched.cap; i++) {
+        if (!cl->touched.slot[i])
+            continue;
+        /* live (stamped), else maybe gone */
+        for (int k = S_STAMP; rc == WY_OK && k <= S_STAMP_GONE; k++) {
+            sqlite3_stmt *s = stmt(cl, k);
+            sqlite3_bind_int64(s, 1, cl->touched.slot[i]);
+            sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+            if (sqlite3_step(s) != SQLITE_DONE)
+                rc = db_fail(cl, err, "stamp the changed clusters");
+            else if (k == S_STAMP && sqlite3_changes(cl->db) > 0)
+                break;
+        }
     }
-    if (sqlite3_step(stmt(cl, S_TOUCHED_CLEAR)) != SQLITE_DONE)
-        return db_fail(cl, err, "stamp the changed clusters");
-    return WY_OK;
+    if (rc == WY_OK)
+        touched_clear(cl);
+    return rc;
 }
 
 static wy_code maybe_stamp(struct cluster *cl, struct wy_err *err)
@@ -428,6 +470,7 @@ wy_code cluster_begin(struct cluster *cl, struct wy_err *err)
     wy_code rc = exec(cl, "BEGIN IMMEDIATE", "begin a transaction", err);
     if (rc == WY_OK)
         cl->in_tx = 1;
+    touched_clear(cl);
     return rc;
 }
 
@@ -449,6 +492,7 @@ void cluster_rollback(struct cluster *cl)
     if (cl->in_tx)
         sqlite3_exec(cl->db, "ROLLBACK", NULL, NULL, NULL);
     cl->in_tx = 0;
+    touched_clear(cl);
 }
 
 /* ---- match keys -------------------------------------------------------- */
@@ -761,43 +805,6 @@ int cluster_score(const struct wy_record *rec)
 
 /* ---- clustering -------------------------------------------------------- */
 
-/* A set of record ids (open addressing), and a FIFO for the search. */
-struct idset {
-    int64_t *slot; /* 0: empty (record ids are >= 1) */
-    size_t cap, n;
-};
-
-static int idset_add(struct idset *s, int64_t id)
-{
-    if (2 * (s->n + 1) > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        int64_t *slot = calloc(cap, sizeof(*slot));
-        if (!slot)
-            return -1;
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->slot[i])
-                continue;
-            size_t h = (size_t)((uint64_t)s->slot[i] * 0x9E3779B97F4A7C15u) &
-                       (cap - 1);
-            while (slot[h])
-                h = (h + 1) & (cap - 1);
-            slot[h] = s->slot[i];
-        }
-        free(s->slot);
-        s->slot = slot;
-        s->cap = cap;
-    }
-    size_t h = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15u) & (s->cap - 1);
-    while (s->slot[h]) {
-        if (s->slot[h] == id)
-            return 0;
-        h = (h + 1) & (s->cap - 1);
-    }
-    s->slot[h] = id;
-    s->n++;
-    return 1;
-}
-
 struct idlist {
     int64_t *v;
     size_t n, cap;
@@ -952,12 +959,18 @@ static wy_code recluster(struct cluster *cl, const struct idlist *seeds,
         char now[21];
         clock_now(cl, now);
         for (size_t q = 0; rc == WY_OK && q < comp.n; q++) {
+            int64_t old;
+            rc = member_get(cl, comp.v[q], &old, NULL, err);
+            if (rc || old == minid)
+                continue;
             sqlite3_stmt *s = stmt(cl, S_MEMBER_SETC);
             sqlite3_bind_int64(s, 1, comp.v[q]);
             sqlite3_bind_int64(s, 2, minid);
             sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = db_fail(cl, err, "set a record's cluster");
+            if (rc == WY_OK && (rc = touch(cl, old, err)) == WY_OK)
+                rc = touch(cl, minid, err);
         }
     }
     free(seen.slot);
@@ -1113,7 +1126,9 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
         sqlite3_bind_text(s, 5, rec->desc.titles[0], -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE)
         return db_fail(cl, err, "store a member");
-    if ((rc = put_holdings(cl, id, source, rec, err)))
+    /* a new record's cluster is touched once it is known (below) */
+    if ((cid && (rc = touch(cl, cid, err))) ||
+        (rc = put_holdings(cl, id, source, rec, err)))
         return rc;
     if (same_keys) {
         rc = maybe_stamp(cl, err);
@@ -1150,6 +1165,8 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
             sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = db_fail(cl, err, "join clusters");
+            if (rc == WY_OK)
+                rc = touch(cl, ctr.v[i], err);
         }
         if (rc == WY_OK && minid != id) {
             s = stmt(cl, S_MEMBER_SETC);
@@ -1159,6 +1176,8 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = db_fail(cl, err, "join a cluster");
         }
+        if (rc == WY_OK)
+            rc = touch(cl, minid, err);
     } else {
         /* changed keys: the old cluster may fall apart, or join others */
         rc = members_of(cl, cid, &nb, err);
@@ -1188,6 +1207,8 @@ wy_code cluster_remove(struct cluster *cl, int64_t id, struct wy_err *err)
         if (sqlite3_step(s) != SQLITE_DONE)
             return db_fail(cl, err, "remove a record");
     }
+    if ((rc = touch(cl, cid, err)))
+        return rc;
     struct idlist m = {NULL, 0, 0};
     rc = members_of(cl, cid, &m, err);
     if (rc == WY_OK)
@@ -1317,6 +1338,19 @@ wy_code cluster_rebuild(struct cluster *cl, struct cat *c, size_t *done,
               " DELETE FROM cluster_holding;"
               " DELETE FROM cluster_state WHERE key = 'last_seq';",
               "empty the cluster tables", err);
+    /* every cluster is gone until the replay puts it back */
+    char now[21];
+    clock_now(cl, now);
+    sqlite3_stmt *s = NULL;
+    if (rc == WY_OK &&
+        (sqlite3_prepare_v2(cl->db,
+                            "UPDATE cluster_stamp SET gone = 1, datestamp ="
+                            " max(datestamp, ?1) WHERE gone = 0",
+                            -1, &s, NULL) != SQLITE_OK ||
+         (sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC),
+          sqlite3_step(s) != SQLITE_DONE)))
+        rc = db_fail(cl, err, "empty the cluster tables");
+    sqlite3_finalize(s);
     if (rc == WY_OK)
         rc = cluster_commit(cl, err);
     else
@@ -1429,6 +1463,8 @@ static wy_code split_tx(struct cluster *cl, const int64_t *rec, size_t n,
                           rec[i], m.v[k], 0, "drop a link", err);
         }
     }
+    if (rc == WY_OK)
+        rc = touch(cl, cid, err); /* partitions changed, rows may not */
     wy_buf_addf(&detail, " split off as partition %lld", (long long)part);
     if (note && *note)
         wy_buf_addf(&detail, ": %s", note);
@@ -1590,8 +1626,23 @@ static wy_code explain(struct cluster *cl, int64_t id, struct wy_buf *out,
     return wy_buf_status(out, err);
 }
 
+static wy_code show(struct cluster *cl, int64_t id, int brief,
+                    struct cluster_info *out, struct wy_err *err);
+
 wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
                      struct wy_err *err)
+{
+    return show(cl, id, 0, out, err);
+}
+
+wy_code cluster_show_brief(struct cluster *cl, int64_t id,
+                           struct cluster_info *out, struct wy_err *err)
+{
+    return show(cl, id, 1, out, err);
+}
+
+static wy_code show(struct cluster *cl, int64_t id, int brief,
+                    struct cluster_info *out, struct wy_err *err)
 {
     memset(out, 0, sizeof(*out));
     int64_t cid;
@@ -1630,7 +1681,7 @@ wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
     if (rc == WY_OK && out->nmembers)
         out->display = out->members[0].record_id;
     struct wy_buf b = WY_BUF_INIT(1u << 20);
-    for (size_t i = 0; rc == WY_OK && i < out->nmembers; i++) {
+    for (size_t i = 0; rc == WY_OK && !brief && i < out->nmembers; i++) {
         struct cluster_member_info *m = &out->members[i];
         rc = keys_of(cl, m->record_id, &b, err);
         if (rc == WY_OK && !(m->keys = wy_buf_take(&b, NULL)))

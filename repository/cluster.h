@@ -153,6 +153,11 @@ struct cluster_info {
 wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
                      struct wy_err *err);
 void cluster_info_release(struct cluster_info *ci);
+/* cluster_show without the members' keys and why (NULL): what a display
+   needs (display record, members, holdings), without the per-member key
+   queries. */
+wy_code cluster_show_brief(struct cluster *cl, int64_t id,
+                           struct cluster_info *out, struct wy_err *err);
 
 /* Counts: clusters, records clustered, clusters with more than one member. */
 wy_code cluster_stats(struct cluster *cl, int64_t *clusters, int64_t *records,

@@ -494,6 +494,21 @@ static void change_times(void **state)
     assert_false(h.gone);
     assert_string_equal(h.datestamp, "2026-05-01T00:00:00Z");
 
+    /* a rebuild rewrites every member row: the four live clusters are
+       stamped, the vanished ids stay gone with their time */
+    assert_int_equal(cluster_set_now(f->cl, "2026-06-01T00:00:00Z", &err),
+                     WY_OK);
+    assert_int_equal(cluster_rebuild(f->cl, f->h->cat, NULL, &err), WY_OK);
+    struct cluster_query r6 = {.from = "2026-06-01T00:00:00Z",
+                               .include_gone = 1};
+    list_heads(f->cl, &r6, &hs);
+    assert_int_equal(hs.n, 4);
+    for (size_t i = 0; i < hs.n; i++)
+        assert_false(hs.v[i].gone);
+    assert_int_equal(cluster_head(f->cl, u4, &h, &err), WY_OK);
+    assert_true(h.gone);
+    assert_string_equal(h.datestamp, "2026-03-01T00:00:00Z");
+
     assert_int_equal(cluster_head(f->cl, 999, &h, &err), WY_ENOTFOUND);
     assert_err(&err, WY_ENOTFOUND, "999");
     wy_err_release(&err);
