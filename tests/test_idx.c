@@ -521,6 +521,15 @@ static void index_while_searching(void **state)
     assert_finds(rd, "四库全书", "c2");
     assert_finds(rd, "红楼梦", "");
 
+    /* a cluster value cannot be set through a reader */
+    int changed = -1;
+    assert_int_equal(idx_set_cluster(rd, "c2", 3, &changed, &err),
+                     WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "record 'c2'");
+    assert_err(&err, WY_ESTATE, "read-only");
+    assert_int_equal(changed, 0);
+    wy_err_release(&err);
+
     /* a second writer is refused while the first is open */
     struct idx *w2 = NULL;
     assert_int_equal(idx_open(&w2, path, IDX_WRITE, &err), WY_EINDEX);
