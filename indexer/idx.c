@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/arena.h"
@@ -127,6 +128,7 @@ struct idx {
     struct idx_xdoc *doc; /* reused for every record */
     enum idx_mode mode;
     int fresh;                    /* see idx_set_fresh() */
+    int threads;                  /* see idx_set_threads() */
     char *stale;                  /* why the index needs a rebuild, or NULL */
     struct wy_buf tmp, val, snip; /* scratch, reused */
     struct wy_buf snipo;          /* snip in the original script */
@@ -197,6 +199,7 @@ wy_code idx_open(struct idx **out, const char *path, enum idx_mode mode,
     if (!x)
         return wy_err_set(err, WY_ENOMEM, "out of memory opening an index");
     x->mode = mode;
+    x->threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
     wy_buf_init(&x->tmp, CJK_MAX_INPUT * 2);
     wy_buf_init(&x->val, CJK_MAX_INPUT * 2);
     wy_buf_init(&x->snip, CJK_MAX_INPUT * 2);
@@ -245,6 +248,11 @@ wy_code idx_close(struct idx *x, struct wy_err *err)
 void idx_set_fresh(struct idx *x, int fresh)
 {
     x->fresh = fresh;
+}
+
+void idx_set_threads(struct idx *x, int threads)
+{
+    x->threads = threads > 1 ? 2 : 1;
 }
 
 const char *idx_stale(const struct idx *x)
@@ -1029,9 +1037,19 @@ wy_code idx_put(struct idx *x, const struct wy_record *r,
     wy_code rc = build(x, r, m, texts, ntexts, err);
     if (rc == WY_OK)
         rc = id_term(m->id, &t, err);
-    if (rc == WY_OK && x->fresh)
+    if (rc != WY_OK) {
+        wy_buf_release(&t);
+        return wy_err_prefix(err, "record '%s'", m->id);
+    }
+    if (x->fresh && x->threads > 1) {
+        /* errors may be an earlier record's: they name its id term */
+        rc = idx_xdb_add_async(x->db, wy_buf_cstr(&t), x->doc, err);
+        wy_buf_release(&t);
+        return rc;
+    }
+    if (x->fresh)
         rc = idx_xdb_add(x->db, wy_buf_cstr(&t), x->doc, err);
-    else if (rc == WY_OK)
+    else
         rc = idx_xdb_replace(x->db, wy_buf_cstr(&t), x->doc, err);
     wy_buf_release(&t);
     if (rc != WY_OK)

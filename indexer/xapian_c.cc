@@ -9,13 +9,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -71,7 +74,118 @@ struct idx_xdb {
     size_t cache_bytes = 0;
     std::unordered_map<std::string, Cached> cache;
     std::deque<std::string> cache_order; // oldest first, for eviction
+
+    // The background adder (idx_xdb_add_async): a second thread adds
+    // documents while the caller builds the next ones. Every other use of
+    // the database first waits for it to be idle (drain()), under `mu`,
+    // so the database is never used by two threads at once.
+    std::thread adder;
+    std::mutex mu;
+    std::condition_variable cv; // the queue or `busy` changed
+    std::vector<Xapian::Document> pending; // the caller's, not yet queued
+    std::vector<Xapian::Document> queue;   // handed to the adder
+    bool busy = false, stop = false, started = false, waiting = false;
+    struct wy_err aerr = WY_ERR_INIT; // the first error of the adder
+    bool failed = false;
 };
+
+// Documents are handed to the adder this many at a time (one lock and
+// wake-up per batch, not per document); at most IDX_X_QUEUE wait.
+enum { IDX_X_HANDOFF = 32, IDX_X_QUEUE = 256 };
+
+static void adder_main(idx_xdb *db)
+{
+    std::vector<Xapian::Document> docs;
+    std::unique_lock<std::mutex> lk(db->mu);
+    for (;;) {
+        db->waiting = true;
+        db->cv.wait(lk, [db] { return db->stop || !db->queue.empty(); });
+        db->waiting = false;
+        if (db->queue.empty())
+            return; // stop, with nothing left
+        docs.swap(db->queue);
+        db->busy = true;
+        lk.unlock();
+        db->cv.notify_all(); // room in the queue
+        size_t i = 0;
+        try {
+            for (; i < docs.size(); i++)
+                db->w.add_document(docs[i]);
+            docs.clear(); // the last references, in this thread
+        } catch (...) {
+            lk.lock();
+            if (!db->failed) {
+                fail(&db->aerr, "adding a document");
+                try {
+                    // the id term, for the message (a Q term, see idx.c)
+                    Xapian::TermIterator t = docs[i].termlist_begin();
+                    t.skip_to("Q");
+                    if (t != docs[i].termlist_end() && (*t)[0] == 'Q')
+                        wy_err_prefix(&db->aerr, "'%s'", (*t).c_str());
+                } catch (...) {
+                }
+                db->failed = true;
+            }
+            db->queue.clear(); // the batch is lost: it will be cancelled
+            lk.unlock();
+            docs.clear();
+        }
+        lk.lock();
+        db->busy = false;
+        db->cv.notify_all();
+    }
+}
+
+// Hands the caller's pending documents to the adder (the caller's thread;
+// lk holds db->mu), waiting while the queue is full.
+static void handoff(idx_xdb *db, std::unique_lock<std::mutex> &lk)
+{
+    if (db->pending.empty())
+        return;
+    db->cv.wait(lk, [db] {
+        return db->failed || db->queue.size() < IDX_X_QUEUE;
+    });
+    if (db->failed) {
+        db->pending.clear();
+        return;
+    }
+    for (auto &d : db->pending)
+        db->queue.push_back(std::move(d));
+    db->pending.clear();
+    if (db->waiting)
+        db->cv.notify_all();
+}
+
+// Waits until the adder has added every queued document; then hands over
+// its first error, if any (once).
+static wy_code drain(idx_xdb *db, struct wy_err *err)
+{
+    if (!db->started)
+        return WY_OK;
+    std::unique_lock<std::mutex> lk(db->mu);
+    handoff(db, lk);
+    db->cv.wait(lk, [db] { return db->queue.empty() && !db->busy; });
+    if (!db->failed)
+        return WY_OK;
+    db->failed = false;
+    wy_err_move(err, &db->aerr);
+    return err->code;
+}
+
+static void stop_adder(idx_xdb *db) noexcept
+{
+    if (!db->started)
+        return;
+    {
+        std::lock_guard<std::mutex> lk(db->mu);
+        db->stop = true;
+    }
+    db->cv.notify_all();
+    db->adder.join();
+    db->started = false;
+    db->pending.clear();
+    wy_err_release(&db->aerr);
+}
 
 // At most this many bytes (keys, values, counts) and entries per handle.
 enum { IDX_X_CACHE_BYTES = 32 << 20, IDX_X_CACHE_MAX = 4096 };
@@ -212,7 +326,8 @@ extern "C" wy_code idx_xdb_close(struct idx_xdb *db, struct wy_err *err)
 {
     if (!db)
         return WY_OK;
-    wy_code rc = WY_OK;
+    wy_code rc = drain(db, err);
+    stop_adder(db);
     try {
         if (db->writable) {
             if (db->in_txn)
@@ -240,6 +355,8 @@ extern "C" wy_code idx_xdb_close(struct idx_xdb *db, struct wy_err *err)
 extern "C" wy_code idx_xdb_reopen(struct idx_xdb *db, int *changed,
                                   struct wy_err *err)
 {
+    if (drain(db, err) != WY_OK)
+        return err->code;
     try {
         bool c = db->writable ? false : db->r.reopen();
         if (changed)
@@ -254,7 +371,7 @@ static wy_code need_writable(struct idx_xdb *db, const char *op,
                              struct wy_err *err)
 {
     if (db->writable)
-        return WY_OK;
+        return drain(db, err);
     return wy_err_set(err, WY_ESTATE, "%s: index '%s' is open read-only", op,
                       db->path.c_str());
 }
@@ -280,6 +397,8 @@ extern "C" wy_code idx_xdb_commit(struct idx_xdb *db, struct wy_err *err)
     if (!db->in_txn)
         return wy_err_set(err, WY_ESTATE,
                           "committing a transaction: none is open");
+    if (drain(db, err) != WY_OK)
+        return err->code;
     try {
         db->in_txn = false;
         db->w.commit_transaction();
@@ -291,6 +410,9 @@ extern "C" wy_code idx_xdb_commit(struct idx_xdb *db, struct wy_err *err)
 
 extern "C" wy_code idx_xdb_cancel(struct idx_xdb *db, struct wy_err *err)
 {
+    struct wy_err ignore = WY_ERR_INIT;
+    drain(db, &ignore); // the adder's error is the one being cancelled
+    wy_err_release(&ignore);
     if (!db->in_txn)
         return WY_OK;
     try {
@@ -318,6 +440,8 @@ extern "C" wy_code idx_xdb_flush(struct idx_xdb *db, struct wy_err *err)
 extern "C" wy_code idx_xdb_doccount(struct idx_xdb *db, uint64_t *out,
                                     struct wy_err *err)
 {
+    if (drain(db, err) != WY_OK)
+        return err->code;
     try {
         *out = db->db().get_doccount();
         return WY_OK;
@@ -330,6 +454,8 @@ extern "C" wy_code idx_xdb_get_meta(struct idx_xdb *db, const char *key,
                                     char **out, struct wy_err *err)
 {
     *out = nullptr;
+    if (drain(db, err) != WY_OK)
+        return err->code;
     try {
         std::string v = db->db().get_metadata(key);
         char *p = static_cast<char *>(malloc(v.size() + 1));
@@ -483,6 +609,39 @@ extern "C" wy_code idx_xdb_add(struct idx_xdb *db, const char *idterm,
     }
 }
 
+extern "C" wy_code idx_xdb_add_async(struct idx_xdb *db, const char *idterm,
+                                     struct idx_xdoc *d, struct wy_err *err)
+{
+    if (!db->writable)
+        return need_writable(db, "adding a document", err);
+    try {
+        if (!db->started) {
+            db->stop = db->failed = db->waiting = db->busy = false;
+            db->adder = std::thread(adder_main, db);
+            db->started = true;
+        }
+        d->doc.add_boolean_term(make_term("", idterm, strlen(idterm)));
+        // the adder must hold the only reference to the document (Xapian's
+        // reference counts are not atomic): the term generator's and
+        // d's are dropped before it is handed over
+        db->pending.push_back(d->doc);
+        d->doc = Xapian::Document();
+        d->tg.set_document(d->doc);
+        if (db->pending.size() >= IDX_X_HANDOFF) {
+            std::unique_lock<std::mutex> lk(db->mu);
+            handoff(db, lk);
+            if (db->failed) {
+                lk.unlock();
+                return drain(db, err);
+            }
+        }
+        return WY_OK;
+    } catch (...) {
+        fail(err, "adding a document");
+        return wy_err_prefix(err, "'%s'", idterm);
+    }
+}
+
 extern "C" wy_code idx_xdb_delete(struct idx_xdb *db, const char *idterm,
                                   struct wy_err *err)
 {
@@ -503,7 +662,8 @@ extern "C" wy_code idx_xdb_set_value(struct idx_xdb *db, const char *idterm,
 {
     if (changed)
         *changed = 0;
-    if (need_writable(db, "setting a value", err) != WY_OK)
+    if (need_writable(db, "setting a value", err) != WY_OK ||
+        drain(db, err) != WY_OK)
         return err->code;
     try {
         std::string t = make_term("", idterm, strlen(idterm));
@@ -532,6 +692,8 @@ extern "C" wy_code idx_xdb_set_value(struct idx_xdb *db, const char *idterm,
 extern "C" wy_code idx_xdb_has_term(struct idx_xdb *db, const char *idterm,
                                     int *out, struct wy_err *err)
 {
+    if (drain(db, err) != WY_OK)
+        return err->code;
     try {
         *out = db->db().term_exists(make_term("", idterm, strlen(idterm)));
         return WY_OK;
@@ -919,6 +1081,12 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         res.est = m.get_matches_estimated();
         res.lower = m.get_matches_lower_bound();
         res.upper = m.get_matches_upper_bound();
+        // Every match visited (check == doccount): the collapsed lower
+        // bound is the exact count, but 1.4 leaves the estimate and upper
+        // bound loose when the page is short (a phrase query: 563 clusters
+        // estimated as 600, upper bound 1677)
+        if (q->collapse && check && check >= d.get_doccount())
+            res.est = res.upper = res.lower;
         // Xapian 1.4's uncollapsed estimate is not exact even when every
         // match was visited; the facet spy saw each match once
         res.uncollapsed = !q->collapse             ? res.est
@@ -1003,6 +1171,8 @@ extern "C" wy_code idx_xquery_run(struct idx_xdb *db,
                                   struct idx_xresults **out, struct wy_err *err)
 {
     *out = nullptr;
+    if (drain(db, err) != WY_OK)
+        return err->code;
     try {
         std::unique_ptr<idx_xresults> res(new idx_xresults);
         try {

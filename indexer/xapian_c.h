@@ -98,6 +98,14 @@ wy_code idx_xdb_replace(struct idx_xdb *db, const char *idterm,
    in a rebuild from scratch. */
 wy_code idx_xdb_add(struct idx_xdb *db, const char *idterm, struct idx_xdoc *d,
                     struct wy_err *err);
+/* Like idx_xdb_add, but the document is added by a second thread while
+   the caller builds the next one; d is left empty, ready for reuse. The
+   adder's errors come back from the next call on db (idx_xdb_commit,
+   idx_xdb_add_async...), naming the document's id term; the documents
+   queued after a failure are dropped. Every other call on db first waits
+   until the queued documents are added. */
+wy_code idx_xdb_add_async(struct idx_xdb *db, const char *idterm,
+                          struct idx_xdoc *d, struct wy_err *err);
 /* Deletes the documents with term idterm; none is not an error. */
 wy_code idx_xdb_delete(struct idx_xdb *db, const char *idterm,
                        struct wy_err *err);

@@ -163,22 +163,16 @@ enum MHD_Result svc_union_search(struct svc_req *req)
     q.facets = facets;
     q.nfacets = nf;
     struct wy_err err = WY_ERR_INIT;
-    struct wy_buf path = WY_BUF_INIT(4096);
-    idx_home_path(req->app->home, &path);
-    struct idx *x = NULL;
+    struct idx *x = NULL; /* this thread's reader, with its facet cache */
     struct idx_result *res = NULL;
     struct cluster *cl = NULL;
-    wy_code rc = idx_open(&x, wy_buf_cstr(&path), IDX_READ, &err);
-    wy_buf_release(&path);
+    wy_code rc = svc_app_index(req->app, &x, &err);
     if (rc == WY_OK)
         rc = idx_search(x, &q, &res, &err);
     if (rc == WY_OK)
         rc = open_clusters(req, &cl, &err);
     if (rc) {
         idx_result_free(res);
-        struct wy_err e2 = WY_ERR_INIT;
-        idx_close(x, &e2);
-        wy_err_release(&e2);
         return fail(req, &err);
     }
     /* one hit per cluster, collapsed by the index; the cluster shown is
@@ -229,7 +223,6 @@ enum MHD_Result svc_union_search(struct svc_req *req)
     json_object_set_new(o, "hits", hits);
     idx_result_free(res);
     cluster_close(cl);
-    idx_close(x, &err);
     wy_err_release(&err);
     enum MHD_Result r = svc_reply_json(req, 200, o);
     json_decref(o);

@@ -407,6 +407,44 @@ static void snippets_in_the_catalogued_script(void **state)
     }
 }
 
+/* Following cluster changes into an index that cannot take them names
+   what it was doing and since when. */
+static void following_errors_name_their_place(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    struct wy_buf p = WY_BUF_INIT(4096);
+    idx_home_path(wy_buf_cstr(&f->home), &p);
+    struct idx *x = NULL;
+    assert_int_equal(idx_open(&x, wy_buf_cstr(&p), IDX_READ, &err), WY_OK);
+    struct cluster *cl = clusters(f);
+    char *mark = NULL;
+    assert_int_equal(idx_get_cluster_mark(x, &mark, &err), WY_OK);
+    assert_true(strlen(mark) == 20); /* YYYY-MM-DDThh:mm:ssZ */
+    /* a split to follow, into a reader */
+    int64_t two[] = {2};
+    if (cluster_split(cl, two, 1, "test: follow into a reader", &err))
+        fail_msg("%s", wy_err_msg(&err));
+    assert_int_equal(idx_follow_clusters(x, cl, 0, NULL, &err), WY_ESTATE);
+    char want[64];
+    snprintf(want, sizeof(want), "following cluster changes since '%s'",
+             mark);
+    assert_err(&err, WY_ESTATE, want);
+    assert_err(&err, WY_ESTATE, "read-only");
+    wy_err_release(&err);
+    free(mark);
+    /* as it was: merged, and followed by a writer */
+    if (cluster_merge(cl, 1, 2, "test: undo", &err))
+        fail_msg("%s", wy_err_msg(&err));
+    cluster_close(cl);
+    idx_close(x, &err);
+    wy_buf_release(&p);
+    reindex(f);
+    json_t *j = get_json(f, url("/api/union/search?q=红楼梦"));
+    assert_int_equal(jint(j, "clusters"), 1);
+    json_decref(j);
+}
+
 /* `wenyuan search --by-work` and `wenyuan index` on the command line. */
 static void commands(void **state)
 {
@@ -443,4 +481,5 @@ WY_GROUP(union_api, setup, teardown,
          cmocka_unit_test(index_follows_split_and_merge),
          cmocka_unit_test(profile_facets_match_the_records),
          cmocka_unit_test(snippets_in_the_catalogued_script),
+         cmocka_unit_test(following_errors_name_their_place),
          cmocka_unit_test(commands));

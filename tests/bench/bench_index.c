@@ -19,11 +19,21 @@
 #include "core/log.h"
 #include "formats/format.h"
 #include "indexer/idx.h"
+#include "indexer/sync.h"
 
 static int die(const char *what, struct wy_err *err)
 {
     fprintf(stderr, "bench_index: %s: %s\n", what, wy_err_msg(err));
     return 1;
+}
+
+/* CPU seconds of this thread: on a shared machine wall time also counts
+   the time other processes held the CPU. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int run_index(const char *dir, int nfiles, char **files)
@@ -35,8 +45,19 @@ static int run_index(const char *dir, int nfiles, char **files)
     /* a new index, each record once: documents are added without lookups,
        as `wenyuan index` fills a new or rebuilt index */
     idx_set_fresh(x, 1);
+    /* BENCH_THREADS=1: build and write documents in one thread */
+    if (getenv("BENCH_THREADS"))
+        idx_set_threads(x, atoi(getenv("BENCH_THREADS")));
     double t0 = wy_now();
     unsigned long n = 0, bad = 0;
+    /* records per commit: as `wenyuan index` (IDX_SYNC_BATCH) unless
+       BENCH_BATCH says otherwise */
+    unsigned long batch = getenv("BENCH_BATCH")
+                              ? strtoul(getenv("BENCH_BATCH"), NULL, 10)
+                              : IDX_SYNC_BATCH;
+    if (!batch)
+        batch = IDX_SYNC_BATCH;
+    double commit_cpu = 0; /* CPU seconds in idx_commit (Xapian's flushes) */
     if (idx_begin(x, &err) != WY_OK)
         return die("begin", &err);
     for (int f = 0; f < nfiles; f++) {
@@ -59,9 +80,12 @@ static int run_index(const char *dir, int nfiles, char **files)
             if (!getenv("BENCH_PARSE_ONLY") &&
                 idx_put(x, rec, &m, NULL, 0, &err) != WY_OK)
                 return die("put", &err);
-            if (++n % 10000 == 0 &&
-                (idx_commit(x, &err) != WY_OK || idx_begin(x, &err) != WY_OK))
-                return die("commit", &err);
+            if (++n % batch == 0) {
+                double c0 = cpu_now();
+                if (idx_commit(x, &err) != WY_OK || idx_begin(x, &err) != WY_OK)
+                    return die("commit", &err);
+                commit_cpu += cpu_now() - c0;
+            }
         }
         fmt_reader_free(r);
         close(fd);
@@ -70,16 +94,9 @@ static int run_index(const char *dir, int nfiles, char **files)
         return die("commit", &err);
     double dt = wy_now() - t0;
     printf("%lu\t%.3f\t%lu\n", n, dt, bad);
+    if (getenv("BENCH_VERBOSE"))
+        fprintf(stderr, "commits: %.2f s CPU of this thread\n", commit_cpu);
     return 0;
-}
-
-/* CPU seconds of this thread: on a shared machine wall time also counts
-   the time other processes held the CPU. */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int run_search(const char *dir, const char *qfile, int ids)

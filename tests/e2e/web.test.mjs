@@ -220,6 +220,28 @@ test('a collection page: description, browsing facets, scoped search', async () 
   assert.match(decodeURIComponent(page.url()), /facet=dynasty:宋/);
 });
 
+test('a 地方文献 page browses by its profile: 地点 and 主题地域', async () => {
+  // tests/fixtures/union/local.xml: 杭州府志 and 西湖遊覽志 (published in
+  // 杭州, about 杭州市), 上海縣志 (上海, about 上海縣)
+  await page.goto(url + '#/collections/difangwenxian');
+  await until(() => document.querySelector('#collection-head h1') &&
+    /共 3 条结果/.test(document.querySelector('#summary').textContent), null,
+  'the 地方文献 page');
+  const names = await page.$$eval('.facet', l => l.map(f => f.dataset.facet));
+  // 责任者, 地点, 时期 (century), 主题地域, 索书号 (library), in that order
+  assert.deepEqual(names.slice(0, 5), ['creator', 'place', 'century', 'region', 'library']);
+  assert.equal((await page.textContent('[data-facet="region"] h3')).trim(), '主题地域');
+  assert.equal((await page.textContent('[data-facet="place"] h3')).trim(), '地点');
+  await page.screenshot({ path: join(out, '15-difangwenxian.png'), fullPage: true });
+  await page.click('[data-facet="region"] a[data-value="杭州市"]');
+  await until(() => /facet=region/.test(location.hash) &&
+    document.querySelectorAll('#hits li').length === 2, null, 'the 杭州市 region');
+  const hits = await page.$$eval('#hits li a.title', l => l.map(a => a.textContent).sort());
+  assert.deepEqual(hits, ['杭州府志', '西湖遊覽志']);
+  // the place facet is as catalogued without brackets: [杭州] : is 杭州
+  assert.equal(await page.textContent('[data-facet="place"] a[data-value="杭州"] .count'), '2');
+});
+
 test('TIFF pages are shown through JPEG derivatives, the master downloadable', async () => {
   await page.goto(url + '#/');
   await search('論語');
