@@ -39,9 +39,10 @@ int libset_spec(const char *institution, char out[LIBSET_SPEC_MAX]);
  * holdings (deduplicated, after the given ones), recording each
  * unregistered library's name in the meta table when it is not the code
  * itself and not yet recorded, and the holding names in the register's
- * library_holdings (lib_put_record). The one place importers, the harvester and ingest write
- * records through. in is borrowed; res may be NULL. Errors: those of
- * cat_put_record and cat_meta_set, WY_ENOMEM.
+ * library_holdings (lib_put_record). The one place importers, the
+ * harvester and ingest write records through. in is borrowed; res may be
+ * NULL. Errors: those of cat_put_record, cat_meta_set and lib_resolve,
+ * WY_ENOMEM.
  */
 wy_code libset_put_record(struct cat *c, const struct cat_put *in,
                           struct cat_put_result *res, struct wy_err *err);
