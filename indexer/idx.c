@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/arena.h"
@@ -175,7 +174,7 @@ wy_code idx_open(struct idx **out, const char *path, enum idx_mode mode,
     if (!x)
         return wy_err_set(err, WY_ENOMEM, "out of memory opening an index");
     x->mode = mode;
-    x->threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+    x->threads = 1; /* see idx_set_threads() */
     wy_buf_init(&x->tmp, CJK_MAX_INPUT * 2);
     wy_buf_init(&x->val, CJK_MAX_INPUT * 2);
     wy_buf_init(&x->snip, CJK_MAX_INPUT * 2);

@@ -758,9 +758,39 @@ class FacetSpy : public Xapian::MatchSpy
         }
     };
     std::vector<Counts> counts;
-    FacetSpy(std::vector<Xapian::valueno> s, int packed_slot, size_t n)
-        : slots(std::move(s)), packed(packed_slot), counts(n)
+    // The packed slot's value stream, read forward: the matcher hands
+    // matches over in ascending docid order, and skip_to() moves on from
+    // where the last one was found, where Document::get_value() looks the
+    // docid up from the start of its value chunk every time (half of a
+    // broad query's time). Read-only databases only (NULL: get_value()).
+    Xapian::Database *vdb = nullptr;
+    Xapian::ValueIterator vit;
+    Xapian::docid vlast = 0;
+    bool vstarted = false;
+
+    FacetSpy(std::vector<Xapian::valueno> s, int packed_slot, size_t n,
+             Xapian::Database *stream_db)
+        : slots(std::move(s)), packed(packed_slot), counts(n), vdb(stream_db)
     {
+    }
+
+    std::string packed_value(const Xapian::Document &doc)
+    {
+        Xapian::valueno slot = static_cast<Xapian::valueno>(packed);
+        if (!vdb)
+            return doc.get_value(slot);
+        Xapian::docid did = doc.get_docid();
+        if (!vstarted || did < vlast) { // never seen: the order is kept
+            vit = vdb->valuestream_begin(slot);
+            vstarted = true;
+        }
+        vlast = did;
+        if (vit == vdb->valuestream_end(slot))
+            return std::string();
+        vit.skip_to(did);
+        if (vit == vdb->valuestream_end(slot) || vit.get_docid() != did)
+            return std::string();
+        return *vit;
     }
 
     // Counts the values of one facet (separated by IDX_X_MULTI_SEP), each
@@ -794,7 +824,7 @@ class FacetSpy : public Xapian::MatchSpy
         if (packed >= 0) {
             // one value read per document: glass caches one value stream
             // at a time, so reading eight slots per match costs eight seeks
-            std::string v = doc.get_value(static_cast<Xapian::valueno>(packed));
+            std::string v = packed_value(doc);
             const char *p = v.data(), *end = p + v.size();
             for (size_t f = 0; f < counts.size() && p <= end; f++) {
                 const char *q = static_cast<const char *>(
@@ -1024,7 +1054,8 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
             hit = &it->second;
     }
 
-    FacetSpy spy(slots, packed, hit ? 0 : q->nfacets);
+    FacetSpy spy(slots, packed, hit ? 0 : q->nfacets,
+                 db->writable ? nullptr : &d);
     if (q->nfacets && !hit)
         enq.add_matchspy(&spy);
     Xapian::doccount check = q->nfacets && !hit ? d.get_doccount() : 0;
