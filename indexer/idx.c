@@ -1128,7 +1128,8 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
     xq.offset = (page - 1) * size;
     xq.pagesize = size;
     xq.facet_slots = slots;
-    xq.nfacets = IDX_NFACETS;
+    xq.nfacets = q->no_facets ? 0 : IDX_NFACETS;
+    xq.exact_total = 1;
     xq.facets_packed = 1;
     xq.snippet_slot = SLOT_SNIPPET;
     xq.snippet_len = 240;

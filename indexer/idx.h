@@ -136,11 +136,12 @@ struct idx_query {
     enum idx_sort sort;
     size_t page;      /* 1-based; 0 means 1 */
     size_t page_size; /* 0 means 20; at most 1000 */
+    int no_facets;    /* 1: no facet counts (faster; the total stays exact) */
 };
 #define IDX_QUERY_INIT                                                         \
     {                                                                          \
         NULL, NULL, NULL, 0, WY_YEAR_NONE, WY_YEAR_NONE, IDX_SORT_RELEVANCE,   \
-            1, 20                                                              \
+            1, 20, 0                                                           \
     }
 
 struct idx_hit {

@@ -1058,7 +1058,8 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
                  db->writable ? nullptr : &d);
     if (q->nfacets && !hit)
         enq.add_matchspy(&spy);
-    Xapian::doccount check = q->nfacets && !hit ? d.get_doccount() : 0;
+    Xapian::doccount check =
+        (q->nfacets || q->exact_total) && !hit ? d.get_doccount() : 0;
     Xapian::MSet m =
         enq.get_mset(static_cast<Xapian::doccount>(q->offset),
                      static_cast<Xapian::doccount>(q->pagesize), check);

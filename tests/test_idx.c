@@ -381,6 +381,18 @@ static void facet_counts_are_exact(void **state)
     assert_int_equal(facet_count(r, IDX_FACET_LIBRARY, "国家图书馆"), 3);
     assert_int_equal(facet_count(r, IDX_FACET_LIBRARY, "上海图书馆"), 1);
     idx_result_free(r);
+
+    /* without facet counts: none, and the same exact total */
+    q.no_facets = 1;
+    r = search(x, &q);
+    assert_int_equal(r->total, 3);
+    assert_int_equal(r->total_lower, 3);
+    assert_int_equal(r->total_upper, 3);
+    for (size_t f = 0; f < IDX_NFACETS; f++) {
+        assert_int_equal(r->facets[f].nvalues, 0);
+        assert_string_equal(r->facets[f].name, idx_facet_name(f));
+    }
+    idx_result_free(r);
     idx_close(x, NULL);
 }
 

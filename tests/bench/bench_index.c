@@ -5,7 +5,8 @@
                                      index at DIR; prints records and seconds
      bench_index search DIR QUERIES  runs each line "QUERY<TAB>FROM<TAB>TO"
                                      (years may be empty) through idx_search
-                                     (10 hits, all facets); prints
+                                     (10 hits, all facets; none with
+                                     BENCH_NOFACETS=1); prints
                                      "HITS<TAB>MS<TAB>CPU-MS" per line
      bench_index ids DIR QUERIES     the same, printing the ids of the
                                      first 1000 hits of each query
@@ -125,6 +126,7 @@ static int run_search(const char *dir, const char *qfile, int ids)
         struct idx_query q = IDX_QUERY_INIT;
         q.q = line;
         q.page_size = ids == 1 ? 1000 : 10;
+        q.no_facets = getenv("BENCH_NOFACETS") != NULL;
         if (from && *from)
             q.from_year = (int)strtol(from, NULL, 10);
         if (to && *to)
