@@ -22,8 +22,8 @@
    A cluster's id is the smallest catalog record id among its members.
 
    The tables (cluster_member, cluster_key, cluster_holding, cluster_link,
-   cluster_decision, cluster_stamp, cluster_state) live in the catalog database, created
-   by cluster_open itself; they are derived data except for the staff
+   cluster_decision, cluster_stamp, cluster_state) live in the catalog database,
+   created by cluster_open itself; they are derived data except for the staff
    decisions, and cluster_rebuild recreates the rest from the records. */
 #ifndef WY_REPOSITORY_CLUSTER_H
 #define WY_REPOSITORY_CLUSTER_H
@@ -49,7 +49,8 @@ struct cluster;
 wy_code cluster_open(struct cluster **out, const char *path,
                      struct wy_err *err);
 /* Read-only (the service): only cluster_of, cluster_show, cluster_stats
-   and the change-time readers (cluster_list ...) may be called. WY_ENOTFOUND when the catalog has no cluster tables yet. */
+   and the change-time readers (cluster_list ...) may be called. WY_ENOTFOUND
+   when the catalog has no cluster tables yet. */
 wy_code cluster_open_readonly(struct cluster **out, const char *path,
                               struct wy_err *err);
 void cluster_close(struct cluster *cl);
@@ -217,6 +218,12 @@ wy_code cluster_head(struct cluster *cl, int64_t id, struct cluster_head *out,
                      struct wy_err *err);
 /* The earliest datestamp into out[21] ("" when there are no clusters). */
 wy_code cluster_earliest(struct cluster *cl, char out[21], struct wy_err *err);
+
+/* A read transaction: what is read until cluster_read_end sees one
+   snapshot (an OAI page), and the statements take no lock each. WY_ESTATE
+   when a transaction is open. cluster_read_end(NULL) is a no-op. */
+wy_code cluster_read_begin(struct cluster *cl, struct wy_err *err);
+void cluster_read_end(struct cluster *cl);
 
 typedef wy_code (*cluster_member_cb)(void *ctx, int64_t record_id,
                                      int64_t cluster_id, const char *changed,

@@ -52,7 +52,7 @@ static void attr(struct wy_buf *b, const char *name, const char *v)
 /* The head up to the verb's element; rq NULL: the request element carries
    no attributes (badVerb, badArgument: section 3.2). */
 void oai_head(struct svc_req *req, struct wy_buf *b,
-                 const struct oai_request *rq, int64_t now)
+              const struct oai_request *rq, int64_t now)
 {
     char ds[21];
     oai_format_datestamp(now, ds);
@@ -77,8 +77,8 @@ void oai_head(struct svc_req *req, struct wy_buf *b,
 }
 
 enum MHD_Result oai_reply_error(struct svc_req *req,
-                                   const struct oai_request *rq, int64_t now,
-                                   enum oai_error e, const char *msg)
+                                const struct oai_request *rq, int64_t now,
+                                enum oai_error e, const char *msg)
 {
     struct wy_buf b = WY_BUF_INIT(64 * 1024);
     int echo = e != OAI_BAD_VERB && e != OAI_BAD_ARGUMENT;

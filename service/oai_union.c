@@ -16,6 +16,7 @@
 #include "formats/format.h"
 #include "repository/catalog.h"
 #include "repository/cluster.h"
+#include "repository/recjson.h"
 #include "service/app.h"
 #include "service/oai_common.h"
 #include "service/oai_provider.h"
@@ -65,9 +66,9 @@ static const struct ufmt *find_ufmt(const char *prefix)
 /* What one request works with. */
 struct uctx {
     struct svc_req *req;
-    struct cat *cat;     /* borrowed: the thread's catalog */
-    struct cluster *cl;  /* NULL: no cluster tables yet (an empty list) */
-    struct wy_buf site;  /* raw site URL, for the holdings' links */
+    struct cat *cat;       /* borrowed: the thread's catalog */
+    struct cluster *cl;    /* NULL: no cluster tables yet (an empty list) */
+    struct wy_buf site;    /* raw site URL, for the holdings' links */
     unsigned char key[32]; /* token key: not /oai's (tokens stay apart) */
 };
 
@@ -87,6 +88,9 @@ static wy_code uctx_open(struct uctx *u, struct svc_req *req,
         wy_err_release(err);
         u->cl = NULL;
         rc = WY_OK;
+    } else if (rc == WY_OK) {
+        /* one snapshot per reply: a page's count, heads and records agree */
+        rc = cluster_read_begin(u->cl, err);
     }
     if (rc == WY_OK)
         rc = wy_buf_status(&u->site, err);
@@ -95,6 +99,7 @@ static wy_code uctx_open(struct uctx *u, struct svc_req *req,
 
 static void uctx_close(struct uctx *u)
 {
+    cluster_read_end(u->cl);
     cluster_close(u->cl);
     wy_buf_release(&u->site);
 }
@@ -191,8 +196,11 @@ static wy_code marc_holdings(struct uctx *u, struct wy_record *r,
         int cls = cn && is_class_mark(cn);
         /* first indicator: 8 other scheme (a class mark), 4 shelving
            control number, blank when there is no call number */
-        struct wy_field *f =
-            wy_record_add_field(r, "852", cls ? '8' : cn ? '4' : ' ', ' ');
+        struct wy_field *f = wy_record_add_field(r, "852",
+                                                 cls  ? '8'
+                                                 : cn ? '4'
+                                                      : ' ',
+                                                 ' ');
         if (!f) {
             ok = 0;
             break;
@@ -264,8 +272,8 @@ static void xml_holdings(struct uctx *u, const struct cluster_info *ci,
             wy_buf_addf(&d, "Held by: %s", h->library);
             if (cn)
                 wy_buf_addf(&d, "; call number: %s", cn);
-            xml_el(b, "<dc:description>", "</dc:description>\n",
-                   d.p ? d.p : "", d.len);
+            xml_el(b, "<dc:description>", "</dc:description>\n", d.p ? d.p : "",
+                   d.len);
             xml_el(b, "<dc:relation>", "</dc:relation>\n", up, url.len);
         }
     }
@@ -316,8 +324,15 @@ static wy_code render(struct uctx *u, int64_t cid, const struct ufmt *f,
                         "cluster %" PRId64 ": display record %" PRId64
                         " is deleted",
                         cid, ci.display);
-    if (rc == WY_OK)
+    if (rc == WY_OK && f->marc21) {
         rc = cat_record_model(cr, &rec, err);
+    } else if (rc == WY_OK) {
+        /* DC and MODS are written from the normalized view alone (as on
+           /oai): parsing the MARC structure too doubles the cost */
+        rec = wy_record_new();
+        rc = rec ? cat_json_load(rec, NULL, cr->desc_json, err)
+                 : wy_err_set(err, WY_ENOMEM, "no memory for a record");
+    }
     if (rc == WY_OK && f->marc21 && !oai_marc21_ok(rec))
         rc = wy_err_set(err, WY_EINVAL,
                         "cluster %" PRId64 ": display record %" PRId64
@@ -333,9 +348,9 @@ static wy_code render(struct uctx *u, int64_t cid, const struct ufmt *f,
     if (rc == WY_OK)
         rc = handler_of(f)->write(rec, &x, err);
     if (rc == WY_OK && !f->marc21)
-        rc = insert_before(&x, !strcmp(f->prefix, "mods") ? "</mods>"
-                                                          : "</oai_dc:dc>",
-                           &ins, err);
+        rc = insert_before(
+            &x, !strcmp(f->prefix, "mods") ? "</mods>" : "</oai_dc:dc>", &ins,
+            err);
     if (rc == WY_OK)
         rc = wy_buf_status(&x, err);
     if (rc == WY_OK) {
@@ -496,11 +511,11 @@ static enum MHD_Result get_record(struct uctx *u, const struct oai_request *rq,
     rc = item(u, &h, f, 1, &b, &err);
     if (rc == WY_EINVAL || rc == WY_ENOTFOUND || rc == WY_ETOOBIG) {
         wy_buf_release(&b);
-        enum MHD_Result r = oai_reply_error(
-            req, rq, now,
-            rc == WY_ENOTFOUND ? OAI_ID_DOES_NOT_EXIST
-                               : OAI_CANNOT_DISSEMINATE_FORMAT,
-            wy_err_msg(&err));
+        enum MHD_Result r =
+            oai_reply_error(req, rq, now,
+                            rc == WY_ENOTFOUND ? OAI_ID_DOES_NOT_EXIST
+                                               : OAI_CANNOT_DISSEMINATE_FORMAT,
+                            wy_err_msg(&err));
         wy_err_release(&err);
         return r;
     }
@@ -578,8 +593,7 @@ static wy_code list_page(struct uctx *u, struct oai_token *tok,
             wy_code r = item(u, h, f, records, b, &e2);
             if (r == WY_OK) {
                 (*sent)++;
-            } else if (r == WY_EINVAL || r == WY_ENOTFOUND ||
-                       r == WY_ETOOBIG) {
+            } else if (r == WY_EINVAL || r == WY_ENOTFOUND || r == WY_ETOOBIG) {
                 /* not in this format (or larger than RECORD_MAX, or the
                    clusters lag the catalog): left out, the position moves
                    on */

@@ -284,8 +284,7 @@ enum MHD_Result svc_union_clusters(struct svc_req *req)
                                    "parameter 'until' is not YYYY-MM-DD or "
                                    "YYYY-MM-DDThh:mm:ssZ");
         q.until = until;
-    }
-    else {
+    } else {
         /* complete seconds only, as OAI-PMH lists: a change made later in
            the current second is in the next call, not skipped by it */
         oai_format_datestamp((int64_t)time(NULL) - 1, until);

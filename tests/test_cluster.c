@@ -461,15 +461,29 @@ static void change_times(void **state)
     assert_true(h.gone);
     assert_string_equal(h.datestamp, "2026-03-01T00:00:00Z");
     /* keyset position: after (u3's stamp, u3) comes u4 only */
-    struct cluster_query after = {.after_ds = "2026-03-01T00:00:00Z",
-                                  .after_id = u3,
-                                  .include_gone = 1};
+    struct cluster_query after = {
+        .after_ds = "2026-03-01T00:00:00Z", .after_id = u3, .include_gone = 1};
     list_heads(f->cl, &after, &hs);
     assert_int_equal(hs.n, 1);
     assert_int_equal(hs.v[0].id, u4);
     struct cluster_query lim = {.limit = 2, .include_gone = 1};
     list_heads(f->cl, &lim, &hs);
     assert_int_equal(hs.n, 2);
+    /* a walk one at a time from positions gives the whole list in order,
+       through seconds shared by several clusters and into later ones */
+    struct heads whole, one;
+    list_heads(f->cl, &all, &whole);
+    assert_int_equal(whole.n, 6); /* five works, one of them vanished */
+    struct cluster_query step = {.limit = 1, .include_gone = 1};
+    for (size_t i = 0; i < whole.n; i++) {
+        list_heads(f->cl, &step, &one);
+        assert_int_equal(one.n, 1);
+        assert_int_equal(one.v[0].id, whole.v[i].id);
+        step.after_ds = whole.v[i].datestamp;
+        step.after_id = whole.v[i].id;
+    }
+    list_heads(f->cl, &step, &one);
+    assert_int_equal(one.n, 0);
 
     /* a record deleted from the catalog: its cluster of one vanishes */
     int64_t u5 = rid(f, NULL, "u005");
@@ -508,6 +522,19 @@ static void change_times(void **state)
     assert_int_equal(cluster_head(f->cl, u4, &h, &err), WY_OK);
     assert_true(h.gone);
     assert_string_equal(h.datestamp, "2026-03-01T00:00:00Z");
+
+    /* a read transaction: one snapshot, no write inside */
+    assert_int_equal(cluster_read_begin(f->cl, &err), WY_OK);
+    list_heads(f->cl, &r6, &hs);
+    assert_int_equal(hs.n, 4);
+    assert_int_equal(cluster_read_begin(f->cl, &err), WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "transaction is open");
+    wy_err_release(&err);
+    assert_int_equal(cluster_begin(f->cl, &err), WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "transaction is open");
+    wy_err_release(&err);
+    cluster_read_end(f->cl);
+    cluster_read_end(NULL);
 
     assert_int_equal(cluster_head(f->cl, 999, &h, &err), WY_ENOTFOUND);
     assert_err(&err, WY_ENOTFOUND, "999");
@@ -609,8 +636,7 @@ static void schema1_migrates(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    assert_int_equal(cluster_open(&f->cl, f->h->catalog_path, &err),
-                     WY_ESTATE);
+    assert_int_equal(cluster_open(&f->cl, f->h->catalog_path, &err), WY_ESTATE);
     assert_err(&err, WY_ESTATE, "schema 9");
     wy_err_release(&err);
 }

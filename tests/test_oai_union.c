@@ -37,8 +37,7 @@ static int64_t rid(struct wy_home *h, const char *local)
 {
     struct wy_err err = WY_ERR_INIT;
     struct cat_record *r = NULL;
-    if (cat_get_record_by_local(h->cat, NULL, local, CAT_LOAD_HEADER, &r,
-                                &err))
+    if (cat_get_record_by_local(h->cat, NULL, local, CAT_LOAD_HEADER, &r, &err))
         fail_msg("%s", wy_err_msg(&err));
     int64_t id = r->id;
     cat_record_free(r);
@@ -60,11 +59,11 @@ static int setup(void **state)
         fail_msg("%s", wy_err_msg(&err));
     struct cat_import_opts o = {0};
     struct cat_import_stats st = {0};
-    if (cat_import_file(h->cat, wy_srcpath("tests/fixtures/union/libraries.xml"),
-                        &o, &st, &err) ||
+    if (cat_import_file(h->cat,
+                        wy_srcpath("tests/fixtures/union/libraries.xml"), &o,
+                        &st, &err) ||
         cluster_open(&cl, h->catalog_path, &err) ||
-        cluster_set_now(cl, T1, &err) ||
-        cluster_sync(cl, h->cat, NULL, &err))
+        cluster_set_now(cl, T1, &err) || cluster_sync(cl, h->cat, NULL, &err))
         fail_msg("%s", wy_err_msg(&err));
     for (int i = 1; i <= 9; i++) {
         char local[16];
@@ -315,8 +314,8 @@ static void harvest_with_tokens(void **state)
     ids = harvest(f, "ListIdentifiers", "metadataPrefix=mods", &n, &pages);
     assert_int_equal(n, NCLUSTERS);
     free(ids);
-    ids = harvest(f, "ListRecords", "metadataPrefix=oai_dc&from=" T1, &n,
-                  &pages);
+    ids =
+        harvest(f, "ListRecords", "metadataPrefix=oai_dc&from=" T1, &n, &pages);
     assert_int_equal(n, NCLUSTERS);
     free(ids);
 }
@@ -434,8 +433,8 @@ static void split_and_merge_seen_by_from(void **state)
     assert_int_equal(tc_count(r.body, "\"id\":"), 4);
     tc_resp_free(&r);
     static const char *const bad[] = {"since=yesterday", "until=2026-02-30x",
-                                      "after=2026-03-01T00:00:00Z",
-                                      "after=x/1", "size=0"};
+                                      "after=2026-03-01T00:00:00Z", "after=x/1",
+                                      "size=0"};
     static const char *const named[] = {"'since'", "'until'", "'after'",
                                         "'after'", "'size'"};
     for (size_t i = 0; i < 5; i++) {
