@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/arena.h"
@@ -199,7 +198,7 @@ wy_code idx_open(struct idx **out, const char *path, enum idx_mode mode,
     if (!x)
         return wy_err_set(err, WY_ENOMEM, "out of memory opening an index");
     x->mode = mode;
-    x->threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+    x->threads = 1; /* see idx_set_threads() */
     wy_buf_init(&x->tmp, CJK_MAX_INPUT * 2);
     wy_buf_init(&x->val, CJK_MAX_INPUT * 2);
     wy_buf_init(&x->snip, CJK_MAX_INPUT * 2);
@@ -1485,7 +1484,8 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
     xq.offset = (page - 1) * size;
     xq.pagesize = size;
     xq.facet_slots = slots;
-    xq.nfacets = IDX_NFACETS;
+    xq.nfacets = q->no_facets ? 0 : IDX_NFACETS;
+    xq.exact_total = 1;
     xq.facets_packed = 1;
     xq.snippet_slot = SLOT_SNIPPET;
     xq.snippet_len = 240;

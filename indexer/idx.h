@@ -44,11 +44,13 @@ const char *idx_stale(const struct idx *x);
    for an older version, several times faster in large batches. */
 void idx_set_fresh(struct idx *x, int fresh);
 
-/* With 2 (the default on a machine with more than one processor), a fresh
-   index (idx_set_fresh) is written by a second thread while idx_put builds
-   the next record's document: an error of the writer then comes back from a
-   later idx_put or from idx_commit, naming the record's id term ('Q<id>').
-   1: everything in the caller's thread. */
+/* With 2, a fresh index (idx_set_fresh) is written by a second thread
+   while idx_put builds the next record's document: an error of the writer
+   then comes back from a later idx_put or from idx_commit, naming the
+   record's id term ('Q<id>'). 1 (the default): everything in the caller's
+   thread. Two threads finish sooner only with a processor to spare: on a
+   busy machine they took about 18% more CPU time and longer (glibc's
+   malloc across threads; docs/PERFORMANCE.md). */
 void idx_set_threads(struct idx *x, int threads);
 
 /* Makes a reader see the latest commit of the writer. */
@@ -165,11 +167,12 @@ struct idx_query {
     size_t page_size; /* 0 means 20; at most 1000 */
     int collapse;     /* 1: one hit per union-catalogue cluster (the best
                          ranked member); total then counts clusters */
+    int no_facets;    /* 1: no facet counts (faster; the total stays exact) */
 };
 #define IDX_QUERY_INIT                                                         \
     {                                                                          \
         NULL, NULL, NULL, 0, WY_YEAR_NONE, WY_YEAR_NONE, IDX_SORT_RELEVANCE,   \
-            1, 20, 0                                                           \
+            1, 20, 0, 0                                                        \
     }
 
 struct idx_hit {

@@ -792,9 +792,39 @@ class FacetSpy : public Xapian::MatchSpy
     };
     std::vector<Counts> counts;
     uint64_t docs = 0; // documents seen: every match, before collapsing
-    FacetSpy(std::vector<Xapian::valueno> s, int packed_slot, size_t n)
-        : slots(std::move(s)), packed(packed_slot), counts(n)
+    // The packed slot's value stream, read forward: the matcher hands
+    // matches over in ascending docid order, and skip_to() moves on from
+    // where the last one was found, where Document::get_value() looks the
+    // docid up from the start of its value chunk every time (half of a
+    // broad query's time). Read-only databases only (NULL: get_value()).
+    Xapian::Database *vdb = nullptr;
+    Xapian::ValueIterator vit;
+    Xapian::docid vlast = 0;
+    bool vstarted = false;
+
+    FacetSpy(std::vector<Xapian::valueno> s, int packed_slot, size_t n,
+             Xapian::Database *stream_db)
+        : slots(std::move(s)), packed(packed_slot), counts(n), vdb(stream_db)
     {
+    }
+
+    std::string packed_value(const Xapian::Document &doc)
+    {
+        Xapian::valueno slot = static_cast<Xapian::valueno>(packed);
+        if (!vdb)
+            return doc.get_value(slot);
+        Xapian::docid did = doc.get_docid();
+        if (!vstarted || did < vlast) { // never seen: the order is kept
+            vit = vdb->valuestream_begin(slot);
+            vstarted = true;
+        }
+        vlast = did;
+        if (vit == vdb->valuestream_end(slot))
+            return std::string();
+        vit.skip_to(did);
+        if (vit == vdb->valuestream_end(slot) || vit.get_docid() != did)
+            return std::string();
+        return *vit;
     }
 
     // Counts the values of one facet (separated by IDX_X_MULTI_SEP), each
@@ -829,7 +859,7 @@ class FacetSpy : public Xapian::MatchSpy
         if (packed >= 0) {
             // one value read per document: glass caches one value stream
             // at a time, so reading eight slots per match costs eight seeks
-            std::string v = doc.get_value(static_cast<Xapian::valueno>(packed));
+            std::string v = packed_value(doc);
             const char *p = v.data(), *end = p + v.size();
             for (size_t f = 0; f < counts.size() && p <= end; f++) {
                 const char *q = static_cast<const char *>(
@@ -1064,10 +1094,15 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
             hit = &it->second;
     }
 
-    FacetSpy spy(slots, packed, hit ? 0 : q->nfacets);
-    if (q->nfacets && !hit)
+    FacetSpy spy(slots, packed, hit ? 0 : q->nfacets,
+                 db->writable ? nullptr : &d);
+    // with collapsing, the spy also counts the matches before collapsing
+    // (exact, unlike Xapian's uncollapsed estimate)
+    bool spying = (q->nfacets || (q->collapse && q->exact_total)) && !hit;
+    if (spying)
         enq.add_matchspy(&spy);
-    Xapian::doccount check = q->nfacets && !hit ? d.get_doccount() : 0;
+    Xapian::doccount check =
+        (q->nfacets || q->exact_total) && !hit ? d.get_doccount() : 0;
     Xapian::MSet m =
         enq.get_mset(static_cast<Xapian::doccount>(q->offset),
                      static_cast<Xapian::doccount>(q->pagesize), check);
@@ -1088,10 +1123,10 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         if (q->collapse && check && check >= d.get_doccount())
             res.est = res.upper = res.lower;
         // Xapian 1.4's uncollapsed estimate is not exact even when every
-        // match was visited; the facet spy saw each match once
-        res.uncollapsed = !q->collapse             ? res.est
-                          : q->nfacets && spy.docs ? spy.docs
-                                  : m.get_uncollapsed_matches_estimated();
+        // match was visited; the spy saw each match once
+        res.uncollapsed = !q->collapse ? res.est
+                          : spying     ? spy.docs
+                                       : m.get_uncollapsed_matches_estimated();
     }
 
     Xapian::MSet hm;

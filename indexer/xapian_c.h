@@ -184,6 +184,8 @@ struct idx_xquery {
     size_t offset, pagesize;     /* the page of hits wanted */
     const unsigned *facet_slots; /* counted over all matches */
     size_t nfacets;
+    int exact_total;   /* 1: visit every match for an exact total even
+                          without facets (with facets it always is) */
     int facets_packed; /* 1: the nfacets facets are all in slot
                           facet_slots[0], separated by
                           IDX_X_FACET_SEP */

@@ -1833,41 +1833,42 @@ static void bind_window(sqlite3_stmt *s, const char *from, const char *until)
         sqlite3_bind_text(s, 2, until, -1, SQLITE_STATIC);
 }
 
-wy_code cluster_list(struct cluster *cl, const struct cluster_query *q,
-                     cluster_head_cb cb, void *ctx, size_t *n,
-                     struct wy_err *err)
+/* One step of a keyset walk: ?1 the position's datestamp, ?2 its id,
+   ?3 from, ?4 until, ?5 include gone, ?6 limit. Each is an index seek
+   (a row value (datestamp, id) > (?1, ?2) is not: SQLite 3.40 seeks on
+   its first column and scans the rest, and a rebuild gives every cluster
+   the same datestamp). */
+static const char list_same_ds[] =
+    "SELECT cluster_id, datestamp, gone FROM cluster_stamp"
+    " WHERE datestamp = ?1 AND cluster_id > ?2 AND datestamp >= ?3"
+    " AND datestamp <= ?4 AND (?5 OR NOT gone) ORDER BY cluster_id LIMIT ?6";
+static const char list_later_ds[] =
+    "SELECT cluster_id, datestamp, gone FROM cluster_stamp"
+    " WHERE datestamp > ?1 AND datestamp >= ?3 AND datestamp <= ?4"
+    " AND (?5 OR NOT gone) ORDER BY datestamp, cluster_id LIMIT ?6";
+
+static wy_code list_step(struct cluster *cl, const char *sql,
+                         const struct cluster_query *q, const char *pos_ds,
+                         int64_t pos_id, int64_t limit, cluster_head_cb cb,
+                         void *ctx, size_t *n, int *stopped,
+                         struct wy_err *err)
 {
-    if (n)
-        *n = 0;
-    wy_code rc = need_schema2(cl, err);
-    if (rc)
-        return rc;
     sqlite3_stmt *s = NULL;
-    /* the keyset: (datestamp, cluster_id) > (?3, ?4), the index's order */
-    if (sqlite3_prepare_v2(
-            cl->db,
-            "SELECT cluster_id, datestamp, gone FROM cluster_stamp"
-            " WHERE (?1 IS NULL OR datestamp >= ?1)"
-            " AND (?2 IS NULL OR datestamp <= ?2)"
-            " AND (?3 IS NULL OR datestamp > ?3"
-            " OR (datestamp = ?3 AND cluster_id > ?4))"
-            " AND (?6 OR NOT gone)"
-            " ORDER BY datestamp, cluster_id LIMIT ?5",
-            -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(cl->db, sql, -1, &s, NULL) != SQLITE_OK)
         return db_fail(cl, err, "list clusters");
-    bind_window(s, q->from, q->until);
-    if (q->after_ds) {
-        sqlite3_bind_text(s, 3, q->after_ds, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 4, q->after_id);
-    }
-    sqlite3_bind_int64(s, 5, q->limit ? (int64_t)q->limit : -1);
-    sqlite3_bind_int(s, 6, q->include_gone != 0);
+    sqlite3_bind_text(s, 1, pos_ds, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, pos_id);
+    sqlite3_bind_text(s, 3, q->from ? q->from : "", -1, SQLITE_STATIC);
+    /* '~' sorts after every datestamp */
+    sqlite3_bind_text(s, 4, q->until ? q->until : "~", -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 5, q->include_gone != 0);
+    sqlite3_bind_int64(s, 6, limit);
     int r;
+    wy_code rc = WY_OK;
     struct cluster_head h;
     while ((r = sqlite3_step(s)) == SQLITE_ROW) {
         head_of(s, &h);
-        if (n)
-            (*n)++;
+        (*n)++;
         rc = cb(ctx, &h, err);
         if (rc)
             break;
@@ -1875,7 +1876,32 @@ wy_code cluster_list(struct cluster *cl, const struct cluster_query *q,
     if (rc == WY_OK && r != SQLITE_DONE)
         rc = db_fail(cl, err, "list clusters");
     sqlite3_finalize(s);
-    return rc == WY_EOF ? WY_OK : rc;
+    if (rc == WY_EOF) {
+        *stopped = 1;
+        rc = WY_OK;
+    }
+    return rc;
+}
+
+wy_code cluster_list(struct cluster *cl, const struct cluster_query *q,
+                     cluster_head_cb cb, void *ctx, size_t *n,
+                     struct wy_err *err)
+{
+    size_t got = 0;
+    int stopped = 0;
+    wy_code rc = need_schema2(cl, err);
+    int64_t limit = q->limit ? (int64_t)q->limit : -1;
+    /* the rest of the position's second, then the later ones */
+    if (rc == WY_OK && q->after_ds)
+        rc = list_step(cl, list_same_ds, q, q->after_ds, q->after_id, limit,
+                       cb, ctx, &got, &stopped, err);
+    if (rc == WY_OK && !stopped && (limit < 0 || (int64_t)got < limit))
+        rc = list_step(cl, list_later_ds, q, q->after_ds ? q->after_ds : "",
+                       0, limit < 0 ? -1 : limit - (int64_t)got, cb, ctx,
+                       &got, &stopped, err);
+    if (n)
+        *n = got;
+    return rc;
 }
 
 wy_code cluster_count(struct cluster *cl, const struct cluster_query *q,

@@ -469,6 +469,21 @@ static void change_times(void **state)
     struct cluster_query lim = {.limit = 2, .include_gone = 1};
     list_heads(f->cl, &lim, &hs);
     assert_int_equal(hs.n, 2);
+    /* a walk one at a time from positions gives the whole list in order,
+       through seconds shared by several clusters and into later ones */
+    struct heads whole, one;
+    list_heads(f->cl, &all, &whole);
+    assert_int_equal(whole.n, 6); /* five works, one of them vanished */
+    struct cluster_query step = {.limit = 1, .include_gone = 1};
+    for (size_t i = 0; i < whole.n; i++) {
+        list_heads(f->cl, &step, &one);
+        assert_int_equal(one.n, 1);
+        assert_int_equal(one.v[0].id, whole.v[i].id);
+        step.after_ds = whole.v[i].datestamp;
+        step.after_id = whole.v[i].id;
+    }
+    list_heads(f->cl, &step, &one);
+    assert_int_equal(one.n, 0);
 
     /* a record deleted from the catalog: its cluster of one vanishes */
     int64_t u5 = rid(f, NULL, "u005");

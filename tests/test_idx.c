@@ -381,6 +381,18 @@ static void facet_counts_are_exact(void **state)
     assert_int_equal(facet_count(r, IDX_FACET_LIBRARY, "国家图书馆"), 3);
     assert_int_equal(facet_count(r, IDX_FACET_LIBRARY, "上海图书馆"), 1);
     idx_result_free(r);
+
+    /* without facet counts: none, and the same exact total */
+    q.no_facets = 1;
+    r = search(x, &q);
+    assert_int_equal(r->total, 3);
+    assert_int_equal(r->total_lower, 3);
+    assert_int_equal(r->total_upper, 3);
+    for (size_t f = 0; f < IDX_NFACETS; f++) {
+        assert_int_equal(r->facets[f].nvalues, 0);
+        assert_string_equal(r->facets[f].name, idx_facet_name(f));
+    }
+    idx_result_free(r);
     idx_close(x, NULL);
 }
 
@@ -748,14 +760,16 @@ static void collapsed_totals_are_exact(void **state)
     struct idx_query q = IDX_QUERY_INIT;
     q.q = "史记";
     q.collapse = 1;
-    for (size_t size = 1; size <= 100; size += 99) {
-        q.page_size = size;
+    for (size_t size = 1; size <= 199; size += 99) {
+        q.page_size = size > 100 ? 1 : size;
+        q.no_facets = size > 100; /* exact without facets too */
         struct idx_result *r = search(x, &q);
         assert_int_equal(r->total, groups);
         assert_int_equal(r->total_lower, groups);
         assert_int_equal(r->total_upper, groups);
         assert_int_equal(r->total_records, records);
-        assert_int_equal(r->nhits, size < groups ? size : groups);
+        assert_int_equal(r->nhits,
+                         q.page_size < groups ? q.page_size : groups);
         idx_result_free(r);
     }
     idx_close(x, NULL);

@@ -63,9 +63,9 @@ static int setup(void **state)
     if (home_init(wy_buf_cstr(&f->home), &err) ||
         home_open(&h, wy_buf_cstr(&f->home), 0, &err))
         fail_msg("%s", wy_err_msg(&err));
-    import(h, "tests/fixtures/union/libraries.xml", NULL);  /* 1-9 */
-    import(h, "tests/fixtures/union/guji.xml", "guji");     /* 10-12 */
-    import(h, "tests/fixtures/union/editions.xml", "guji"); /* 13-19 */
+    import(h, "tests/fixtures/union/libraries.xml", NULL);        /* 1-9 */
+    import(h, "tests/fixtures/union/guji.xml", "guji");           /* 10-12 */
+    import(h, "tests/fixtures/union/editions.xml", "guji");       /* 13-19 */
     import(h, "tests/fixtures/union/local.xml", "difangwenxian"); /* 20-22 */
     home_close(h);
     reindex(f);
@@ -152,8 +152,7 @@ static json_int_t facet(json_t *j, const char *name, const char *value,
             *n = json_array_size(vs);
         for (size_t k = 0; k < json_array_size(vs); k++) {
             json_t *v = json_array_get(vs, k);
-            if (!strcmp(json_string_value(json_object_get(v, "value")),
-                        value))
+            if (!strcmp(json_string_value(json_object_get(v, "value")), value))
                 return jint(v, "count");
         }
         return 0;
@@ -200,21 +199,19 @@ static void union_search_pages_over_clusters(void **state)
     size_t n = 0;
     for (int page = 1; page <= 8; page++) {
         char path[128];
-        snprintf(path, sizeof(path), "/api/union/search?size=4&page=%d",
-                 page);
+        snprintf(path, sizeof(path), "/api/union/search?size=4&page=%d", page);
         j = get_json(f, path);
         json_t *hits = json_object_get(j, "hits");
-        size_t expect = want > (size_t)(page - 1) * 4
-                            ? want - (size_t)(page - 1) * 4
-                            : 0;
+        size_t expect =
+            want > (size_t)(page - 1) * 4 ? want - (size_t)(page - 1) * 4 : 0;
         assert_int_equal(json_array_size(hits), expect > 4 ? 4 : expect);
         for (size_t i = 0; i < json_array_size(hits); i++) {
             json_t *h = json_array_get(hits, i);
             json_t *c = json_object_get(h, "cluster");
-            int64_t key = json_is_integer(c)
-                              ? json_integer_value(c)
-                              : -atoll(json_string_value(
-                                    json_object_get(h, "id")));
+            int64_t key =
+                json_is_integer(c)
+                    ? json_integer_value(c)
+                    : -atoll(json_string_value(json_object_get(h, "id")));
             for (size_t k = 0; k < n; k++)
                 if (seen[k] == key)
                     fail_msg("cluster %lld on two pages", (long long)key);
@@ -308,8 +305,8 @@ static void profile_facets_match_the_records(void **state)
     static const struct {
         const char *v;
         int count;
-    } types[] = {{"刻本", 3},   {"抄本", 2},   {"石印本", 1}, {"活字本", 1},
-                 {"套印本", 1}, {"稿本", 1},   {"铅印本", 1}},
+    } types[] = {{"刻本", 3},   {"抄本", 2}, {"石印本", 1}, {"活字本", 1},
+                 {"套印本", 1}, {"稿本", 1}, {"铅印本", 1}},
       places[] = {{"北京", 2}, {"上海", 2}, {"杭州", 2}, {"吴兴", 1}};
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
         if (facet(j, "edition_type", types[i].v, &n) != types[i].count)
@@ -427,8 +424,7 @@ static void following_errors_name_their_place(void **state)
         fail_msg("%s", wy_err_msg(&err));
     assert_int_equal(idx_follow_clusters(x, cl, 0, NULL, &err), WY_ESTATE);
     char want[64];
-    snprintf(want, sizeof(want), "following cluster changes since '%s'",
-             mark);
+    snprintf(want, sizeof(want), "following cluster changes since '%s'", mark);
     assert_err(&err, WY_ESTATE, want);
     assert_err(&err, WY_ESTATE, "read-only");
     wy_err_release(&err);

@@ -5,10 +5,13 @@
                                      index at DIR; prints records and seconds
      bench_index search DIR QUERIES  runs each line "QUERY<TAB>FROM<TAB>TO"
                                      (years may be empty) through idx_search
-                                     (10 hits, all facets); prints
+                                     (10 hits, all facets; none with
+                                     BENCH_NOFACETS=1); prints
                                      "HITS<TAB>MS<TAB>CPU-MS" per line
      bench_index ids DIR QUERIES     the same, printing the ids of the
-                                     first 1000 hits of each query */
+                                     first 1000 hits of each query
+     bench_index facets DIR QUERIES  the same, printing each query's total
+                                     and every facet value with its count */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +48,7 @@ static int run_index(const char *dir, int nfiles, char **files)
     /* a new index, each record once: documents are added without lookups,
        as `wenyuan index` fills a new or rebuilt index */
     idx_set_fresh(x, 1);
-    /* BENCH_THREADS=1: build and write documents in one thread */
+    /* BENCH_THREADS=2: documents written by a second thread */
     if (getenv("BENCH_THREADS"))
         idx_set_threads(x, atoi(getenv("BENCH_THREADS")));
     double t0 = wy_now();
@@ -122,7 +125,8 @@ static int run_search(const char *dir, const char *qfile, int ids)
         }
         struct idx_query q = IDX_QUERY_INIT;
         q.q = line;
-        q.page_size = ids ? 1000 : 10;
+        q.page_size = ids == 1 ? 1000 : 10;
+        q.no_facets = getenv("BENCH_NOFACETS") != NULL;
         if (from && *from)
             q.from_year = (int)strtol(from, NULL, 10);
         if (to && *to)
@@ -136,7 +140,15 @@ static int run_search(const char *dir, const char *qfile, int ids)
         }
         double ms = (wy_now() - t0) * 1000.0;
         double cms = (cpu_now() - c0) * 1000.0;
-        if (ids) { /* the ids of the first 1000 hits, for comparison */
+        if (ids == 2) { /* the total and every facet count */
+            printf("%llu", (unsigned long long)r->total);
+            for (int f = 0; f < IDX_NFACETS; f++)
+                for (size_t k = 0; k < r->facets[f].nvalues; k++)
+                    printf("\t%s=%s:%llu", r->facets[f].name,
+                           r->facets[f].values[k].value,
+                           (unsigned long long)r->facets[f].values[k].count);
+            putchar('\n');
+        } else if (ids) { /* the ids of the first 1000 hits */
             for (size_t i = 0; i < r->nhits; i++)
                 printf("%s%s", i ? " " : "", r->hits[i].id);
             putchar('\n');
@@ -158,7 +170,9 @@ int main(int argc, char **argv)
         return run_search(argv[2], argv[3], 0);
     if (argc == 4 && !strcmp(argv[1], "ids"))
         return run_search(argv[2], argv[3], 1);
+    if (argc == 4 && !strcmp(argv[1], "facets"))
+        return run_search(argv[2], argv[3], 2);
     fprintf(stderr, "usage: bench_index index DIR FILE... | search DIR "
-                    "QUERIES | ids DIR QUERIES\n");
+                    "QUERIES | ids DIR QUERIES | facets DIR QUERIES\n");
     return 2;
 }

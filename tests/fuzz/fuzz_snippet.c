@@ -43,8 +43,8 @@ WY_FUZZ_TARGET(snippet)
         !wy_desc_add_note(r, t, strlen(t)))
         abort();
     struct idx_meta m = {"s1", NULL, NULL, NULL, 0, 0, 1};
-    struct idx_text ft = {"o", t, n, (data[0] & 0x80) ? IDX_TEXT_HOCR
-                                                      : IDX_TEXT_PLAIN};
+    struct idx_text ft = {"o", t, n,
+                          (data[0] & 0x80) ? IDX_TEXT_HOCR : IDX_TEXT_PLAIN};
     struct wy_err err = WY_ERR_INIT;
     if (idx_put(x, r, &m, &ft, 1, &err) != WY_OK)
         abort();
