@@ -1780,14 +1780,6 @@ static void head_of(sqlite3_stmt *s, struct cluster_head *h)
     h->gone = sqlite3_column_int(s, 2) != 0;
 }
 
-/* Binds the window: ?1 from, ?2 until (NULL: open). */
-static void bind_window(sqlite3_stmt *s, const char *from, const char *until)
-{
-    if (from)
-        sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
-    if (until)
-        sqlite3_bind_text(s, 2, until, -1, SQLITE_STATIC);
-}
 
 /* One step of a keyset walk: ?1 the position's datestamp, ?2 its id,
    ?3 from, ?4 until, ?5 include gone, ?6 limit. Each is an index seek
@@ -1870,12 +1862,13 @@ wy_code cluster_count(struct cluster *cl, const struct cluster_query *q,
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(cl->db,
                            "SELECT count(*) FROM cluster_stamp"
-                           " WHERE (?1 IS NULL OR datestamp >= ?1)"
-                           " AND (?2 IS NULL OR datestamp <= ?2)"
+                           " WHERE datestamp >= ?1 AND datestamp <= ?2"
                            " AND (?3 OR NOT gone)",
                            -1, &s, NULL) != SQLITE_OK)
         return db_fail(cl, err, "count clusters");
-    bind_window(s, q->from, q->until);
+    /* an index range: "" and "~" bound every datestamp */
+    sqlite3_bind_text(s, 1, q->from ? q->from : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, q->until ? q->until : "~", -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 3, q->include_gone != 0);
     if (sqlite3_step(s) == SQLITE_ROW)
         *out = sqlite3_column_int64(s, 0);
