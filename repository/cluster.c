@@ -1824,15 +1824,6 @@ static void head_of(sqlite3_stmt *s, struct cluster_head *h)
     h->gone = sqlite3_column_int(s, 2) != 0;
 }
 
-/* Binds the window: ?1 from, ?2 until (NULL: open). */
-static void bind_window(sqlite3_stmt *s, const char *from, const char *until)
-{
-    if (from)
-        sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
-    if (until)
-        sqlite3_bind_text(s, 2, until, -1, SQLITE_STATIC);
-}
-
 /* One step of a keyset walk: ?1 the position's datestamp, ?2 its id,
    ?3 from, ?4 until, ?5 include gone, ?6 limit. Each is an index seek
    (a row value (datestamp, id) > (?1, ?2) is not: SQLite 3.40 seeks on
@@ -1850,8 +1841,7 @@ static const char list_later_ds[] =
 static wy_code list_step(struct cluster *cl, const char *sql,
                          const struct cluster_query *q, const char *pos_ds,
                          int64_t pos_id, int64_t limit, cluster_head_cb cb,
-                         void *ctx, size_t *n, int *stopped,
-                         struct wy_err *err)
+                         void *ctx, size_t *n, int *stopped, struct wy_err *err)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(cl->db, sql, -1, &s, NULL) != SQLITE_OK)
@@ -1893,12 +1883,12 @@ wy_code cluster_list(struct cluster *cl, const struct cluster_query *q,
     int64_t limit = q->limit ? (int64_t)q->limit : -1;
     /* the rest of the position's second, then the later ones */
     if (rc == WY_OK && q->after_ds)
-        rc = list_step(cl, list_same_ds, q, q->after_ds, q->after_id, limit,
-                       cb, ctx, &got, &stopped, err);
+        rc = list_step(cl, list_same_ds, q, q->after_ds, q->after_id, limit, cb,
+                       ctx, &got, &stopped, err);
     if (rc == WY_OK && !stopped && (limit < 0 || (int64_t)got < limit))
-        rc = list_step(cl, list_later_ds, q, q->after_ds ? q->after_ds : "",
-                       0, limit < 0 ? -1 : limit - (int64_t)got, cb, ctx,
-                       &got, &stopped, err);
+        rc = list_step(cl, list_later_ds, q, q->after_ds ? q->after_ds : "", 0,
+                       limit < 0 ? -1 : limit - (int64_t)got, cb, ctx, &got,
+                       &stopped, err);
     if (n)
         *n = got;
     return rc;
@@ -1914,12 +1904,13 @@ wy_code cluster_count(struct cluster *cl, const struct cluster_query *q,
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(cl->db,
                            "SELECT count(*) FROM cluster_stamp"
-                           " WHERE (?1 IS NULL OR datestamp >= ?1)"
-                           " AND (?2 IS NULL OR datestamp <= ?2)"
+                           " WHERE datestamp >= ?1 AND datestamp <= ?2"
                            " AND (?3 OR NOT gone)",
                            -1, &s, NULL) != SQLITE_OK)
         return db_fail(cl, err, "count clusters");
-    bind_window(s, q->from, q->until);
+    /* an index range: "" and "~" bound every datestamp */
+    sqlite3_bind_text(s, 1, q->from ? q->from : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, q->until ? q->until : "~", -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 3, q->include_gone != 0);
     if (sqlite3_step(s) == SQLITE_ROW)
         *out = sqlite3_column_int64(s, 0);
@@ -1984,28 +1975,35 @@ wy_code cluster_changed_members(struct cluster *cl, const char *since,
     wy_code rc = need_schema2(cl, err);
     if (rc)
         return rc;
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(cl->db,
-                           "SELECT record_id, cluster_id, changed FROM"
-                           " cluster_member WHERE changed > ?1"
-                           " OR (changed = ?1 AND record_id > ?2)"
-                           " ORDER BY changed, record_id LIMIT ?3",
-                           -1, &s, NULL) != SQLITE_OK)
-        return db_fail(cl, err, "list changed members");
-    sqlite3_bind_text(s, 1, since ? since : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, after_record);
-    sqlite3_bind_int64(s, 3, limit ? (int64_t)limit : -1);
-    int r;
-    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(s, 2);
-        rc = cb(ctx, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
-                t ? (const char *)t : "", err);
-        if (rc)
-            break;
+    /* two index seeks on (changed, record_id), as cluster_list: the rest
+       of the position's second, then the later ones */
+    static const char *const sql[2] = {
+        "SELECT record_id, cluster_id, changed FROM cluster_member"
+        " WHERE changed = ?1 AND record_id > ?2 ORDER BY record_id LIMIT ?3",
+        "SELECT record_id, cluster_id, changed FROM cluster_member"
+        " WHERE changed > ?1 ORDER BY changed, record_id LIMIT ?3"};
+    int64_t left = limit ? (int64_t)limit : -1;
+    for (int step = 0; rc == WY_OK && step < 2 && left != 0; step++) {
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_prepare_v2(cl->db, sql[step], -1, &s, NULL) != SQLITE_OK)
+            return db_fail(cl, err, "list changed members");
+        sqlite3_bind_text(s, 1, since ? since : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, after_record);
+        sqlite3_bind_int64(s, 3, left);
+        int r;
+        while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+            const unsigned char *t = sqlite3_column_text(s, 2);
+            if (left > 0)
+                left--;
+            rc = cb(ctx, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+                    t ? (const char *)t : "", err);
+            if (rc)
+                break;
+        }
+        if (rc == WY_OK && r != SQLITE_DONE)
+            rc = db_fail(cl, err, "list changed members");
+        sqlite3_finalize(s);
     }
-    if (rc == WY_OK && r != SQLITE_DONE)
-        rc = db_fail(cl, err, "list changed members");
-    sqlite3_finalize(s);
     return rc == WY_EOF ? WY_OK : rc;
 }
 

@@ -616,6 +616,21 @@ static void schema1_migrates(void **state)
         cluster_changed_members(f->cl, "", 0, 0, take_member, &mv, &err),
         WY_OK);
     assert_int_equal(mv.n, 3);
+    /* by positions: two, then the one after the second */
+    struct moved m2 = {.n = 0};
+    assert_int_equal(
+        cluster_changed_members(f->cl, "", 0, 2, take_member, &m2, &err),
+        WY_OK);
+    assert_int_equal(m2.n, 2);
+    assert_int_equal(m2.rec[0], 1);
+    assert_int_equal(m2.rec[1], 2);
+    m2.n = 0;
+    assert_int_equal(cluster_changed_members(f->cl, hs.v[0].datestamp, 2, 2,
+                                             take_member, &m2, &err),
+                     WY_OK);
+    assert_int_equal(m2.n, 1);
+    assert_int_equal(m2.rec[0], 3);
+    assert_int_equal(m2.cid[0], 3);
     assert_int_equal(cluster_show(f->cl, 2, &ci, &err), WY_OK);
     assert_int_equal(ci.nmembers, 2);
     cluster_info_release(&ci);
