@@ -68,14 +68,7 @@ static wy_code deliver_alt(struct run *r, struct wy_buf *bodies,
         if (!todo[i])
             continue;
         if (h->deleted) {
-            struct oai_item it = {0};
-            it.identifier = h->id;
-            it.datestamp = h->datestamp;
-            it.sets = (const char *const *)h->sets;
-            it.nsets = h->nsets;
-            it.deleted = 1;
-            it.ordinal = i + 1;
-            wy_code rc = r->sink->record(r->sink->ctx, &it, &r->c, err);
+            wy_code rc = harvi_deliver_deleted(r, i, err);
             if (rc != WY_OK)
                 return rc;
             (*items)++;
@@ -183,16 +176,8 @@ wy_code harvi_complete_list(struct run *r, size_t set_index, const char *token0,
         if (rc == WY_OK && !resp.nerrors && resp.token.present &&
             *resp.token.value)
             next = resp.token.value;
-        if (rc == WY_OK && next) {
-            int s = harvi_seen_add(&r->tokens, next);
-            if (s < 0)
-                rc = harvi_nomem(err);
-            else if (s > 0 || (token && !strcmp(token, next)))
-                rc = wy_err_set(err, WY_ESTATE,
-                                "%s: the provider sent the resumptionToken "
-                                "'%s' a second time; stopping a loop",
-                                harvi_url_of(r), next);
-        }
+        if (rc == WY_OK && next)
+            rc = harvi_check_token(r, token, next, err);
         if (rc == WY_OK && next && r->nhdrs == 0 && ++empty_run >= max_empty)
             rc = wy_err_set(err, WY_ESTATE,
                             "%s: %d pages in a row without records but with "
@@ -280,14 +265,8 @@ wy_code harvi_complete_list(struct run *r, size_t set_index, const char *token0,
             oai_response_release(&resp);
             break;
         }
-        char *t = wy_strdup(next);
-        oai_response_release(&resp);
-        if (!t) {
-            rc = harvi_nomem(err);
+        if ((rc = harvi_next_token(&token, next, &resp, err)))
             break;
-        }
-        free(token);
-        token = t;
     }
     free(token);
     harvi_hdrs_clear(r);

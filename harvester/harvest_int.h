@@ -85,4 +85,18 @@ wy_code harvi_run_list(struct run *r, size_t set_index, const char *token0,
 wy_code harvi_complete_list(struct run *r, size_t set_index, const char *token0,
                             struct wy_err *err);
 
+/* Refuses a resumptionToken next the provider sent before in this list (or
+   equal to the one just asked with, token): WY_ESTATE, naming the URL.
+   WY_ENOMEM. */
+wy_code harvi_check_token(struct run *r, const char *token, const char *next,
+                          struct wy_err *err);
+
+/* The next page: *token becomes a copy of next (the old one freed); resp
+   is released either way. WY_ENOMEM (then *token is unchanged). */
+wy_code harvi_next_token(char **token, const char *next,
+                         struct oai_response *resp, struct wy_err *err);
+
+/* Stores the deletion the page's header i announces. */
+wy_code harvi_deliver_deleted(struct run *r, size_t i, struct wy_err *err);
+
 #endif

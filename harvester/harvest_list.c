@@ -42,6 +42,32 @@ int harvi_seen_add(struct seen *st, const char *s)
     return 0;
 }
 
+wy_code harvi_check_token(struct run *r, const char *token, const char *next,
+                          struct wy_err *err)
+{
+    int s = harvi_seen_add(&r->tokens, next);
+    if (s < 0)
+        return harvi_nomem(err);
+    if (s > 0 || (token && !strcmp(token, next)))
+        return wy_err_set(err, WY_ESTATE,
+                          "%s: the provider sent the resumptionToken "
+                          "'%s' a second time; stopping a loop",
+                          harvi_url_of(r), next);
+    return WY_OK;
+}
+
+wy_code harvi_next_token(char **token, const char *next,
+                         struct oai_response *resp, struct wy_err *err)
+{
+    char *t = wy_strdup(next);
+    oai_response_release(resp);
+    if (!t)
+        return harvi_nomem(err);
+    free(*token);
+    *token = t;
+    return WY_OK;
+}
+
 wy_code harvi_on_item(void *ctx, const struct oai_item *it, struct wy_err *err)
 {
     struct run *r = ctx;
@@ -123,6 +149,21 @@ static wy_code fetch_records(struct run *r, struct wy_buf *bodies,
     return WY_OK;
 }
 
+/* Stores the deletion the page's header i announces (its item number
+   i + 1). Inside the page's transaction. */
+wy_code harvi_deliver_deleted(struct run *r, size_t i, struct wy_err *err)
+{
+    const struct hdr *h = &r->hdrs[i];
+    struct oai_item it = {0};
+    it.identifier = h->id;
+    it.datestamp = h->datestamp;
+    it.sets = (const char *const *)h->sets;
+    it.nsets = h->nsets;
+    it.deleted = 1;
+    it.ordinal = i + 1;
+    return r->sink->record(r->sink->ctx, &it, &r->c, err);
+}
+
 static wy_code deliver_records(struct run *r, struct wy_buf *bodies,
                                const struct oai_parse_opts *po, size_t *items,
                                size_t *bad, struct wy_err *err)
@@ -130,14 +171,7 @@ static wy_code deliver_records(struct run *r, struct wy_buf *bodies,
     for (size_t i = 0; i < r->nhdrs; i++) {
         struct hdr *h = &r->hdrs[i];
         if (h->deleted) {
-            struct oai_item it = {0};
-            it.identifier = h->id;
-            it.datestamp = h->datestamp;
-            it.sets = (const char *const *)h->sets;
-            it.nsets = h->nsets;
-            it.deleted = 1;
-            it.ordinal = i + 1;
-            wy_code rc = r->sink->record(r->sink->ctx, &it, &r->c, err);
+            wy_code rc = harvi_deliver_deleted(r, i, err);
             if (rc != WY_OK)
                 return rc;
             (*items)++;
@@ -268,16 +302,8 @@ wy_code harvi_run_list(struct run *r, size_t set_index, const char *token0,
             next = resp.token.value;
         if (rc == WY_OK && resp.token.complete_list_size >= 0)
             cls = r->c.complete_list_size = resp.token.complete_list_size;
-        if (rc == WY_OK && next) {
-            int s = harvi_seen_add(&r->tokens, next);
-            if (s < 0)
-                rc = harvi_nomem(err);
-            else if (s > 0 || (token && !strcmp(token, next)))
-                rc = wy_err_set(err, WY_ESTATE,
-                                "%s: the provider sent the resumptionToken "
-                                "'%s' a second time; stopping a loop",
-                                harvi_url_of(r), next);
-        }
+        if (rc == WY_OK && next)
+            rc = harvi_check_token(r, token, next, err);
         if (rc == WY_OK && next && items == 0 && bad == 0 &&
             ++empty_run >= max_empty)
             rc = wy_err_set(err, WY_ESTATE,
@@ -346,14 +372,8 @@ wy_code harvi_run_list(struct run *r, size_t set_index, const char *token0,
             oai_response_release(&resp);
             break;
         }
-        char *t = wy_strdup(next);
-        oai_response_release(&resp);
-        if (!t) {
-            rc = harvi_nomem(err);
+        if ((rc = harvi_next_token(&token, next, &resp, err)))
             break;
-        }
-        free(token);
-        token = t;
     }
     free(token);
     harvi_hdrs_clear(r);

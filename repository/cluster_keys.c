@@ -66,28 +66,8 @@ static int issn8(const char *s, char out[9])
 static wy_code add_norm(struct cluster *cl, const char *s, size_t n,
                         struct wy_buf *out, struct wy_err *err)
 {
-    wy_buf_reset(&cl->norm);
-    /* loaded on first use (~20 ms): showing a cluster needs no keys */
-    wy_code rc = cl->cjk ? WY_OK : cjk_new(&cl->cjk, err);
-    if (rc == WY_OK)
-        rc = cjk_normalize(cl->cjk, s, n, &cl->norm, err);
-    if (rc)
-        return rc;
-    const char *p = cl->norm.p ? cl->norm.p : "";
-    size_t len = cl->norm.len;
-    for (size_t i = 0; i < len;) {
-        size_t at = i;
-        uint32_t cp = cjk_utf8_next(p, len, &i);
-        if (cp < 0x80) {
-            if ((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z'))
-                wy_buf_addc(out, (char)cp);
-            else if (cp >= 'A' && cp <= 'Z')
-                wy_buf_addc(out, (char)(cp + 32));
-        } else if (cjk_is_han(cp) || (cp >= 0xC0 && cp < 0x2000)) {
-            wy_buf_add(out, p + at, i - at); /* letters with accents too */
-        }
-    }
-    return WY_OK;
+    /* cjk loaded on first use (~20 ms): showing a cluster needs no keys */
+    return lib_fold(&cl->cjk, &cl->norm, s, n, out, err);
 }
 
 /* The value of a number in Chinese numerals or digits ending at p (just

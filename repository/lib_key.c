@@ -61,23 +61,17 @@ static int ends_with(const struct wy_buf *b, const char *suf)
     return b->len > m && !memcmp(b->p + b->len - m, suf, m);
 }
 
-wy_code lib_key(struct cat *c, const char *name, struct wy_buf *out,
-                struct wy_err *err)
+wy_code lib_fold(struct cjk **cjk, struct wy_buf *scratch, const char *s,
+                 size_t n, struct wy_buf *out, struct wy_err *err)
 {
-    struct lib_state *ls = libi_state(c, err);
-    if (!ls)
-        return err->code;
-    size_t n;
-    const char *s = libi_trim(name ? name : "", &n);
-    wy_buf_reset(&ls->norm);
-    wy_code rc = ls->cjk ? WY_OK : cjk_new(&ls->cjk, err);
+    wy_buf_reset(scratch);
+    wy_code rc = *cjk ? WY_OK : cjk_new(cjk, err);
     if (rc == WY_OK)
-        rc = cjk_normalize(ls->cjk, s, n, &ls->norm, err);
+        rc = cjk_normalize(*cjk, s, n, scratch, err);
     if (rc)
         return rc;
-    size_t start = out->len;
-    const char *p = ls->norm.p ? ls->norm.p : "";
-    size_t len = ls->norm.len;
+    const char *p = scratch->p ? scratch->p : "";
+    size_t len = scratch->len;
     for (size_t i = 0; i < len;) {
         size_t at = i;
         uint32_t cp = cjk_utf8_next(p, len, &i);
@@ -87,10 +81,23 @@ wy_code lib_key(struct cat *c, const char *name, struct wy_buf *out,
             else if (cp >= 'A' && cp <= 'Z')
                 wy_buf_addc(out, (char)(cp + 32));
         } else if (cjk_is_han(cp) || (cp >= 0xC0 && cp < 0x2000)) {
-            wy_buf_add(out, p + at, i - at);
+            wy_buf_add(out, p + at, i - at); /* letters with accents too */
         }
     }
-    if ((rc = wy_buf_status(out, err)))
+    return WY_OK;
+}
+
+wy_code lib_key(struct cat *c, const char *name, struct wy_buf *out,
+                struct wy_err *err)
+{
+    struct lib_state *ls = libi_state(c, err);
+    if (!ls)
+        return err->code;
+    size_t n;
+    const char *s = libi_trim(name ? name : "", &n);
+    size_t start = out->len;
+    wy_code rc = lib_fold(&ls->cjk, &ls->norm, s, n, out, err);
+    if (rc || (rc = wy_buf_status(out, err)))
         return rc;
     /* "北京师范大学" is the holder its 图书馆 stands for: one key */
     struct wy_buf view = *out;
