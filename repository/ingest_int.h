@@ -1,6 +1,7 @@
-/* repository/ingest_int.h: PRIVATE to the ingest files (ingest.c and
- * ingest_intent.c); nothing else includes it. What the catalog records for
- * one written item, shared by ingest and by the recovery of an intent. */
+/* repository/ingest_int.h: PRIVATE to the ingest files
+ * (repository/ingest*.c); nothing else includes it. What the catalog records
+ * for one written item, shared by ingest and by the recovery of an intent;
+ * below, the state of a run and its items, shared by the pieces of ingest. */
 #ifndef WY_REPOSITORY_INGEST_INT_H
 #define WY_REPOSITORY_INGEST_INT_H
 
