@@ -1,7 +1,7 @@
 /* repository/catalog_int.h: PRIVATE to the catalog files (catalog.c,
-   cat_*.c and the library register libraries.c in repository/); nothing
-   else includes it. The body of struct cat,
-   the prepared statement cache and the helpers the pieces share. */
+   cat_*.c and the library register libraries.c, lib_*.c in repository/);
+   nothing else includes it. The body of struct cat, the prepared statement
+   cache and the helpers the pieces share. */
 #ifndef WY_REPOSITORY_CATALOG_INT_H
 #define WY_REPOSITORY_CATALOG_INT_H
 
@@ -98,8 +98,8 @@ struct cat {
     struct list_stmt lst[LIST_CACHE];
     size_t nlst;
     int in_txn;
-    int wdepth; /* nested write scopes open */
-    char *now;  /* fixed clock for tests, or NULL */
+    int wdepth;             /* nested write scopes open */
+    char *now;              /* fixed clock for tests, or NULL */
     struct lib_state *libs; /* the library register's state (libraries.c):
                                its normalizer and statements, or NULL */
 };

@@ -63,6 +63,16 @@ int lib_code_valid(const char *code);
 wy_code lib_key(struct cat *c, const char *name, struct wy_buf *out,
                 struct wy_err *err);
 
+/* Appends the folded form of the n bytes at s to out: NFKC, OpenCC t2s and
+   the variant table (indexer/cjk.h; *cjk, when NULL, is loaded here, ~20
+   ms, and owned by the caller), ASCII lower-cased, everything but letters,
+   digits and ideographs dropped. scratch (borrowed, reset here) holds the
+   normalized text. The fold of lib_key and of the cluster match keys; out
+   is not checked (wy_buf_status). WY_EINDEX, WY_ENOMEM. */
+struct cjk;
+wy_code lib_fold(struct cjk **cjk, struct wy_buf *scratch, const char *s,
+                 size_t n, struct wy_buf *out, struct wy_err *err);
+
 /*
  * Registers a library with its code and names as aliases. name_en may be
  * NULL. WY_EINVAL: a bad code, an empty or overlong name, not UTF-8, the
