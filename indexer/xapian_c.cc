@@ -1101,8 +1101,12 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
     bool spying = (q->nfacets || (q->collapse && q->exact_total)) && !hit;
     if (spying)
         enq.add_matchspy(&spy);
+    // Collapse counts are per hit and only exact when every match is
+    // visited, so a cached total does not let a collapsed match stop early
     Xapian::doccount check =
-        (q->nfacets || q->exact_total) && !hit ? d.get_doccount() : 0;
+        ((q->nfacets || q->exact_total) && !hit) || q->collapse
+            ? d.get_doccount()
+            : 0;
     Xapian::MSet m =
         enq.get_mset(static_cast<Xapian::doccount>(q->offset),
                      static_cast<Xapian::doccount>(q->pagesize), check);

@@ -775,6 +775,54 @@ static void collapsed_totals_are_exact(void **state)
     idx_close(x, NULL);
 }
 
+/* Collapse counts are exact on every run of a query, also when a reader
+   answers it again from its cache of totals and facets (the service's
+   threads each keep one: a second page of the same query used to come back
+   with the counts of a match that stopped early). 40 records in clusters
+   of two, read from disk. */
+static void collapse_counts_survive_the_cache(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    char *dir = wy_test_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/index", dir);
+    struct idx *x;
+    assert_int_equal(idx_open(&x, path, IDX_WRITE, &err), WY_OK);
+    for (int i = 0; i < 40; i++) {
+        char id[16], title[64];
+        snprintf(id, sizeof(id), "k%d", i);
+        snprintf(title, sizeof(title), "史记 %d", i);
+        struct wy_record *r = wy_record_new();
+        assert_true(wy_desc_add_title(r, title, strlen(title)));
+        struct idx_meta m = {id, NULL, NULL, NULL, 0, 0, i / 2 + 1};
+        assert_int_equal(idx_put(x, r, &m, NULL, 0, &err), WY_OK);
+        wy_record_free(r);
+    }
+    assert_int_equal(idx_close(x, &err), WY_OK);
+    assert_int_equal(idx_open(&x, path, IDX_READ, &err), WY_OK);
+    struct idx_query q = IDX_QUERY_INIT;
+    q.collapse = 1;
+    q.page_size = 4;
+    for (int round = 0; round < 2; round++) {
+        for (size_t page = 1; page <= 5; page++) {
+            q.page = page;
+            struct idx_result *r = search(x, &q);
+            assert_int_equal(r->total, 20);
+            assert_int_equal(r->total_records, 40);
+            assert_int_equal(r->nhits, 4);
+            for (size_t i = 0; i < r->nhits; i++)
+                if (r->hits[i].collapsed != 1)
+                    fail_msg("round %d, page %zu, hit %zu: collapsed %llu",
+                             round, page, i,
+                             (unsigned long long)r->hits[i].collapsed);
+            idx_result_free(r);
+        }
+    }
+    idx_close(x, NULL);
+    wy_test_rmdir(dir);
+}
+
 /* Snippets are cut from the folded (simplified) text and show the text
    as catalogued when folding kept each field's length. */
 static void snippets_in_the_original_script(void **state)
@@ -1013,6 +1061,7 @@ WY_GROUP(idx, NULL, NULL, cmocka_unit_test(simplified_finds_traditional),
          cmocka_unit_test(stale_tables_are_detected),
          cmocka_unit_test(collapse_one_hit_per_cluster),
          cmocka_unit_test(collapsed_totals_are_exact),
+         cmocka_unit_test(collapse_counts_survive_the_cache),
          cmocka_unit_test(snippets_in_the_original_script),
          cmocka_unit_test(collection_facets_from_the_record),
          cmocka_unit_test(identifiers_ignore_hyphens_spaces_and_case),
