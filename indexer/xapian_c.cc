@@ -734,14 +734,14 @@ class FacetSpy : public Xapian::MatchSpy
             }
             table.swap(t);
         }
-        void add(const char *p, size_t n)
+        void add(const char *p, size_t n, uint64_t k = 1)
         {
             uint64_t h = hash_of(p, n);
             size_t mask = table.size() - 1;
             for (size_t j = h & mask;; j = (j + 1) & mask) {
                 uint32_t e = table[j];
                 if (!e) {
-                    entries.push_back({h, 1, pool.size(), n});
+                    entries.push_back({h, k, pool.size(), n});
                     pool.append(p, n);
                     table[j] = static_cast<uint32_t>(entries.size());
                     if (entries.size() * 2 > table.size())
@@ -751,18 +751,22 @@ class FacetSpy : public Xapian::MatchSpy
                 Entry &x = entries[e - 1];
                 if (x.hash == h && x.len == n &&
                     memcmp(pool.data() + x.off, p, n) == 0) {
-                    x.count++;
+                    x.count += k;
                     return;
                 }
             }
         }
     };
-    std::vector<Counts> counts;
+    // A match adds each facet's whole part of the value (all its values,
+    // "上海图书馆\x1f国家图书馆") to `segs` once: one lookup per facet
+    // instead of one per value, as the same parts recur from match to
+    // match. finish() then splits each distinct part into `counts`.
+    std::vector<Counts> segs, counts;
     // The packed slot's value stream, read forward: the matcher hands
     // matches over in ascending docid order, and skip_to() moves on from
     // where the last one was found, where Document::get_value() looks the
-    // docid up from the start of its value chunk every time (half of a
-    // broad query's time). Read-only databases only (NULL: get_value()).
+    // docid up anew for every match. Read-only databases only (NULL:
+    // get_value()).
     Xapian::Database *vdb = nullptr;
     Xapian::ValueIterator vit;
     Xapian::docid vlast = 0;
@@ -770,8 +774,36 @@ class FacetSpy : public Xapian::MatchSpy
 
     FacetSpy(std::vector<Xapian::valueno> s, int packed_slot, size_t n,
              Xapian::Database *stream_db)
-        : slots(std::move(s)), packed(packed_slot), counts(n), vdb(stream_db)
+        : slots(std::move(s)), packed(packed_slot), segs(n), counts(n),
+          vdb(stream_db)
     {
+    }
+
+    // Counts the values of each distinct part (separated by
+    // IDX_X_MULTI_SEP), each once per document.
+    void finish()
+    {
+        std::vector<std::string_view> seen;
+        for (size_t f = 0; f < segs.size(); f++) {
+            const Counts &sg = segs[f];
+            for (const auto &e : sg.entries) {
+                const char *p = sg.pool.data() + e.off, *end = p + e.len;
+                seen.clear();
+                while (p <= end) {
+                    const char *q = static_cast<const char *>(memchr(
+                        p, IDX_X_MULTI_SEP, static_cast<size_t>(end - p)));
+                    if (!q)
+                        q = end;
+                    std::string_view v(p, static_cast<size_t>(q - p));
+                    if (!v.empty() &&
+                        std::find(seen.begin(), seen.end(), v) == seen.end()) {
+                        counts[f].add(v.data(), v.size(), e.count);
+                        seen.push_back(v);
+                    }
+                    p = q + 1;
+                }
+            }
+        }
     }
 
     std::string packed_value(const Xapian::Document &doc)
@@ -793,31 +825,10 @@ class FacetSpy : public Xapian::MatchSpy
         return *vit;
     }
 
-    // Counts the values of one facet (separated by IDX_X_MULTI_SEP), each
-    // once per document.
     void count(size_t f, const char *p, size_t n)
     {
-        const char *end = p + n;
-        std::string_view seen[16];
-        size_t nseen = 0;
-        while (p < end) {
-            const char *q = static_cast<const char *>(
-                memchr(p, IDX_X_MULTI_SEP, static_cast<size_t>(end - p)));
-            if (!q)
-                q = end;
-            std::string_view v(p, static_cast<size_t>(q - p));
-            bool dup = false;
-            for (size_t k = 0; k < nseen && !dup; k++)
-                dup = seen[k] == v;
-            if (!v.empty() && !dup) {
-                counts[f].add(v.data(), v.size());
-                if (nseen < 16)
-                    seen[nseen++] = v;
-                // past 16 distinct values a repeated one may count twice;
-                // values are deduplicated when the document is built
-            }
-            p = q + 1;
-        }
+        if (n)
+            segs[f].add(p, n);
     }
     void operator()(const Xapian::Document &doc, double) override
     {
@@ -826,7 +837,7 @@ class FacetSpy : public Xapian::MatchSpy
             // at a time, so reading eight slots per match costs eight seeks
             std::string v = packed_value(doc);
             const char *p = v.data(), *end = p + v.size();
-            for (size_t f = 0; f < counts.size() && p <= end; f++) {
+            for (size_t f = 0; f < segs.size() && p <= end; f++) {
                 const char *q = static_cast<const char *>(
                     memchr(p, IDX_X_FACET_SEP, static_cast<size_t>(end - p)));
                 if (!q)
@@ -1110,6 +1121,7 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         }
     }
     res.have_snippets = want_snip;
+    spy.finish();
     for (auto &c : spy.counts) {
         std::vector<std::pair<std::string, uint64_t>> v;
         v.reserve(c.entries.size());

@@ -103,7 +103,8 @@ SERVE_PID=$!
 trap 'kill "$(cat "$ZW/zebrasrv.pid" 2>/dev/null)" 2>/dev/null || true; kill "$SERVE_PID" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$WPORT/api/search?q=x" && break; sleep 0.1; done
 : > "$WORKDIR/wy-http-results.tsv"
-while IFS=$'\t' read -r q from to; do
+while IFS= read -r line; do   # (read with IFS=tab would drop an empty q)
+  q=${line%%$'\t'*}; rest=${line#*$'\t'}; from=${rest%%$'\t'*}; to=${rest#*$'\t'}
   args=(--data-urlencode "q=$q" --data-urlencode size=10)
   [ -n "$from" ] && args+=(--data-urlencode "from=$from")
   [ -n "$to" ] && args+=(--data-urlencode "to=$to")
@@ -198,7 +199,9 @@ ZHITS=$(awk -F'\t' 'NR>1 {s+=$5} END{print s}' "$WORKDIR/results.tsv")
 WHITS=$(awk -F'\t' 'NR>1 {s+=$7} END{print s}' "$WORKDIR/results.tsv")
 
 log "summary (N=$N records, Q=$Q queries, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-printf 'indexing   zebra-setup.sh: ISO2709 %s rec/s, MARCXML %s rec/s (wall)\n' "$ZEBRA_MRC_RATE" "$ZEBRA_XML_RATE"
+printf 'indexing   zebra-setup.sh%s: ISO2709 %s rec/s, MARCXML %s rec/s (wall)\n' \
+  "$([ "${REUSE_ZEBRA:-0}" = 1 ] && echo " (its own run, $(date -u -r "$WORKDIR/zebra-setup.log" '+%F %H:%M UTC'), not this one)")" \
+  "$ZEBRA_MRC_RATE" "$ZEBRA_XML_RATE"
 printf 'indexing   ISO2709, same file: Zebra %s s wall / %s s CPU; Wenyuan %s s wall / %s s CPU\n' \
   "$Z_REAL" "$Z_CPU" "$WY_REAL" "$WY_CPU"
 printf 'indexing   rec/s: Zebra %s wall, %s CPU; Wenyuan %s wall, %s CPU; ratio %.1fx wall, %.1fx CPU\n' \
