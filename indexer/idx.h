@@ -69,6 +69,7 @@ struct idx_meta {
     const char *const *sets; /* OAI sets; nsets of them */
     size_t nsets;
     int deleted; /* 1: remove the record from the index */
+    int64_t cluster; /* its union-catalogue cluster id; 0: not clustered */
 };
 
 /* Text that came with an ingested object: OCR or transcription. */
@@ -89,6 +90,12 @@ struct idx_text {
 wy_code idx_put(struct idx *x, const struct wy_record *r,
                 const struct idx_meta *m, const struct idx_text *texts,
                 size_t ntexts, struct wy_err *err);
+/* Sets the union-catalogue cluster of the indexed record id (0: not
+   clustered) in place, without rebuilding its document; *changed (may be
+   NULL) gets 1 when it differed. A record not in the index is skipped
+   (*changed 0): it gets its cluster when it is indexed. */
+wy_code idx_set_cluster(struct idx *x, const char *id, int64_t cluster,
+                        int *changed, struct wy_err *err);
 /* Removes record id from the index; a missing record is not an error. */
 wy_code idx_delete(struct idx *x, const char *id, struct wy_err *err);
 
@@ -99,6 +106,13 @@ wy_code idx_count(struct idx *x, uint64_t *out, struct wy_err *err);
    (0 for a new index); set it inside the batch that indexed the changes. */
 wy_code idx_get_seq(struct idx *x, uint64_t *out, struct wy_err *err);
 wy_code idx_set_seq(struct idx *x, uint64_t seq, struct wy_err *err);
+/* The cluster-change time (as the cluster tables write it) the index has
+   followed up to: *out is new (free()), "" for a new index. Set it inside
+   the batch that re-indexed the members of the clusters changed until
+   then. */
+wy_code idx_get_cluster_mark(struct idx *x, char **out, struct wy_err *err);
+wy_code idx_set_cluster_mark(struct idx *x, const char *mark,
+                             struct wy_err *err);
 
 /* ---- searching --------------------------------------------------------- */
 
@@ -122,6 +136,9 @@ enum idx_facet_kind {
     IDX_FACET_CENTURY,
     IDX_FACET_DYNASTY,
     IDX_FACET_SOURCE,
+    IDX_FACET_EDITION_TYPE, /* 版本类别: 刻本, 抄本, 稿本, 活字本 ... */
+    IDX_FACET_PLACE,        /* 地点: place of publication */
+    IDX_FACET_REGION,       /* 主题地域: region the record is about */
     IDX_NFACETS
 };
 /* borrowed, static: the facet's name ("collection", "library", ...). */
@@ -136,19 +153,25 @@ struct idx_query {
     enum idx_sort sort;
     size_t page;      /* 1-based; 0 means 1 */
     size_t page_size; /* 0 means 20; at most 1000 */
+    int collapse;     /* 1: one hit per union-catalogue cluster (the best
+                         ranked member); total then counts clusters */
     int no_facets;    /* 1: no facet counts (faster; the total stays exact) */
 };
 #define IDX_QUERY_INIT                                                         \
     {                                                                          \
         NULL, NULL, NULL, 0, WY_YEAR_NONE, WY_YEAR_NONE, IDX_SORT_RELEVANCE,   \
-            1, 20, 0                                                           \
+            1, 20, 0, 0                                                        \
     }
 
 struct idx_hit {
     const char *id, *title, *date, *creator; /* original text */
-    const char *snippet;    /* HTML: escaped text with <b>..</b> marks */
+    const char *snippet;    /* HTML: escaped text with <b>..</b> marks,
+                               in the original script where the folding
+                               kept the length (docs/SEARCH.md) */
     int year_from, year_to; /* WY_YEAR_NONE when unknown */
     double weight;
+    int64_t cluster;    /* as indexed; 0: not clustered */
+    uint64_t collapsed; /* collapsing: other matches of its cluster */
 };
 
 struct idx_facet_value {
@@ -163,7 +186,9 @@ struct idx_facet {
 };
 
 struct idx_result {
-    uint64_t total; /* estimated number of matches */
+    uint64_t total;         /* estimated number of matches (collapsing:
+                               clusters and unclustered records) */
+    uint64_t total_records; /* matching records before collapsing */
     uint64_t total_lower, total_upper;
     struct idx_hit *hits;
     size_t nhits;
@@ -184,8 +209,10 @@ void idx_result_free(struct idx_result *r);
 
 /* Appends the result as one JSON object: {"total", "page", "page_size",
    "hits": [{"id", "title", "creator", "date", "year_from", "year_to",
-   "snippet"}], "facets": {"library": [{"value", "count"}], ...}}. Errors
-   through out's sticky error. */
+   "snippet", "cluster"}], "facets": {"library": [{"value", "count"}],
+   ...}}; "cluster" only for a clustered record; collapsing adds
+   "total_records" and each hit's "collapsed". Errors through out's sticky
+   error. */
 void idx_result_json(const struct idx_result *r, const struct idx_query *q,
                      struct wy_buf *out);
 

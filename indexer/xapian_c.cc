@@ -66,7 +66,7 @@ struct idx_xdb {
     // skips visiting every match. Per handle: a handle is used by one
     // thread at a time (the service keeps one per thread).
     struct Cached {
-        uint64_t est, lower, upper;
+        uint64_t est, lower, upper, uncollapsed;
         std::vector<std::vector<std::pair<std::string, uint64_t>>> facets;
         size_t bytes;
     };
@@ -656,6 +656,39 @@ extern "C" wy_code idx_xdb_delete(struct idx_xdb *db, const char *idterm,
     }
 }
 
+extern "C" wy_code idx_xdb_set_value(struct idx_xdb *db, const char *idterm,
+                                     unsigned slot, const char *v, size_t n,
+                                     int *changed, struct wy_err *err)
+{
+    if (changed)
+        *changed = 0;
+    if (need_writable(db, "setting a value", err) != WY_OK ||
+        drain(db, err) != WY_OK)
+        return err->code;
+    try {
+        std::string t = make_term("", idterm, strlen(idterm));
+        Xapian::PostingIterator p = db->w.postlist_begin(t);
+        if (p == db->w.postlist_end(t))
+            return WY_OK;
+        Xapian::docid did = *p;
+        Xapian::Document doc = db->w.get_document(did);
+        std::string want(v ? v : "", n);
+        if (doc.get_value(static_cast<Xapian::valueno>(slot)) == want)
+            return WY_OK;
+        if (n)
+            doc.add_value(static_cast<Xapian::valueno>(slot), want);
+        else
+            doc.remove_value(static_cast<Xapian::valueno>(slot));
+        db->w.replace_document(did, doc);
+        if (changed)
+            *changed = 1;
+        return WY_OK;
+    } catch (...) {
+        fail(err, "setting a value");
+        return wy_err_prefix(err, "'%s'", idterm);
+    }
+}
+
 extern "C" wy_code idx_xdb_has_term(struct idx_xdb *db, const char *idterm,
                                     int *out, struct wy_err *err)
 {
@@ -762,6 +795,7 @@ class FacetSpy : public Xapian::MatchSpy
     // instead of one per value, as the same parts recur from match to
     // match. finish() then splits each distinct part into `counts`.
     std::vector<Counts> segs, counts;
+    uint64_t docs = 0; // documents seen: every match, before collapsing
     // The packed slot's value stream, read forward: the matcher hands
     // matches over in ascending docid order, and skip_to() moves on from
     // where the last one was found, where Document::get_value() looks the
@@ -832,6 +866,7 @@ class FacetSpy : public Xapian::MatchSpy
     }
     void operator()(const Xapian::Document &doc, double) override
     {
+        docs++;
         if (packed >= 0) {
             // one value read per document: glass caches one value stream
             // at a time, so reading eight slots per match costs eight seeks
@@ -859,9 +894,10 @@ class FacetSpy : public Xapian::MatchSpy
 };
 
 struct idx_xresults {
-    uint64_t est = 0, lower = 0, upper = 0;
+    uint64_t est = 0, lower = 0, upper = 0, uncollapsed = 0;
     std::vector<std::string> data, snippets;
     std::vector<double> weights;
+    std::vector<uint64_t> collapsed;
     std::vector<std::vector<std::pair<unsigned, std::string>>> values;
     std::vector<std::vector<std::pair<std::string, uint64_t>>> facets;
     std::string desc;
@@ -1035,6 +1071,8 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
     if (q->sort_slot >= 0)
         enq.set_sort_by_value_then_relevance(
             static_cast<Xapian::valueno>(q->sort_slot), q->sort_reverse != 0);
+    if (q->collapse)
+        enq.set_collapse_key(static_cast<Xapian::valueno>(q->collapse_slot));
     std::vector<Xapian::valueno> slots;
     int packed = -1;
     if (q->nfacets && q->facets_packed)
@@ -1057,6 +1095,8 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         key = res.desc;
         key += '\0';
         key += packed >= 0 ? 'p' : 's';
+        if (q->collapse)
+            key += "c" + std::to_string(q->collapse_slot);
         key += std::to_string(q->nfacets);
         for (size_t i = 0; i < (packed >= 0 ? 1 : q->nfacets); i++)
             key += "," + std::to_string(q->facet_slots[i]);
@@ -1067,7 +1107,10 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
 
     FacetSpy spy(slots, packed, hit ? 0 : q->nfacets,
                  db->writable ? nullptr : &d);
-    if (q->nfacets && !hit)
+    // with collapsing, the spy also counts the matches before collapsing
+    // (exact, unlike Xapian's uncollapsed estimate)
+    bool spying = (q->nfacets || (q->collapse && q->exact_total)) && !hit;
+    if (spying)
         enq.add_matchspy(&spy);
     Xapian::doccount check =
         (q->nfacets || q->exact_total) && !hit ? d.get_doccount() : 0;
@@ -1078,11 +1121,23 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         res.est = hit->est;
         res.lower = hit->lower;
         res.upper = hit->upper;
+        res.uncollapsed = hit->uncollapsed;
         res.facets = hit->facets;
     } else {
         res.est = m.get_matches_estimated();
         res.lower = m.get_matches_lower_bound();
         res.upper = m.get_matches_upper_bound();
+        // Every match visited (check == doccount): the collapsed lower
+        // bound is the exact count, but 1.4 leaves the estimate and upper
+        // bound loose when the page is short (a phrase query: 563 clusters
+        // estimated as 600, upper bound 1677)
+        if (q->collapse && check && check >= d.get_doccount())
+            res.est = res.upper = res.lower;
+        // Xapian 1.4's uncollapsed estimate is not exact even when every
+        // match was visited; the spy saw each match once
+        res.uncollapsed = !q->collapse ? res.est
+                          : spying     ? spy.docs
+                                       : m.get_uncollapsed_matches_estimated();
     }
 
     Xapian::MSet hm;
@@ -1095,6 +1150,7 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         Xapian::Document doc = it.get_document();
         res.data.push_back(doc.get_data());
         res.weights.push_back(it.get_weight());
+        res.collapsed.push_back(q->collapse ? it.get_collapse_count() : 0);
         std::vector<std::pair<unsigned, std::string>> vals;
         for (Xapian::ValueIterator v = doc.values_begin();
              v != doc.values_end(); ++v)
@@ -1149,7 +1205,8 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         if (bytes <= IDX_X_CACHE_BYTES) {
             db->cache.emplace(key,
                               idx_xdb::Cached{res.est, res.lower, res.upper,
-                                              res.facets, bytes});
+                                              res.uncollapsed, res.facets,
+                                              bytes});
             db->cache_order.push_back(key);
             db->cache_bytes += bytes;
         }
@@ -1203,6 +1260,15 @@ extern "C" uint64_t idx_xresults_lower(const struct idx_xresults *r)
 extern "C" uint64_t idx_xresults_upper(const struct idx_xresults *r)
 {
     return r->upper;
+}
+extern "C" uint64_t idx_xresults_uncollapsed(const struct idx_xresults *r)
+{
+    return r->uncollapsed;
+}
+extern "C" uint64_t idx_xresults_collapsed(const struct idx_xresults *r,
+                                           size_t i)
+{
+    return i < r->collapsed.size() ? r->collapsed[i] : 0;
 }
 extern "C" size_t idx_xresults_count(const struct idx_xresults *r)
 {

@@ -90,6 +90,11 @@ static const char *const migrations[] = {
     "DROP INDEX records_datestamp;"
     "CREATE INDEX records_list ON records(datestamp, id, deleted, collection,"
     " hash);",
+    /* 2 -> 3: ingest intents, written before an OCFL version is committed
+       and deleted with the catalog rows that record it (cat_journal.c) */
+    "CREATE TABLE ingest_intents("
+    " ocfl_id TEXT PRIMARY KEY, version TEXT NOT NULL,"
+    " payload TEXT NOT NULL, orig BLOB, created TEXT NOT NULL);",
 };
 
 /* A reader (CAT_READONLY, which cannot migrate) opens catalogs from this
@@ -236,6 +241,14 @@ const char *const cati_stmt_sql[S_NSTMT] = {
         "SELECT state FROM ingest_items WHERE batch_id = ?1 AND item = ?2",
     [S_BATCH_END] =
         "UPDATE ingest_batches SET ended = ?2, status = ?3 WHERE id = ?1",
+    [S_INTENT_PUT] =
+        "INSERT OR REPLACE INTO ingest_intents (ocfl_id, version, payload, "
+        "orig, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_INTENT_DELETE] = "DELETE FROM ingest_intents WHERE ocfl_id = ?1",
+    [S_INTENT_LIST] = "SELECT ocfl_id, version, payload, orig, created FROM "
+                      "ingest_intents ORDER BY ocfl_id",
+    [S_INTENT_GET] = "SELECT ocfl_id, version, payload, orig, created FROM "
+                     "ingest_intents WHERE ocfl_id = ?1",
     [S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
 };
@@ -339,6 +352,22 @@ wy_code cati_w_end(struct cat *c, wy_code rc, struct wy_err *err)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     }
     return rc;
+}
+
+sqlite3_stmt *cati_w_stmt(struct cat *c, enum stmt id, struct wy_err *err)
+{
+    if (cati_w_begin(c, err) != WY_OK)
+        return NULL;
+    sqlite3_stmt *s = cati_st(c, id, err);
+    if (!s)
+        (void)cati_w_end(c, err->code, err);
+    return s;
+}
+
+wy_code cati_w_step(struct cat *c, sqlite3_stmt *s, const char *what,
+                    struct wy_err *err)
+{
+    return cati_w_end(c, cati_step_done(c, s, what, err), err);
 }
 
 /* ---- time ------------------------------------------------------------- */

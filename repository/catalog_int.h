@@ -72,6 +72,10 @@ enum stmt {
     S_ITEM_PUT,
     S_ITEM_GET,
     S_BATCH_END,
+    S_INTENT_PUT,
+    S_INTENT_DELETE,
+    S_INTENT_LIST,
+    S_INTENT_GET,
     S_META_GET,
     S_META_SET,
     S_NSTMT
@@ -115,6 +119,12 @@ char *cati_col_dup(sqlite3_stmt *s, int i, int *ok);
 /* A write scope (see catalog.c): every w_begin is matched by a w_end. */
 wy_code cati_w_begin(struct cat *c, struct wy_err *err);
 wy_code cati_w_end(struct cat *c, wy_code rc, struct wy_err *err);
+/* A write of one statement: cati_w_stmt begins a write scope and returns
+   the cached statement (NULL, the scope ended and err set, on failure);
+   bind it, then cati_w_step steps it and ends the scope. */
+sqlite3_stmt *cati_w_stmt(struct cat *c, enum stmt id, struct wy_err *err);
+wy_code cati_w_step(struct cat *c, sqlite3_stmt *s, const char *what,
+                    struct wy_err *err);
 int cati_is_utc_stamp(const char *s);
 wy_code cati_collection_exists(struct cat *c, const char *code, int *yes,
                                struct wy_err *err);

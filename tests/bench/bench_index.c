@@ -79,7 +79,7 @@ static int run_index(const char *dir, int nfiles, char **files)
             char id[32];
             snprintf(id, sizeof(id), "%lu", n + 1);
             const char *rid = rec->desc.id ? rec->desc.id : id;
-            struct idx_meta m = {rid, "bench", "guji", NULL, 0, 0};
+            struct idx_meta m = {rid, "bench", "guji", NULL, 0, 0, 0};
             if (!getenv("BENCH_PARSE_ONLY") &&
                 idx_put(x, rec, &m, NULL, 0, &err) != WY_OK)
                 return die("put", &err);
