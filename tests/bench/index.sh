@@ -85,7 +85,7 @@ log "generating $Q queries (CQL for Zebra, the same question for Wenyuan)"
 python3 tests/bench/gen_queries.py "$Q" > "$WORKDIR/queries.tsv"
 cut -f2- "$WORKDIR/queries.tsv" > "$WORKDIR/wy-queries.tsv"
 
-log "Wenyuan: $Q queries in-process (idx_search, 10 hits, 8 facets counted; repeats use the facet cache)"
+log "Wenyuan: $Q queries in-process (idx_search, 10 hits, all 11 facets counted; repeats use the facet cache)"
 "$WORKDIR/bench_index" search "$WORKDIR/wy-index" "$WORKDIR/wy-queries.tsv" \
   > "$WORKDIR/wy-results.tsv"
 
@@ -96,7 +96,7 @@ BENCH_NOFACETS=1 "$WORKDIR/bench_index" search "$WORKDIR/wy-index" "$WORKDIR/wy-
 # the service over the catalogue's index built above by `wenyuan index`
 # (the same records; ids are catalogue ids), one request at a time, a new
 # connection each, timed by curl like Zebra's SRU requests below
-log "Wenyuan: $Q queries over HTTP (wenyuan serve, GET /api/search, 10 hits, 8 facets)"
+log "Wenyuan: $Q queries over HTTP (wenyuan serve, GET /api/search, 10 hits, all 11 facets)"
 build-bench/wenyuan serve -H "$WORKDIR/home" --listen "127.0.0.1:$WPORT" --quiet \
   > "$WORKDIR/serve.log" 2>&1 &
 SERVE_PID=$!
