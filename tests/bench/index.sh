@@ -7,9 +7,13 @@
 # Usage: N=100000 Q=1000 bash tests/bench/index.sh   (from the repository root)
 #        REUSE_ZEBRA=1 ... reuses the records and Zebra register of an earlier
 #        run in $WORKDIR (skips zebra-setup.sh; Zebra is still timed below)
+# Searches: the same queries against Zebra over SRU, Wenyuan in-process
+# (idx_search, with and without facet counts) and Wenyuan over HTTP
+# (`wenyuan serve` on 127.0.0.1:$WPORT, GET /api/search), one at a time.
 # Output: a summary on stdout and, in $WORKDIR, queries.tsv (CQL, Wenyuan
-# query, years), results.tsv (hits and milliseconds side by side) and
-# misses.txt (queries where Zebra finds more records than Wenyuan).
+# query, years), results.tsv (hits and milliseconds of each side, one line
+# per query) and misses.txt (queries where Zebra finds more records than
+# Wenyuan).
 set -euo pipefail
 
 N=${N:-100000}
