@@ -1112,8 +1112,14 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
     bool spying = (q->nfacets || (q->collapse && q->exact_total)) && !hit;
     if (spying)
         enq.add_matchspy(&spy);
-    Xapian::doccount check =
-        (q->nfacets || q->exact_total) && !hit ? d.get_doccount() : 0;
+    // a cached total spares visiting every match, except with collapsing:
+    // each hit's count of collapsed records is exact only then (the
+    // service's threads each have a cache, so whether a repeat hits one
+    // varies from request to request)
+    Xapian::doccount check = ((q->nfacets || q->exact_total) && !hit) ||
+                                     (q->collapse && q->exact_total)
+                                 ? d.get_doccount()
+                                 : 0;
     Xapian::MSet m =
         enq.get_mset(static_cast<Xapian::doccount>(q->offset),
                      static_cast<Xapian::doccount>(q->pagesize), check);
