@@ -498,7 +498,7 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
     }
     if (rc == WY_OK && rebuild)
         rc = idx_sync_full(x, h->cat, st, cl,
-                           batch         ? batch
+                           batch          ? batch
                            : rebuild == 1 ? IDX_REBUILD_BATCH
                                           : IDX_SYNC_BATCH,
                            log, &s0, err);

@@ -81,7 +81,7 @@ struct idx_xdb {
     // so the database is never used by two threads at once.
     std::thread adder;
     std::mutex mu;
-    std::condition_variable cv; // the queue or `busy` changed
+    std::condition_variable cv;            // the queue or `busy` changed
     std::vector<Xapian::Document> pending; // the caller's, not yet queued
     std::vector<Xapian::Document> queue;   // handed to the adder
     bool busy = false, stop = false, started = false, waiting = false;
@@ -142,9 +142,8 @@ static void handoff(idx_xdb *db, std::unique_lock<std::mutex> &lk)
 {
     if (db->pending.empty())
         return;
-    db->cv.wait(lk, [db] {
-        return db->failed || db->queue.size() < IDX_X_QUEUE;
-    });
+    db->cv.wait(lk,
+                [db] { return db->failed || db->queue.size() < IDX_X_QUEUE; });
     if (db->failed) {
         db->pending.clear();
         return;

@@ -321,8 +321,7 @@ static void documents_added_in_the_background(void **state)
         snprintf(t, sizeof(t), "word%d common", i);
         assert_int_equal(idx_xdoc_clear(d, &err), WY_OK);
         assert_int_equal(idx_xdoc_text(d, "S", t, strlen(t), 1, &err), WY_OK);
-        assert_int_equal(idx_xdoc_data(d, id + 1, strlen(id + 1), &err),
-                         WY_OK);
+        assert_int_equal(idx_xdoc_data(d, id + 1, strlen(id + 1), &err), WY_OK);
         assert_int_equal(idx_xdb_add_async(w, id, d, &err), WY_OK);
     }
     assert_int_equal(idx_xdb_commit(w, &err), WY_OK);
