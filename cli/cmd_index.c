@@ -20,8 +20,9 @@ static void usage(FILE *fp)
             "  -H, --home HOME  the Wenyuan home (default $WENYUAN_HOME)\n"
             "      --rebuild    build a new index from the whole catalogue, "
             "then swap it in\n"
-            "      --batch N    changes per commit (default %d)\n",
-            IDX_SYNC_BATCH);
+            "      --batch N    changes per commit (default %d; %d when "
+            "rebuilding)\n",
+            IDX_SYNC_BATCH, IDX_REBUILD_BATCH);
 }
 
 WY_COMMAND(index, "bring the search index up to date with the catalogue")

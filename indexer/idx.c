@@ -1134,8 +1134,8 @@ static void query_values(const char *s, struct wy_buf *out)
         int quoted = j < n && s[j] == '"';
         i = j + (size_t)quoted;
         size_t end = i;
-        while (end < n && (quoted ? s[end] != '"'
-                                  : s[end] != ' ' && s[end] != ')'))
+        while (end < n &&
+               (quoted ? s[end] != '"' : s[end] != ' ' && s[end] != ')'))
             end++;
         if (end == i) { /* no value: left to the parser */
             prev = ':';
@@ -1148,7 +1148,8 @@ static void query_values(const char *s, struct wy_buf *out)
             char c = s[i];
             if ((ident && (c == '-' || c == ' ')) || c == '"')
                 continue;
-            wy_buf_addc(out, (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c);
+            wy_buf_addc(out,
+                        (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c);
         }
         wy_buf_addc(out, '"');
         prev = '"';

@@ -508,7 +508,10 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
             rebuild = 2;
     }
     if (rc == WY_OK && rebuild)
-        rc = idx_sync_full(x, h->cat, st, cl, batch ? batch : IDX_SYNC_BATCH,
+        rc = idx_sync_full(x, h->cat, st, cl,
+                           batch          ? batch
+                           : rebuild == 1 ? IDX_REBUILD_BATCH
+                                          : IDX_SYNC_BATCH,
                            log, &s0, err);
     if (rc == WY_OK) /* changes made meanwhile; everything when syncing */
         rc = idx_sync(x, h->cat, st, cl, batch, log, rebuild ? NULL : stats,

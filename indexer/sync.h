@@ -14,12 +14,17 @@
 #include "repository/catalog.h"
 #include "repository/store.h"
 
-/* Changes per batch (one transaction) unless the caller says otherwise.
-   Small batches index faster: Xapian keeps a batch's postings and
-   positions in std::maps until the commit, and their cost grows with
-   their size (100,000 records: 500 per batch take about 30% less CPU than
-   10,000; see docs/PERFORMANCE.md). */
-#define IDX_SYNC_BATCH 500
+/* Changes per batch (one transaction) unless the caller says otherwise:
+   each commit of an index in place is synced to disk. */
+#define IDX_SYNC_BATCH 2000
+/* Records per batch of a rebuild into a new index (`--rebuild`), whose
+   commits are not synced (it is synced once, before it replaces the old
+   one): Xapian keeps a batch's postings and positions in std::maps until
+   the commit, and their cost grows with their size (100,000 records in
+   bench_index: 500 per batch 15% less CPU than 10,000, 11% less than
+   2,000; through `wenyuan index --rebuild` 3% less than 2,000, with less
+   memory; docs/PERFORMANCE.md). */
+#define IDX_REBUILD_BATCH 500
 /* The largest full-text file of an object that is indexed. */
 #define IDX_SYNC_MAX_TEXT (16u * 1024u * 1024u)
 

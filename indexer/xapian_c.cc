@@ -81,7 +81,7 @@ struct idx_xdb {
     // so the database is never used by two threads at once.
     std::thread adder;
     std::mutex mu;
-    std::condition_variable cv; // the queue or `busy` changed
+    std::condition_variable cv;            // the queue or `busy` changed
     std::vector<Xapian::Document> pending; // the caller's, not yet queued
     std::vector<Xapian::Document> queue;   // handed to the adder
     bool busy = false, stop = false, started = false, waiting = false;
@@ -142,9 +142,8 @@ static void handoff(idx_xdb *db, std::unique_lock<std::mutex> &lk)
 {
     if (db->pending.empty())
         return;
-    db->cv.wait(lk, [db] {
-        return db->failed || db->queue.size() < IDX_X_QUEUE;
-    });
+    db->cv.wait(lk,
+                [db] { return db->failed || db->queue.size() < IDX_X_QUEUE; });
     if (db->failed) {
         db->pending.clear();
         return;
@@ -767,14 +766,14 @@ class FacetSpy : public Xapian::MatchSpy
             }
             table.swap(t);
         }
-        void add(const char *p, size_t n)
+        void add(const char *p, size_t n, uint64_t k = 1)
         {
             uint64_t h = hash_of(p, n);
             size_t mask = table.size() - 1;
             for (size_t j = h & mask;; j = (j + 1) & mask) {
                 uint32_t e = table[j];
                 if (!e) {
-                    entries.push_back({h, 1, pool.size(), n});
+                    entries.push_back({h, k, pool.size(), n});
                     pool.append(p, n);
                     table[j] = static_cast<uint32_t>(entries.size());
                     if (entries.size() * 2 > table.size())
@@ -784,19 +783,23 @@ class FacetSpy : public Xapian::MatchSpy
                 Entry &x = entries[e - 1];
                 if (x.hash == h && x.len == n &&
                     memcmp(pool.data() + x.off, p, n) == 0) {
-                    x.count++;
+                    x.count += k;
                     return;
                 }
             }
         }
     };
-    std::vector<Counts> counts;
+    // A match adds each facet's whole part of the value (all its values,
+    // "上海图书馆\x1f国家图书馆") to `segs` once: one lookup per facet
+    // instead of one per value, as the same parts recur from match to
+    // match. finish() then splits each distinct part into `counts`.
+    std::vector<Counts> segs, counts;
     uint64_t docs = 0; // documents seen: every match, before collapsing
     // The packed slot's value stream, read forward: the matcher hands
     // matches over in ascending docid order, and skip_to() moves on from
     // where the last one was found, where Document::get_value() looks the
-    // docid up from the start of its value chunk every time (half of a
-    // broad query's time). Read-only databases only (NULL: get_value()).
+    // docid up anew for every match. Read-only databases only (NULL:
+    // get_value()).
     Xapian::Database *vdb = nullptr;
     Xapian::ValueIterator vit;
     Xapian::docid vlast = 0;
@@ -804,8 +807,36 @@ class FacetSpy : public Xapian::MatchSpy
 
     FacetSpy(std::vector<Xapian::valueno> s, int packed_slot, size_t n,
              Xapian::Database *stream_db)
-        : slots(std::move(s)), packed(packed_slot), counts(n), vdb(stream_db)
+        : slots(std::move(s)), packed(packed_slot), segs(n), counts(n),
+          vdb(stream_db)
     {
+    }
+
+    // Counts the values of each distinct part (separated by
+    // IDX_X_MULTI_SEP), each once per document.
+    void finish()
+    {
+        std::vector<std::string_view> seen;
+        for (size_t f = 0; f < segs.size(); f++) {
+            const Counts &sg = segs[f];
+            for (const auto &e : sg.entries) {
+                const char *p = sg.pool.data() + e.off, *end = p + e.len;
+                seen.clear();
+                while (p <= end) {
+                    const char *q = static_cast<const char *>(memchr(
+                        p, IDX_X_MULTI_SEP, static_cast<size_t>(end - p)));
+                    if (!q)
+                        q = end;
+                    std::string_view v(p, static_cast<size_t>(q - p));
+                    if (!v.empty() &&
+                        std::find(seen.begin(), seen.end(), v) == seen.end()) {
+                        counts[f].add(v.data(), v.size(), e.count);
+                        seen.push_back(v);
+                    }
+                    p = q + 1;
+                }
+            }
+        }
     }
 
     std::string packed_value(const Xapian::Document &doc)
@@ -827,31 +858,10 @@ class FacetSpy : public Xapian::MatchSpy
         return *vit;
     }
 
-    // Counts the values of one facet (separated by IDX_X_MULTI_SEP), each
-    // once per document.
     void count(size_t f, const char *p, size_t n)
     {
-        const char *end = p + n;
-        std::string_view seen[16];
-        size_t nseen = 0;
-        while (p < end) {
-            const char *q = static_cast<const char *>(
-                memchr(p, IDX_X_MULTI_SEP, static_cast<size_t>(end - p)));
-            if (!q)
-                q = end;
-            std::string_view v(p, static_cast<size_t>(q - p));
-            bool dup = false;
-            for (size_t k = 0; k < nseen && !dup; k++)
-                dup = seen[k] == v;
-            if (!v.empty() && !dup) {
-                counts[f].add(v.data(), v.size());
-                if (nseen < 16)
-                    seen[nseen++] = v;
-                // past 16 distinct values a repeated one may count twice;
-                // values are deduplicated when the document is built
-            }
-            p = q + 1;
-        }
+        if (n)
+            segs[f].add(p, n);
     }
     void operator()(const Xapian::Document &doc, double) override
     {
@@ -861,7 +871,7 @@ class FacetSpy : public Xapian::MatchSpy
             // at a time, so reading eight slots per match costs eight seeks
             std::string v = packed_value(doc);
             const char *p = v.data(), *end = p + v.size();
-            for (size_t f = 0; f < counts.size() && p <= end; f++) {
+            for (size_t f = 0; f < segs.size() && p <= end; f++) {
                 const char *q = static_cast<const char *>(
                     memchr(p, IDX_X_FACET_SEP, static_cast<size_t>(end - p)));
                 if (!q)
@@ -1101,12 +1111,14 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
     bool spying = (q->nfacets || (q->collapse && q->exact_total)) && !hit;
     if (spying)
         enq.add_matchspy(&spy);
-    // Collapse counts are per hit and only exact when every match is
-    // visited, so a cached total does not let a collapsed match stop early
-    Xapian::doccount check =
-        ((q->nfacets || q->exact_total) && !hit) || q->collapse
-            ? d.get_doccount()
-            : 0;
+    // a cached total spares visiting every match, except with collapsing:
+    // each hit's count of collapsed records is exact only then (the
+    // service's threads each have a cache, so whether a repeat hits one
+    // varies from request to request)
+    Xapian::doccount check = ((q->nfacets || q->exact_total) && !hit) ||
+                                     (q->collapse && q->exact_total)
+                                 ? d.get_doccount()
+                                 : 0;
     Xapian::MSet m =
         enq.get_mset(static_cast<Xapian::doccount>(q->offset),
                      static_cast<Xapian::doccount>(q->pagesize), check);
@@ -1170,6 +1182,7 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         }
     }
     res.have_snippets = want_snip;
+    spy.finish();
     for (auto &c : spy.counts) {
         std::vector<std::pair<std::string, uint64_t>> v;
         v.reserve(c.entries.size());

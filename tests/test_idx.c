@@ -960,8 +960,8 @@ static void fresh_rebuild_in_two_threads(void **state)
 {
     (void)state;
     static const char *const queries[] = {
-        "红楼梦", "creator:曹雪芹", "library:上海图书馆", "type:text",
-        "dynasty:清", "libraries", "紅樓夢 OR smith", ""};
+        "红楼梦",     "creator:曹雪芹", "library:上海图书馆", "type:text",
+        "dynasty:清", "libraries",      "紅樓夢 OR smith",    ""};
     char want[8][256], got[256];
     char *dir = wy_test_tmpdir();
     char path[4096];

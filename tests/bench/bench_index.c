@@ -53,13 +53,13 @@ static int run_index(const char *dir, int nfiles, char **files)
         idx_set_threads(x, atoi(getenv("BENCH_THREADS")));
     double t0 = wy_now();
     unsigned long n = 0, bad = 0;
-    /* records per commit: as `wenyuan index` (IDX_SYNC_BATCH) unless
-       BENCH_BATCH says otherwise */
+    /* records per commit: as `wenyuan index --rebuild` (IDX_REBUILD_BATCH)
+       unless BENCH_BATCH says otherwise */
     unsigned long batch = getenv("BENCH_BATCH")
                               ? strtoul(getenv("BENCH_BATCH"), NULL, 10)
-                              : IDX_SYNC_BATCH;
+                              : IDX_REBUILD_BATCH;
     if (!batch)
-        batch = IDX_SYNC_BATCH;
+        batch = IDX_REBUILD_BATCH;
     double commit_cpu = 0; /* CPU seconds in idx_commit (Xapian's flushes) */
     if (idx_begin(x, &err) != WY_OK)
         return die("begin", &err);

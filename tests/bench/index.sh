@@ -7,9 +7,13 @@
 # Usage: N=100000 Q=1000 bash tests/bench/index.sh   (from the repository root)
 #        REUSE_ZEBRA=1 ... reuses the records and Zebra register of an earlier
 #        run in $WORKDIR (skips zebra-setup.sh; Zebra is still timed below)
+# Searches: the same queries against Zebra over SRU, Wenyuan in-process
+# (idx_search, with and without facet counts) and Wenyuan over HTTP
+# (`wenyuan serve` on 127.0.0.1:$WPORT, GET /api/search), one at a time.
 # Output: a summary on stdout and, in $WORKDIR, queries.tsv (CQL, Wenyuan
-# query, years), results.tsv (hits and milliseconds side by side) and
-# misses.txt (queries where Zebra finds more records than Wenyuan).
+# query, years), results.tsv (hits and milliseconds of each side, one line
+# per query) and misses.txt (queries where Zebra finds more records than
+# Wenyuan).
 set -euo pipefail
 
 N=${N:-100000}
@@ -85,7 +89,7 @@ log "generating $Q queries (CQL for Zebra, the same question for Wenyuan)"
 python3 tests/bench/gen_queries.py "$Q" > "$WORKDIR/queries.tsv"
 cut -f2- "$WORKDIR/queries.tsv" > "$WORKDIR/wy-queries.tsv"
 
-log "Wenyuan: $Q queries in-process (idx_search, 10 hits, 8 facets counted; repeats use the facet cache)"
+log "Wenyuan: $Q queries in-process (idx_search, 10 hits, all 11 facets counted; repeats use the facet cache)"
 "$WORKDIR/bench_index" search "$WORKDIR/wy-index" "$WORKDIR/wy-queries.tsv" \
   > "$WORKDIR/wy-results.tsv"
 
@@ -96,14 +100,15 @@ BENCH_NOFACETS=1 "$WORKDIR/bench_index" search "$WORKDIR/wy-index" "$WORKDIR/wy-
 # the service over the catalogue's index built above by `wenyuan index`
 # (the same records; ids are catalogue ids), one request at a time, a new
 # connection each, timed by curl like Zebra's SRU requests below
-log "Wenyuan: $Q queries over HTTP (wenyuan serve, GET /api/search, 10 hits, 8 facets)"
+log "Wenyuan: $Q queries over HTTP (wenyuan serve, GET /api/search, 10 hits, all 11 facets)"
 build-bench/wenyuan serve -H "$WORKDIR/home" --listen "127.0.0.1:$WPORT" --quiet \
   > "$WORKDIR/serve.log" 2>&1 &
 SERVE_PID=$!
 trap 'kill "$(cat "$ZW/zebrasrv.pid" 2>/dev/null)" 2>/dev/null || true; kill "$SERVE_PID" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$WPORT/api/search?q=x" && break; sleep 0.1; done
 : > "$WORKDIR/wy-http-results.tsv"
-while IFS=$'\t' read -r q from to; do
+while IFS= read -r line; do   # (read with IFS=tab would drop an empty q)
+  q=${line%%$'\t'*}; rest=${line#*$'\t'}; from=${rest%%$'\t'*}; to=${rest#*$'\t'}
   args=(--data-urlencode "q=$q" --data-urlencode size=10)
   [ -n "$from" ] && args+=(--data-urlencode "from=$from")
   [ -n "$to" ] && args+=(--data-urlencode "to=$to")
@@ -198,7 +203,9 @@ ZHITS=$(awk -F'\t' 'NR>1 {s+=$5} END{print s}' "$WORKDIR/results.tsv")
 WHITS=$(awk -F'\t' 'NR>1 {s+=$7} END{print s}' "$WORKDIR/results.tsv")
 
 log "summary (N=$N records, Q=$Q queries, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-printf 'indexing   zebra-setup.sh: ISO2709 %s rec/s, MARCXML %s rec/s (wall)\n' "$ZEBRA_MRC_RATE" "$ZEBRA_XML_RATE"
+printf 'indexing   zebra-setup.sh%s: ISO2709 %s rec/s, MARCXML %s rec/s (wall)\n' \
+  "$([ "${REUSE_ZEBRA:-0}" = 1 ] && echo " (its own run, $(date -u -r "$WORKDIR/zebra-setup.log" '+%F %H:%M UTC'), not this one)")" \
+  "$ZEBRA_MRC_RATE" "$ZEBRA_XML_RATE"
 printf 'indexing   ISO2709, same file: Zebra %s s wall / %s s CPU; Wenyuan %s s wall / %s s CPU\n' \
   "$Z_REAL" "$Z_CPU" "$WY_REAL" "$WY_CPU"
 printf 'indexing   rec/s: Zebra %s wall, %s CPU; Wenyuan %s wall, %s CPU; ratio %.1fx wall, %.1fx CPU\n' \
