@@ -27,6 +27,11 @@ struct xm {
     const char *dst;
     const struct wy_subfield *restored[64]; /* see restore() */
     size_t nrestored;
+    struct {
+        char tag[4];
+        size_t n;
+    } locals[32]; /* local tags met, for one warning */
+    size_t nlocals;
 };
 
 #define DELIM "\xe2\x80\xa1" /* U+2021, the subfield mark MARC displays use */
@@ -333,7 +338,33 @@ static void keep_local(struct xm *x, const struct wy_field *f)
     }
     if (x->rep)
         x->rep->local++;
-    warn(x, "%s: local field; kept as it is", f->tag);
+    /* one warning per tag, with a count, in warn_locals() */
+    for (size_t i = 0; i < x->nlocals; i++)
+        if (!memcmp(x->locals[i].tag, f->tag, 3)) {
+            x->locals[i].n++;
+            return;
+        }
+    if (x->nlocals < sizeof(x->locals) / sizeof(x->locals[0])) {
+        memcpy(x->locals[x->nlocals].tag, f->tag, 4);
+        x->locals[x->nlocals++].n = 1;
+    }
+}
+
+static void warn_locals(struct xm *x)
+{
+    if (!x->nlocals)
+        return;
+    struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    for (size_t i = 0; i < x->nlocals; i++) {
+        wy_buf_addf(&b, "%s%s", i ? ", " : "", x->locals[i].tag);
+        if (x->locals[i].n > 1)
+            wy_buf_addf(&b, " (%zu)", x->locals[i].n);
+    }
+    if (b.error)
+        x->oom = 1;
+    else
+        warn(x, "local fields kept as they are: %s", b.p);
+    wy_buf_release(&b);
 }
 
 /* ---- code tables -------------------------------------------------------- */
@@ -424,6 +455,19 @@ static const struct pair contents[] = {
 static const struct pair literary[] = {
     {"a", "1"}, {"b", "d"}, {"c", "e"}, {"d", "h"}, {"e", "i"},
     {"f", "j"}, {"g", "p"}, {"h", "s"}, {"y", "0"}, {"z", "m"},
+};
+
+/* UNIMARC 110 $a/0 type of serial and MARC 21 008/21 (continuing
+   resources). */
+static const struct pair sertypes[] = {
+    {"a", "p"}, {"b", "m"}, {"c", "n"}, {"e", "l"}, {"f", "d"}, {"g", "w"},
+};
+
+/* UNIMARC 110 $a/1 frequency and MARC 21 008/18. */
+static const struct pair frequencies[] = {
+    {"a", "d"}, {"b", "c"}, {"c", "w"}, {"d", "e"}, {"e", "s"}, {"f", "m"},
+    {"g", "b"}, {"h", "q"}, {"i", "t"}, {"j", "f"}, {"k", "a"}, {"l", "g"},
+    {"m", "h"}, {"n", "i"}, {"o", "j"}, {"u", "u"}, {"z", "z"},
 };
 
 /* Leader/06 type of record: UNIMARC and MARC 21. */
@@ -595,19 +639,33 @@ static int has_upper(const struct wy_field *f)
     return 0;
 }
 
-/* Parses "II" DELIM "a..." DELIM "b..." back into the field o. */
-static void parse_text(struct xm *x, struct wy_field *o, const char *s,
-                       size_t n)
+static int code_ok(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+           (c >= 'A' && c <= 'Z');
+}
+
+static int ind_ok(char c)
+{
+    return c == ' ' || code_ok(c);
+}
+
+/* Parses "II" DELIM "a..." DELIM "b..." back into the field o; 0 when the
+   text is not in that shape (then nothing is given back). */
+static int parse_text(struct xm *x, struct wy_field *o, const char *s, size_t n)
 {
     size_t dl = strlen(DELIM), i = 2;
-    if (n < 2)
-        return;
+    if (n < 2 + dl + 1 || !ind_ok(s[0]) || !ind_ok(s[1]) ||
+        memcmp(s + 2, DELIM, dl))
+        return 0;
     o->ind1 = s[0];
     o->ind2 = s[1];
-    while (i + dl < n + 1 && !memcmp(s + i, DELIM, dl)) {
+    while (i < n) {
+        if (i + dl > n || memcmp(s + i, DELIM, dl))
+            return 0;
         i += dl;
-        if (i >= n)
-            break;
+        if (i >= n || !code_ok(s[i]))
+            return 0;
         char code = s[i++];
         size_t j = i;
         while (j < n && !(j + dl <= n && !memcmp(s + j, DELIM, dl)))
@@ -615,6 +673,7 @@ static void parse_text(struct xm *x, struct wy_field *o, const char *s,
         addsn(x, o, code, s + i, j - i);
         i = j;
     }
+    return 1;
 }
 
 /* Fields given back by restore() are not replaced again: their subfield
@@ -636,18 +695,22 @@ static void mark_restored(struct xm *x, const struct wy_field *f)
 /* Gives back a field kept whole by the other direction (887 $2 unimarc,
    886 $2 marc21). A mapped field of the tag with the same first subfield
    is replaced (the mapping lost part of it); otherwise the field is added. */
-static void restore(struct xm *x, const char *tag, const char *s, size_t n)
+static int restore(struct xm *x, const char *tag, const char *s, size_t n)
 {
-    if (!(tag[0] >= '0' && tag[0] <= '9') || strlen(tag) != 3)
-        return;
+    if (strlen(tag) != 3 || !code_ok(tag[0]) || !code_ok(tag[1]) ||
+        !code_ok(tag[2]))
+        return 0;
     if (wy_tag_is_control(tag)) {
         addctl(x, tag, s, n);
-        return;
+        return 1;
     }
     struct wy_field *o = addf(x, tag, ' ', ' ');
     if (!o)
-        return;
-    parse_text(x, o, s, n);
+        return 1;
+    if (!parse_text(x, o, s, n)) {
+        x->out->nfields--;
+        return 0;
+    }
     size_t last = x->out->nfields - 1;
     const struct wy_field *nf = &x->out->fields[last];
     for (size_t i = 0; i < last && nf->nsub; i++) {
@@ -664,6 +727,7 @@ static void restore(struct xm *x, const char *tag, const char *s, size_t n)
         break;
     }
     mark_restored(x, &x->out->fields[last]);
+    return 1;
 }
 
 /* Subject thesaurus: MARC 21 6XX second indicator and UNIMARC $2 codes. */
@@ -743,8 +807,9 @@ static void u2m_008(struct xm *x)
         u2m_date(f + 7, a + 9, a[8] == 'a' || a[8] == 'b');
         u2m_date(f + 11, a + 13, a[8] == 'a' || a[8] == 'b');
     }
-    fixed_pos(f, 22, a, n, 17, audiences,
-              sizeof(audiences) / sizeof(*audiences), ' ');
+    if (!x->in->leader[7] || !strchr("si", x->in->leader[7]))
+        fixed_pos(f, 22, a, n, 17, audiences,
+                  sizeof(audiences) / sizeof(*audiences), ' ');
     fixed_pos(f, 28, a, n, 20, govpubs, sizeof(govpubs) / sizeof(*govpubs),
               ' ');
     memcpy(f + 15, "xx ", 3);
@@ -771,6 +836,22 @@ static void u2m_008(struct xm *x)
         f[33] = CODE1(literary, b[11], 0, '0');
     if (bn >= 13)
         f[34] = b[12] && strchr("abcd", b[12]) ? b[12] : ' ';
+    const char *q = field_a(x->in, "110");
+    size_t qn = q ? strlen(q) : 0;
+    if (qn && x->in->leader[7] && strchr("si", x->in->leader[7])) {
+        /* continuing resources: 110 $a/0-3 -> 008/21, 18, 19, 29 */
+        f[21] = CODE1(sertypes, q[0], 0, ' ');
+        if (qn > 1)
+            f[18] = CODE1(frequencies, q[1], 0, ' ');
+        if (qn > 2)
+            f[19] = q[2] == 'a'   ? 'r'
+                    : q[2] == 'b' ? 'n'
+                    : q[2] == 'u' ? 'u'
+                    : q[2] == 'y' ? 'x'
+                                  : ' ';
+        f[29] = qn > 3 && q[3] == '1' ? '1' : '0';
+        f[30] = f[31] = ' ';
+    }
     const char *p = field_a(x->in, "106");
     if (p && p[0] && strchr("dfs", p[0]))
         f[23] = p[0];
@@ -802,9 +883,9 @@ static void u2m_040(struct xm *x)
     if (!orig && !trans && !wy_record_field(x->in, "801", NULL))
         return;
     struct wy_field *f = addf(x, "040", ' ', ' ');
-    if (orig)
-        adds(x, f, 'a', orig);
-    if (a && strlen(a) >= 25)
+    if (orig || trans) /* $a is mandatory: the issuing agency, if alone */
+        adds(x, f, 'a', orig ? orig : trans);
+    if (a && strlen(a) >= 25 && a[22] != ' ' && a[22] != '#')
         addsn(x, f, 'b', a + 22, 3);
     if (trans || orig)
         adds(x, f, 'c', trans ? trans : orig);
@@ -862,14 +943,12 @@ static void u2m_011(struct xm *x, const struct wy_field *s)
     int dropped = 0;
     for (size_t i = 0; f && i < s->nsub; i++) {
         const struct wy_subfield *v = &s->sub[i];
-        const char *to = strchr("aaylzyflgm", v->code);
         char c = v->code == 'a'   ? 'a'
                  : v->code == 'y' ? 'z'
                  : v->code == 'z' ? 'y'
                  : v->code == 'f' ? 'l'
                  : v->code == 'g' ? 'm'
                                   : 0;
-        (void)to;
         if (c)
             add_number(x, f, c, v);
         else
@@ -902,7 +981,10 @@ static void u2m_200(struct xm *x, const struct wy_field *s)
             break;
         case 'b': {
             struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
-            wy_buf_addf(&b, "[%.*s]", (int)n, t);
+            if (n && t[0] == '[')
+                wy_buf_add(&b, t, n);
+            else
+                wy_buf_addf(&b, "[%.*s]", (int)n, t);
             if (b.error)
                 x->oom = 1;
             else
@@ -1319,6 +1401,9 @@ static void u2m_person(struct xm *x, const struct wy_field *s,
                 const char *t = v->data;
                 size_t n = v->len;
                 chop(&t, &n, 0);
+                /* ICCU and others write "$a Asimov $b , Isaac" */
+                while (n && (*t == ',' || *t == ' '))
+                    t++, n--;
                 wy_buf_addf(&b, ", %.*s", (int)n, t);
                 sub_append(x, f, wy_buf_cstr(&b));
                 wy_buf_release(&b);
@@ -1508,9 +1593,21 @@ static void u2m_field(struct xm *x, const struct wy_field *s)
     case 106:
     case 801:
         return; /* into 008 and 040 */
+    case 110:
+        if (x->in->leader[7] && strchr("si", x->in->leader[7]))
+            return; /* into 008 */
+        break;
+    case 326:
+        f = addf(x, "310", ' ', ' ');
+        map_subs(x, s, f, "aabb", 0);
+        return;
+    case 230:
+        f = addf(x, "256", ' ', ' ');
+        map_subs(x, s, f, "aa", 0);
+        return;
     case 101:
         f = addf(x, "041", s->ind1 == '0' || s->ind1 == ' ' ? '0' : '1', ' ');
-        map_subs(x, s, f, "aabkchdbefffgghejjig", 0);
+        map_subs(x, s, f, "aabkchdbefhejjig", 0);
         return;
     case 102:
         f = addf(x, "044", ' ', ' ');
@@ -1590,10 +1687,9 @@ static void u2m_field(struct xm *x, const struct wy_field *s)
     case 886: {
         const char *a = wy_field_sub(s, 'a'), *b = wy_field_sub(s, 'b'),
                    *two = wy_field_sub(s, '2');
-        if (a && b && two && !strcmp(two, "marc21")) {
-            restore(x, a, b, strlen(b));
+        if (a && b && two && !strcmp(two, "marc21") &&
+            restore(x, a, b, strlen(b)))
             return;
-        }
         break;
     }
     default:
@@ -1754,7 +1850,8 @@ static void m2u_coded(struct xm *x)
     a[8] = CODE1(datetypes, e[6], 1, 'u');
     m2u_date(a + 9, e + 7);
     m2u_date(a + 13, e + 11);
-    a[17] = CODE1(audiences, e[22], 1, 'u');
+    int serial = x->in->leader[7] && strchr("si", x->in->leader[7]);
+    a[17] = serial ? 'u' : CODE1(audiences, e[22], 1, 'u');
     a[18] = a[19] = ' ';
     a[20] = CODE1(govpubs, e[28], 1, 'y');
     a[21] = '0';
@@ -1776,6 +1873,18 @@ static void m2u_coded(struct xm *x)
             f = addf(x, "102", ' ', ' ');
             adds(x, f, 'a', c);
         }
+    }
+    char l7 = x->in->leader[7];
+    if (f8 && l7 && strchr("si", l7)) {
+        char q[5] = {CODE1(sertypes, e[21], 1, 'z'),
+                     CODE1(frequencies, e[18], 1, 'u'),
+                     e[19] == 'r'   ? 'a'
+                     : e[19] == 'n' ? 'b'
+                     : e[19] == 'x' ? 'y'
+                                    : 'u',
+                     e[29] == '1' ? '1' : '0', '\0'};
+        f = addf(x, "110", ' ', ' ');
+        addsn(x, f, 'a', q, 4);
     }
     char l6 = x->in->leader[6];
     if (f8 && (l6 == 'a' || l6 == 't')) {
@@ -2376,6 +2485,10 @@ static void m2u_field(struct xm *x, const struct wy_field *s)
         f = addf(x, "208", ' ', ' ');
         map_subs(x, s, f, "aa", 0);
         return;
+    case 256:
+        f = addf(x, "230", ' ', ' ');
+        map_subs(x, s, f, "aa", 0);
+        return;
     case 255:
         f = addf(x, "206", ' ', ' ');
         map_subs(x, s, f, "aa", 0);
@@ -2427,8 +2540,8 @@ static void m2u_field(struct xm *x, const struct wy_field *s)
         if (a && two && !strcmp(two, "unimarc") && strlen(a) >= 4 &&
             a[3] == ' ') {
             char tag[4] = {a[0], a[1], a[2], '\0'};
-            restore(x, tag, a + 4, strlen(a + 4));
-            return;
+            if (restore(x, tag, a + 4, strlen(a + 4)))
+                return;
         }
         break;
     }
@@ -2583,6 +2696,7 @@ static void sort_fields(struct xm *x)
 
 static wy_code finish(struct xm *x, struct wy_err *err)
 {
+    warn_locals(x);
     if (x->oom)
         return wy_err_set(err, WY_ENOMEM, "out of memory converting %s to %s",
                           x->src, x->dst);
@@ -2608,7 +2722,8 @@ wy_code xwalk_unimarc_to_marc21(const struct wy_record *in,
                           "record '%s' is not UNIMARC; no UNIMARC to MARC 21 "
                           "conversion",
                           in->desc.id ? in->desc.id : "?");
-    struct xm x = {in, out, rep, 1, 0, 0, 0, 0, "UNIMARC", "MARC 21", {0}, 0};
+    struct xm x = {in, out,       rep,       1,   0, 0,         0,
+                   0,  "UNIMARC", "MARC 21", {0}, 0, {{"", 0}}, 0};
     u2m_record(&x);
     return finish(&x, err);
 }
@@ -2623,7 +2738,8 @@ wy_code xwalk_marc21_to_unimarc(const struct wy_record *in,
                           "record '%s' is not MARC 21; no MARC 21 to UNIMARC "
                           "conversion",
                           in->desc.id ? in->desc.id : "?");
-    struct xm x = {in, out, rep, 0, 0, 0, 0, 0, "MARC 21", "UNIMARC", {0}, 0};
+    struct xm x = {in, out,       rep,       0,   0, 0,         0,
+                   0,  "MARC 21", "UNIMARC", {0}, 0, {{"", 0}}, 0};
     m2u_record(&x);
     return finish(&x, err);
 }

@@ -225,6 +225,102 @@ static void cnmarc_to_marc21(void **state)
 }
 
 /*
+ * pymarc testunimarc.dat (ICCU, Italian SBN), yaz-marcdump:
+ *   200 1  $a <NSB>L'<NSE>altra faccia della spirale $f Isaac Asimov
+ *          $g traduzione di Cesare Scaglia $g introduzione di ...
+ *   410  0 $1 001IT\ICCU\CFI\0012751 $1 2001  $a Bestsellers $v 641
+ *   454  0 $1 001IT\ICCU\RAV\0005061 $1 2001  $a Second foundation. ...
+ *   700  1 $a Asimov $b , Isaac $3 IT\ICCU\CFIV\007327 $4 070
+ *   702  1 $a Fruttero $b , Carlo $3 IT\ICCU\CFIV\007373
+ *   801  3 $a IT $b ICCU $c 20140902      899 (x40), 790: local
+ */
+static void unimarc_iccu_record(void **state)
+{
+    (void)state;
+    size_t n;
+    struct wy_record **in = xw_read_all(
+        "unimarc", wy_fixture("records/pymarc/testunimarc.dat"), &n);
+    assert_int_equal(n, 1);
+    struct xwalk_marc_report rep = XWALK_MARC_REPORT_INIT;
+    struct wy_record *m = convert(in[0], 1, &rep);
+    /* 700 -> 100; relator 070 (author) -> aut; $3 -> $0 */
+    const struct wy_field *a = field(m, "100", 0);
+    assert_int_equal(a->ind1, '1');
+    assert_string_equal(sub(a, 'a'), "Asimov, Isaac");
+    assert_string_equal(sub(a, '4'), "aut");
+    assert_string_equal(sub(a, '0'), "IT\\ICCU\\CFIV\\007327");
+    assert_string_equal(sub(field(m, "700", 0), 'a'), "Fruttero, Carlo");
+    assert_int_equal(count(m, "700"), 3);
+    /* a 1XX now: 245 ind1 1; NSB/NSE around "L'": 2 non-filing chars */
+    const struct wy_field *t = field(m, "245", 0);
+    assert_int_equal(t->ind1, '1');
+    assert_int_equal(t->ind2, '2');
+    assert_string_equal(sub(t, 'a'), "L'altra faccia della spirale /");
+    assert_string_equal(sub(t, 'c'),
+                        "Isaac Asimov ; traduzione di Cesare Scaglia ; "
+                        "introduzione di Fruttero & Lucentini");
+    /* 410 (embedded 001 and 200) -> 830 $w $a $v */
+    const struct wy_field *s = field(m, "830", 0);
+    assert_string_equal(sub(s, 'w'), "IT\\ICCU\\CFI\\0012751");
+    assert_string_equal(sub(s, 'a'), "Bestsellers ;");
+    assert_string_equal(sub(s, 'v'), "641");
+    /* 801 _3 (issuing agency) -> 040 $a and $c */
+    assert_string_equal(sub(field(m, "040", 0), 'a'), "ICCU");
+    assert_string_equal(sub(field(m, "040", 0), 'c'), "ICCU");
+    /* 454 (translation of) has no field here: 887; 790 and 40 899 kept */
+    assert_int_equal(rep.unmapped, 1);
+    assert_int_equal(rep.local, 41);
+    assert_true(has_warning(&rep, "454: no MARC 21 field; kept in 887"));
+    assert_true(
+        has_warning(&rep, "local fields kept as they are: 790, 899 (40)"));
+    xwalk_marc_report_release(&rep);
+    wy_record_free(m);
+    xw_free_records(in, n);
+}
+
+/*
+ * xbib periouni.mrc record 2 (FNSP serials), yaz-marcdump:
+ *   00976nas  2200313 i 450
+ *   011 1  $a 0955-2359
+ *   100    $a 19901203a19909999                 ba
+ *   102    $a GB
+ *   110    $a aha
+ *   326    $a Trimestriel $b 1999-
+ *   607    $a Grande-Bretagne $z 20e siècle $x Périodiques
+ *   710 02 $a Institute of Contemporary British History $c (Londres)
+ */
+static void unimarc_serial(void **state)
+{
+    (void)state;
+    size_t n;
+    struct wy_record **in = xw_read_all(
+        "unimarc", wy_fixture("records/xbib-marc/periouni.mrc"), &n);
+    assert_true(n > 2);
+    struct wy_record *m = convert(in[1], 1, NULL);
+    assert_memory_equal(m->leader + 6, "as", 2);
+    /* 100: a (continuing) -> c, 1990-9999; GB -> xxk; 110: a periodical ->
+       008/21 p, h quarterly -> 008/18 q, a regular -> 008/19 r */
+    const struct wy_field *f8 = field(m, "008", 0);
+    assert_memory_equal(f8->data, "901203c19909999xxkqr p", 22);
+    assert_string_equal(sub(field(m, "022", 0), 'a'), "09552359");
+    assert_string_equal(sub(field(m, "310", 0), 'a'), "Trimestriel");
+    assert_string_equal(sub(field(m, "310", 0), 'b'), "1999-");
+    const struct wy_field *g = field(m, "651", 0);
+    assert_string_equal(sub(g, 'a'), "Grande-Bretagne");
+    assert_string_equal(sub(g, 'y'), "20e siècle");
+    assert_string_equal(sub(g, 'x'), "Périodiques");
+    const struct wy_field *c = field(m, "110", 0);
+    assert_int_equal(c->ind1, '2');
+    assert_string_equal(sub(c, 'g'), "(Londres)");
+    /* and back: 008 -> 110 $a "aha" (+ conference 0) */
+    struct wy_record *u = convert(m, 0, NULL);
+    assert_memory_equal(sub(field(u, "110", 0), 'a'), "aha", 3);
+    wy_record_free(u);
+    wy_record_free(m);
+    xw_free_records(in, n);
+}
+
+/*
  * pymarc test.dat record 1 (yaz-marcdump):
  *   00755cam  22002414a 4500
  *   001 fol05731351    003 IMchF
@@ -646,7 +742,8 @@ static void convert_command(void **state)
 }
 
 WY_GROUP(xwalk_marc, NULL, NULL, cmocka_unit_test(cnmarc_to_marc21),
-         cmocka_unit_test(marc21_to_unimarc),
+         cmocka_unit_test(unimarc_iccu_record),
+         cmocka_unit_test(unimarc_serial), cmocka_unit_test(marc21_to_unimarc),
          cmocka_unit_test(marc21_880_to_unimarc),
          cmocka_unit_test(cnmarc_round_trip),
          cmocka_unit_test(marc21_round_trip),
