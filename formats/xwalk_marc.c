@@ -25,6 +25,7 @@ struct xm {
     int has1xx;      /* the MARC 21 output has a main entry */
     const char *src; /* "UNIMARC" or "MARC 21", for warnings */
     const char *dst;
+    const struct wy_field *whole;           /* the source field of a view */
     const struct wy_subfield *restored[64]; /* see restore() */
     size_t nrestored;
     struct {
@@ -255,6 +256,8 @@ static void keep_whole(struct xm *x, const struct wy_field *f, int partial)
 {
     if (x->quiet)
         return;
+    if (x->whole)
+        f = x->whole;
     struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
     struct wy_field *o;
     if (x->to21) {
@@ -1732,10 +1735,22 @@ static void u2m_one(struct xm *x, const struct wy_field *s)
     }
     struct wy_field vern = view(x, s, 0, 0), pin = view(x, s, 1, 0);
     size_t a = x->out->nfields;
+    x->whole = s; /* what keep_whole() keeps: the field with its pinyin */
     u2m_field(x, &vern);
+    x->whole = NULL;
     size_t b = x->out->nfields;
-    if (b == a || x->occ >= 99)
+    if (b == a) {
+        keep_whole(x, s, 0);
         return;
+    }
+    if (x->occ >= 99) {
+        /* $6 occurrence numbers have two digits */
+        warn(x, "%s: more than 99 fields with pinyin; kept in 887", s->tag);
+        if (x->rep)
+            x->rep->dropped++;
+        keep_whole(x, s, 1);
+        return;
+    }
     x->quiet++;
     u2m_field(x, &pin);
     x->quiet--;
@@ -2606,13 +2621,17 @@ static void m2u_one(struct xm *x, const struct wy_field *s, unsigned char *used)
     size_t a = x->out->nfields;
     m2u_field(x, &reg);
     size_t b = x->out->nfields;
-    if (b == a)
+    if (b == a) {
+        keep_whole(x, p, 0);
         return;
+    }
     x->quiet++;
     m2u_field(x, &alt);
     x->quiet--;
-    if (x->out->nfields == b)
+    if (x->out->nfields == b) {
+        keep_whole(x, p, 0); /* the 880 has no UNIMARC place either */
         return;
+    }
     if (slen == 2 && !memcmp(script, "(B", 2)) {
         /* pinyin in the 880 (as xwalk_unimarc_to_marc21 writes it): back
            into CNMARC's upper-case subfields */
@@ -2722,8 +2741,8 @@ wy_code xwalk_unimarc_to_marc21(const struct wy_record *in,
                           "record '%s' is not UNIMARC; no UNIMARC to MARC 21 "
                           "conversion",
                           in->desc.id ? in->desc.id : "?");
-    struct xm x = {in, out,       rep,       1,   0, 0,         0,
-                   0,  "UNIMARC", "MARC 21", {0}, 0, {{"", 0}}, 0};
+    struct xm x = {in,        out,       rep,  1,   0, 0,         0, 0,
+                   "UNIMARC", "MARC 21", NULL, {0}, 0, {{"", 0}}, 0};
     u2m_record(&x);
     return finish(&x, err);
 }
@@ -2738,8 +2757,8 @@ wy_code xwalk_marc21_to_unimarc(const struct wy_record *in,
                           "record '%s' is not MARC 21; no MARC 21 to UNIMARC "
                           "conversion",
                           in->desc.id ? in->desc.id : "?");
-    struct xm x = {in, out,       rep,       0,   0, 0,         0,
-                   0,  "MARC 21", "UNIMARC", {0}, 0, {{"", 0}}, 0};
+    struct xm x = {in,        out,       rep,  0,   0, 0,         0, 0,
+                   "MARC 21", "UNIMARC", NULL, {0}, 0, {{"", 0}}, 0};
     m2u_record(&x);
     return finish(&x, err);
 }
