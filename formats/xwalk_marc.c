@@ -2604,7 +2604,8 @@ static void m2u_one(struct xm *x, const struct wy_field *s, unsigned char *used)
            names in $6 */
         const char *l = wy_field_sub(s, '6');
         struct wy_field v = view(x, s, -1, 1);
-        if (l && strlen(l) >= 3)
+        if (l && strlen(l) >= 3 && code_ok(l[0]) && code_ok(l[1]) &&
+            code_ok(l[2]) && memcmp(l, "880", 3))
             memcpy(v.tag, l, 3);
         v.tag[3] = '\0';
         m2u_field(x, &v);

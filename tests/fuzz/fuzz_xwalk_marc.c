@@ -4,6 +4,7 @@
    886 fields, 100 $a and 008 positions, $6 linkage), so this is outside
    input. Invariants: no crash or leak, and what the crosswalk builds can
    always be written as ISO 2709 (only WY_ETOOBIG may refuse it). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/buf.h"
@@ -16,8 +17,11 @@ static void check_write(const struct fmt_handler *h, const struct wy_record *r)
     struct wy_err err = WY_ERR_INIT;
     struct wy_buf out = WY_BUF_INIT(WY_BUF_NOLIMIT);
     wy_code rc = h->write(r, &out, &err);
-    if (rc != WY_OK && rc != WY_ETOOBIG && rc != WY_ENOMEM)
-        abort(); /* the crosswalk built a record ISO 2709 cannot hold */
+    if (rc != WY_OK && rc != WY_ETOOBIG && rc != WY_ENOMEM) {
+        /* the crosswalk built a record ISO 2709 cannot hold */
+        fprintf(stderr, "%s: %s\n", h->name, wy_err_msg(&err));
+        abort();
+    }
     wy_err_release(&err);
     wy_buf_release(&out);
 }
