@@ -22,7 +22,10 @@ static void usage(FILE *fp)
                 "stdout).\nThe input format is detected unless --from names "
                 "it; --to defaults to\nmarcxml. OUT is written whole or not "
                 "at all. Bad records are reported\nand skipped; the exit "
-                "status is then 1.\n\nFormats:\n");
+                "status is then 1. UNIMARC/CNMARC written --to marc21\n(and "
+                "MARC 21 --to unimarc) is crosswalked field by field; what "
+                "has no\nequivalent is kept in 887/886 and reported "
+                "(docs/MARC.md).\n\nFormats:\n");
     for (const struct fmt_handler *const *h = fmt_handlers(); *h; h++)
         fprintf(fp, "  %-8s %s%s%s\n", (*h)->name, (*h)->title,
                 (*h)->open ? "" : " [write only]",

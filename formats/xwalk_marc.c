@@ -2,7 +2,13 @@
    tables follow the Library of Congress "UNIMARC to MARC 21 Conversion
    Specifications" and IFLA's UNIMARC manual (relator codes: UNIMARC
    Appendix C against the MARC Code List for Relators); docs/MARC.md has
-   the table as implemented. */
+   the table as implemented.
+
+   One file past the usual size, on purpose: both directions read the same
+   code tables (each pair written once, so the two directions cannot drift
+   apart) and share some forty small field-building helpers that would
+   otherwise become exported names. The file is in four parts: helpers and
+   tables, UNIMARC -> MARC 21 (u2m_), MARC 21 -> UNIMARC (m2u_), driver. */
 #include "formats/xwalk_marc.h"
 
 #include <stdarg.h>

@@ -221,6 +221,27 @@ static void cnmarc_to_marc21(void **state)
     assert_string_equal(sub(field(m, "245", 0), 'h'), "[电子资源] /");
     xwalk_marc_report_release(&rep);
     wy_record_free(m);
+
+    /* record 10: 225 2  $a 中国发展报告书 $A zhong guo fa zhan bao gao shu,
+       410  0 $1 2001 $a 中国发展报告书, 690 $a D668 and 690 $a F124 */
+    m = convert(in[9], 1, NULL);
+    const struct wy_field *ser = field(m, "490", 0);
+    assert_int_equal(ser->ind1, '1'); /* traced: 410 is there */
+    assert_string_equal(sub(ser, 'a'), "中国发展报告书");
+    const char *six = sub(ser, '6');
+    assert_memory_equal(six, "880-", 4);
+    int paired = 0;
+    for (const struct wy_field *k = NULL; (k = wy_record_field(m, "880", k));)
+        if (!strncmp(sub(k, '6'), "490-", 4)) {
+            assert_memory_equal(sub(k, '6') + 4, six + 4, 2);
+            assert_string_equal(sub(k, 'a'), "zhong guo fa zhan bao gao shu");
+            paired = 1;
+        }
+    assert_true(paired);
+    assert_string_equal(sub(field(m, "830", 0), 'a'), "中国发展报告书");
+    assert_string_equal(sub(field(m, "084", 0), 'a'), "D668");
+    assert_string_equal(sub(field(m, "084", 1), 'a'), "F124");
+    wy_record_free(m);
     xw_free_records(in, n);
 }
 
@@ -275,6 +296,7 @@ static void unimarc_iccu_record(void **state)
         has_warning(&rep, "local fields kept as they are: 790, 899 (40)"));
     xwalk_marc_report_release(&rep);
     wy_record_free(m);
+
     xw_free_records(in, n);
 }
 
@@ -312,6 +334,10 @@ static void unimarc_serial(void **state)
     const struct wy_field *c = field(m, "110", 0);
     assert_int_equal(c->ind1, '2');
     assert_string_equal(sub(c, 'g'), "(Londres)");
+    /* 856 4  $u http://www3.oup.co.uk/tweceb/ */
+    assert_int_equal(field(m, "856", 0)->ind1, '4');
+    assert_string_equal(sub(field(m, "856", 0), 'u'),
+                        "http://www3.oup.co.uk/tweceb/");
     /* and back: 008 -> 110 $a "aha" (+ conference 0) */
     struct wy_record *u = convert(m, 0, NULL);
     assert_memory_equal(sub(field(u, "110", 0), 'a'), "aha", 3);
@@ -661,6 +687,13 @@ static void wrong_family_refused(void **state)
                      WY_EINVAL);
     assert_err(&err, WY_EINVAL, "record 'fol05731351 ' is not UNIMARC");
     wy_err_release(&err);
+    /* and the reverse */
+    struct wy_record *u = convert(in[0], 0, NULL);
+    wy_record_clear(out);
+    assert_int_equal(xwalk_marc21_to_unimarc(u, out, NULL, &err), WY_EINVAL);
+    assert_err(&err, WY_EINVAL, "record 'fol05731351 ' is not MARC 21");
+    wy_err_release(&err);
+    wy_record_free(u);
     wy_record_free(out);
     xw_free_records(in, n);
 }
