@@ -1484,7 +1484,7 @@ static void u2m_corporate(struct xm *x, const struct wy_field *s)
     char i1 = s->ind2 >= '0' && s->ind2 <= '2' ? s->ind2 : '2';
     struct wy_field *f = addf(x, tag, i1, ' ');
     /* meetings: $b subordinate unit is MARC $e; relator terms go in $j */
-    map_subs(x, s, f, meeting ? "aabecgdnecfd30g-4-" : "aabbcgdnecfd30g-4-", 1);
+    map_subs(x, s, f, meeting ? "aabecgdnecfd304-" : "aabbcgdnecfd304-", 1);
     u2m_relator(x, s, f, meeting ? 'j' : 'e');
 }
 
@@ -1499,7 +1499,7 @@ static void u2m_subject(struct xm *x, const struct wy_field *s)
     if (!memcmp(t, "600", 3)) {
         f = addf(x, "600", s->ind2 == '0' ? '0' : '1', i2);
         u2m_person(x, s, f, &dropped, "tjxyz23");
-        map_subs(x, s, f, "tt" U2M_SUBDIV "a-b-c-d-f-g-p-", 0);
+        map_subs(x, s, f, "tt3-" U2M_SUBDIV "a-b-c-d-f-g-p-", 0);
     } else if (!memcmp(t, "602", 3)) {
         f = addf(x, "600", '3', i2);
         map_subs(x, s, f, "aafdtt" U2M_SUBDIV, 0);
@@ -2315,7 +2315,7 @@ static void m2u_subject(struct xm *x, const struct wy_field *s)
         } else {
             f = addf(x, "600", ' ', s->ind1 == '0' ? '0' : '1');
             m2u_person(x, s, f, &dropped, "tvxyz2e4");
-            map_subs(x, s, f, "tt" M2U_SUBDIV "a-b-c-d-q-u-0-e-4-", 0);
+            map_subs(x, s, f, "tt0-" M2U_SUBDIV "a-b-c-d-q-u-0-e-4-", 0);
         }
     } else if (!memcmp(t, "610", 3) || !memcmp(t, "611", 3)) {
         int meeting = t[2] == '1';
