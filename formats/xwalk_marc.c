@@ -2111,7 +2111,7 @@ static void m2u_246(struct xm *x, const struct wy_field *s)
             return; /* 245 $b after "=" is already 200 $d */
     }
     struct wy_field *f = addf(x, tag ? tag : "517", '1', ' ');
-    map_subs(x, s, f, "aabehnpi", 0);
+    map_subs(x, s, f, "aabenhpi", 0);
 }
 
 static void m2u_260(struct xm *x, const struct wy_field *s)
@@ -2327,7 +2327,7 @@ static void m2u_subject(struct xm *x, const struct wy_field *s)
                  1);
     } else if (!memcmp(t, "630", 3)) {
         f = addf(x, "605", ' ', ' ');
-        map_subs(x, s, f, "aanhpifkklld" M2U_SUBDIV, 1);
+        map_subs(x, s, f, "aanhpifkkllm" M2U_SUBDIV, 1);
     } else if (!memcmp(t, "653", 3)) {
         f = addf(x, "610", s->ind1 && strchr("012", s->ind1) ? s->ind1 : '0',
                  ' ');
@@ -2477,7 +2477,7 @@ static void m2u_field(struct xm *x, const struct wy_field *s)
     case 130:
     case 240:
         f = addf(x, "500", '1', '0');
-        map_subs(x, s, f, "aanhpifkklmlgn03", 0);
+        map_subs(x, s, f, "aanhpifkkllmgn03", 0);
         return;
     case 210:
         f = addf(x, "531", ' ', ' ');
