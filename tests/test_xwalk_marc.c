@@ -758,6 +758,22 @@ static void convert_command(void **state)
     assert_string_equal(sub(field(m[2], "245", 0), 'a'), "'96 中国发展报告 :");
     xw_free_records(m, n);
 
+    /* YAZ, an independent reader, takes the MARC 21 without a complaint,
+       and its MARCXML of it validates */
+    wy_buf_reset(&cmd);
+    wy_buf_addf(&cmd,
+                "yaz-marcdump -i marc -o marcxml %s/o.mrc >%s/yaz.xml "
+                "2>%s/yaz.err && test ! -s %s/yaz.err",
+                dir, dir, dir, dir);
+    assert_int_equal(wy_test_run(wy_buf_cstr(&cmd), NULL), 0);
+    size_t ylen;
+    wy_buf_reset(&cmd);
+    wy_buf_addf(&cmd, "%s/yaz.xml", dir);
+    char *yxml = wy_test_slurp(wy_buf_cstr(&cmd), &ylen);
+    assert_null(strstr(yxml, "<!--")); /* YAZ's warnings go in comments */
+    validate(yxml, ylen);
+    free(yxml);
+
     wy_buf_reset(&cmd);
     wy_buf_addf(&cmd, "%s convert --to unimarc %s %s/u.mrc 2>%s/err",
                 wy_test_bin(), wy_fixture("records/pymarc/test.dat"), dir, dir);
