@@ -628,7 +628,7 @@ static struct wy_field view(struct xm *x, const struct wy_field *f, int pinyin,
     for (size_t i = 0; i < f->nsub; i++) {
         char c = f->sub[i].code;
         int up = c >= 'A' && c <= 'Z';
-        if (no6 && c == '6')
+        if (no6 && (c == '6' || (no6 == 2 && c == '7')))
             continue;
         if (pinyin >= 0 && up != pinyin)
             continue;
@@ -1543,7 +1543,10 @@ static void u2m_subject(struct xm *x, const struct wy_field *s)
 static void u2m_class(struct xm *x, const struct wy_field *s)
 {
     struct wy_field *f;
-    switch (s->tag[2] == '0' && s->tag[1] == '9' ? '9' : s->tag[2]) {
+    /* 675, 676, 680, 690 by their last two digits; 686 the default */
+    switch (s->tag[1] == '9'   ? '9'
+            : s->tag[1] == '8' ? s->tag[2] == '0' ? '0' : '?'
+                               : s->tag[2]) {
     case '5':
         f = addf(x, "080", ' ', ' ');
         map_subs(x, s, f, "aav2z-", 0);
@@ -1609,6 +1612,10 @@ static void u2m_field(struct xm *x, const struct wy_field *s)
     case 326:
         f = addf(x, "310", ' ', ' ');
         map_subs(x, s, f, "aabb", 0);
+        return;
+    case 660:
+        f = addf(x, "043", ' ', ' ');
+        map_subs(x, s, f, "aa", 0);
         return;
     case 230:
         f = addf(x, "256", ' ', ' ');
@@ -1773,6 +1780,67 @@ static void u2m_one(struct xm *x, const struct wy_field *s)
     sub_prepend(x, &x->out->fields[a], '6', six);
 }
 
+/* UNIMARC's alternative-script link: $6 "a" + a number; NULL if none. */
+static const char *alt_link(const struct wy_field *f)
+{
+    const char *l = f->data ? NULL : wy_field_sub(f, '6');
+    return l && l[0] == 'a' && strlen(l) >= 3 ? l : NULL;
+}
+
+/* The field repeated in another script (the same tag and $6 link) after
+   field i; NULL if none. */
+static const struct wy_field *alt_partner(const struct wy_record *r, size_t i)
+{
+    const char *l = alt_link(&r->fields[i]);
+    for (size_t k = i + 1; l && k < r->nfields; k++) {
+        const char *m = alt_link(&r->fields[k]);
+        if (m && !memcmp(r->fields[k].tag, r->fields[i].tag, 3) &&
+            !strcmp(m + 1, l + 1))
+            return &r->fields[k];
+    }
+    return NULL;
+}
+
+/* A UNIMARC field with its repeat in another script ($6 aNN, $7 script):
+   the first becomes the MARC 21 field, the repeat its 880, the script
+   named as MARC 21 does ($7 ea/da/ka -> $1, ba -> (B, ca -> (N, ...). */
+static void u2m_alt(struct xm *x, const struct wy_field *s,
+                    const struct wy_field *p)
+{
+    struct wy_field reg = view(x, s, -1, 2), alt = view(x, p, -1, 2);
+    size_t a = x->out->nfields;
+    u2m_one(x, &reg);
+    size_t b = x->out->nfields;
+    if (b == a || x->occ >= 99) {
+        u2m_one(x, &alt);
+        return;
+    }
+    x->quiet++;
+    u2m_field(x, &alt);
+    x->quiet--;
+    if (x->out->nfields == b) {
+        keep_whole(x, p, 0);
+        return;
+    }
+    x->out->nfields = b + 1;
+    const char *seven = wy_field_sub(p, '7');
+    char k[3] = {0};
+    if (seven && strlen(seven) >= 2)
+        memcpy(k, seven, 2);
+    const char *script = LOOK(scripts, k, 0);
+    int occ = ++x->occ;
+    char six[16];
+    struct wy_field *f = &x->out->fields[b];
+    occ_text(six, sizeof(six), f->tag, occ, script);
+    memcpy(f->tag, "880", 4);
+    sub_prepend(x, f, '6', six);
+    occ_text(six, sizeof(six), "880", occ, NULL);
+    struct wy_field *g = &x->out->fields[a];
+    if (g->nsub && g->sub[0].code == '6')
+        return; /* already linked to a pinyin 880 */
+    sub_prepend(x, g, '6', six);
+}
+
 static void u2m_record(struct xm *x)
 {
     const struct wy_record *in = x->in;
@@ -1782,8 +1850,23 @@ static void u2m_record(struct xm *x)
     u2m_leader(x);
     u2m_008(x);
     u2m_040(x);
-    for (size_t i = 0; i < in->nfields; i++)
-        u2m_one(x, &in->fields[i]);
+    unsigned char *used = wy_arena_alloc(x->out->arena, in->nfields + 1);
+    if (!used) {
+        x->oom = 1;
+        return;
+    }
+    memset(used, 0, in->nfields + 1);
+    for (size_t i = 0; i < in->nfields; i++) {
+        if (used[i])
+            continue;
+        const struct wy_field *p = alt_partner(in, i);
+        if (p) {
+            used[p - in->fields] = 1;
+            u2m_alt(x, &in->fields[i], p);
+        } else {
+            u2m_one(x, &in->fields[i]);
+        }
+    }
 }
 
 /* ---- MARC 21 -> UNIMARC ------------------------------------------------- */

@@ -502,6 +502,19 @@ static void marc21_880_to_unimarc(void **state)
     assert_string_equal(sub(field(u, "101", 0), 'a'), "jpn");
     assert_string_equal(sub(field(u, "101", 0), 'd'), "eng");
     assert_int_equal(count(u, "880"), 0);
+    /* and back: the repeat in another script becomes the 880 again, the
+       script named by $6 ($1: CJK) */
+    struct wy_record *m = convert(u, 1, NULL);
+    const struct wy_field *t = field(m, "245", 0);
+    assert_string_equal(sub(t, '6'), "880-01");
+    const struct wy_field *v2 = field(m, "880", 0);
+    assert_string_equal(sub(v2, '6'), "245-01/$1");
+    assert_string_equal(sub(v2, 'a'), "アーツ・アンド・クラフツと日本 =");
+    assert_int_equal(count(m, "880"), 4); /* 245, 260, 700, 710 */
+    assert_int_equal(count(m, "245"), 1);
+    /* 084 $2 njb -> 686 -> 084 again */
+    assert_string_equal(sub(field(m, "084", 0), '2'), "njb");
+    wy_record_free(m);
     wy_record_free(u);
     xw_free_records(in, n);
 }
