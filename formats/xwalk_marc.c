@@ -1600,6 +1600,22 @@ static void u2m_field(struct xm *x, const struct wy_field *s)
         f = addf(x, "035", ' ', ' ');
         map_subs(x, s, f, "aazz", 0);
         return;
+    case 13:
+    case 16:
+    case 17:
+    case 72:
+    case 73:
+        /* ISMN, ISRC, other standard identifier, UPC, EAN -> 024 */
+        f = addf(x, "024",
+                 n == 13                ? '2'
+                 : n == 16              ? '0'
+                 : n == 72              ? '1'
+                 : n == 73              ? '3'
+                 : wy_field_sub(s, '2') ? '7'
+                                        : '8',
+                 ' ');
+        map_subs(x, s, f, n == 17 ? "aazz22" : "aazz", 0);
+        return;
     case 100:
     case 105:
     case 106:
@@ -2509,7 +2525,18 @@ static void m2u_field(struct xm *x, const struct wy_field *s)
             addctl(x, "003", a, strlen(a));
             return;
         }
-        break;
+        /* ISRC 016, UPC 072, ISMN 013, EAN 073, other (source in $2) 017 */
+        static const struct pair ids[] = {
+            {"0", "016"}, {"1", "072"}, {"2", "013"},
+            {"3", "073"}, {"7", "017"}, {"8", "017"},
+        };
+        char k[2] = {s->ind1, '\0'};
+        const char *tag = LOOK(ids, k, 0);
+        if (!tag)
+            break;
+        f = addf(x, tag, tag[2] == '7' ? (two ? '7' : '8') : ' ', ' ');
+        map_subs(x, s, f, tag[2] == '7' ? "aazz22" : "aazz", 0);
+        return;
     }
     case 35:
         f = addf(x, "035", ' ', ' ');

@@ -687,6 +687,29 @@ static void marc21_output_validates(void **state)
     }
 }
 
+/* Boston University's Alma export (catmandu bu_bibs.mrc), record
+   99177308820001161: 024 3  $a 9780826216182 (an EAN) -> UNIMARC 073. */
+static void marc21_standard_identifiers(void **state)
+{
+    (void)state;
+    size_t n;
+    struct wy_record **in = xw_read_all(
+        "marc21", wy_fixture("records/catmandu-marc/bu_bibs.mrc"), &n);
+    const struct wy_record *r = NULL;
+    for (size_t i = 0; i < n && !r; i++)
+        if (in[i]->desc.id && !strcmp(in[i]->desc.id, "99177308820001161"))
+            r = in[i];
+    assert_non_null(r);
+    struct wy_record *u = convert(r, 0, NULL);
+    assert_string_equal(sub(field(u, "073", 0), 'a'), "9780826216182");
+    struct wy_record *m = convert(u, 1, NULL);
+    assert_int_equal(field(m, "024", 0)->ind1, '3');
+    assert_string_equal(sub(field(m, "024", 0), 'a'), "9780826216182");
+    wy_record_free(m);
+    wy_record_free(u);
+    xw_free_records(in, n);
+}
+
 /* A record of the wrong family is refused, naming the record. */
 static void wrong_family_refused(void **state)
 {
@@ -810,6 +833,7 @@ WY_GROUP(xwalk_marc, NULL, NULL, cmocka_unit_test(cnmarc_to_marc21),
          cmocka_unit_test(cnmarc_round_trip),
          cmocka_unit_test(marc21_round_trip),
          cmocka_unit_test(marc21_output_validates),
+         cmocka_unit_test(marc21_standard_identifiers),
          cmocka_unit_test(wrong_family_refused),
          cmocka_unit_test(allocation_failures),
          cmocka_unit_test(convert_command))
