@@ -343,6 +343,18 @@ static void unimarc_serial(void **state)
     assert_memory_equal(sub(field(u, "110", 0), 'a'), "aha", 3);
     wy_record_free(u);
     wy_record_free(m);
+    /* record 0000580240: 330 $a Le Cédérom rassemble les articles ... ->
+       520 */
+    const struct wy_record *r = NULL;
+    for (size_t i = 0; i < n && !r; i++)
+        if (in[i]->desc.id && !strcmp(in[i]->desc.id, "0000580240"))
+            r = in[i];
+    assert_non_null(r);
+    m = convert(r, 1, NULL);
+    assert_prefix(sub(field(m, "520", 0), 'a'),
+                  "Le Cédérom rassemble les articles parus dans "
+                  "Alternatives économiques");
+    wy_record_free(m);
     xw_free_records(in, n);
 }
 
@@ -457,6 +469,21 @@ static void marc21_to_unimarc(void **state)
     assert_string_equal(sub(k, '2'), "marc21");
     assert_true(has_warning(&rep, "042: no UNIMARC field; kept in 886"));
     xwalk_marc_report_release(&rep);
+    wy_record_free(u);
+
+    /* record fol05848297: 250 $a 2nd ed., expanded & updated; 700 1 $a
+       Gundavaram, Shishir. (no relator: 701) */
+    const struct wy_record *r = NULL;
+    for (size_t i = 0; i < n && !r; i++)
+        if (!strcmp(in[i]->desc.id, "fol05848297 "))
+            r = in[i];
+    assert_non_null(r);
+    u = convert(r, 0, NULL);
+    assert_string_equal(sub(field(u, "205", 0), 'a'),
+                        "2nd ed., expanded & updated");
+    assert_string_equal(sub(field(u, "701", 0), 'a'), "Gundavaram");
+    assert_string_equal(sub(field(u, "701", 0), 'b'), "Shishir");
+    assert_string_equal(sub(field(u, "700", 0), 'a'), "Guelich");
     wy_record_free(u);
     xw_free_records(in, n);
 }
