@@ -12,6 +12,9 @@
 #include "repository/audit.h"
 #include "repository/catalog.h"
 #include "repository/home.h"
+#include "repository/ingest.h"
+#include "repository/reconcile.h"
+#include "repository/store.h"
 
 static void usage(FILE *fp)
 {
@@ -21,7 +24,12 @@ static void usage(FILE *fp)
             "Re-hashes the content of every OCFL object in the store "
             "(HOME/store, or\nDIR) against its inventory and reports files "
             "that are missing, changed or\nunexpected, one line each: 'KIND "
-            "OBJECT-ID PATH: detail'.\n\n"
+            "OBJECT-ID PATH: detail'.\nWith a HOME, versions an "
+            "interrupted ingest committed to the store but not\nto the "
+            "catalog are recorded in the catalog first, and every object on "
+            "which\nthe store and the catalog disagree is reported: "
+            "'uncatalogued', 'head',\n'not-stored' or 'unreadable' "
+            "OBJECT-ID: detail.\n\n"
             "  -H HOME         the Wenyuan home (default $WENYUAN_HOME)\n"
             "  --root DIR      an OCFL storage root anywhere\n"
             "  --sample N%%     audit a random N%% of the objects\n"
@@ -63,6 +71,51 @@ static wy_code record_object(void *ctx, const struct audit_object *o,
                             *o->object_id ? o->object_id : o->object_path,
                             o->problems ? "failed" : "ok",
                             o->problems ? detail : NULL, err);
+}
+
+static void print_disagreement(void *ctx, const struct reconcile_problem *p)
+{
+    (void)ctx;
+    const char *k = reconcile_kind_name(p->kind);
+    switch (p->kind) {
+    case RECONCILE_UNCATALOGUED:
+        printf("%s %s: the store holds %s; the catalog does not list the "
+               "object (ingest the item again)\n",
+               k, p->object_id, p->store_head);
+        break;
+    case RECONCILE_HEAD:
+        printf("%s %s: the store's head is %s, the catalog lists %s (ingest "
+               "the item again)\n",
+               k, p->object_id, p->store_head, p->cat_head);
+        break;
+    case RECONCILE_NOT_STORED:
+        printf("%s %s: the catalog lists %s; the store does not hold the "
+               "object\n",
+               k, p->object_id, p->cat_head);
+        break;
+    case RECONCILE_UNREADABLE:
+        printf("%s %s: the object's inventory has no id or head\n", k,
+               p->object_id);
+        break;
+    }
+    fflush(stdout);
+}
+
+/* The store against the catalog, before the content: versions an
+   interrupted ingest committed to the store but not to the catalog are
+   recorded first, then whatever still disagrees is reported. */
+static wy_code settle(struct wy_home *h, const char *root, struct wy_log *log,
+                      uint64_t *disagree, struct wy_err *err)
+{
+    struct store *s = NULL;
+    struct ingest_recovery rv;
+    wy_code rc = store_open(&s, root, err);
+    if (rc == WY_OK)
+        rc = ingest_recover(h->cat, s, log, &rv, err);
+    if (rc == WY_OK)
+        rc = reconcile_run(h->cat, s, print_disagreement, NULL, disagree, err);
+    store_close(s);
+    return rc;
 }
 
 /* "5%", "5", "0.5%" -> fraction */
@@ -148,12 +201,15 @@ WY_COMMAND(audit, "re-hash the OCFL store's content and report missing, changed 
     struct wy_home *h = NULL;
     struct record_ctx rctx = {NULL, 0, 0};
     wy_code rc = WY_OK;
+    uint64_t disagree = 0; /* objects the store and the catalog disagree on */
     struct wy_buf cb = WY_BUF_INIT(WY_BUF_NOLIMIT);
     if (home)
         wy_path_join(&cb, home, "catalog.db");
     /* a bare storage root under HOME (no catalog) is audited all the same */
     if (home && root == wy_buf_cstr(&rb) && wy_is_file(wy_buf_cstr(&cb))) {
         rc = home_open(&h, home, 0, &err);
+        if (rc == WY_OK)
+            rc = settle(h, root, &log, &disagree, &err);
         if (rc == WY_OK && o.resume)
             rc = cat_audit_unfinished(h->cat, "store", &rctx.audit_id, &err);
         if (rc == WY_OK && !rctx.audit_id)
@@ -192,5 +248,10 @@ WY_COMMAND(audit, "re-hash the OCFL store's content and report missing, changed 
                 res.seconds > 0 ? (double)res.bytes_this_run / 1e6 / res.seconds
                                 : 0.0,
                 res.missing, res.changed, res.unexpected, res.broken);
-    return audit_failed(&res) ? CMD_FAIL : CMD_OK;
+    if (!quiet && disagree)
+        fprintf(stderr,
+                "%" PRIu64 " objects on which the store and the "
+                "catalog disagree\n",
+                disagree);
+    return audit_failed(&res) || disagree ? CMD_FAIL : CMD_OK;
 }

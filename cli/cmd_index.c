@@ -83,11 +83,11 @@ WY_COMMAND(index, "bring the search index up to date with the catalogue")
         return cmd_fail("index", &err);
     }
     double dt = wy_now() - t0;
-    printf("indexed %llu records, removed %llu, %llu full-text files; "
-           "changes %llu..%llu (%.1f s)\n",
+    printf("indexed %llu records, removed %llu, %llu full-text files, "
+           "%llu moved to another cluster; changes %llu..%llu (%.1f s)\n",
            (unsigned long long)s.indexed, (unsigned long long)s.deleted,
-           (unsigned long long)s.texts, (unsigned long long)s.from_seq,
-           (unsigned long long)s.to_seq, dt);
+           (unsigned long long)s.texts, (unsigned long long)s.reclustered,
+           (unsigned long long)s.from_seq, (unsigned long long)s.to_seq, dt);
     home_close(h);
     return CMD_OK;
 }

@@ -23,12 +23,14 @@ static void usage(FILE *fp)
             "      --facet NAME:VAL only records with this facet value; "
             "repeatable\n"
             "                       (collection, library, type, language,\n"
-            "                       creator, century, dynasty, source)\n"
+            "                       creator, century, dynasty, source,\n"
+            "                       edition_type, place, region)\n"
             "      --from-year Y    records dated in or after year Y\n"
             "      --to-year Y      records dated in or before year Y\n"
             "      --sort S         relevance (default), date, -date, title\n"
             "      --page N         page N of the results (from 1)\n"
             "      --page-size N    results per page (default 20)\n"
+            "      --by-work        one hit per union-catalogue cluster\n"
             "      --json           print the result as JSON\n");
 }
 
@@ -77,8 +79,13 @@ static void print_text(const struct idx_result *r, const struct idx_query *q)
 {
     int tty = isatty(STDOUT_FILENO);
     size_t page = q->page ? q->page : 1, size = q->page_size;
-    printf("%llu result%s (estimated)", (unsigned long long)r->total,
-           r->total == 1 ? "" : "s");
+    if (q->collapse)
+        printf("%llu work%s (%llu records)", (unsigned long long)r->total,
+               r->total == 1 ? "" : "s",
+               (unsigned long long)r->total_records);
+    else
+        printf("%llu result%s (estimated)", (unsigned long long)r->total,
+               r->total == 1 ? "" : "s");
     if (r->nhits)
         printf(", showing %zu-%zu", (page - 1) * size + 1,
                (page - 1) * size + r->nhits);
@@ -90,6 +97,9 @@ static void print_text(const struct idx_result *r, const struct idx_query *q)
             printf(" / %s", h->creator);
         if (*h->date)
             printf(" (%s)", h->date);
+        if (q->collapse && h->collapsed)
+            printf("  [+%llu more of cluster %lld]",
+                   (unsigned long long)h->collapsed, (long long)h->cluster);
         putchar('\n');
         if (h->snippet && *h->snippet)
             print_snippet(h->snippet, tty);
@@ -122,6 +132,7 @@ WY_COMMAND(search, "search the catalogue (fields, facets, dates, Chinese)")
         {"page", required_argument, NULL, 'p'},
         {"page-size", required_argument, NULL, 'n'},
         {"json", no_argument, NULL, 'j'},
+        {"by-work", no_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -183,6 +194,9 @@ WY_COMMAND(search, "search the catalogue (fields, facets, dates, Chinese)")
             break;
         case 'j':
             json_out = 1;
+            break;
+        case 'w':
+            q.collapse = 1;
             break;
         default:
             usage(stderr);

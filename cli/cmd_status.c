@@ -68,6 +68,12 @@ static void care_lines(const struct cat_status *s, const struct cat_source *src,
                     "%lld ingest batches unfinished (wenyuan ingest "
                     "--resume)\n",
                     (long long)s->batches_unfinished);
+    if (s->intents_pending)
+        wy_buf_addf(out,
+                    "%lld ingest intents not settled: versions an interrupted "
+                    "ingest may have stored but not catalogued (wenyuan "
+                    "audit, or the next ingest, records them)\n",
+                    (long long)s->intents_pending);
 }
 
 static int print_json(const struct cat_status *s, const struct cat_source *src,
@@ -93,8 +99,11 @@ static int print_json(const struct cat_status *s, const struct cat_source *src,
     jstr(&b, s->last_harvest);
     wy_buf_adds(&b, ",\"last_audit\":");
     jstr(&b, s->last_audit);
-    wy_buf_addf(&b, ",\"batches_unfinished\":%lld,\"sources\":[",
-                (long long)s->batches_unfinished);
+    wy_buf_addf(&b,
+                ",\"batches_unfinished\":%lld,\"intents_pending\":%lld,"
+                "\"sources\":[",
+                (long long)s->batches_unfinished,
+                (long long)s->intents_pending);
     for (size_t i = 0; i < nsrc; i++) {
         wy_buf_adds(&b, i ? ",{\"name\":" : "{\"name\":");
         jstr(&b, src[i].name);

@@ -1,6 +1,7 @@
 /* core/buf.c: the growable byte buffer. */
 #include "core/buf.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,4 +197,14 @@ wy_code wy_buf_status(const struct wy_buf *b, struct wy_err *err)
     if (b->error)
         return wy_err_set(err, b->error, "out of memory while building text");
     return WY_OK;
+}
+
+char *wy_strf(const char *fmt, ...)
+{
+    struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
+    va_list ap;
+    va_start(ap, fmt);
+    wy_buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    return wy_buf_take(&b, NULL);
 }

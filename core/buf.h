@@ -53,6 +53,10 @@ void wy_buf_truncate(struct wy_buf *b, size_t n);
 char *wy_buf_take(struct wy_buf *b, size_t *len);
 /* Frees the memory; the buffer is empty, with the same limit. */
 void wy_buf_release(struct wy_buf *b);
+/* new: the formatted text (free with free()); NULL when out of memory. The
+   one-call form of WY_BUF_INIT + wy_buf_addf + wy_buf_take, for paths and
+   keys. */
+char *wy_strf(const char *fmt, ...) WY_PRINTF(1, 2);
 /* WY_OK, or the sticky error turned into a message in err. */
 wy_code wy_buf_status(const struct wy_buf *b, struct wy_err *err);
 

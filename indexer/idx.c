@@ -14,12 +14,14 @@
 #include "formats/dates.h"
 #include "indexer/cjk.h"
 #include "indexer/xapian_c.h"
+#include "repository/profile.h"
 
 /* Bump when prefixes, slots or what goes into a document change. */
-#define IDX_SCHEMA "wenyuan-index 4"
+#define IDX_SCHEMA "wenyuan-index 6"
 #define META_SCHEMA "wenyuan.schema"
 #define META_CJK "wenyuan.cjk"
 #define META_SEQ "wenyuan.seq"
+#define META_CLUSTER "wenyuan.cluster_changed"
 
 /* Value slots. */
 enum {
@@ -28,8 +30,13 @@ enum {
     SLOT_TITLE_SORT = 2,
     SLOT_FACETS = 3,    /* the facets, in idx_facet_kind order, separated
                            by IDX_X_FACET_SEP; values by IDX_X_MULTI_SEP */
+    SLOT_CLUSTER = 4,   /* union-catalogue cluster id (decimal): the
+                           collapse key; none when not clustered */
     SLOT_SNIPPET = 20,  /* normalized text snippets are cut from */
-    SLOT_DATE_SORT = 21 /* year_from, or after every year when unknown */
+    SLOT_DATE_SORT = 21, /* year_from, or after every year when unknown */
+    SLOT_SNIPPET_ORIG = 22 /* the snippet text in the original script, as
+                              many code points as SLOT_SNIPPET; only when
+                              it differs */
 };
 
 /* Term prefixes of free-text fields (also indexed without prefix). */
@@ -58,6 +65,9 @@ static const struct {
     [IDX_FACET_CENTURY] = {"century", "XCENT"},
     [IDX_FACET_DYNASTY] = {"dynasty", "XDYN"},
     [IDX_FACET_SOURCE] = {"source", "XSRC"},
+    [IDX_FACET_EDITION_TYPE] = {"edition_type", "XEDT"},
+    [IDX_FACET_PLACE] = {"place", "XPLC"},
+    [IDX_FACET_REGION] = {"region", "XREG"},
 };
 
 /* Field names of the query language (English and Chinese). */
@@ -103,6 +113,11 @@ static const struct idx_xfield query_fields[] = {
     {"dynasty", "XDYN", 1},
     {"朝代", "XDYN", 1},
     {"source", "XSRC", 1},
+    {"edition_type", "XEDT", 1},
+    {"版本类别", "XEDT", 1},
+    {"地点", "XPLC", 1},
+    {"region", "XREG", 1},
+    {"主题地域", "XREG", 1},
 };
 #define NQUERY_FIELDS (sizeof(query_fields) / sizeof(query_fields[0]))
 
@@ -112,10 +127,20 @@ struct idx {
     struct idx_xdoc *doc; /* reused for every record */
     enum idx_mode mode;
     int fresh;                    /* see idx_set_fresh() */
+    int threads;                  /* see idx_set_threads() */
     char *stale;                  /* why the index needs a rebuild, or NULL */
     struct wy_buf tmp, val, snip; /* scratch, reused */
+    struct wy_buf snipo;          /* snip in the original script */
     struct wy_buf facet[IDX_NFACETS];
+    idx_library_fn library_fn; /* see idx_set_library_resolver() */
+    void *library_ctx;
 };
+
+void idx_set_library_resolver(struct idx *x, idx_library_fn fn, void *ctx)
+{
+    x->library_fn = fn;
+    x->library_ctx = ctx;
+}
 
 const char *idx_facet_name(enum idx_facet_kind f)
 {
@@ -173,9 +198,11 @@ wy_code idx_open(struct idx **out, const char *path, enum idx_mode mode,
     if (!x)
         return wy_err_set(err, WY_ENOMEM, "out of memory opening an index");
     x->mode = mode;
+    x->threads = 1; /* see idx_set_threads() */
     wy_buf_init(&x->tmp, CJK_MAX_INPUT * 2);
     wy_buf_init(&x->val, CJK_MAX_INPUT * 2);
     wy_buf_init(&x->snip, CJK_MAX_INPUT * 2);
+    wy_buf_init(&x->snipo, CJK_MAX_INPUT * 2);
     for (int f = 0; f < IDX_NFACETS; f++)
         wy_buf_init(&x->facet[f], 1u << 20);
     static const enum idx_xdb_mode xm[] = {[IDX_READ] = IDX_XDB_READ,
@@ -210,6 +237,7 @@ wy_code idx_close(struct idx *x, struct wy_err *err)
     wy_buf_release(&x->tmp);
     wy_buf_release(&x->val);
     wy_buf_release(&x->snip);
+    wy_buf_release(&x->snipo);
     for (int f = 0; f < IDX_NFACETS; f++)
         wy_buf_release(&x->facet[f]);
     free(x);
@@ -219,6 +247,11 @@ wy_code idx_close(struct idx *x, struct wy_err *err)
 void idx_set_fresh(struct idx *x, int fresh)
 {
     x->fresh = fresh;
+}
+
+void idx_set_threads(struct idx *x, int threads)
+{
+    x->threads = threads > 1 ? 2 : 1;
 }
 
 const char *idx_stale(const struct idx *x)
@@ -280,6 +313,17 @@ wy_code idx_set_seq(struct idx *x, uint64_t seq, struct wy_err *err)
     return idx_xdb_set_meta(x->db, META_SEQ, b, err);
 }
 
+wy_code idx_get_cluster_mark(struct idx *x, char **out, struct wy_err *err)
+{
+    return idx_xdb_get_meta(x->db, META_CLUSTER, out, err);
+}
+
+wy_code idx_set_cluster_mark(struct idx *x, const char *mark,
+                             struct wy_err *err)
+{
+    return idx_xdb_set_meta(x->db, META_CLUSTER, mark ? mark : "", err);
+}
+
 /* ---- building documents ------------------------------------------------ */
 
 /* Normalizes s into x->tmp (replacing its content). */
@@ -314,6 +358,46 @@ static wy_code exact_value(struct idx *x, const char *s, size_t n,
     return wy_buf_status(out, err);
 }
 
+/* The number of code points of s[0..n) as cjk_normalize reads them. */
+static size_t cp_count(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; c++)
+        cjk_utf8_next(s, n, &i);
+    return c;
+}
+
+/* Adds one field to the snippet text: the normalized text t[0..tn) (at
+   most max bytes of it) to x->snip, and to x->snipo the original s[0..n)
+   when folding kept its length in code points (t2s, variants and NFKC of
+   full-width forms mostly do), else t again: the two stay aligned code
+   point for code point, so a snippet cut from snip maps to snipo. */
+static void snip_add(struct idx *x, const char *s, size_t n, const char *t,
+                     size_t tn, size_t max)
+{
+    size_t whole = cp_count(t, tn);
+    if (tn > max) {
+        tn = max;
+        while (tn && ((unsigned char)t[tn] & 0xC0) == 0x80)
+            tn--;
+    }
+    wy_buf_add(&x->snip, t, tn);
+    if (whole != cp_count(s, n)) { /* folding changed the length */
+        wy_buf_add(&x->snipo, t, tn);
+        return;
+    }
+    /* the original, code point for code point (controls and invalid
+       bytes as spaces, as cjk_normalize makes them), as far as t goes */
+    size_t tc = cp_count(t, tn), i = 0;
+    for (size_t c = 0; c < tc; c++) {
+        uint32_t cp = cjk_utf8_next(s, n, &i);
+        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) ||
+            cp == 0xFFFD)
+            cp = ' ';
+        cjk_utf8_put(&x->snipo, cp);
+    }
+}
+
 /* Indexes free text under prefix and without prefix; adds it to the
    snippet text. wdf weight: repeat (titles count more). */
 static wy_code add_text(struct idx *x, const char *prefix, const char *s,
@@ -331,8 +415,9 @@ static wy_code add_text(struct idx *x, const char *prefix, const char *s,
                        (unsigned)repeat, err);
     idx_xdoc_gap(x->doc);
     if (x->snip.len < 64 * 1024) {
-        wy_buf_add(&x->snip, t, x->tmp.len);
+        snip_add(x, s, strlen(s), t, x->tmp.len, x->tmp.len);
         wy_buf_adds(&x->snip, " \xe2\x80\xa6 "); /* " … " */
+        wy_buf_adds(&x->snipo, " \xe2\x80\xa6 ");
     }
     return rc == WY_OK ? wy_buf_status(&x->snip, err) : rc;
 }
@@ -373,10 +458,8 @@ static wy_code add_exact(struct idx *x, const char *prefix, int f,
     rc = idx_xdoc_term(x->doc, prefix, wy_buf_cstr(&x->val), x->val.len, err);
     if (rc == WY_OK && f >= 0) {
         /* the displayed value is normalized too (case kept), so 國家圖書館
-           and 国家图书馆 are one facet value, as they are one term */
-        rc = norm(x, s, n, err);
-        if (rc != WY_OK)
-            return rc;
+           and 国家图书馆 are one facet value, as they are one term: x->tmp
+           still holds s normalized by exact_value() */
         wy_buf_reset(&x->val);
         cjk_restore_rare(wy_buf_cstr(&x->tmp), x->tmp.len, &x->val);
         struct wy_buf *b = &x->facet[f];
@@ -409,20 +492,26 @@ static wy_code add_facet(struct idx *x, enum idx_facet_kind f, const char *s,
 }
 
 /* Identifiers are matched without case, spaces or hyphens (ISBNs are
-   written with and without hyphens). */
+   written with and without hyphens): one term per identifier, the
+   normalized value with those dropped; identifier values in queries get
+   the same treatment (see query_values). */
 static wy_code add_ident(struct idx *x, const char *v, struct wy_err *err)
 {
     if (!v)
         return WY_OK;
-    wy_code rc = add_exact(x, P_IDENT, -1, v, err);
-    struct wy_buf b = WY_BUF_INIT(4096);
-    for (const char *p = v; *p; p++)
-        if (*p != '-' && *p != ' ')
-            wy_buf_addc(&b, *p);
-    if (rc == WY_OK && b.len && strcmp(wy_buf_cstr(&b), v))
-        rc = add_exact(x, P_IDENT, -1, wy_buf_cstr(&b), err);
-    wy_buf_release(&b);
-    return rc;
+    wy_buf_reset(&x->val);
+    wy_code rc = exact_value(x, v, strlen(v), &x->val, err);
+    if (rc != WY_OK)
+        return rc;
+    char *p = x->val.p;
+    size_t k = 0;
+    for (size_t i = 0; i < x->val.len; i++)
+        if (p[i] != '-' && p[i] != ' ')
+            p[k++] = p[i];
+    wy_buf_truncate(&x->val, k);
+    if (!k)
+        return WY_OK;
+    return idx_xdoc_term(x->doc, P_IDENT, wy_buf_cstr(&x->val), k, err);
 }
 
 static int century_of(int year)
@@ -634,8 +723,7 @@ static wy_code add_full_text(struct idx *x, const struct idx_text *t,
                            err);
     idx_xdoc_gap(x->doc);
     if (rc == WY_OK && x->snip.len < 64 * 1024)
-        wy_buf_add(&x->snip, wy_buf_cstr(&x->tmp),
-                   x->tmp.len < 32 * 1024 ? x->tmp.len : 32 * 1024);
+        snip_add(x, s, n, wy_buf_cstr(&x->tmp), x->tmp.len, 32 * 1024);
     wy_buf_release(&plain);
     if (rc != WY_OK && t->object)
         wy_err_prefix(err, "object '%s'", t->object);
@@ -683,6 +771,109 @@ static void add_data_field(struct wy_buf *b, const char *s, int last)
         wy_buf_addc(b, '\x1e');
 }
 
+/* The holding library's facet value (resolved when a resolver is set). */
+static wy_code add_library(struct idx *x, const char *inst, struct wy_err *err)
+{
+    if (!x->library_fn || !inst)
+        return add_facet(x, IDX_FACET_LIBRARY, inst, err);
+    char *name = NULL;
+    wy_code rc = x->library_fn(x->library_ctx, inst, &name, err);
+    if (rc == WY_OK && name)
+        rc = add_facet(x, IDX_FACET_LIBRARY, name, err);
+    free(name);
+    return rc;
+}
+
+/* A place as catalogued, for the place and region facets: brackets and
+   the ISBD punctuation around it dropped ("[北京] :" -> "北京"). Appended
+   to out. */
+static void clean_place(const char *s, struct wy_buf *out)
+{
+    static const char *const drop[] = {"[", "]", "\xef\xbc\xbb", "\xef\xbc\xbd",
+                                       "\xe3\x80\x94", "\xe3\x80\x95", "?"};
+    static const char *const trim[] = {" ", ":", ";", ",", "/", ".", "=",
+                                       "\xef\xbc\x9a", "\xef\xbc\x9b",
+                                       "\xef\xbc\x8c", "\xe3\x80\x82"};
+    size_t start = out->len;
+    for (size_t i = 0; s[i];) {
+        int skip = 0;
+        for (size_t k = 0; k < sizeof(drop) / sizeof(drop[0]) && !skip; k++)
+            if (!strncmp(s + i, drop[k], strlen(drop[k])))
+                i += strlen(drop[k]), skip = 1;
+        if (!skip)
+            wy_buf_addc(out, s[i++]);
+    }
+    for (int again = !out->error; again;) { /* trailing, leading punct. */
+        again = 0;
+        const char *p = wy_buf_cstr(out) + start;
+        size_t n = out->len - start;
+        for (size_t k = 0; k < sizeof(trim) / sizeof(trim[0]); k++) {
+            size_t l = strlen(trim[k]);
+            if (n >= l && !memcmp(p + n - l, trim[k], l)) {
+                wy_buf_truncate(out, out->len - l);
+                again = 1;
+                break;
+            }
+            if (n >= l && !memcmp(p, trim[k], l)) {
+                memmove(out->p + start, p + l, n - l);
+                wy_buf_truncate(out, out->len - l);
+                again = 1;
+                break;
+            }
+        }
+    }
+}
+
+/* MARC geographic area codes (043 "a-cc---", CNMARC 660): not names. */
+static int is_area_code(const char *s)
+{
+    int dash = 0;
+    for (; *s; s++) {
+        if (*s == '-')
+            dash = 1;
+        else if (!(*s >= 'a' && *s <= 'z') && *s != ' ')
+            return 0;
+    }
+    return dash;
+}
+
+/* The collection facets: 版本类别 (the census category the edition names),
+   place of publication, region the record is about (docs/COLLECTIONS.md). */
+static wy_code add_profile_facets(struct idx *x, const struct wy_record *r,
+                                  struct wy_err *err)
+{
+    const char *v[32];
+    wy_code rc = WY_OK;
+    /* the edition statement (250 $a, 205 $a) and the census categories
+       the profile finds (also in 655 terms) */
+    static const char *const ed[] = {"edition", "edition_type"};
+    for (size_t k = 0; k < 2 && rc == WY_OK; k++) {
+        size_t n = prof_values_of(ed[k], r, v, 32);
+        for (size_t i = 0; i < n && rc == WY_OK; i++)
+            rc = add_facet(x, IDX_FACET_EDITION_TYPE,
+                           prof_edition_category(v[i]), err);
+    }
+    struct wy_buf b = WY_BUF_INIT(4096);
+    static const struct {
+        const char *key;
+        enum idx_facet_kind f;
+    } places[] = {{"place", IDX_FACET_PLACE}, {"region", IDX_FACET_REGION}};
+    for (size_t k = 0; k < 2 && rc == WY_OK; k++) {
+        size_t n = prof_values_of(places[k].key, r, v, 32);
+        for (size_t i = 0; i < n && rc == WY_OK; i++) {
+            if (is_area_code(v[i]))
+                continue;
+            wy_buf_reset(&b);
+            clean_place(v[i], &b);
+            rc = wy_buf_status(&b, err);
+            if (rc == WY_OK && b.len)
+                rc = add_facet(x, places[k].f, wy_buf_cstr(&b), err);
+        }
+    }
+    wy_buf_release(&b);
+    return rc;
+}
+
 static wy_code build(struct idx *x, const struct wy_record *r,
                      const struct idx_meta *m, const struct idx_text *texts,
                      size_t ntexts, struct wy_err *err)
@@ -690,6 +881,7 @@ static wy_code build(struct idx *x, const struct wy_record *r,
     const struct wy_desc *d = &r->desc;
     wy_code rc = idx_xdoc_clear(x->doc, err);
     wy_buf_reset(&x->snip);
+    wy_buf_reset(&x->snipo);
     for (int f = 0; f < IDX_NFACETS; f++)
         wy_buf_reset(&x->facet[f]);
 
@@ -717,7 +909,7 @@ static wy_code build(struct idx *x, const struct wy_record *r,
     for (size_t i = 0; i < d->nidents && rc == WY_OK; i++)
         rc = add_ident(x, d->idents[i].value, err);
     for (size_t i = 0; i < d->nholdings && rc == WY_OK; i++) {
-        rc = add_facet(x, IDX_FACET_LIBRARY, d->holdings[i].institution, err);
+        rc = add_library(x, d->holdings[i].institution, err);
         if (rc == WY_OK)
             rc = add_ident(x, d->holdings[i].callno, err);
         if (rc == WY_OK)
@@ -733,6 +925,13 @@ static wy_code build(struct idx *x, const struct wy_record *r,
         rc = add_facet(x, IDX_FACET_SOURCE, m->source, err);
     for (size_t i = 0; i < m->nsets && rc == WY_OK; i++)
         rc = add_exact(x, P_SET, -1, m->sets[i], err);
+    if (rc == WY_OK)
+        rc = add_profile_facets(x, r, err);
+    if (rc == WY_OK && m->cluster > 0) {
+        char c[24];
+        int n = snprintf(c, sizeof(c), "%lld", (long long)m->cluster);
+        rc = idx_xdoc_value(x->doc, SLOT_CLUSTER, c, (size_t)n, err);
+    }
 
     /* dates: the range, its century, and for Chinese books the dynasty */
     if (rc == WY_OK)
@@ -783,6 +982,13 @@ static wy_code build(struct idx *x, const struct wy_record *r,
     if (rc == WY_OK)
         rc = idx_xdoc_value(x->doc, SLOT_SNIPPET, wy_buf_cstr(&x->snip),
                             x->snip.len, err);
+    if (rc == WY_OK)
+        rc = wy_buf_status(&x->snipo, err);
+    if (rc == WY_OK && x->snipo.len &&
+        (x->snipo.len != x->snip.len ||
+         memcmp(x->snipo.p, x->snip.p, x->snip.len)))
+        rc = idx_xdoc_value(x->doc, SLOT_SNIPPET_ORIG, wy_buf_cstr(&x->snipo),
+                            x->snipo.len, err);
     if (rc == WY_OK) {
         struct wy_buf data = WY_BUF_INIT(1u << 20);
         char yf[16] = "", yt[16] = "";
@@ -830,13 +1036,40 @@ wy_code idx_put(struct idx *x, const struct wy_record *r,
     wy_code rc = build(x, r, m, texts, ntexts, err);
     if (rc == WY_OK)
         rc = id_term(m->id, &t, err);
-    if (rc == WY_OK && x->fresh)
+    if (rc != WY_OK) {
+        wy_buf_release(&t);
+        return wy_err_prefix(err, "record '%s'", m->id);
+    }
+    if (x->fresh && x->threads > 1) {
+        /* errors may be an earlier record's: they name its id term */
+        rc = idx_xdb_add_async(x->db, wy_buf_cstr(&t), x->doc, err);
+        wy_buf_release(&t);
+        return rc;
+    }
+    if (x->fresh)
         rc = idx_xdb_add(x->db, wy_buf_cstr(&t), x->doc, err);
-    else if (rc == WY_OK)
+    else
         rc = idx_xdb_replace(x->db, wy_buf_cstr(&t), x->doc, err);
     wy_buf_release(&t);
     if (rc != WY_OK)
         wy_err_prefix(err, "record '%s'", m->id);
+    return rc;
+}
+
+wy_code idx_set_cluster(struct idx *x, const char *id, int64_t cluster,
+                        int *changed, struct wy_err *err)
+{
+    struct wy_buf t = WY_BUF_INIT(4096);
+    char c[24] = "";
+    int n = cluster > 0 ? snprintf(c, sizeof(c), "%lld", (long long)cluster)
+                        : 0;
+    wy_code rc = id_term(id, &t, err);
+    if (rc == WY_OK)
+        rc = idx_xdb_set_value(x->db, wy_buf_cstr(&t), SLOT_CLUSTER, c,
+                               (size_t)n, changed, err);
+    wy_buf_release(&t);
+    if (rc != WY_OK)
+        wy_err_prefix(err, "record '%s'", id);
     return rc;
 }
 
@@ -870,31 +1103,187 @@ wy_code idx_sort_parse(const char *s, enum idx_sort *out, struct wy_err *err)
 }
 
 /* Boolean field values in the query text are exact terms, so they get the
-   same lowercasing as at index time ("type:Text" finds "text"); the rest
-   of the text keeps its case (AND, OR, NOT are operators). */
-static void lower_boolean_values(char *s, size_t n)
+   same lowercasing as at index time ("type:Text" finds "text"), and
+   identifier values lose their hyphens and spaces as at index time
+   ("isbn:7-02-000220-x" finds 702000220X); an unquoted value is quoted (so
+   "callno:善60294" stays one value: runs of CJK characters are otherwise
+   searched as phrases of their own). The rest of the text keeps its case
+   (AND, OR, NOT are operators). Appends to out. */
+static void query_values(const char *s, struct wy_buf *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && !(s[i - 1] == ' ' || s[i - 1] == '(' || s[i - 1] == '+' ||
-                       s[i - 1] == '-'))
-            continue;
-        for (size_t k = 0; k < NQUERY_FIELDS; k++) {
-            if (!query_fields[k].boolean)
-                continue;
-            size_t l = strlen(query_fields[k].name);
-            if (i + l < n && !strncmp(s + i, query_fields[k].name, l) &&
-                s[i + l] == ':') {
-                size_t j = i + l + 1;
-                int quoted = j < n && s[j] == '"';
-                j += (size_t)quoted;
-                for (; j < n && (quoted ? s[j] != '"' : s[j] != ' '); j++)
-                    if (s[j] >= 'A' && s[j] <= 'Z')
-                        s[j] = (char)(s[j] - 'A' + 'a');
-                i = j;
-                break;
+    size_t n = strlen(s);
+    char prev = ' ';
+    for (size_t i = 0; i < n;) {
+        size_t k = NQUERY_FIELDS;
+        if (prev == ' ' || prev == '(' || prev == '+' || prev == '-') {
+            for (k = 0; k < NQUERY_FIELDS; k++) {
+                size_t l = strlen(query_fields[k].name);
+                if (query_fields[k].boolean && i + l < n &&
+                    !strncmp(s + i, query_fields[k].name, l) && s[i + l] == ':')
+                    break;
             }
         }
+        if (k == NQUERY_FIELDS) {
+            prev = s[i];
+            wy_buf_addc(out, s[i++]);
+            continue;
+        }
+        int ident = !strcmp(query_fields[k].prefix, P_IDENT);
+        size_t j = i + strlen(query_fields[k].name) + 1;
+        wy_buf_add(out, s + i, j - i); /* the field name and its colon */
+        int quoted = j < n && s[j] == '"';
+        i = j + (size_t)quoted;
+        size_t end = i;
+        while (end < n && (quoted ? s[end] != '"'
+                                  : s[end] != ' ' && s[end] != ')'))
+            end++;
+        if (end == i) { /* no value: left to the parser */
+            prev = ':';
+            if (quoted)
+                wy_buf_addc(out, '"'), prev = '"';
+            continue;
+        }
+        wy_buf_addc(out, '"');
+        for (; i < end; i++) {
+            char c = s[i];
+            if ((ident && (c == '-' || c == ' ')) || c == '"')
+                continue;
+            wy_buf_addc(out, (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c);
+        }
+        wy_buf_addc(out, '"');
+        prev = '"';
+        if (quoted && i < n) /* the closing quote */
+            i++;
     }
+}
+
+/* The length of the markup at s (a highlight mark or an entity, which
+   stands for one character: *ch gets it), 0 for plain text. */
+static size_t markup_at(const char *s, const char *hs, const char *he,
+                        uint32_t *ch)
+{
+    static const struct {
+        const char *ent;
+        char c;
+    } ents[] = {{"&amp;", '&'},  {"&lt;", '<'},  {"&gt;", '>'},
+                {"&quot;", '"'}, {"&#39;", '\''}, {"&apos;", '\''}};
+    *ch = 0;
+    if (!strncmp(s, hs, strlen(hs)))
+        return strlen(hs);
+    if (!strncmp(s, he, strlen(he)))
+        return strlen(he);
+    if (*s == '&')
+        for (size_t k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
+            if (!strncmp(s, ents[k].ent, strlen(ents[k].ent))) {
+                *ch = (uint32_t)(unsigned char)ents[k].c;
+                return strlen(ents[k].ent);
+            }
+    return 0;
+}
+
+/* The first occurrence of n[0..nl) in h[0..hl), or NULL. */
+static const char *find_bytes(const char *h, size_t hl, const char *n,
+                              size_t nl)
+{
+    for (const char *p = h; nl && (size_t)(h + hl - p) >= nl; p++) {
+        p = memchr(p, n[0], (size_t)(h + hl - p) - nl + 1);
+        if (!p)
+            return NULL;
+        if (!memcmp(p, n, nl))
+            return p;
+    }
+    return NULL;
+}
+
+/* The snippet sn, cut by Xapian from the normalized text f, rewritten
+   with the characters of the original text o (f and o have as many code
+   points, see snip_add): its text without marks is found in f, and each
+   of its characters replaced by the one at the same code-point offset of
+   o; the marks stay where they were. Appended to out; 0 when the snippet
+   cannot be placed in f (then out is unchanged). */
+static int snippet_original(const char *sn, const char *f, size_t fn,
+                            const char *o, size_t on, struct wy_buf *out)
+{
+    const char *hs = "<b>", *he = "</b>", *omit = "...";
+    struct wy_buf plain = WY_BUF_INIT(1u << 20);
+    size_t sl = strlen(sn);
+    for (size_t i = 0; i < sl;) {
+        uint32_t ch;
+        size_t m = markup_at(sn + i, hs, he, &ch);
+        if (m && ch)
+            wy_buf_addc(&plain, (char)ch);
+        else if (!m)
+            wy_buf_addc(&plain, sn[i]);
+        i += m ? m : 1;
+    }
+    /* Xapian writes "..." where it cut the text */
+    const char *p = wy_buf_cstr(&plain);
+    size_t pn = plain.len, lead = 0, found = (size_t)-1;
+    for (int tries = 0; tries < 4 && found == (size_t)-1; tries++) {
+        size_t a = (tries & 1) ? strlen(omit) : 0;
+        size_t b = (tries & 2) ? strlen(omit) : 0;
+        if (a + b > pn || (a && strncmp(p, omit, a)) ||
+            (b && strncmp(p + pn - b, omit, b)))
+            continue;
+        size_t len = pn - a - b;
+        if (!len)
+            continue;
+        const char *at = find_bytes(f, fn, p + a, len);
+        if (at) {
+            found = (size_t)(at - f);
+            lead = a;
+        }
+    }
+    wy_buf_release(&plain);
+    if (found == (size_t)-1)
+        return 0;
+    /* the original from the same code point on */
+    size_t oi = 0;
+    for (size_t fi = 0; fi < found && oi < on;) {
+        cjk_utf8_next(f, fn, &fi);
+        cjk_utf8_next(o, on, &oi);
+    }
+    size_t start = out->len, i = 0;
+    /* the leading "..." (plain text, possibly split by no mark) */
+    for (size_t k = 0; k < lead && i < sl;) {
+        uint32_t ch;
+        size_t m = markup_at(sn + i, hs, he, &ch);
+        wy_buf_add(out, sn + i, m ? m : 1);
+        if (!m || ch)
+            k++;
+        i += m ? m : 1;
+    }
+    while (i < sl) {
+        uint32_t ch;
+        size_t m = markup_at(sn + i, hs, he, &ch);
+        if (m && !ch) { /* a highlight mark */
+            wy_buf_add(out, sn + i, m);
+            i += m;
+            continue;
+        }
+        if (oi >= on) { /* past the original: the rest as it is */
+            wy_buf_adds(out, sn + i);
+            break;
+        }
+        if (m)
+            i += m;
+        else
+            cjk_utf8_next(sn, sl, &i);
+        size_t o0 = oi;
+        uint32_t cp = cjk_utf8_next(o, on, &oi);
+        if (cp == '&' || cp == '<' || cp == '>' || cp == '"')
+            wy_buf_adds(out, cp == '&'   ? "&amp;"
+                             : cp == '<' ? "&lt;"
+                             : cp == '>' ? "&gt;"
+                                         : "&quot;");
+        else
+            wy_buf_add(out, o + o0, oi - o0);
+    }
+    if (out->error) {
+        wy_buf_truncate(out, start);
+        return 0;
+    }
+    return 1;
 }
 
 static wy_code fill_hit(struct idx_result *res, const struct idx_xresults *xr,
@@ -921,11 +1310,25 @@ static wy_code fill_hit(struct idx_result *res, const struct idx_xresults *xr,
     h->year_from = *part[4] ? (int)strtol(part[4], NULL, 10) : WY_YEAR_NONE;
     h->year_to = *part[5] ? (int)strtol(part[5], NULL, 10) : WY_YEAR_NONE;
     h->weight = idx_xresults_weight(xr, i);
+    h->collapsed = idx_xresults_collapsed(xr, i);
+    size_t cl;
+    const char *cv = idx_xresults_value(xr, i, SLOT_CLUSTER, &cl);
+    h->cluster = 0;
+    for (size_t d = 0; cv && d < cl && d < 18 && cv[d] >= '0' && cv[d] <= '9';
+         d++)
+        h->cluster = h->cluster * 10 + (cv[d] - '0');
     const char *sn = idx_xresults_snippet(xr, i);
     h->snippet = "";
     if (sn) {
         struct wy_buf b = WY_BUF_INIT(1u << 20);
+        struct wy_buf orig = WY_BUF_INIT(1u << 20);
+        size_t fn, on;
+        const char *f = idx_xresults_value(xr, i, SLOT_SNIPPET, &fn);
+        const char *o = idx_xresults_value(xr, i, SLOT_SNIPPET_ORIG, &on);
+        if (f && o && snippet_original(sn, f, fn, o, on, &orig))
+            sn = wy_buf_cstr(&orig);
         cjk_restore_rare(sn, strlen(sn), &b);
+        wy_buf_release(&orig);
         wy_code rc = wy_buf_status(&b, err);
         if (rc == WY_OK && !(h->snippet = wy_arena_strndup(
                                  res->arena, wy_buf_cstr(&b), b.len)))
@@ -986,7 +1389,8 @@ static wy_code parse_facet(struct idx *x, const char *sel, const char **prefix,
     }
     return wy_err_set(err, WY_EINVAL,
                       "unknown facet '%.*s' in '%s' (collection, library, "
-                      "type, language, creator, century, dynasty, source)",
+                      "type, language, creator, century, dynasty, source, "
+                      "edition_type, place, region)",
                       (int)(colon - sel), sel, sel);
 }
 
@@ -1015,12 +1419,13 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
     rc = norm(x, q->q ? q->q : "", q->q ? strlen(q->q) : 0, err);
     if (rc != WY_OK)
         goto out;
-    char *text = wy_buf_take(&x->tmp, NULL);
+    struct wy_buf qb = WY_BUF_INIT(CJK_MAX_INPUT * 2);
+    query_values(wy_buf_cstr(&x->tmp), &qb);
+    char *text = wy_buf_take(&qb, NULL);
     if (!text) {
         rc = wy_err_set(err, WY_ENOMEM, "out of memory for a query");
         goto out;
     }
-    lower_boolean_values(text, strlen(text));
 
     size_t k = 0;
     for (size_t i = 0; i < q->nfacets && rc == WY_OK; i++, k++)
@@ -1079,12 +1484,15 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
     xq.offset = (page - 1) * size;
     xq.pagesize = size;
     xq.facet_slots = slots;
-    xq.nfacets = IDX_NFACETS;
+    xq.nfacets = q->no_facets ? 0 : IDX_NFACETS;
+    xq.exact_total = 1;
     xq.facets_packed = 1;
     xq.snippet_slot = SLOT_SNIPPET;
     xq.snippet_len = 240;
     xq.hi_start = "<b>";
     xq.hi_end = "</b>";
+    xq.collapse = q->collapse;
+    xq.collapse_slot = SLOT_CLUSTER;
     if (rc == WY_OK)
         rc = idx_xquery_run(x->db, &xq, &xr, err);
     free(text);
@@ -1097,6 +1505,7 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
         goto out;
     }
     res->total = idx_xresults_estimate(xr);
+    res->total_records = idx_xresults_uncollapsed(xr);
     res->total_lower = idx_xresults_lower(xr);
     res->total_upper = idx_xresults_upper(xr);
     res->parsed = wy_arena_strdup(res->arena, idx_xresults_query(xr));
@@ -1142,10 +1551,13 @@ void idx_result_json(const struct idx_result *r, const struct idx_query *q,
                      struct wy_buf *out)
 {
     wy_buf_addf(out,
-                "{\"total\":%llu,\"page\":%zu,\"page_size\":%zu,"
-                "\"hits\":[",
+                "{\"total\":%llu,\"page\":%zu,\"page_size\":%zu,",
                 (unsigned long long)r->total, q->page ? q->page : 1,
                 q->page_size ? q->page_size : 20);
+    if (q->collapse)
+        wy_buf_addf(out, "\"total_records\":%llu,",
+                    (unsigned long long)r->total_records);
+    wy_buf_adds(out, "\"hits\":[");
     for (size_t i = 0; i < r->nhits; i++) {
         const struct idx_hit *h = &r->hits[i];
         wy_buf_adds(out, i ? ",{\"id\":" : "{\"id\":");
@@ -1162,6 +1574,11 @@ void idx_result_json(const struct idx_result *r, const struct idx_query *q,
             wy_buf_addf(out, ",\"year_to\":%d", h->year_to);
         wy_buf_adds(out, ",\"snippet\":");
         json_str(out, h->snippet);
+        if (h->cluster)
+            wy_buf_addf(out, ",\"cluster\":%lld", (long long)h->cluster);
+        if (q->collapse)
+            wy_buf_addf(out, ",\"collapsed\":%llu",
+                        (unsigned long long)h->collapsed);
         wy_buf_addc(out, '}');
     }
     wy_buf_adds(out, "],\"facets\":{");

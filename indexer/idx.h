@@ -44,6 +44,15 @@ const char *idx_stale(const struct idx *x);
    for an older version, several times faster in large batches. */
 void idx_set_fresh(struct idx *x, int fresh);
 
+/* With 2, a fresh index (idx_set_fresh) is written by a second thread
+   while idx_put builds the next record's document: an error of the writer
+   then comes back from a later idx_put or from idx_commit, naming the
+   record's id term ('Q<id>'). 1 (the default): everything in the caller's
+   thread. Two threads finish sooner only with a processor to spare: on a
+   busy machine they took about 18% more CPU time and longer (glibc's
+   malloc across threads; docs/PERFORMANCE.md). */
+void idx_set_threads(struct idx *x, int threads);
+
 /* Makes a reader see the latest commit of the writer. */
 wy_code idx_reopen(struct idx *x, struct wy_err *err);
 
@@ -60,6 +69,7 @@ struct idx_meta {
     const char *const *sets; /* OAI sets; nsets of them */
     size_t nsets;
     int deleted; /* 1: remove the record from the index */
+    int64_t cluster; /* its union-catalogue cluster id; 0: not clustered */
 };
 
 /* Text that came with an ingested object: OCR or transcription. */
@@ -80,6 +90,24 @@ struct idx_text {
 wy_code idx_put(struct idx *x, const struct wy_record *r,
                 const struct idx_meta *m, const struct idx_text *texts,
                 size_t ntexts, struct wy_err *err);
+/*
+ * The holding-library facet's value for an institution as a holding
+ * writes it: fn(ctx, institution, &name, err) gives a new string (free())
+ * or NULL to leave the institution out; without a resolver (fn NULL, the
+ * default) the institution is the value. indexer/sync.c sets the library
+ * register's preferred names (repository/libraries.h), so spellings of one
+ * library are one facet value. ctx is borrowed while set.
+ */
+typedef wy_code (*idx_library_fn)(void *ctx, const char *institution,
+                                  char **name, struct wy_err *err);
+void idx_set_library_resolver(struct idx *x, idx_library_fn fn, void *ctx);
+
+/* Sets the union-catalogue cluster of the indexed record id (0: not
+   clustered) in place, without rebuilding its document; *changed (may be
+   NULL) gets 1 when it differed. A record not in the index is skipped
+   (*changed 0): it gets its cluster when it is indexed. */
+wy_code idx_set_cluster(struct idx *x, const char *id, int64_t cluster,
+                        int *changed, struct wy_err *err);
 /* Removes record id from the index; a missing record is not an error. */
 wy_code idx_delete(struct idx *x, const char *id, struct wy_err *err);
 
@@ -90,6 +118,13 @@ wy_code idx_count(struct idx *x, uint64_t *out, struct wy_err *err);
    (0 for a new index); set it inside the batch that indexed the changes. */
 wy_code idx_get_seq(struct idx *x, uint64_t *out, struct wy_err *err);
 wy_code idx_set_seq(struct idx *x, uint64_t seq, struct wy_err *err);
+/* The cluster-change time (as the cluster tables write it) the index has
+   followed up to: *out is new (free()), "" for a new index. Set it inside
+   the batch that re-indexed the members of the clusters changed until
+   then. */
+wy_code idx_get_cluster_mark(struct idx *x, char **out, struct wy_err *err);
+wy_code idx_set_cluster_mark(struct idx *x, const char *mark,
+                             struct wy_err *err);
 
 /* ---- searching --------------------------------------------------------- */
 
@@ -113,6 +148,9 @@ enum idx_facet_kind {
     IDX_FACET_CENTURY,
     IDX_FACET_DYNASTY,
     IDX_FACET_SOURCE,
+    IDX_FACET_EDITION_TYPE, /* 版本类别: 刻本, 抄本, 稿本, 活字本 ... */
+    IDX_FACET_PLACE,        /* 地点: place of publication */
+    IDX_FACET_REGION,       /* 主题地域: region the record is about */
     IDX_NFACETS
 };
 /* borrowed, static: the facet's name ("collection", "library", ...). */
@@ -127,18 +165,25 @@ struct idx_query {
     enum idx_sort sort;
     size_t page;      /* 1-based; 0 means 1 */
     size_t page_size; /* 0 means 20; at most 1000 */
+    int collapse;     /* 1: one hit per union-catalogue cluster (the best
+                         ranked member); total then counts clusters */
+    int no_facets;    /* 1: no facet counts (faster; the total stays exact) */
 };
 #define IDX_QUERY_INIT                                                         \
     {                                                                          \
         NULL, NULL, NULL, 0, WY_YEAR_NONE, WY_YEAR_NONE, IDX_SORT_RELEVANCE,   \
-            1, 20                                                              \
+            1, 20, 0, 0                                                        \
     }
 
 struct idx_hit {
     const char *id, *title, *date, *creator; /* original text */
-    const char *snippet;    /* HTML: escaped text with <b>..</b> marks */
+    const char *snippet;    /* HTML: escaped text with <b>..</b> marks,
+                               in the original script where the folding
+                               kept the length (docs/SEARCH.md) */
     int year_from, year_to; /* WY_YEAR_NONE when unknown */
     double weight;
+    int64_t cluster;    /* as indexed; 0: not clustered */
+    uint64_t collapsed; /* collapsing: other matches of its cluster */
 };
 
 struct idx_facet_value {
@@ -153,7 +198,9 @@ struct idx_facet {
 };
 
 struct idx_result {
-    uint64_t total; /* estimated number of matches */
+    uint64_t total;         /* estimated number of matches (collapsing:
+                               clusters and unclustered records) */
+    uint64_t total_records; /* matching records before collapsing */
     uint64_t total_lower, total_upper;
     struct idx_hit *hits;
     size_t nhits;
@@ -174,8 +221,10 @@ void idx_result_free(struct idx_result *r);
 
 /* Appends the result as one JSON object: {"total", "page", "page_size",
    "hits": [{"id", "title", "creator", "date", "year_from", "year_to",
-   "snippet"}], "facets": {"library": [{"value", "count"}], ...}}. Errors
-   through out's sticky error. */
+   "snippet", "cluster"}], "facets": {"library": [{"value", "count"}],
+   ...}}; "cluster" only for a clustered record; collapsing adds
+   "total_records" and each hit's "collapsed". Errors through out's sticky
+   error. */
 void idx_result_json(const struct idx_result *r, const struct idx_query *q,
                      struct wy_buf *out);
 

@@ -10,7 +10,9 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/path.h"
+#include "repository/cluster.h"
 #include "repository/home.h"
+#include "repository/libraries.h"
 
 struct change {
     int64_t seq, record_id;
@@ -114,27 +116,57 @@ static void free_texts(struct idx_text *t, size_t n)
     free(t);
 }
 
+/* The library facet names a registered library by its preferred name,
+   however its holdings spell it (repository/libraries.h). */
+static wy_code resolve_library(void *ctx, const char *inst, char **name,
+                               struct wy_err *err)
+{
+    return lib_resolve(ctx, inst, NULL, name, err);
+}
+
+/* The cluster of record rid (0: not clustered, or no cluster tables). */
+static wy_code cluster_id(struct cluster *cl, int64_t rid, int64_t *out,
+                          struct wy_err *err)
+{
+    *out = 0;
+    if (!cl)
+        return WY_OK;
+    wy_code rc = cluster_of(cl, rid, out, err);
+    if (rc == WY_ENOTFOUND) {
+        wy_err_release(err);
+        *out = 0;
+        rc = WY_OK;
+    }
+    return rc;
+}
+
 /* Indexes one live record of the catalog (its model and object texts). */
 static wy_code put_record(struct idx *x, struct cat *c, struct store *st,
-                          const struct cat_record *cr, struct idx_sync_stats *s,
-                          struct wy_err *err)
+                          struct cluster *cl, const struct cat_record *cr,
+                          struct idx_sync_stats *s, struct wy_err *err)
 {
     char id[32];
     snprintf(id, sizeof(id), "%lld", (long long)cr->id);
     struct wy_record *r = NULL;
     struct idx_text *texts = NULL;
     size_t ntexts = 0;
-    wy_code rc = cat_record_model(cr, &r, err);
+    int64_t cid = 0;
+    wy_code rc = cluster_id(cl, cr->id, &cid, err);
+    if (rc == WY_OK)
+        rc = cat_record_model(cr, &r, err);
     if (rc == WY_OK && st)
         rc = object_texts(c, st, cr->id, &texts, &ntexts, err);
     if (rc == WY_OK) {
+        idx_set_library_resolver(x, resolve_library, c);
         struct idx_meta m = {id,
                              cr->source,
                              cr->collection,
                              (const char *const *)cr->sets,
                              cr->nsets,
-                             0};
+                             0,
+                             cid};
         rc = idx_put(x, r, &m, texts, ntexts, err);
+        idx_set_library_resolver(x, NULL, NULL);
     }
     if (rc == WY_OK) {
         s->indexed++;
@@ -146,8 +178,8 @@ static wy_code put_record(struct idx *x, struct cat *c, struct store *st,
 }
 
 static wy_code apply(struct idx *x, struct cat *c, struct store *st,
-                     const struct change *ch, struct idx_sync_stats *s,
-                     struct wy_err *err)
+                     struct cluster *cl, const struct change *ch,
+                     struct idx_sync_stats *s, struct wy_err *err)
 {
     char id[32];
     snprintf(id, sizeof(id), "%lld", (long long)ch->record_id);
@@ -164,9 +196,102 @@ static wy_code apply(struct idx *x, struct cat *c, struct store *st,
         s->deleted++;
         rc = idx_delete(x, id, err);
     } else {
-        rc = put_record(x, c, st, cr, s, err);
+        rc = put_record(x, c, st, cl, cr, s, err);
     }
     cat_record_free(cr);
+    return rc;
+}
+
+/* The time now as the cluster tables write it ('YYYY-MM-DDThh:mm:ssZ'). */
+static void utc_now(char out[21])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) ||
+        strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        out[0] = '\0';
+}
+
+struct member {
+    int64_t record, cluster;
+    char changed[21];
+};
+
+struct members {
+    struct member *v;
+    size_t n, cap;
+};
+
+static wy_code collect_member(void *ctx, int64_t record, int64_t cluster,
+                              const char *changed, struct wy_err *err)
+{
+    struct members *m = ctx;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        struct member *v = wy_realloc(m->v, cap * sizeof(*v));
+        if (!v)
+            return wy_err_set(err, WY_ENOMEM,
+                              "out of memory reading cluster changes");
+        m->v = v;
+        m->cap = cap;
+    }
+    struct member *e = &m->v[m->n++];
+    e->record = record;
+    e->cluster = cluster;
+    snprintf(e->changed, sizeof(e->changed), "%s", changed);
+    return WY_OK;
+}
+
+wy_code idx_follow_clusters(struct idx *x, struct cluster *cl, size_t batch,
+                            struct idx_sync_stats *stats, struct wy_err *err)
+{
+    if (!cl)
+        return WY_OK;
+    if (!batch)
+        batch = IDX_SYNC_BATCH;
+    char *mark = NULL, since[21];
+    wy_code rc = idx_get_cluster_mark(x, &mark, err);
+    if (rc != WY_OK)
+        return rc;
+    snprintf(since, sizeof(since), "%s", mark);
+    free(mark);
+    /* from (since, 0): the rows of the last second seen are looked at
+       again (a write in that second may have come after the last run);
+       a record whose cluster is unchanged is not rewritten */
+    int64_t after = 0;
+    struct members m = {0};
+    for (;;) {
+        m.n = 0;
+        rc = cluster_changed_members(cl, since, after, batch, collect_member,
+                                     &m, err);
+        if (rc != WY_OK || m.n == 0)
+            break;
+        rc = idx_begin(x, err);
+        for (size_t i = 0; i < m.n && rc == WY_OK; i++) {
+            char id[32];
+            int changed = 0;
+            snprintf(id, sizeof(id), "%lld", (long long)m.v[i].record);
+            rc = idx_set_cluster(x, id, m.v[i].cluster, &changed, err);
+            if (rc == WY_OK && changed && stats)
+                stats->reclustered++;
+        }
+        if (rc == WY_OK)
+            rc = idx_set_cluster_mark(x, m.v[m.n - 1].changed, err);
+        if (rc == WY_OK)
+            rc = idx_commit(x, err);
+        if (rc != WY_OK) {
+            struct wy_err ignore = WY_ERR_INIT;
+            idx_cancel(x, &ignore);
+            wy_err_release(&ignore);
+            wy_err_prefix(err, "following cluster changes since '%s'", since);
+            break;
+        }
+        snprintf(since, sizeof(since), "%s", m.v[m.n - 1].changed);
+        after = m.v[m.n - 1].record;
+        if (m.n < batch)
+            break;
+    }
+    free(m.v);
     return rc;
 }
 
@@ -174,6 +299,7 @@ struct full {
     struct idx *x;
     struct cat *c;
     struct store *st;
+    struct cluster *cl;
     struct idx_sync_stats *s;
     size_t batch, n;
     struct wy_log *log;
@@ -184,7 +310,7 @@ static wy_code full_one(void *ctx, const struct cat_record *cr,
                         struct wy_err *err)
 {
     struct full *f = ctx;
-    wy_code rc = put_record(f->x, f->c, f->st, cr, f->s, err);
+    wy_code rc = put_record(f->x, f->c, f->st, f->cl, cr, f->s, err);
     if (rc != WY_OK)
         return wy_err_prefix(err, "record %lld", (long long)cr->id);
     if (++f->n % f->batch == 0) {
@@ -200,19 +326,24 @@ static wy_code full_one(void *ctx, const struct cat_record *cr,
 /* A rebuild reads the catalog's live records once each (not the whole
    change log), so documents are added without looking for older ones. */
 static wy_code idx_sync_full(struct idx *x, struct cat *c, struct store *st,
-                             size_t batch, struct wy_log *log,
+                             struct cluster *cl, size_t batch,
+                             struct wy_log *log,
                              struct idx_sync_stats *s, struct wy_err *err)
 {
     int64_t last = 0, total = 0;
     struct cat_list_query q = {0};
     q.what = CAT_LOAD_ALL;
+    /* every record gets the cluster it is in now: cluster changes from
+       now on are followed afterwards */
+    char now[21];
+    utc_now(now);
     wy_code rc = cat_last_seq(c, &last, err);
     if (rc == WY_OK)
         rc = cat_count(c, &q, &total, err);
     if (rc != WY_OK)
         return rc;
     struct wy_progress prog;
-    struct full f = {x, c, st, s, batch, 0, log, &prog};
+    struct full f = {x, c, st, cl, s, batch, 0, log, &prog};
     if (log)
         wy_progress_begin(&prog, log, "records", (uint64_t)total, 0);
     idx_set_fresh(x, 1);
@@ -221,6 +352,8 @@ static wy_code idx_sync_full(struct idx *x, struct cat *c, struct store *st,
         rc = cat_list(c, &q, full_one, &f, NULL, err);
     if (rc == WY_OK)
         rc = idx_set_seq(x, (uint64_t)last, err);
+    if (rc == WY_OK && cl)
+        rc = idx_set_cluster_mark(x, now, err);
     if (rc == WY_OK)
         rc = idx_commit(x, err);
     if (rc != WY_OK) {
@@ -236,9 +369,9 @@ static wy_code idx_sync_full(struct idx *x, struct cat *c, struct store *st,
     return rc;
 }
 
-wy_code idx_sync(struct idx *x, struct cat *c, struct store *st, size_t batch,
-                 struct wy_log *log, struct idx_sync_stats *stats,
-                 struct wy_err *err)
+wy_code idx_sync(struct idx *x, struct cat *c, struct store *st,
+                 struct cluster *cl, size_t batch, struct wy_log *log,
+                 struct idx_sync_stats *stats, struct wy_err *err)
 {
     struct idx_sync_stats s = {0};
     struct batch b = {0};
@@ -265,7 +398,7 @@ wy_code idx_sync(struct idx *x, struct cat *c, struct store *st, size_t batch,
             break;
         rc = idx_begin(x, err);
         for (size_t i = 0; i < b.n && rc == WY_OK; i++) {
-            rc = apply(x, c, st, &b.v[i], &s, err);
+            rc = apply(x, c, st, cl, &b.v[i], &s, err);
             if (rc != WY_OK)
                 wy_err_prefix(err, "record %lld (change %lld)",
                               (long long)b.v[i].record_id,
@@ -331,6 +464,20 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
             return rc;
         }
     }
+    /* the clusters first, so that every record is indexed with the
+       cluster it is in now (what an import does after each batch) */
+    struct cluster *cl = NULL;
+    size_t clustered = 0;
+    rc = cluster_open(&cl, h->catalog_path, err);
+    if (rc == WY_OK)
+        rc = cluster_sync(cl, h->cat, &clustered, err);
+    if (rc != WY_OK) {
+        wy_err_prefix(err, "updating the clusters");
+        cluster_close(cl);
+        store_close(st);
+        wy_buf_release(&tmp);
+        return rc;
+    }
     wy_buf_reset(&tmp);
     wy_buf_adds(&tmp, h->index_path);
     wy_buf_adds(&tmp, ".new");
@@ -361,12 +508,15 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
             rebuild = 2;
     }
     if (rc == WY_OK && rebuild)
-        rc = idx_sync_full(x, h->cat, st, batch ? batch : IDX_SYNC_BATCH, log,
-                           &s0, err);
+        rc = idx_sync_full(x, h->cat, st, cl, batch ? batch : IDX_SYNC_BATCH,
+                           log, &s0, err);
     if (rc == WY_OK) /* changes made meanwhile; everything when syncing */
-        rc = idx_sync(x, h->cat, st, batch, log, rebuild ? NULL : stats, err);
+        rc = idx_sync(x, h->cat, st, cl, batch, log, rebuild ? NULL : stats,
+                      err);
     if (rebuild && stats)
         *stats = s0;
+    if (rc == WY_OK) /* records whose cluster changed without a change */
+        rc = idx_follow_clusters(x, cl, batch, stats, err);
     wy_code crc = idx_close(x, err);
     if (rc == WY_OK)
         rc = crc;
@@ -391,6 +541,7 @@ wy_code idx_update_home(struct wy_home *h, int rebuild, size_t batch,
     }
     if (rc == WY_OK && stats)
         rc = record_in_catalog(h->cat, stats->to_seq, err);
+    cluster_close(cl);
     store_close(st);
     wy_buf_release(&tmp);
     wy_buf_release(&old);

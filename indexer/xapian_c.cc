@@ -9,13 +9,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -63,7 +66,7 @@ struct idx_xdb {
     // skips visiting every match. Per handle: a handle is used by one
     // thread at a time (the service keeps one per thread).
     struct Cached {
-        uint64_t est, lower, upper;
+        uint64_t est, lower, upper, uncollapsed;
         std::vector<std::vector<std::pair<std::string, uint64_t>>> facets;
         size_t bytes;
     };
@@ -71,7 +74,118 @@ struct idx_xdb {
     size_t cache_bytes = 0;
     std::unordered_map<std::string, Cached> cache;
     std::deque<std::string> cache_order; // oldest first, for eviction
+
+    // The background adder (idx_xdb_add_async): a second thread adds
+    // documents while the caller builds the next ones. Every other use of
+    // the database first waits for it to be idle (drain()), under `mu`,
+    // so the database is never used by two threads at once.
+    std::thread adder;
+    std::mutex mu;
+    std::condition_variable cv; // the queue or `busy` changed
+    std::vector<Xapian::Document> pending; // the caller's, not yet queued
+    std::vector<Xapian::Document> queue;   // handed to the adder
+    bool busy = false, stop = false, started = false, waiting = false;
+    struct wy_err aerr = WY_ERR_INIT; // the first error of the adder
+    bool failed = false;
 };
+
+// Documents are handed to the adder this many at a time (one lock and
+// wake-up per batch, not per document); at most IDX_X_QUEUE wait.
+enum { IDX_X_HANDOFF = 32, IDX_X_QUEUE = 256 };
+
+static void adder_main(idx_xdb *db)
+{
+    std::vector<Xapian::Document> docs;
+    std::unique_lock<std::mutex> lk(db->mu);
+    for (;;) {
+        db->waiting = true;
+        db->cv.wait(lk, [db] { return db->stop || !db->queue.empty(); });
+        db->waiting = false;
+        if (db->queue.empty())
+            return; // stop, with nothing left
+        docs.swap(db->queue);
+        db->busy = true;
+        lk.unlock();
+        db->cv.notify_all(); // room in the queue
+        size_t i = 0;
+        try {
+            for (; i < docs.size(); i++)
+                db->w.add_document(docs[i]);
+            docs.clear(); // the last references, in this thread
+        } catch (...) {
+            lk.lock();
+            if (!db->failed) {
+                fail(&db->aerr, "adding a document");
+                try {
+                    // the id term, for the message (a Q term, see idx.c)
+                    Xapian::TermIterator t = docs[i].termlist_begin();
+                    t.skip_to("Q");
+                    if (t != docs[i].termlist_end() && (*t)[0] == 'Q')
+                        wy_err_prefix(&db->aerr, "'%s'", (*t).c_str());
+                } catch (...) {
+                }
+                db->failed = true;
+            }
+            db->queue.clear(); // the batch is lost: it will be cancelled
+            lk.unlock();
+            docs.clear();
+        }
+        lk.lock();
+        db->busy = false;
+        db->cv.notify_all();
+    }
+}
+
+// Hands the caller's pending documents to the adder (the caller's thread;
+// lk holds db->mu), waiting while the queue is full.
+static void handoff(idx_xdb *db, std::unique_lock<std::mutex> &lk)
+{
+    if (db->pending.empty())
+        return;
+    db->cv.wait(lk, [db] {
+        return db->failed || db->queue.size() < IDX_X_QUEUE;
+    });
+    if (db->failed) {
+        db->pending.clear();
+        return;
+    }
+    for (auto &d : db->pending)
+        db->queue.push_back(std::move(d));
+    db->pending.clear();
+    if (db->waiting)
+        db->cv.notify_all();
+}
+
+// Waits until the adder has added every queued document; then hands over
+// its first error, if any (once).
+static wy_code drain(idx_xdb *db, struct wy_err *err)
+{
+    if (!db->started)
+        return WY_OK;
+    std::unique_lock<std::mutex> lk(db->mu);
+    handoff(db, lk);
+    db->cv.wait(lk, [db] { return db->queue.empty() && !db->busy; });
+    if (!db->failed)
+        return WY_OK;
+    db->failed = false;
+    wy_err_move(err, &db->aerr);
+    return err->code;
+}
+
+static void stop_adder(idx_xdb *db) noexcept
+{
+    if (!db->started)
+        return;
+    {
+        std::lock_guard<std::mutex> lk(db->mu);
+        db->stop = true;
+    }
+    db->cv.notify_all();
+    db->adder.join();
+    db->started = false;
+    db->pending.clear();
+    wy_err_release(&db->aerr);
+}
 
 // At most this many bytes (keys, values, counts) and entries per handle.
 enum { IDX_X_CACHE_BYTES = 32 << 20, IDX_X_CACHE_MAX = 4096 };
@@ -212,7 +326,8 @@ extern "C" wy_code idx_xdb_close(struct idx_xdb *db, struct wy_err *err)
 {
     if (!db)
         return WY_OK;
-    wy_code rc = WY_OK;
+    wy_code rc = drain(db, err);
+    stop_adder(db);
     try {
         if (db->writable) {
             if (db->in_txn)
@@ -240,6 +355,8 @@ extern "C" wy_code idx_xdb_close(struct idx_xdb *db, struct wy_err *err)
 extern "C" wy_code idx_xdb_reopen(struct idx_xdb *db, int *changed,
                                   struct wy_err *err)
 {
+    if (drain(db, err) != WY_OK)
+        return err->code;
     try {
         bool c = db->writable ? false : db->r.reopen();
         if (changed)
@@ -254,7 +371,7 @@ static wy_code need_writable(struct idx_xdb *db, const char *op,
                              struct wy_err *err)
 {
     if (db->writable)
-        return WY_OK;
+        return drain(db, err);
     return wy_err_set(err, WY_ESTATE, "%s: index '%s' is open read-only", op,
                       db->path.c_str());
 }
@@ -280,6 +397,8 @@ extern "C" wy_code idx_xdb_commit(struct idx_xdb *db, struct wy_err *err)
     if (!db->in_txn)
         return wy_err_set(err, WY_ESTATE,
                           "committing a transaction: none is open");
+    if (drain(db, err) != WY_OK)
+        return err->code;
     try {
         db->in_txn = false;
         db->w.commit_transaction();
@@ -291,6 +410,9 @@ extern "C" wy_code idx_xdb_commit(struct idx_xdb *db, struct wy_err *err)
 
 extern "C" wy_code idx_xdb_cancel(struct idx_xdb *db, struct wy_err *err)
 {
+    struct wy_err ignore = WY_ERR_INIT;
+    drain(db, &ignore); // the adder's error is the one being cancelled
+    wy_err_release(&ignore);
     if (!db->in_txn)
         return WY_OK;
     try {
@@ -318,6 +440,8 @@ extern "C" wy_code idx_xdb_flush(struct idx_xdb *db, struct wy_err *err)
 extern "C" wy_code idx_xdb_doccount(struct idx_xdb *db, uint64_t *out,
                                     struct wy_err *err)
 {
+    if (drain(db, err) != WY_OK)
+        return err->code;
     try {
         *out = db->db().get_doccount();
         return WY_OK;
@@ -330,6 +454,8 @@ extern "C" wy_code idx_xdb_get_meta(struct idx_xdb *db, const char *key,
                                     char **out, struct wy_err *err)
 {
     *out = nullptr;
+    if (drain(db, err) != WY_OK)
+        return err->code;
     try {
         std::string v = db->db().get_metadata(key);
         char *p = static_cast<char *>(malloc(v.size() + 1));
@@ -483,6 +609,39 @@ extern "C" wy_code idx_xdb_add(struct idx_xdb *db, const char *idterm,
     }
 }
 
+extern "C" wy_code idx_xdb_add_async(struct idx_xdb *db, const char *idterm,
+                                     struct idx_xdoc *d, struct wy_err *err)
+{
+    if (!db->writable)
+        return need_writable(db, "adding a document", err);
+    try {
+        if (!db->started) {
+            db->stop = db->failed = db->waiting = db->busy = false;
+            db->adder = std::thread(adder_main, db);
+            db->started = true;
+        }
+        d->doc.add_boolean_term(make_term("", idterm, strlen(idterm)));
+        // the adder must hold the only reference to the document (Xapian's
+        // reference counts are not atomic): the term generator's and
+        // d's are dropped before it is handed over
+        db->pending.push_back(d->doc);
+        d->doc = Xapian::Document();
+        d->tg.set_document(d->doc);
+        if (db->pending.size() >= IDX_X_HANDOFF) {
+            std::unique_lock<std::mutex> lk(db->mu);
+            handoff(db, lk);
+            if (db->failed) {
+                lk.unlock();
+                return drain(db, err);
+            }
+        }
+        return WY_OK;
+    } catch (...) {
+        fail(err, "adding a document");
+        return wy_err_prefix(err, "'%s'", idterm);
+    }
+}
+
 extern "C" wy_code idx_xdb_delete(struct idx_xdb *db, const char *idterm,
                                   struct wy_err *err)
 {
@@ -497,9 +656,44 @@ extern "C" wy_code idx_xdb_delete(struct idx_xdb *db, const char *idterm,
     }
 }
 
+extern "C" wy_code idx_xdb_set_value(struct idx_xdb *db, const char *idterm,
+                                     unsigned slot, const char *v, size_t n,
+                                     int *changed, struct wy_err *err)
+{
+    if (changed)
+        *changed = 0;
+    if (need_writable(db, "setting a value", err) != WY_OK ||
+        drain(db, err) != WY_OK)
+        return err->code;
+    try {
+        std::string t = make_term("", idterm, strlen(idterm));
+        Xapian::PostingIterator p = db->w.postlist_begin(t);
+        if (p == db->w.postlist_end(t))
+            return WY_OK;
+        Xapian::docid did = *p;
+        Xapian::Document doc = db->w.get_document(did);
+        std::string want(v ? v : "", n);
+        if (doc.get_value(static_cast<Xapian::valueno>(slot)) == want)
+            return WY_OK;
+        if (n)
+            doc.add_value(static_cast<Xapian::valueno>(slot), want);
+        else
+            doc.remove_value(static_cast<Xapian::valueno>(slot));
+        db->w.replace_document(did, doc);
+        if (changed)
+            *changed = 1;
+        return WY_OK;
+    } catch (...) {
+        fail(err, "setting a value");
+        return wy_err_prefix(err, "'%s'", idterm);
+    }
+}
+
 extern "C" wy_code idx_xdb_has_term(struct idx_xdb *db, const char *idterm,
                                     int *out, struct wy_err *err)
 {
+    if (drain(db, err) != WY_OK)
+        return err->code;
     try {
         *out = db->db().term_exists(make_term("", idterm, strlen(idterm)));
         return WY_OK;
@@ -597,9 +791,40 @@ class FacetSpy : public Xapian::MatchSpy
         }
     };
     std::vector<Counts> counts;
-    FacetSpy(std::vector<Xapian::valueno> s, int packed_slot, size_t n)
-        : slots(std::move(s)), packed(packed_slot), counts(n)
+    uint64_t docs = 0; // documents seen: every match, before collapsing
+    // The packed slot's value stream, read forward: the matcher hands
+    // matches over in ascending docid order, and skip_to() moves on from
+    // where the last one was found, where Document::get_value() looks the
+    // docid up from the start of its value chunk every time (half of a
+    // broad query's time). Read-only databases only (NULL: get_value()).
+    Xapian::Database *vdb = nullptr;
+    Xapian::ValueIterator vit;
+    Xapian::docid vlast = 0;
+    bool vstarted = false;
+
+    FacetSpy(std::vector<Xapian::valueno> s, int packed_slot, size_t n,
+             Xapian::Database *stream_db)
+        : slots(std::move(s)), packed(packed_slot), counts(n), vdb(stream_db)
     {
+    }
+
+    std::string packed_value(const Xapian::Document &doc)
+    {
+        Xapian::valueno slot = static_cast<Xapian::valueno>(packed);
+        if (!vdb)
+            return doc.get_value(slot);
+        Xapian::docid did = doc.get_docid();
+        if (!vstarted || did < vlast) { // never seen: the order is kept
+            vit = vdb->valuestream_begin(slot);
+            vstarted = true;
+        }
+        vlast = did;
+        if (vit == vdb->valuestream_end(slot))
+            return std::string();
+        vit.skip_to(did);
+        if (vit == vdb->valuestream_end(slot) || vit.get_docid() != did)
+            return std::string();
+        return *vit;
     }
 
     // Counts the values of one facet (separated by IDX_X_MULTI_SEP), each
@@ -630,10 +855,11 @@ class FacetSpy : public Xapian::MatchSpy
     }
     void operator()(const Xapian::Document &doc, double) override
     {
+        docs++;
         if (packed >= 0) {
             // one value read per document: glass caches one value stream
             // at a time, so reading eight slots per match costs eight seeks
-            std::string v = doc.get_value(static_cast<Xapian::valueno>(packed));
+            std::string v = packed_value(doc);
             const char *p = v.data(), *end = p + v.size();
             for (size_t f = 0; f < counts.size() && p <= end; f++) {
                 const char *q = static_cast<const char *>(
@@ -657,9 +883,10 @@ class FacetSpy : public Xapian::MatchSpy
 };
 
 struct idx_xresults {
-    uint64_t est = 0, lower = 0, upper = 0;
+    uint64_t est = 0, lower = 0, upper = 0, uncollapsed = 0;
     std::vector<std::string> data, snippets;
     std::vector<double> weights;
+    std::vector<uint64_t> collapsed;
     std::vector<std::vector<std::pair<unsigned, std::string>>> values;
     std::vector<std::vector<std::pair<std::string, uint64_t>>> facets;
     std::string desc;
@@ -833,6 +1060,8 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
     if (q->sort_slot >= 0)
         enq.set_sort_by_value_then_relevance(
             static_cast<Xapian::valueno>(q->sort_slot), q->sort_reverse != 0);
+    if (q->collapse)
+        enq.set_collapse_key(static_cast<Xapian::valueno>(q->collapse_slot));
     std::vector<Xapian::valueno> slots;
     int packed = -1;
     if (q->nfacets && q->facets_packed)
@@ -855,6 +1084,8 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         key = res.desc;
         key += '\0';
         key += packed >= 0 ? 'p' : 's';
+        if (q->collapse)
+            key += "c" + std::to_string(q->collapse_slot);
         key += std::to_string(q->nfacets);
         for (size_t i = 0; i < (packed >= 0 ? 1 : q->nfacets); i++)
             key += "," + std::to_string(q->facet_slots[i]);
@@ -863,10 +1094,15 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
             hit = &it->second;
     }
 
-    FacetSpy spy(slots, packed, hit ? 0 : q->nfacets);
-    if (q->nfacets && !hit)
+    FacetSpy spy(slots, packed, hit ? 0 : q->nfacets,
+                 db->writable ? nullptr : &d);
+    // with collapsing, the spy also counts the matches before collapsing
+    // (exact, unlike Xapian's uncollapsed estimate)
+    bool spying = (q->nfacets || (q->collapse && q->exact_total)) && !hit;
+    if (spying)
         enq.add_matchspy(&spy);
-    Xapian::doccount check = q->nfacets && !hit ? d.get_doccount() : 0;
+    Xapian::doccount check =
+        (q->nfacets || q->exact_total) && !hit ? d.get_doccount() : 0;
     Xapian::MSet m =
         enq.get_mset(static_cast<Xapian::doccount>(q->offset),
                      static_cast<Xapian::doccount>(q->pagesize), check);
@@ -874,11 +1110,23 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         res.est = hit->est;
         res.lower = hit->lower;
         res.upper = hit->upper;
+        res.uncollapsed = hit->uncollapsed;
         res.facets = hit->facets;
     } else {
         res.est = m.get_matches_estimated();
         res.lower = m.get_matches_lower_bound();
         res.upper = m.get_matches_upper_bound();
+        // Every match visited (check == doccount): the collapsed lower
+        // bound is the exact count, but 1.4 leaves the estimate and upper
+        // bound loose when the page is short (a phrase query: 563 clusters
+        // estimated as 600, upper bound 1677)
+        if (q->collapse && check && check >= d.get_doccount())
+            res.est = res.upper = res.lower;
+        // Xapian 1.4's uncollapsed estimate is not exact even when every
+        // match was visited; the spy saw each match once
+        res.uncollapsed = !q->collapse ? res.est
+                          : spying     ? spy.docs
+                                       : m.get_uncollapsed_matches_estimated();
     }
 
     Xapian::MSet hm;
@@ -891,6 +1139,7 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         Xapian::Document doc = it.get_document();
         res.data.push_back(doc.get_data());
         res.weights.push_back(it.get_weight());
+        res.collapsed.push_back(q->collapse ? it.get_collapse_count() : 0);
         std::vector<std::pair<unsigned, std::string>> vals;
         for (Xapian::ValueIterator v = doc.values_begin();
              v != doc.values_end(); ++v)
@@ -944,7 +1193,8 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         if (bytes <= IDX_X_CACHE_BYTES) {
             db->cache.emplace(key,
                               idx_xdb::Cached{res.est, res.lower, res.upper,
-                                              res.facets, bytes});
+                                              res.uncollapsed, res.facets,
+                                              bytes});
             db->cache_order.push_back(key);
             db->cache_bytes += bytes;
         }
@@ -956,6 +1206,8 @@ extern "C" wy_code idx_xquery_run(struct idx_xdb *db,
                                   struct idx_xresults **out, struct wy_err *err)
 {
     *out = nullptr;
+    if (drain(db, err) != WY_OK)
+        return err->code;
     try {
         std::unique_ptr<idx_xresults> res(new idx_xresults);
         try {
@@ -996,6 +1248,15 @@ extern "C" uint64_t idx_xresults_lower(const struct idx_xresults *r)
 extern "C" uint64_t idx_xresults_upper(const struct idx_xresults *r)
 {
     return r->upper;
+}
+extern "C" uint64_t idx_xresults_uncollapsed(const struct idx_xresults *r)
+{
+    return r->uncollapsed;
+}
+extern "C" uint64_t idx_xresults_collapsed(const struct idx_xresults *r,
+                                           size_t i)
+{
+    return i < r->collapsed.size() ? r->collapsed[i] : 0;
 }
 extern "C" size_t idx_xresults_count(const struct idx_xresults *r)
 {

@@ -98,9 +98,25 @@ wy_code idx_xdb_replace(struct idx_xdb *db, const char *idterm,
    in a rebuild from scratch. */
 wy_code idx_xdb_add(struct idx_xdb *db, const char *idterm, struct idx_xdoc *d,
                     struct wy_err *err);
+/* Like idx_xdb_add, but the document is added by a second thread while
+   the caller builds the next one; d is left empty, ready for reuse. The
+   adder's errors come back from the next call on db (idx_xdb_commit,
+   idx_xdb_add_async...), naming the document's id term; the documents
+   queued after a failure are dropped. Every other call on db first waits
+   until the queued documents are added. */
+wy_code idx_xdb_add_async(struct idx_xdb *db, const char *idterm,
+                          struct idx_xdoc *d, struct wy_err *err);
 /* Deletes the documents with term idterm; none is not an error. */
 wy_code idx_xdb_delete(struct idx_xdb *db, const char *idterm,
                        struct wy_err *err);
+/* Sets value slot `slot` of the document with unique id term idterm to
+   v[0..n) (n 0: removes the value) when it differs, rewriting only that
+   document as it is stored; *changed (may be NULL) gets 1 when it was
+   rewritten, 0 when it already held v or there is no such document
+   (not an error). */
+wy_code idx_xdb_set_value(struct idx_xdb *db, const char *idterm,
+                          unsigned slot, const char *v, size_t n,
+                          int *changed, struct wy_err *err);
 /* *out: whether a document has term idterm. */
 wy_code idx_xdb_has_term(struct idx_xdb *db, const char *idterm, int *out,
                          struct wy_err *err);
@@ -168,6 +184,8 @@ struct idx_xquery {
     size_t offset, pagesize;     /* the page of hits wanted */
     const unsigned *facet_slots; /* counted over all matches */
     size_t nfacets;
+    int exact_total;   /* 1: visit every match for an exact total even
+                          without facets (with facets it always is) */
     int facets_packed; /* 1: the nfacets facets are all in slot
                           facet_slots[0], separated by
                           IDX_X_FACET_SEP */
@@ -177,6 +195,13 @@ struct idx_xquery {
     int snippet_slot;
     size_t snippet_len;
     const char *hi_start, *hi_end;
+    /* collapse != 0: one hit per distinct value of slot collapse_slot
+       (Xapian's Enquire::set_collapse_key), the best-ranked one; documents
+       without a value there are never collapsed. The totals then count
+       hits after collapsing (idx_xresults_uncollapsed: before); facets
+       still count every matching document. */
+    int collapse;
+    unsigned collapse_slot;
 };
 
 struct idx_xresults;
@@ -194,6 +219,9 @@ void idx_xresults_free(struct idx_xresults *r);
 uint64_t idx_xresults_estimate(const struct idx_xresults *r);
 uint64_t idx_xresults_lower(const struct idx_xresults *r);
 uint64_t idx_xresults_upper(const struct idx_xresults *r);
+/* With collapsing: the estimated number of matching documents before
+   collapsing (exact when facets were counted); else the estimate. */
+uint64_t idx_xresults_uncollapsed(const struct idx_xresults *r);
 /* Hits on the requested page. */
 size_t idx_xresults_count(const struct idx_xresults *r);
 /* borrowed (until the results are freed): hit i's document data, its
@@ -204,6 +232,10 @@ const char *idx_xresults_value(const struct idx_xresults *r, size_t i,
                                unsigned slot, size_t *len);
 const char *idx_xresults_snippet(const struct idx_xresults *r, size_t i);
 double idx_xresults_weight(const struct idx_xresults *r, size_t i);
+/* With collapsing: how many other matching documents share hit i's
+   collapse value (a lower bound unless every match was visited, as when
+   facets are counted); 0 otherwise. */
+uint64_t idx_xresults_collapsed(const struct idx_xresults *r, size_t i);
 /* The parsed query, for debugging (borrowed). */
 const char *idx_xresults_query(const struct idx_xresults *r);
 /* Facet counts of facet f (index into facet_slots): n values; value k is

@@ -44,17 +44,6 @@ int audit_failed(const struct audit_result *r)
     return r->missing || r->changed || r->unexpected || r->broken;
 }
 
-static char *strf(const char *fmt, ...) WY_PRINTF(1, 2);
-static char *strf(const char *fmt, ...)
-{
-    struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
-    va_list ap;
-    va_start(ap, fmt);
-    wy_buf_vaddf(&b, fmt, ap);
-    va_end(ap);
-    return wy_buf_take(&b, NULL);
-}
-
 struct run {
     const struct audit_opts *o;
     struct audit_result *res;
@@ -158,7 +147,7 @@ static int hash_file(struct run *r, const char *path, const EVP_MD *md,
 static void walk_unexpected(struct run *r, const char *objdir, const char *rel,
                             json_t *known)
 {
-    char *dir = strf("%s/%s", objdir, rel);
+    char *dir = wy_strf("%s/%s", objdir, rel);
     DIR *d = dir ? opendir(dir) : NULL;
     if (!d) {
         free(dir);
@@ -168,8 +157,8 @@ static void walk_unexpected(struct run *r, const char *objdir, const char *rel,
     while ((de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
-        char *sub = strf("%s/%s", rel, de->d_name);
-        char *abs = strf("%s/%s", dir, de->d_name);
+        char *sub = wy_strf("%s/%s", rel, de->d_name);
+        char *abs = wy_strf("%s/%s", dir, de->d_name);
         struct stat st;
         if (sub && abs && lstat(abs, &st) == 0) {
             if (S_ISDIR(st.st_mode))
@@ -194,7 +183,7 @@ static void check_layout(struct run *r, const char *objdir, json_t *inv,
     const char *cd =
         json_string_value(json_object_get(inv, "contentDirectory"));
     json_t *versions = json_object_get(inv, "versions");
-    char *side = strf("inventory.json.%s", alg ? alg : "sha512");
+    char *side = wy_strf("inventory.json.%s", alg ? alg : "sha512");
     DIR *d = opendir(objdir);
     struct dirent *de;
     while (d && side && (de = readdir(d))) {
@@ -208,7 +197,7 @@ static void check_layout(struct run *r, const char *objdir, json_t *inv,
                     n);
             continue;
         }
-        char *vd = strf("%s/%s", objdir, n);
+        char *vd = wy_strf("%s/%s", objdir, n);
         DIR *v = vd ? opendir(vd) : NULL;
         struct dirent *ve;
         while (v && (ve = readdir(v))) {
@@ -216,7 +205,7 @@ static void check_layout(struct run *r, const char *objdir, json_t *inv,
             if (!strcmp(m, ".") || !strcmp(m, "..") ||
                 !strcmp(m, "inventory.json") || !strcmp(m, side))
                 continue;
-            char *sub = strf("%s/%s", n, m);
+            char *sub = wy_strf("%s/%s", n, m);
             if (sub && !strcmp(m, cd ? cd : "content"))
                 walk_unexpected(r, objdir, sub, known);
             else if (sub)
@@ -235,8 +224,8 @@ static void check_layout(struct run *r, const char *objdir, json_t *inv,
 
 static void audit_object(struct run *r, const char *rel)
 {
-    char *objdir = strf("%s/%s", r->root, rel);
-    char *ip = objdir ? strf("%s/inventory.json", objdir) : NULL;
+    char *objdir = wy_strf("%s/%s", r->root, rel);
+    char *ip = objdir ? wy_strf("%s/inventory.json", objdir) : NULL;
     struct wy_buf raw = WY_BUF_INIT((size_t)1 << 30);
     struct wy_err e = WY_ERR_INIT;
     json_t *inv = NULL, *known = json_object();
@@ -265,7 +254,7 @@ static void audit_object(struct run *r, const char *rel)
     r->idcopy = id ? wy_strdup(id) : NULL;
     r->id = r->idcopy;
     /* the inventory against its sidecar */
-    char *sp = strf("%s.%s", ip, alg);
+    char *sp = wy_strf("%s.%s", ip, alg);
     struct wy_buf side = WY_BUF_INIT(1 << 20);
     wy_err_release(&e);
     if (!sp || wy_file_read(sp, &side, &e) != WY_OK)
@@ -301,7 +290,7 @@ static void audit_object(struct run *r, const char *rel)
                 continue;
             }
             json_object_set(known, cp, json_true());
-            char *abs = strf("%s/%s", objdir, cp);
+            char *abs = wy_strf("%s/%s", objdir, cp);
             char hex[2 * EVP_MAX_MD_SIZE + 1];
             uint64_t size = 0;
             int en = 0;

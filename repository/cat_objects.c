@@ -324,21 +324,15 @@ wy_code cat_audit_end(struct cat *c, int64_t audit_id, const char *status,
 {
     char now[21];
     cat_now(c, now);
-    wy_code rc = cati_w_begin(c, err);
-    if (rc)
-        return rc;
-    sqlite3_stmt *s = cati_st(c, S_AUDIT_END, err);
+    sqlite3_stmt *s = cati_w_stmt(c, S_AUDIT_END, err);
     if (!s)
-        rc = err->code;
-    if (rc == WY_OK) {
-        sqlite3_bind_int64(s, 1, audit_id);
-        cati_bind_text(s, 2, now);
-        cati_bind_text(s, 3, status);
-        sqlite3_bind_int64(s, 4, objects);
-        sqlite3_bind_int64(s, 5, failed);
-        rc = cati_step_done(c, s, "end an audit", err);
-    }
-    return cati_w_end(c, rc, err);
+        return err->code;
+    sqlite3_bind_int64(s, 1, audit_id);
+    cati_bind_text(s, 2, now);
+    cati_bind_text(s, 3, status);
+    sqlite3_bind_int64(s, 4, objects);
+    sqlite3_bind_int64(s, 5, failed);
+    return cati_w_step(c, s, "end an audit", err);
 }
 
 wy_code cat_audit_unfinished(struct cat *c, const char *scope, int64_t *id,

@@ -356,6 +356,86 @@ end:
     return rc;
 }
 
+wy_code cat_record_set_sets(struct cat *c, int64_t id, const char *const *sets,
+                            size_t nsets, int *changed, struct wy_err *err)
+{
+    if (changed)
+        *changed = 0;
+    for (size_t i = 0; i < nsets; i++)
+        if (!sets[i] || !*sets[i])
+            return wy_err_set(err, WY_EINVAL, "record %lld: set %zu is empty",
+                              (long long)id, i + 1);
+    struct cat_record *r = NULL;
+    char hash[65], now[21];
+    wy_code rc = cati_w_begin(c, err);
+    if (rc)
+        return rc;
+    rc = cat_get_record(c, id, CAT_LOAD_ALL, &r, err);
+    if (rc == WY_OK && r->deleted)
+        rc =
+            wy_err_set(err, WY_ESTATE, "record %lld is deleted", (long long)id);
+    if (rc == WY_OK)
+        rc = content_hash(0, r->collection, r->oai_id, sets, nsets,
+                          r->orig_format, r->orig, r->orig_len, r->model_json,
+                          r->desc_json, hash, err);
+    if (rc == WY_OK && r->hash && !strcmp(r->hash, hash))
+        goto end; /* the same sets */
+    cat_now(c, now);
+    sqlite3_stmt *s = NULL;
+    if (rc == WY_OK &&
+        sqlite3_prepare_v2(c->db,
+                           "UPDATE records SET hash = ?2, datestamp = ?3, "
+                           "updated = ?3 WHERE id = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        rc = cati_db_fail(c, err, "prepare a set update");
+    if (rc == WY_OK) {
+        sqlite3_bind_int64(s, 1, id);
+        cati_bind_text(s, 2, hash);
+        cati_bind_text(s, 3, now);
+        rc = cati_step_done(c, s, "update a record's sets", err);
+    }
+    sqlite3_finalize(s);
+    int64_t seq = 0;
+    if (rc == WY_OK)
+        rc = replace_sets(c, id, sets, nsets, err);
+    if (rc == WY_OK)
+        rc = append_change(c, id, "put", now, &seq, err);
+    if (rc == WY_OK && changed)
+        *changed = 1;
+end:
+    cat_record_free(r);
+    rc = cati_w_end(c, rc, err);
+    if (rc && changed)
+        *changed = 0;
+    return rc;
+}
+
+wy_code cat_record_touch(struct cat *c, int64_t id, struct wy_err *err)
+{
+    char now[21];
+    int64_t seq = 0;
+    cat_now(c, now);
+    wy_code rc = cati_w_begin(c, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = cati_st(c, S_REC_EXISTS, err);
+    if (!s)
+        rc = err->code;
+    int r = SQLITE_DONE;
+    if (rc == WY_OK) {
+        sqlite3_bind_int64(s, 1, id);
+        r = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (r == SQLITE_DONE)
+            rc = wy_err_set(err, WY_ENOTFOUND, "no record %lld", (long long)id);
+        else if (r != SQLITE_ROW)
+            rc = cati_db_fail(c, err, "look up a record");
+    }
+    if (rc == WY_OK)
+        rc = append_change(c, id, "put", now, &seq, err);
+    return cati_w_end(c, rc, err);
+}
+
 void cat_record_free(struct cat_record *r)
 {
     if (!r)

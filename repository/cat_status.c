@@ -131,6 +131,9 @@ wy_code cat_status_get(struct cat *c, struct cat_status *o, struct wy_err *err)
                    "WHERE n.key = b.key)",
                    &o->batches_unfinished, err);
     if (!rc)
+        rc = q_int(c, "SELECT count(*) FROM ingest_intents",
+                   &o->intents_pending, err);
+    if (!rc)
         rc = cat_meta_get(c, "index.time", &o->last_index, err);
     if (!rc)
         rc = cat_meta_get(c, "index.last_seq", &seq, err);

@@ -90,6 +90,30 @@ static const char *const migrations[] = {
     "DROP INDEX records_datestamp;"
     "CREATE INDEX records_list ON records(datestamp, id, deleted, collection,"
     " hash);",
+    /* 2 -> 3: ingest intents, written before an OCFL version is committed
+       and deleted with the catalog rows that record it (cat_journal.c) */
+    "CREATE TABLE ingest_intents("
+    " ocfl_id TEXT PRIMARY KEY, version TEXT NOT NULL,"
+    " payload TEXT NOT NULL, orig BLOB, created TEXT NOT NULL);",
+    /* 3 -> 4: the register of member libraries (repository/libraries.h):
+       libraries by code, their aliases by normalized key, the holding
+       institutions of each record as written, and the resolution last
+       applied to each such name (to find what an alias changes) */
+    "CREATE TABLE libraries("
+    " code TEXT PRIMARY KEY, name TEXT NOT NULL, name_en TEXT,"
+    " created TEXT NOT NULL, updated TEXT NOT NULL);"
+    "CREATE TABLE library_aliases("
+    " key TEXT PRIMARY KEY, alias TEXT NOT NULL,"
+    " code TEXT NOT NULL REFERENCES libraries(code) ON DELETE CASCADE,"
+    " created TEXT NOT NULL);"
+    "CREATE INDEX library_aliases_code ON library_aliases(code, alias);"
+    "CREATE TABLE library_holdings("
+    " name TEXT NOT NULL,"
+    " record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,"
+    " PRIMARY KEY (name, record_id)) WITHOUT ROWID;"
+    "CREATE INDEX library_holdings_record ON library_holdings(record_id);"
+    "CREATE TABLE library_names("
+    " name TEXT PRIMARY KEY, code TEXT, display TEXT NOT NULL);",
 };
 
 /* A reader (CAT_READONLY, which cannot migrate) opens catalogs from this
@@ -236,6 +260,14 @@ const char *const cati_stmt_sql[S_NSTMT] = {
         "SELECT state FROM ingest_items WHERE batch_id = ?1 AND item = ?2",
     [S_BATCH_END] =
         "UPDATE ingest_batches SET ended = ?2, status = ?3 WHERE id = ?1",
+    [S_INTENT_PUT] =
+        "INSERT OR REPLACE INTO ingest_intents (ocfl_id, version, payload, "
+        "orig, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_INTENT_DELETE] = "DELETE FROM ingest_intents WHERE ocfl_id = ?1",
+    [S_INTENT_LIST] = "SELECT ocfl_id, version, payload, orig, created FROM "
+                      "ingest_intents ORDER BY ocfl_id",
+    [S_INTENT_GET] = "SELECT ocfl_id, version, payload, orig, created FROM "
+                     "ingest_intents WHERE ocfl_id = ?1",
     [S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
 };
@@ -338,7 +370,24 @@ wy_code cati_w_end(struct cat *c, wy_code rc, struct wy_err *err)
     } else if (!sqlite3_get_autocommit(c->db)) {
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     }
+    cati_libs_forget(c->libs);
     return rc;
+}
+
+sqlite3_stmt *cati_w_stmt(struct cat *c, enum stmt id, struct wy_err *err)
+{
+    if (cati_w_begin(c, err) != WY_OK)
+        return NULL;
+    sqlite3_stmt *s = cati_st(c, id, err);
+    if (!s)
+        (void)cati_w_end(c, err->code, err);
+    return s;
+}
+
+wy_code cati_w_step(struct cat *c, sqlite3_stmt *s, const char *what,
+                    struct wy_err *err)
+{
+    return cati_w_end(c, cati_step_done(c, s, what, err), err);
 }
 
 /* ---- time ------------------------------------------------------------- */
@@ -509,6 +558,7 @@ void cat_close(struct cat *c)
         sqlite3_finalize(c->lst[i].s);
     if (c->db && !sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    cati_libs_free(c->libs);
     sqlite3_close_v2(c->db);
     free(c->path);
     free(c->now);
@@ -568,6 +618,8 @@ wy_code cat_commit(struct cat *c, struct wy_err *err)
     wy_code rc = exec(c, "COMMIT", "commit", err);
     if (rc && !sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (rc)
+        cati_libs_forget(c->libs);
     return rc;
 }
 
@@ -578,6 +630,7 @@ void cat_rollback(struct cat *c)
     c->in_txn = 0;
     if (!sqlite3_get_autocommit(c->db))
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    cati_libs_forget(c->libs);
 }
 
 int cat_in_transaction(const struct cat *c)

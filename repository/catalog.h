@@ -29,7 +29,7 @@
 struct cat;
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define CAT_SCHEMA_VERSION 2
+#define CAT_SCHEMA_VERSION 4
 
 /* The source name of records that were imported or ingested locally. */
 #define CAT_LOCAL_SOURCE "local"
@@ -140,6 +140,24 @@ wy_code cat_delete_record(struct cat *c, const char *source,
                           const char *local_id, const char *oai_id,
                           const char *src_datestamp, struct cat_put_result *res,
                           struct wy_err *err);
+
+/*
+ * Replaces the sets of the live record id (the library register uses it
+ * when a holding library's set changes). When the sets differ from the
+ * stored ones, the content hash is recomputed, the datestamp set to now
+ * (a record's setSpecs are part of its OAI header) and a 'put' appended to
+ * the change log; *changed (may be NULL) says whether that happened.
+ * Errors: WY_ENOTFOUND, WY_ESTATE (a tombstone), WY_EINVAL (an empty
+ * set), WY_EDB.
+ */
+wy_code cat_record_set_sets(struct cat *c, int64_t id,
+                            const char *const *sets, size_t nsets,
+                            int *changed, struct wy_err *err);
+/* Appends a 'put' for record id to the change log without changing the
+   record or its datestamp, so that the index and the clusters read it
+   again (what they derive from it changed, e.g. a library's name).
+   WY_ENOTFOUND, WY_EDB. */
+wy_code cat_record_touch(struct cat *c, int64_t id, struct wy_err *err);
 
 /* A stored record. Everything is owned by the struct: cat_record_free. */
 struct cat_record {
@@ -447,6 +465,39 @@ wy_code cat_journal_item_state(struct cat *c, int64_t batch, const char *item,
 wy_code cat_journal_end(struct cat *c, int64_t batch, const char *status,
                         struct wy_err *err);
 
+/*
+ * Ingest intents: the catalog and the OCFL store cannot commit in one
+ * transaction, so ingest writes (and commits) an intent naming the object,
+ * the version it is about to commit and what the catalog must then record
+ * (payload: JSON written and read by repository/ingest_intent.c; orig: the
+ * original metadata bytes), commits the version, and deletes the intent in
+ * the transaction that records it. An intent left by a crash is finished or
+ * dropped by ingest_recover (repository/ingest.h). One intent per object.
+ */
+struct cat_intent {
+    char *ocfl_id;
+    char *version; /* "v3" */
+    char *payload;
+    char *orig; /* NULL if none; NUL-terminated for convenience */
+    size_t orig_len;
+    char *created;
+};
+/* Writes (replaces) the intent of ocfl_id; orig NULL stores none. */
+wy_code cat_intent_put(struct cat *c, const char *ocfl_id, const char *version,
+                       const char *payload, const void *orig, size_t orig_len,
+                       struct wy_err *err);
+/* Deletes the intent of ocfl_id (none: WY_OK). */
+wy_code cat_intent_delete(struct cat *c, const char *ocfl_id,
+                          struct wy_err *err);
+/* new: every intent, by ocfl_id; free with cat_intents_free. */
+wy_code cat_intent_list(struct cat *c, struct cat_intent **out, size_t *n,
+                        struct wy_err *err);
+/* new: the intent of ocfl_id, or *out NULL when there is none; free with
+   cat_intents_free(*out, 1). */
+wy_code cat_intent_get(struct cat *c, const char *ocfl_id,
+                       struct cat_intent **out, struct wy_err *err);
+void cat_intents_free(struct cat_intent *v, size_t n);
+
 /* ---- indexer state and status --------------------------------------- */
 
 /* A small key/value table for the other modules' bookkeeping (e.g. the
@@ -479,6 +530,9 @@ struct cat_status {
     char *last_index;            /* meta "index.time", or NULL */
     int64_t index_seq;           /* meta "index.last_seq", 0 if none */
     int64_t batches_unfinished;  /* ingest batches to --resume */
+    int64_t intents_pending;     /* ingest intents not settled: versions
+                                    that may be stored but not catalogued
+                                    (ingest_recover) */
 };
 /* Fills *out (release with cat_status_release). */
 wy_code cat_status_get(struct cat *c, struct cat_status *out,

@@ -1,5 +1,6 @@
-/* repository/catalog_int.h: PRIVATE to the catalog files (catalog.c and
-   cat_*.c in repository/); nothing else includes it. The body of struct cat,
+/* repository/catalog_int.h: PRIVATE to the catalog files (catalog.c,
+   cat_*.c and the library register libraries.c in repository/); nothing
+   else includes it. The body of struct cat,
    the prepared statement cache and the helpers the pieces share. */
 #ifndef WY_REPOSITORY_CATALOG_INT_H
 #define WY_REPOSITORY_CATALOG_INT_H
@@ -72,6 +73,10 @@ enum stmt {
     S_ITEM_PUT,
     S_ITEM_GET,
     S_BATCH_END,
+    S_INTENT_PUT,
+    S_INTENT_DELETE,
+    S_INTENT_LIST,
+    S_INTENT_GET,
     S_META_GET,
     S_META_SET,
     S_NSTMT
@@ -95,9 +100,18 @@ struct cat {
     int in_txn;
     int wdepth; /* nested write scopes open */
     char *now;  /* fixed clock for tests, or NULL */
+    struct lib_state *libs; /* the library register's state (libraries.c):
+                               its normalizer and statements, or NULL */
 };
 
 #define NOMEM() wy_err_set(err, WY_ENOMEM, "out of memory")
+
+/* Frees the library register's state (libraries.c); NULL is a no-op. */
+struct lib_state;
+void cati_libs_free(struct lib_state *ls);
+/* Forgets what the register's state cached (a rollback may have undone
+   register writes); NULL is a no-op. */
+void cati_libs_forget(struct lib_state *ls);
 
 /* The SQL of each cached statement (catalog.c). */
 extern const char *const cati_stmt_sql[S_NSTMT];
@@ -115,6 +129,12 @@ char *cati_col_dup(sqlite3_stmt *s, int i, int *ok);
 /* A write scope (see catalog.c): every w_begin is matched by a w_end. */
 wy_code cati_w_begin(struct cat *c, struct wy_err *err);
 wy_code cati_w_end(struct cat *c, wy_code rc, struct wy_err *err);
+/* A write of one statement: cati_w_stmt begins a write scope and returns
+   the cached statement (NULL, the scope ended and err set, on failure);
+   bind it, then cati_w_step steps it and ends the scope. */
+sqlite3_stmt *cati_w_stmt(struct cat *c, enum stmt id, struct wy_err *err);
+wy_code cati_w_step(struct cat *c, sqlite3_stmt *s, const char *what,
+                    struct wy_err *err);
 int cati_is_utc_stamp(const char *s);
 wy_code cati_collection_exists(struct cat *c, const char *code, int *yes,
                                struct wy_err *err);

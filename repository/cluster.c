@@ -2,11 +2,14 @@
 #include "repository/cluster.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/alloc.h"
 #include "indexer/cjk.h"
+#include "repository/libraries.h"
 
 /* The cluster tables: created here, in the catalog database, by this
    module (the catalog's own migrations do not know them). Version 1. */
@@ -40,6 +43,26 @@ static const char schema[] =
     " key TEXT PRIMARY KEY, value TEXT);"
     "INSERT OR IGNORE INTO cluster_state VALUES ('schema', '1');";
 
+/* Schema 2: the change time of every member row (the OAI datestamp of
+   /oai/union, what an indexer follows) and one row per cluster id ever
+   seen, live or gone (the tombstones of a persistent deletedRecord).
+   ?1: now. A fresh database takes the same path as an old one. */
+static const char schema2[] =
+    "ALTER TABLE cluster_member ADD COLUMN changed TEXT NOT NULL DEFAULT '';"
+    "UPDATE cluster_member SET changed = ?1;"
+    "CREATE INDEX cluster_member_changed ON cluster_member(changed);"
+    "CREATE TABLE cluster_stamp ("
+    " cluster_id INTEGER PRIMARY KEY,"
+    " datestamp TEXT NOT NULL," /* max(changed) of its members, or when
+                                   it vanished */
+    " gone INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX cluster_stamp_ds ON cluster_stamp(datestamp, cluster_id);"
+    "INSERT INTO cluster_stamp SELECT cluster_id, ?1, 0 FROM cluster_member"
+    " GROUP BY cluster_id;"
+    "UPDATE cluster_state SET value = '2' WHERE key = 'schema';";
+
+#define CLUSTER_SCHEMA 2
+
 enum {
     S_MEMBER_GET,
     S_MEMBER_PUT,
@@ -59,6 +82,8 @@ enum {
     S_STATE_SET,
     S_KEY_CLUSTER,
     S_KEY_RECS,
+    S_STAMP,
+    S_STAMP_GONE,
     N_STMT
 };
 
@@ -66,13 +91,14 @@ static const char *const stmt_sql[N_STMT] = {
     [S_MEMBER_GET] = "SELECT cluster_id, part FROM cluster_member"
                      " WHERE record_id = ?1",
     [S_MEMBER_PUT] = "INSERT INTO cluster_member"
-                     " (record_id, cluster_id, part, score, title)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5)"
+                     " (record_id, cluster_id, part, score, title, changed)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                      " ON CONFLICT(record_id) DO UPDATE SET"
-                     " score = excluded.score, title = excluded.title",
+                     " score = excluded.score, title = excluded.title,"
+                     " changed = excluded.changed",
     [S_MEMBER_DEL] = "DELETE FROM cluster_member WHERE record_id = ?1",
-    [S_MEMBER_SETC] = "UPDATE cluster_member SET cluster_id = ?2"
-                      " WHERE record_id = ?1 AND cluster_id <> ?2",
+    [S_MEMBER_SETC] = "UPDATE cluster_member SET cluster_id = ?2,"
+                      " changed = ?3 WHERE record_id = ?1 AND cluster_id <> ?2",
     [S_KEYS_OF] = "SELECT key FROM cluster_key WHERE record_id = ?1"
                   " ORDER BY key",
     [S_KEY_DEL] = "DELETE FROM cluster_key WHERE record_id = ?1",
@@ -91,8 +117,8 @@ static const char *const stmt_sql[N_STMT] = {
                      " WHERE l.a = ?1 OR l.b = ?1",
     [S_MEMBERS_OF] = "SELECT record_id FROM cluster_member"
                      " WHERE cluster_id = ?1 ORDER BY record_id",
-    [S_RECLUSTER] = "UPDATE cluster_member SET cluster_id = ?2"
-                    " WHERE cluster_id = ?1",
+    [S_RECLUSTER] = "UPDATE cluster_member SET cluster_id = ?2,"
+                    " changed = ?3 WHERE cluster_id = ?1",
     [S_HOLD_DEL] = "DELETE FROM cluster_holding WHERE record_id = ?1",
     [S_HOLD_ADD] = "INSERT INTO cluster_holding VALUES (?1, ?2, ?3)",
     [S_PART_OF] = "SELECT part FROM cluster_part WHERE record_id = ?1",
@@ -107,14 +133,69 @@ static const char *const stmt_sql[N_STMT] = {
     [S_KEY_RECS] = "SELECT k.record_id FROM cluster_key k"
                    " JOIN cluster_member m ON m.record_id = k.record_id"
                    " WHERE k.key = ?1 AND m.part = ?2",
+    /* a cluster written by a transaction is stamped now (a member
+       joined, left or changed) when it has members; without any, it is
+       gone from now. An id never stamped (a record's own id it had until
+       it joined a cluster in the same transaction) was never seen and
+       gets no tombstone. ?1 cluster id, ?2 now. */
+    [S_STAMP] = "INSERT INTO cluster_stamp (cluster_id, datestamp, gone)"
+                " SELECT ?1, ?2, 0 WHERE EXISTS (SELECT 1 FROM"
+                " cluster_member WHERE cluster_id = ?1)"
+                " ON CONFLICT(cluster_id) DO UPDATE SET"
+                " datestamp = max(datestamp, excluded.datestamp), gone = 0",
+    [S_STAMP_GONE] = "UPDATE cluster_stamp SET gone = 1,"
+                     " datestamp = max(datestamp, ?2) WHERE cluster_id = ?1"
+                     " AND gone = 0 AND NOT EXISTS (SELECT 1 FROM"
+                     " cluster_member WHERE cluster_id = ?1)",
 };
+
+/* A set of ids (open addressing). */
+struct idset {
+    int64_t *slot; /* 0: empty (record ids are >= 1) */
+    size_t cap, n;
+};
+
+static int idset_add(struct idset *s, int64_t id)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        int64_t *slot = calloc(cap, sizeof(*slot));
+        if (!slot)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->slot[i])
+                continue;
+            size_t h = (size_t)((uint64_t)s->slot[i] * 0x9E3779B97F4A7C15u) &
+                       (cap - 1);
+            while (slot[h])
+                h = (h + 1) & (cap - 1);
+            slot[h] = s->slot[i];
+        }
+        free(s->slot);
+        s->slot = slot;
+        s->cap = cap;
+    }
+    size_t h = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15u) & (s->cap - 1);
+    while (s->slot[h]) {
+        if (s->slot[h] == id)
+            return 0;
+        h = (h + 1) & (s->cap - 1);
+    }
+    s->slot[h] = id;
+    s->n++;
+    return 1;
+}
 
 struct cluster {
     sqlite3 *db;
     sqlite3_stmt *st[N_STMT];
     struct cjk *cjk;
-    int in_tx;
+    int in_tx, ro, schema;
+    int in_read;          /* cluster_read_begin */
+    char *now;            /* fixed clock for tests, or NULL */
+    struct idset touched; /* clusters written since the last stamp() */
     struct wy_buf norm, keys, old;
+    struct cat *cat; /* during cluster_sync: resolves holding libraries */
 };
 
 static wy_code db_fail(struct cluster *cl, struct wy_err *err, const char *what)
@@ -137,6 +218,86 @@ static wy_code exec(struct cluster *cl, const char *sql, const char *what,
     if (sqlite3_exec(cl->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return db_fail(cl, err, what);
     return WY_OK;
+}
+
+/* The statements a read-only handle does not prepare. */
+static int writes(int i)
+{
+    return i == S_MEMBER_PUT || i == S_MEMBER_SETC || i == S_RECLUSTER ||
+           i == S_STAMP || i == S_STAMP_GONE;
+}
+
+static wy_code schema_version(struct cluster *cl, int *out, struct wy_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    *out = 0;
+    if (sqlite3_prepare_v2(cl->db,
+                           "SELECT value FROM cluster_state"
+                           " WHERE key = 'schema'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(cl, err, "read the schema version");
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE)
+        return db_fail(cl, err, "read the schema version");
+    if (*out > CLUSTER_SCHEMA)
+        return wy_err_set(err, WY_ESTATE,
+                          "the cluster tables are schema %d, newer than "
+                          "this program (%d)",
+                          *out, CLUSTER_SCHEMA);
+    return WY_OK;
+}
+
+static void clock_now(const struct cluster *cl, char out[21])
+{
+    if (cl->now) {
+        snprintf(out, 21, "%s", cl->now);
+        return;
+    }
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Brings schema 1 tables to schema 2, in one transaction (an old database
+   is left as it was when this fails). */
+static wy_code migrate(struct cluster *cl, struct wy_err *err)
+{
+    int v;
+    wy_code rc = schema_version(cl, &v, err);
+    if (rc || v >= 2)
+        return rc; /* the usual case: no write lock taken */
+    if ((rc = exec(cl, "BEGIN IMMEDIATE", "begin the migration", err)))
+        return rc;
+    if ((rc = schema_version(cl, &v, err)) == WY_OK && v < 2) {
+        char now[21];
+        clock_now(cl, now);
+        const char *sql = schema2;
+        while (rc == WY_OK && *sql) {
+            sqlite3_stmt *st = NULL;
+            const char *tail = NULL;
+            if (sqlite3_prepare_v2(cl->db, sql, -1, &st, &tail) != SQLITE_OK) {
+                rc = db_fail(cl, err, "migrate the cluster tables to schema 2");
+                break;
+            }
+            if (st) {
+                if (sqlite3_bind_parameter_count(st))
+                    sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
+                if (sqlite3_step(st) != SQLITE_DONE)
+                    rc = db_fail(cl, err,
+                                 "migrate the cluster tables to schema 2");
+                sqlite3_finalize(st);
+            }
+            sql = tail;
+        }
+    }
+    if (rc == WY_OK)
+        return exec(cl, "COMMIT", "commit the migration", err);
+    sqlite3_exec(cl->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
 }
 
 static wy_code open_db(struct cluster **out, const char *path, int ro,
@@ -177,13 +338,19 @@ static wy_code open_db(struct cluster **out, const char *path, int ro,
                           err)) ||
                (rc = exec(cl, "PRAGMA synchronous = NORMAL", "set synchronous",
                           err)) ||
-               (rc = exec(cl, schema, "create the cluster tables", err))) {
+               (rc = exec(cl, schema, "create the cluster tables", err)) ||
+               (rc = migrate(cl, err))) {
         goto fail;
     }
+    cl->ro = ro;
+    if ((rc = schema_version(cl, &cl->schema, err)))
+        goto fail;
     for (int i = 0; i < N_STMT; i++)
-        if (sqlite3_prepare_v3(cl->db, stmt_sql[i], -1,
-                               SQLITE_PREPARE_PERSISTENT, &cl->st[i],
-                               NULL) != SQLITE_OK) {
+        if (ro && writes(i))
+            continue; /* a read-only handle on schema 1 still shows */
+        else if (sqlite3_prepare_v3(cl->db, stmt_sql[i], -1,
+                                    SQLITE_PREPARE_PERSISTENT, &cl->st[i],
+                                    NULL) != SQLITE_OK) {
             rc = db_fail(cl, err, "prepare a statement");
             goto fail;
         }
@@ -210,12 +377,14 @@ void cluster_close(struct cluster *cl)
 {
     if (!cl)
         return;
-    if (cl->in_tx)
+    if (cl->in_tx || cl->in_read)
         sqlite3_exec(cl->db, "ROLLBACK", NULL, NULL, NULL);
     for (int i = 0; i < N_STMT; i++)
         sqlite3_finalize(cl->st[i]);
     sqlite3_close(cl->db);
     cjk_free(cl->cjk);
+    free(cl->now);
+    free(cl->touched.slot);
     wy_buf_release(&cl->norm);
     wy_buf_release(&cl->keys);
     wy_buf_release(&cl->old);
@@ -231,14 +400,82 @@ static void reset_all(struct cluster *cl)
         sqlite3_reset(cl->st[i]);
 }
 
+/* The cluster id was written (a member row of it added, changed, moved
+   away or removed): stamp() brings its cluster_stamp row up to date. */
+static wy_code touch(struct cluster *cl, int64_t cid, struct wy_err *err)
+{
+    if (idset_add(&cl->touched, cid) < 0)
+        return wy_err_set(err, WY_ENOMEM, "clusters: cluster %lld",
+                          (long long)cid);
+    return WY_OK;
+}
+
+static void touched_clear(struct cluster *cl)
+{
+    if (cl->touched.n)
+        memset(cl->touched.slot, 0, cl->touched.cap * sizeof(int64_t));
+    cl->touched.n = 0;
+}
+
+/* Stamps the clusters written since the last stamp: datestamp now, gone
+   when no member is left. Run by cluster_commit (so a transaction stamps
+   its net effect), or at the end of a write made outside a transaction
+   (maybe_stamp). */
+static wy_code stamp(struct cluster *cl, struct wy_err *err)
+{
+    char now[21];
+    clock_now(cl, now);
+    wy_code rc = WY_OK;
+    for (size_t i = 0; rc == WY_OK && i < cl->touched.cap; i++) {
+        if (!cl->touched.slot[i])
+            continue;
+        /* live (stamped), else maybe gone */
+        for (int k = S_STAMP; rc == WY_OK && k <= S_STAMP_GONE; k++) {
+            sqlite3_stmt *s = stmt(cl, k);
+            sqlite3_bind_int64(s, 1, cl->touched.slot[i]);
+            sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+            if (sqlite3_step(s) != SQLITE_DONE)
+                rc = db_fail(cl, err, "stamp the changed clusters");
+            else if (k == S_STAMP && sqlite3_changes(cl->db) > 0)
+                break;
+        }
+    }
+    if (rc == WY_OK)
+        touched_clear(cl);
+    return rc;
+}
+
+static wy_code maybe_stamp(struct cluster *cl, struct wy_err *err)
+{
+    return cl->in_tx ? WY_OK : stamp(cl, err);
+}
+
+wy_code cluster_set_now(struct cluster *cl, const char *now, struct wy_err *err)
+{
+    char *copy = NULL;
+    if (now) {
+        if (strlen(now) != 20 || now[4] != '-' || now[10] != 'T' ||
+            now[19] != 'Z')
+            return wy_err_set(err, WY_EINVAL,
+                              "clusters: '%s' is not YYYY-MM-DDThh:mm:ssZ",
+                              now);
+        if (!(copy = strdup(now)))
+            return wy_err_set(err, WY_ENOMEM, "clusters: clock");
+    }
+    free(cl->now);
+    cl->now = copy;
+    return WY_OK;
+}
+
 wy_code cluster_begin(struct cluster *cl, struct wy_err *err)
 {
     reset_all(cl);
-    if (cl->in_tx)
+    if (cl->in_tx || cl->in_read)
         return wy_err_set(err, WY_ESTATE, "clusters: a transaction is open");
     wy_code rc = exec(cl, "BEGIN IMMEDIATE", "begin a transaction", err);
     if (rc == WY_OK)
         cl->in_tx = 1;
+    touched_clear(cl);
     return rc;
 }
 
@@ -246,8 +483,10 @@ wy_code cluster_commit(struct cluster *cl, struct wy_err *err)
 {
     if (!cl->in_tx)
         return wy_err_set(err, WY_ESTATE, "clusters: no transaction is open");
+    wy_code rc = stamp(cl, err);
     cl->in_tx = 0;
-    wy_code rc = exec(cl, "COMMIT", "commit", err);
+    if (rc == WY_OK)
+        rc = exec(cl, "COMMIT", "commit", err);
     if (rc)
         sqlite3_exec(cl->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
@@ -258,6 +497,7 @@ void cluster_rollback(struct cluster *cl)
     if (cl->in_tx)
         sqlite3_exec(cl->db, "ROLLBACK", NULL, NULL, NULL);
     cl->in_tx = 0;
+    touched_clear(cl);
 }
 
 /* ---- match keys -------------------------------------------------------- */
@@ -570,43 +810,6 @@ int cluster_score(const struct wy_record *rec)
 
 /* ---- clustering -------------------------------------------------------- */
 
-/* A set of record ids (open addressing), and a FIFO for the search. */
-struct idset {
-    int64_t *slot; /* 0: empty (record ids are >= 1) */
-    size_t cap, n;
-};
-
-static int idset_add(struct idset *s, int64_t id)
-{
-    if (2 * (s->n + 1) > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        int64_t *slot = calloc(cap, sizeof(*slot));
-        if (!slot)
-            return -1;
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->slot[i])
-                continue;
-            size_t h = (size_t)((uint64_t)s->slot[i] * 0x9E3779B97F4A7C15u) &
-                       (cap - 1);
-            while (slot[h])
-                h = (h + 1) & (cap - 1);
-            slot[h] = s->slot[i];
-        }
-        free(s->slot);
-        s->slot = slot;
-        s->cap = cap;
-    }
-    size_t h = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15u) & (s->cap - 1);
-    while (s->slot[h]) {
-        if (s->slot[h] == id)
-            return 0;
-        h = (h + 1) & (s->cap - 1);
-    }
-    s->slot[h] = id;
-    s->n++;
-    return 1;
-}
-
 struct idlist {
     int64_t *v;
     size_t n, cap;
@@ -758,12 +961,21 @@ static wy_code recluster(struct cluster *cl, const struct idlist *seeds,
                     minid = nb.v[k];
             }
         }
+        char now[21];
+        clock_now(cl, now);
         for (size_t q = 0; rc == WY_OK && q < comp.n; q++) {
+            int64_t old;
+            rc = member_get(cl, comp.v[q], &old, NULL, err);
+            if (rc || old == minid)
+                continue;
             sqlite3_stmt *s = stmt(cl, S_MEMBER_SETC);
             sqlite3_bind_int64(s, 1, comp.v[q]);
             sqlite3_bind_int64(s, 2, minid);
+            sqlite3_bind_text(s, 3, now, -1, SQLITE_TRANSIENT);
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = db_fail(cl, err, "set a record's cluster");
+            if (rc == WY_OK && (rc = touch(cl, old, err)) == WY_OK)
+                rc = touch(cl, minid, err);
         }
     }
     free(seen.slot);
@@ -868,9 +1080,18 @@ static wy_code put_holdings(struct cluster *cl, int64_t id, const char *source,
         }
         if (!lib || !*lib)
             lib = source && *source ? source : CAT_LOCAL_SOURCE;
+        /* a registered library is stored by its code, so that spellings
+           count once; cluster_show names it */
+        char *code = NULL;
+        if (cl->cat) {
+            wy_code rc = lib_resolve(cl->cat, lib, &code, NULL, err);
+            if (rc)
+                return rc;
+        }
         s = stmt(cl, S_HOLD_ADD);
         sqlite3_bind_int64(s, 1, id);
-        sqlite3_bind_text(s, 2, lib, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, code ? code : lib, -1, SQLITE_TRANSIENT);
+        free(code);
         if (callno)
             sqlite3_bind_text(s, 3, callno, -1, SQLITE_STATIC);
         if (sqlite3_step(s) != SQLITE_DONE)
@@ -907,8 +1128,11 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
         else if (r != SQLITE_DONE)
             return db_fail(cl, err, "read a partition");
     }
+    char now[21];
+    clock_now(cl, now);
     sqlite3_stmt *s = stmt(cl, S_MEMBER_PUT);
     sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 6, now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, cid ? cid : id);
     sqlite3_bind_int64(s, 3, part);
     sqlite3_bind_int(s, 4, cluster_score(rec));
@@ -916,11 +1140,14 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
         sqlite3_bind_text(s, 5, rec->desc.titles[0], -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE)
         return db_fail(cl, err, "store a member");
-    if ((rc = put_holdings(cl, id, source, rec, err)))
+    /* a new record's cluster is touched once it is known (below) */
+    if ((cid && (rc = touch(cl, cid, err))) ||
+        (rc = put_holdings(cl, id, source, rec, err)))
         return rc;
     if (same_keys) {
+        rc = maybe_stamp(cl, err);
         reset_all(cl);
-        return WY_OK;
+        return rc;
     }
     s = stmt(cl, S_KEY_DEL);
     sqlite3_bind_int64(s, 1, id);
@@ -949,16 +1176,22 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
             s = stmt(cl, S_RECLUSTER);
             sqlite3_bind_int64(s, 1, ctr.v[i]);
             sqlite3_bind_int64(s, 2, minid);
+            sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = db_fail(cl, err, "join clusters");
+            if (rc == WY_OK)
+                rc = touch(cl, ctr.v[i], err);
         }
         if (rc == WY_OK && minid != id) {
             s = stmt(cl, S_MEMBER_SETC);
             sqlite3_bind_int64(s, 1, id);
             sqlite3_bind_int64(s, 2, minid);
+            sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
             if (sqlite3_step(s) != SQLITE_DONE)
                 rc = db_fail(cl, err, "join a cluster");
         }
+        if (rc == WY_OK)
+            rc = touch(cl, minid, err);
     } else {
         /* changed keys: the old cluster may fall apart, or join others */
         rc = members_of(cl, cid, &nb, err);
@@ -967,6 +1200,8 @@ wy_code cluster_put(struct cluster *cl, int64_t id, const char *source,
     }
     free(nb.v);
     free(ctr.v);
+    if (rc == WY_OK)
+        rc = maybe_stamp(cl, err);
     reset_all(cl);
     if (rc)
         wy_err_prefix(err, "record %lld", (long long)id);
@@ -986,11 +1221,15 @@ wy_code cluster_remove(struct cluster *cl, int64_t id, struct wy_err *err)
         if (sqlite3_step(s) != SQLITE_DONE)
             return db_fail(cl, err, "remove a record");
     }
+    if ((rc = touch(cl, cid, err)))
+        return rc;
     struct idlist m = {NULL, 0, 0};
     rc = members_of(cl, cid, &m, err);
     if (rc == WY_OK)
         rc = recluster(cl, &m, err);
     free(m.v);
+    if (rc == WY_OK)
+        rc = maybe_stamp(cl, err);
     reset_all(cl);
     return rc;
 }
@@ -1059,6 +1298,7 @@ wy_code cluster_sync(struct cluster *cl, struct cat *c, size_t *done,
     int64_t last;
     size_t total = 0;
     wy_code rc = state_get(cl, "last_seq", &last, err);
+    cl->cat = c;
     while (rc == WY_OK) {
         ch.n = 0;
         rc = cat_changes(c, last, SYNC_CHUNK, take_change, &ch, NULL, err);
@@ -1097,6 +1337,7 @@ wy_code cluster_sync(struct cluster *cl, struct cat *c, size_t *done,
         total += ch.n;
     }
     free(ch.v);
+    cl->cat = NULL;
     if (done)
         *done = total;
     return rc;
@@ -1113,6 +1354,19 @@ wy_code cluster_rebuild(struct cluster *cl, struct cat *c, size_t *done,
               " DELETE FROM cluster_holding;"
               " DELETE FROM cluster_state WHERE key = 'last_seq';",
               "empty the cluster tables", err);
+    /* every cluster is gone until the replay puts it back */
+    char now[21];
+    clock_now(cl, now);
+    sqlite3_stmt *s = NULL;
+    if (rc == WY_OK &&
+        (sqlite3_prepare_v2(cl->db,
+                            "UPDATE cluster_stamp SET gone = 1, datestamp ="
+                            " max(datestamp, ?1) WHERE gone = 0",
+                            -1, &s, NULL) != SQLITE_OK ||
+         (sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC),
+          sqlite3_step(s) != SQLITE_DONE)))
+        rc = db_fail(cl, err, "empty the cluster tables");
+    sqlite3_finalize(s);
     if (rc == WY_OK)
         rc = cluster_commit(cl, err);
     else
@@ -1225,6 +1479,8 @@ static wy_code split_tx(struct cluster *cl, const int64_t *rec, size_t n,
                           rec[i], m.v[k], 0, "drop a link", err);
         }
     }
+    if (rc == WY_OK)
+        rc = touch(cl, cid, err); /* partitions changed, rows may not */
     wy_buf_addf(&detail, " split off as partition %lld", (long long)part);
     if (note && *note)
         wy_buf_addf(&detail, ": %s", note);
@@ -1234,6 +1490,8 @@ static wy_code split_tx(struct cluster *cl, const int64_t *rec, size_t n,
         rc = log_decision(cl, "split", wy_buf_cstr(&detail), err);
     if (rc == WY_OK)
         rc = recluster(cl, &m, err);
+    if (rc == WY_OK)
+        rc = maybe_stamp(cl, err);
     wy_buf_release(&detail);
     free(m.v);
     return rc;
@@ -1296,6 +1554,8 @@ wy_code cluster_merge(struct cluster *cl, int64_t a, int64_t b,
             rc = recluster(cl, &seed, err);
         free(seed.v);
     }
+    if (rc == WY_OK)
+        rc = maybe_stamp(cl, err);
 out:
     if (rc == WY_OK)
         return cluster_commit(cl, err);
@@ -1332,6 +1592,7 @@ void cluster_info_release(struct cluster_info *ci)
     for (size_t i = 0; i < ci->nholdings; i++) {
         free(ci->holdings[i].library);
         free(ci->holdings[i].callno);
+        free(ci->holdings[i].code);
     }
     free(ci->members);
     free(ci->holdings);
@@ -1382,8 +1643,23 @@ static wy_code explain(struct cluster *cl, int64_t id, struct wy_buf *out,
     return wy_buf_status(out, err);
 }
 
+static wy_code show(struct cluster *cl, int64_t id, int brief,
+                    struct cluster_info *out, struct wy_err *err);
+
 wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
                      struct wy_err *err)
+{
+    return show(cl, id, 0, out, err);
+}
+
+wy_code cluster_show_brief(struct cluster *cl, int64_t id,
+                           struct cluster_info *out, struct wy_err *err)
+{
+    return show(cl, id, 1, out, err);
+}
+
+static wy_code show(struct cluster *cl, int64_t id, int brief,
+                    struct cluster_info *out, struct wy_err *err)
 {
     memset(out, 0, sizeof(*out));
     int64_t cid;
@@ -1422,7 +1698,7 @@ wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
     if (rc == WY_OK && out->nmembers)
         out->display = out->members[0].record_id;
     struct wy_buf b = WY_BUF_INIT(1u << 20);
-    for (size_t i = 0; rc == WY_OK && i < out->nmembers; i++) {
+    for (size_t i = 0; rc == WY_OK && !brief && i < out->nmembers; i++) {
         struct cluster_member_info *m = &out->members[i];
         rc = keys_of(cl, m->record_id, &b, err);
         if (rc == WY_OK && !(m->keys = wy_buf_take(&b, NULL)))
@@ -1434,17 +1710,38 @@ wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
             rc = wy_err_set(err, WY_ENOMEM, "cluster %lld", (long long)cid);
     }
     wy_buf_release(&b);
+    /* holdings store a registered library's code: named by the register
+       (repository/libraries.h) when the catalog has one */
+    int reg = 0;
+    if (rc == WY_OK) {
+        if (sqlite3_prepare_v2(cl->db,
+                               "SELECT 1 FROM sqlite_master WHERE type ="
+                               " 'table' AND name = 'libraries'",
+                               -1, &s, NULL) != SQLITE_OK)
+            rc = db_fail(cl, err, "look for the library register");
+        else
+            reg = sqlite3_step(s) == SQLITE_ROW;
+        sqlite3_finalize(s);
+        s = NULL;
+    }
     if (rc == WY_OK &&
-        sqlite3_prepare_v2(cl->db,
-                           "SELECT h.record_id, h.library, h.callno FROM"
-                           " cluster_holding h JOIN cluster_member m ON"
-                           " m.record_id = h.record_id WHERE m.cluster_id = ?1"
-                           " ORDER BY h.library, h.record_id",
-                           -1, &s, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(
+            cl->db,
+            reg ? "SELECT h.record_id, coalesce(l.name, h.library), h.callno,"
+                  " h.library, l.code FROM cluster_holding h"
+                  " JOIN cluster_member m ON m.record_id = h.record_id"
+                  " LEFT JOIN libraries l ON l.code = h.library"
+                  " WHERE m.cluster_id = ?1 ORDER BY 2, 4, h.record_id"
+                : "SELECT h.record_id, h.library, h.callno, h.library, NULL"
+                  " FROM cluster_holding h JOIN cluster_member m ON"
+                  " m.record_id = h.record_id WHERE m.cluster_id = ?1"
+                  " ORDER BY 2, 4, h.record_id",
+            -1, &s, NULL) != SQLITE_OK)
         rc = db_fail(cl, err, "list holdings");
     if (rc == WY_OK) {
         sqlite3_bind_int64(s, 1, cid);
         cap = 0;
+        char *lastkey = NULL;
         while (rc == WY_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
             if (out->nholdings == cap) {
                 cap = cap ? cap * 2 : 8;
@@ -1460,14 +1757,22 @@ wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
             h->record_id = sqlite3_column_int64(s, 0);
             h->library = dup_col(s, 1);
             h->callno = dup_col(s, 2);
+            h->code = dup_col(s, 4);
+            /* one library per code (or unregistered name): rows come
+               ordered by name, then code */
+            const unsigned char *key = sqlite3_column_text(s, 3);
             if (!h->library ||
-                (!h->callno && sqlite3_column_type(s, 2) != SQLITE_NULL))
+                (!h->callno && sqlite3_column_type(s, 2) != SQLITE_NULL) ||
+                (!h->code && sqlite3_column_type(s, 4) != SQLITE_NULL))
                 rc = wy_err_set(err, WY_ENOMEM, "cluster %lld", (long long)cid);
-            else if (out->nholdings == 1 ||
-                     strcmp(h->library,
-                            out->holdings[out->nholdings - 2].library))
+            else if (!key || !lastkey || strcmp((const char *)key, lastkey))
                 out->nlibraries++;
+            free(lastkey);
+            lastkey = NULL;
+            if (rc == WY_OK && key && !(lastkey = wy_strdup((const char *)key)))
+                rc = wy_err_set(err, WY_ENOMEM, "cluster %lld", (long long)cid);
         }
+        free(lastkey);
         sqlite3_finalize(s);
     }
     reset_all(cl);
@@ -1496,4 +1801,228 @@ wy_code cluster_stats(struct cluster *cl, int64_t *clusters, int64_t *records,
     }
     sqlite3_finalize(s);
     return rc;
+}
+
+/* ---- change times ------------------------------------------------------ */
+
+static wy_code need_schema2(struct cluster *cl, struct wy_err *err)
+{
+    if (cl->schema >= 2)
+        return WY_OK;
+    return wy_err_set(err, WY_ESTATE,
+                      "the cluster tables are schema %d, without change "
+                      "times: run 'wenyuan cluster sync' to upgrade them",
+                      cl->schema);
+}
+
+static void head_of(sqlite3_stmt *s, struct cluster_head *h)
+{
+    h->id = sqlite3_column_int64(s, 0);
+    const unsigned char *t = sqlite3_column_text(s, 1);
+    snprintf(h->datestamp, sizeof(h->datestamp), "%s",
+             t ? (const char *)t : "");
+    h->gone = sqlite3_column_int(s, 2) != 0;
+}
+
+/* One step of a keyset walk: ?1 the position's datestamp, ?2 its id,
+   ?3 from, ?4 until, ?5 include gone, ?6 limit. Each is an index seek
+   (a row value (datestamp, id) > (?1, ?2) is not: SQLite 3.40 seeks on
+   its first column and scans the rest, and a rebuild gives every cluster
+   the same datestamp). */
+static const char list_same_ds[] =
+    "SELECT cluster_id, datestamp, gone FROM cluster_stamp"
+    " WHERE datestamp = ?1 AND cluster_id > ?2 AND datestamp >= ?3"
+    " AND datestamp <= ?4 AND (?5 OR NOT gone) ORDER BY cluster_id LIMIT ?6";
+static const char list_later_ds[] =
+    "SELECT cluster_id, datestamp, gone FROM cluster_stamp"
+    " WHERE datestamp > ?1 AND datestamp >= ?3 AND datestamp <= ?4"
+    " AND (?5 OR NOT gone) ORDER BY datestamp, cluster_id LIMIT ?6";
+
+static wy_code list_step(struct cluster *cl, const char *sql,
+                         const struct cluster_query *q, const char *pos_ds,
+                         int64_t pos_id, int64_t limit, cluster_head_cb cb,
+                         void *ctx, size_t *n, int *stopped, struct wy_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(cl->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return db_fail(cl, err, "list clusters");
+    sqlite3_bind_text(s, 1, pos_ds, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, pos_id);
+    sqlite3_bind_text(s, 3, q->from ? q->from : "", -1, SQLITE_STATIC);
+    /* '~' sorts after every datestamp */
+    sqlite3_bind_text(s, 4, q->until ? q->until : "~", -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 5, q->include_gone != 0);
+    sqlite3_bind_int64(s, 6, limit);
+    int r;
+    wy_code rc = WY_OK;
+    struct cluster_head h;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+        head_of(s, &h);
+        (*n)++;
+        rc = cb(ctx, &h, err);
+        if (rc)
+            break;
+    }
+    if (rc == WY_OK && r != SQLITE_DONE)
+        rc = db_fail(cl, err, "list clusters");
+    sqlite3_finalize(s);
+    if (rc == WY_EOF) {
+        *stopped = 1;
+        rc = WY_OK;
+    }
+    return rc;
+}
+
+wy_code cluster_list(struct cluster *cl, const struct cluster_query *q,
+                     cluster_head_cb cb, void *ctx, size_t *n,
+                     struct wy_err *err)
+{
+    size_t got = 0;
+    int stopped = 0;
+    wy_code rc = need_schema2(cl, err);
+    int64_t limit = q->limit ? (int64_t)q->limit : -1;
+    /* the rest of the position's second, then the later ones */
+    if (rc == WY_OK && q->after_ds)
+        rc = list_step(cl, list_same_ds, q, q->after_ds, q->after_id, limit, cb,
+                       ctx, &got, &stopped, err);
+    if (rc == WY_OK && !stopped && (limit < 0 || (int64_t)got < limit))
+        rc = list_step(cl, list_later_ds, q, q->after_ds ? q->after_ds : "", 0,
+                       limit < 0 ? -1 : limit - (int64_t)got, cb, ctx, &got,
+                       &stopped, err);
+    if (n)
+        *n = got;
+    return rc;
+}
+
+wy_code cluster_count(struct cluster *cl, const struct cluster_query *q,
+                      int64_t *out, struct wy_err *err)
+{
+    *out = 0;
+    wy_code rc = need_schema2(cl, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(cl->db,
+                           "SELECT count(*) FROM cluster_stamp"
+                           " WHERE datestamp >= ?1 AND datestamp <= ?2"
+                           " AND (?3 OR NOT gone)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(cl, err, "count clusters");
+    /* an index range: "" and "~" bound every datestamp */
+    sqlite3_bind_text(s, 1, q->from ? q->from : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, q->until ? q->until : "~", -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, q->include_gone != 0);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    else
+        rc = db_fail(cl, err, "count clusters");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+wy_code cluster_head(struct cluster *cl, int64_t id, struct cluster_head *out,
+                     struct wy_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    wy_code rc = need_schema2(cl, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(cl->db,
+                           "SELECT cluster_id, datestamp, gone FROM"
+                           " cluster_stamp WHERE cluster_id = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(cl, err, "read a cluster");
+    sqlite3_bind_int64(s, 1, id);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW)
+        head_of(s, out);
+    else if (r == SQLITE_DONE)
+        rc = wy_err_set(err, WY_ENOTFOUND, "no cluster has id %lld",
+                        (long long)id);
+    else
+        rc = db_fail(cl, err, "read a cluster");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+wy_code cluster_earliest(struct cluster *cl, char out[21], struct wy_err *err)
+{
+    out[0] = '\0';
+    wy_code rc = need_schema2(cl, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(cl->db, "SELECT min(datestamp) FROM cluster_stamp",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_fail(cl, err, "read the earliest datestamp");
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(s, 0);
+        if (t)
+            snprintf(out, 21, "%s", (const char *)t);
+    } else {
+        rc = db_fail(cl, err, "read the earliest datestamp");
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+wy_code cluster_changed_members(struct cluster *cl, const char *since,
+                                int64_t after_record, size_t limit,
+                                cluster_member_cb cb, void *ctx,
+                                struct wy_err *err)
+{
+    wy_code rc = need_schema2(cl, err);
+    if (rc)
+        return rc;
+    /* two index seeks on (changed, record_id), as cluster_list: the rest
+       of the position's second, then the later ones */
+    static const char *const sql[2] = {
+        "SELECT record_id, cluster_id, changed FROM cluster_member"
+        " WHERE changed = ?1 AND record_id > ?2 ORDER BY record_id LIMIT ?3",
+        "SELECT record_id, cluster_id, changed FROM cluster_member"
+        " WHERE changed > ?1 ORDER BY changed, record_id LIMIT ?3"};
+    int64_t left = limit ? (int64_t)limit : -1;
+    for (int step = 0; rc == WY_OK && step < 2 && left != 0; step++) {
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_prepare_v2(cl->db, sql[step], -1, &s, NULL) != SQLITE_OK)
+            return db_fail(cl, err, "list changed members");
+        sqlite3_bind_text(s, 1, since ? since : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, after_record);
+        sqlite3_bind_int64(s, 3, left);
+        int r;
+        while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+            const unsigned char *t = sqlite3_column_text(s, 2);
+            if (left > 0)
+                left--;
+            rc = cb(ctx, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+                    t ? (const char *)t : "", err);
+            if (rc)
+                break;
+        }
+        if (rc == WY_OK && r != SQLITE_DONE)
+            rc = db_fail(cl, err, "list changed members");
+        sqlite3_finalize(s);
+    }
+    return rc == WY_EOF ? WY_OK : rc;
+}
+
+wy_code cluster_read_begin(struct cluster *cl, struct wy_err *err)
+{
+    if (cl->in_tx || cl->in_read)
+        return wy_err_set(err, WY_ESTATE, "clusters: a transaction is open");
+    reset_all(cl);
+    wy_code rc = exec(cl, "BEGIN", "begin a read transaction", err);
+    if (rc == WY_OK)
+        cl->in_read = 1;
+    return rc;
+}
+
+void cluster_read_end(struct cluster *cl)
+{
+    if (!cl || !cl->in_read)
+        return;
+    reset_all(cl);
+    sqlite3_exec(cl->db, "COMMIT", NULL, NULL, NULL);
+    cl->in_read = 0;
 }

@@ -22,8 +22,8 @@
    A cluster's id is the smallest catalog record id among its members.
 
    The tables (cluster_member, cluster_key, cluster_holding, cluster_link,
-   cluster_decision, cluster_state) live in the catalog database, created
-   by cluster_open itself; they are derived data except for the staff
+   cluster_decision, cluster_stamp, cluster_state) live in the catalog database,
+   created by cluster_open itself; they are derived data except for the staff
    decisions, and cluster_rebuild recreates the rest from the records. */
 #ifndef WY_REPOSITORY_CLUSTER_H
 #define WY_REPOSITORY_CLUSTER_H
@@ -49,7 +49,8 @@ struct cluster;
 wy_code cluster_open(struct cluster **out, const char *path,
                      struct wy_err *err);
 /* Read-only (the service): only cluster_of, cluster_show, cluster_stats
-   may be called. WY_ENOTFOUND when the catalog has no cluster tables yet. */
+   and the change-time readers (cluster_list ...) may be called. WY_ENOTFOUND
+   when the catalog has no cluster tables yet. */
 wy_code cluster_open_readonly(struct cluster **out, const char *path,
                               struct wy_err *err);
 void cluster_close(struct cluster *cl);
@@ -93,7 +94,9 @@ wy_code cluster_remove(struct cluster *cl, int64_t record_id,
 /*
  * Brings the clusters up to date with the catalog: every change after the
  * last one processed (kept in cluster_state), in transactions of 2,000
- * records. *done (may be NULL) gets the number of changes processed.
+ * records. Holding libraries are resolved through the catalog's library
+ * register and stored by code (cluster_put without a sync stores them as
+ * written). *done (may be NULL) gets the number of changes processed.
  */
 wy_code cluster_sync(struct cluster *cl, struct cat *c, size_t *done,
                      struct wy_err *err);
@@ -138,6 +141,8 @@ struct cluster_member_info {
 struct cluster_holding_info {
     int64_t record_id;
     char *library, *callno; /* callno may be NULL */
+    char *code; /* the registered library's code (library is then its
+                   preferred name), or NULL: library is as written */
 };
 struct cluster_info {
     int64_t id;
@@ -146,16 +151,100 @@ struct cluster_info {
     size_t nmembers;
     struct cluster_holding_info *holdings;
     size_t nholdings;
-    size_t nlibraries; /* distinct libraries among the holdings */
+    size_t nlibraries; /* distinct libraries among the holdings: one per
+                          registered library however its holdings spell
+                          it (repository/libraries.h), else per name */
 };
 /* Fills *out for the cluster id (or the cluster of a record id); release
    with cluster_info_release. WY_ENOTFOUND. */
 wy_code cluster_show(struct cluster *cl, int64_t id, struct cluster_info *out,
                      struct wy_err *err);
 void cluster_info_release(struct cluster_info *ci);
+/* cluster_show without the members' keys and why (NULL): what a display
+   needs (display record, members, holdings), without the per-member key
+   queries. */
+wy_code cluster_show_brief(struct cluster *cl, int64_t id,
+                           struct cluster_info *out, struct wy_err *err);
 
 /* Counts: clusters, records clustered, clusters with more than one member. */
 wy_code cluster_stats(struct cluster *cl, int64_t *clusters, int64_t *records,
                       int64_t *shared, struct wy_err *err);
+
+/* ---- change times (schema 2) -------------------------------------------
+   Every write of a member row (cluster_put, cluster_remove, the recompute
+   after a split, a merge or changed keys, the rows moved when clusters
+   join) sets its `changed` to now. Every cluster an operation wrote (a
+   member joined, left or changed) gets a datestamp of now in
+   cluster_stamp, so a cluster's datestamp is at least the max of its
+   members' `changed`. A cluster id left without members (joined into a
+   smaller id, split, its records deleted) stays there, gone, with the
+   time it vanished: /oai/union's persistent deletedRecord. An id that
+   comes back (a split undone) is live again. Datestamps are UTC
+   'YYYY-MM-DDThh:mm:ssZ', which sort as text. The functions below need
+   schema 2: a read-only handle on older tables gives WY_ESTATE ("run
+   'wenyuan cluster sync'"); cluster_open migrates. */
+
+/* For tests: a fixed "now" ('YYYY-MM-DDThh:mm:ssZ'), or NULL for the clock.
+   Copied. WY_EINVAL for another form. */
+wy_code cluster_set_now(struct cluster *cl, const char *now,
+                        struct wy_err *err);
+
+struct cluster_head {
+    int64_t id;
+    char datestamp[21];
+    int gone; /* the id no longer names a cluster (a tombstone) */
+};
+
+struct cluster_query {
+    const char *from, *until; /* inclusive datestamps; NULL: open */
+    const char *after_ds;     /* keyset position: strictly after     */
+    int64_t after_id;         /* (after_ds, after_id); NULL: start   */
+    size_t limit;             /* 0: all */
+    int include_gone;         /* list tombstones too */
+};
+
+/* Return WY_EOF to stop early (not an error); another code is returned. */
+typedef wy_code (*cluster_head_cb)(void *ctx, const struct cluster_head *h,
+                                   struct wy_err *err);
+
+/*
+ * The clusters in keyset order (datestamp, id) within q's window; *n (may
+ * be NULL) gets how many were passed to cb. cluster_list(from = T) is how
+ * a follower (the indexer) learns which clusters changed since T.
+ */
+wy_code cluster_list(struct cluster *cl, const struct cluster_query *q,
+                     cluster_head_cb cb, void *ctx, size_t *n,
+                     struct wy_err *err);
+/* How many clusters q's window holds (position and limit ignored). */
+wy_code cluster_count(struct cluster *cl, const struct cluster_query *q,
+                      int64_t *out, struct wy_err *err);
+/* The stamp of one cluster id, live or gone. WY_ENOTFOUND when the id
+   never named a cluster. */
+wy_code cluster_head(struct cluster *cl, int64_t id, struct cluster_head *out,
+                     struct wy_err *err);
+/* The earliest datestamp into out[21] ("" when there are no clusters). */
+wy_code cluster_earliest(struct cluster *cl, char out[21], struct wy_err *err);
+
+/* A read transaction: what is read until cluster_read_end sees one
+   snapshot (an OAI page), and the statements take no lock each. WY_ESTATE
+   when a transaction is open. cluster_read_end(NULL) is a no-op. */
+wy_code cluster_read_begin(struct cluster *cl, struct wy_err *err);
+void cluster_read_end(struct cluster *cl);
+
+typedef wy_code (*cluster_member_cb)(void *ctx, int64_t record_id,
+                                     int64_t cluster_id, const char *changed,
+                                     struct wy_err *err);
+/*
+ * The member rows written after the position (since, after_record) in
+ * order (changed, record_id): since T with after_record 0 gives every row
+ * changed at T or later. For an indexer keeping a cluster id per record:
+ * each row gives the record's current cluster. Records that left every
+ * cluster (deleted) are not listed: the catalog's change log has them.
+ * limit 0: all; cb may return WY_EOF to stop.
+ */
+wy_code cluster_changed_members(struct cluster *cl, const char *since,
+                                int64_t after_record, size_t limit,
+                                cluster_member_cb cb, void *ctx,
+                                struct wy_err *err);
 
 #endif

@@ -18,11 +18,12 @@
 #include "core/path.h"
 #include "formats/dates.h"
 #include "formats/format.h"
+#include "formats/iso2709.h"
 #include "formats/mets.h"
 #include "repository/archive.h"
 #include "repository/bagit.h"
 #include "repository/import.h"
-#include "repository/libsets.h"
+#include "repository/ingest_int.h"
 #include "repository/sheet.h"
 #include "repository/store.h"
 #include "repository/walk.h"
@@ -1037,39 +1038,29 @@ static wy_code check_mets(struct run *run, struct item *it,
     return rc;
 }
 
-static wy_code write_catalog(struct run *run, struct item *it,
-                             const struct written *w, unsigned head,
-                             int64_t batch, struct wy_err *err)
+/* a test hook step (ingest_opts.hook) */
+static wy_code step(struct run *run, const char *name, struct wy_err *err)
 {
-    struct cat *c = run->h->cat;
-    struct cat_put in = {0};
-    in.source = CAT_LOCAL_SOURCE;
-    in.local_id = it->id;
-    in.collection = it->collection;
-    in.rec = it->rec;
-    if (it->meta_name) {
-        in.orig = it->meta.p ? it->meta.p : "";
-        in.orig_len = it->meta.len;
-        in.orig_format = it->meta_format;
+    if (run->o->hook && run->o->hook(run->o->hook_ctx, name))
+        return wy_err_set(err, WY_EIO, "ingest step '%s': injected failure",
+                          name);
+    return WY_OK;
+}
+
+/* Appends s, with the bytes of a name that is not UTF-8 (a GBK folder
+   name) as \xNN: the inventory is JSON, which holds only UTF-8. */
+static void add_utf8(struct wy_buf *b, const char *s)
+{
+    size_t n = strlen(s), bad;
+    if (iso2709_utf8_valid((const unsigned char *)s, n, &bad)) {
+        wy_buf_add(b, s, n);
+        return;
     }
-    struct cat_put_result res;
-    wy_code rc = libset_put_record(c, &in, &res, err);
-    char hv[32];
-    snprintf(hv, sizeof(hv), "v%u", head);
-    struct cat_object o = {0};
-    o.ocfl_id = it->ocfl_id;
-    o.record_id = res.id;
-    o.head = hv;
-    o.files = (int64_t)w->n;
-    o.bytes = (int64_t)w->bytes;
-    if (rc == WY_OK)
-        rc = cat_object_put(c, &o, err);
-    if (rc == WY_OK)
-        rc = cat_object_set_files(c, it->ocfl_id, w->files, w->n, err);
-    if (rc == WY_OK)
-        rc = cat_journal_item(c, batch, it->key, CAT_ITEM_DONE, it->ocfl_id, hv,
-                              err);
-    return rc;
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x80)
+            wy_buf_addc(b, *s);
+        else
+            wy_buf_addf(b, "\\x%02x", (unsigned char)*s);
 }
 
 /* Writes one item whole or not at all. */
@@ -1083,7 +1074,9 @@ static wy_code write_item(struct run *run, struct item *it, int64_t batch,
         rc = store_version_begin(run->store, it->ocfl_id, &v, err);
         if (rc == WY_OK) {
             struct wy_buf msg = WY_BUF_INIT(8192);
-            wy_buf_addf(&msg, "wenyuan ingest of '%s'", it->path);
+            wy_buf_adds(&msg, "wenyuan ingest of '");
+            add_utf8(&msg, it->path);
+            wy_buf_addc(&msg, '\'');
             rc = store_version_set_meta(v, wy_buf_cstr(&msg), run->o->user,
                                         run->o->user_address, err);
             wy_buf_release(&msg);
@@ -1101,26 +1094,76 @@ static wy_code write_item(struct run *run, struct item *it, int64_t batch,
     int changed = store_version_changed(v);
     unsigned prev = store_version_prev(v);
     unsigned head = changed ? prev + 1 : prev;
+    char hv[32];
+    snprintf(hv, sizeof(hv), "v%u", head);
+    struct ingest_row row = {0};
+    row.local_id = it->id;
+    row.collection = it->collection;
+    row.rec = it->rec;
+    if (it->meta_name) {
+        row.orig = it->meta.p ? it->meta.p : "";
+        row.orig_len = it->meta.len;
+        row.orig_format = it->meta_format;
+    }
+    row.ocfl_id = it->ocfl_id;
+    row.head = hv;
+    row.files = w.files;
+    row.nfiles = w.n;
+    row.bytes = (int64_t)w.bytes;
+    row.batch = batch;
+    row.item = it->key;
     struct cat *c = run->h->cat;
-    rc = cat_begin(c, err);
+    /* The intent first (committed), then the store, then the catalog rows
+       with the intent's deletion in one transaction: a crash after the
+       store commit leaves the intent, and ingest_recover records the
+       version from it; the store never lacks a version the catalog lists. */
+    int committing = 0; /* the store commit was attempted */
+    if (changed) {
+        /* the item is journaled pending with its intent: one commit */
+        rc = cat_begin(c, err);
+        if (rc == WY_OK && batch)
+            rc = cat_journal_item(c, batch, it->key, CAT_ITEM_PENDING, it->id,
+                                  NULL, err);
+        if (rc == WY_OK)
+            rc = ingesti_intent_put(c, &row, err);
+        if (rc == WY_OK)
+            rc = cat_commit(c, err);
+        else
+            cat_rollback(c);
+        if (rc == WY_OK)
+            rc = step(run, "intent", err);
+    }
     if (rc == WY_OK)
-        rc = write_catalog(run, it, &w, head, batch, err);
-    /* the store first: a catalog commit failing after it leaves a version
-       the catalog does not list yet, which the next ingest of the item
-       repairs; the other order could list a version that does not exist */
+        rc = cat_begin(c, err);
+    if (rc == WY_OK)
+        rc = ingesti_write_catalog(c, &row, err);
+    /* also when unchanged: under the object's lock, the rows now record
+       the store's head, which settles any intent an earlier run left */
+    if (rc == WY_OK)
+        rc = cat_intent_delete(c, it->ocfl_id, err);
     if (rc == WY_OK && changed) {
         unsigned got = 0;
+        committing = 1;
         rc = store_version_commit(v, &got, err);
         v = NULL;
         if (rc == WY_OK && got != head)
             rc = wy_err_set(err, WY_ESTATE,
                             "object '%s': expected version %u, got %u",
                             it->ocfl_id, head, got);
+        if (rc == WY_OK)
+            rc = step(run, "stored", err);
     }
     if (rc == WY_OK)
         rc = cat_commit(c, err);
     if (rc) {
         cat_rollback(c);
+        /* before the store commit the intent is surely void; after it, the
+           store may hold the version and ingest_recover decides */
+        if (changed && !committing) {
+            struct wy_err e2 = WY_ERR_INIT;
+            (void)cat_intent_delete(c, it->ocfl_id, &e2);
+            wy_err_release(&e2);
+        }
     } else {
         run->st->bytes_stored += changed ? w.stored : 0;
         if (!changed)
@@ -1193,6 +1236,13 @@ wy_code ingest_run(struct wy_home *h, const char *const *paths, size_t n,
     st->items = run.nitems;
     if (rc == WY_OK && !o->dry_run)
         rc = store_open(&run.store, h->store_path, err);
+    if (rc == WY_OK && !o->dry_run) {
+        /* what an interrupted ingest left, before anything new */
+        struct ingest_recovery rv;
+        rc = ingest_recover(h->cat, run.store, o->log, &rv, err);
+        if (o->hook)
+            store_set_hook(run.store, o->hook, o->hook_ctx);
+    }
     int64_t batch = 0;
     int resumed = 0;
     if (rc == WY_OK && !o->dry_run) {
@@ -1217,9 +1267,6 @@ wy_code ingest_run(struct wy_home *h, const char *const *paths, size_t n,
                 continue;
             }
         }
-        if (rc == WY_OK && batch)
-            rc = cat_journal_item(h->cat, batch, it->key, CAT_ITEM_PENDING,
-                                  it->id, NULL, err);
         if (rc == WY_OK)
             rc = write_item(&run, it, batch, err);
         if (rc && batch) {

@@ -14,7 +14,14 @@
    record, object, file list and journal entry. A failure while writing (a
    truncated archive body, a full disk) stops the run; the failed item leaves
    the store and the catalog as they were, items done before it stay, and
-   `--resume` carries on from the journal. */
+   `--resume` carries on from the journal.
+
+   The store and the catalog cannot commit together, so a changed item is
+   written in three steps: an intent in the catalog (committed), the OCFL
+   version, then the catalog rows with the intent deleted (one transaction).
+   A crash between the last two leaves a version the catalog does not list
+   and its intent; ingest_recover, run by every ingest and by `wenyuan
+   audit`, records it from the intent. */
 #ifndef WY_REPOSITORY_INGEST_H
 #define WY_REPOSITORY_INGEST_H
 
@@ -41,6 +48,13 @@ struct ingest_opts {
     /* Set (e.g. by a SIGINT handler) to stop between files; the current
        item is abandoned cleanly and the batch marked interrupted. */
     volatile sig_atomic_t *cancel;
+    /* Tests only: called at each named step ("intent": the intent is
+       committed; "stored": the OCFL version is committed, the catalog rows
+       not yet) and passed on to the store (store_set_hook). A non-zero
+       return fails the step with WY_EIO; a crash test may kill the process
+       in it. NULL: none. */
+    int (*hook)(void *ctx, const char *step);
+    void *hook_ctx;
 };
 
 struct ingest_stats {
@@ -69,6 +83,32 @@ struct ingest_stats {
 wy_code ingest_run(struct wy_home *h, const char *const *paths, size_t n,
                    const struct ingest_opts *opts, struct ingest_stats *stats,
                    struct wy_err *err);
+
+/* What ingest_recover did. */
+struct ingest_recovery {
+    uint64_t finished; /* versions in the store now recorded in the catalog */
+    uint64_t dropped;  /* intents whose version never reached the store */
+    uint64_t busy;     /* left for later: another process is committing */
+    uint64_t damaged;  /* intents that cannot be read (kept, warned about) */
+};
+
+struct store;
+
+/*
+ * Finishes what an interrupted ingest left: for each intent in the catalog
+ * c, takes the object's staging lock in the store s and, when the store
+ * holds the intended version as its head, writes the catalog rows the
+ * intent carries (record, object, files, journal entry: what the ingest
+ * would have written) and deletes the intent in one transaction; when the
+ * version never reached the store, deletes the intent. An object another
+ * process is committing is left alone (counted as busy). Each recorded
+ * version is logged (info); an intent whose payload cannot be read is kept
+ * and a warning names its object (counted as damaged: ingesting the item
+ * again writes the rows and replaces it). *out is filled.
+ * Errors (naming the object): WY_EIO, WY_EDB, WY_ENOMEM.
+ */
+wy_code ingest_recover(struct cat *c, struct store *s, struct wy_log *log,
+                       struct ingest_recovery *out, struct wy_err *err);
 
 /* OCFL object ids are URIs (OCFL 1.1 W005): an item's identifier becomes
    INGEST_OCFL_PREFIX + the identifier, with bytes outside RFC 8141's NSS

@@ -435,6 +435,37 @@ static void c_subject(const struct wy_record *r, struct prof_values *v)
         push(v, r->desc.subjects[i]);
 }
 
+/* ---- facets ------------------------------------------------------------ */
+
+/* The 版本类别 vocabulary: the first pattern found (in this order) gives
+   the category. Specific kinds come before 刻本, so a facsimile of a
+   woodblock edition (据明刻本影印) is 影印本 and a colour-printed woodblock
+   (朱墨套印本) is 套印本. */
+static const struct {
+    const char *pattern, *category;
+} edition_vocab[] = {
+    {"稿本", "稿本"},     {"影抄本", "影抄本"}, {"影鈔本", "影抄本"},
+    {"影钞本", "影抄本"}, {"抄本", "抄本"},     {"鈔本", "抄本"},
+    {"钞本", "抄本"},     {"写本", "写本"},     {"寫本", "写本"},
+    {"活字", "活字本"},   {"聚珍", "活字本"},   {"套印", "套印本"},
+    {"石印", "石印本"},   {"铅印", "铅印本"},   {"鉛印", "铅印本"},
+    {"影印", "影印本"},   {"油印", "油印本"},   {"晒印", "晒印本"},
+    {"曬印", "晒印本"},   {"拓本", "拓本"},     {"刻本", "刻本"},
+    {"刊本", "刻本"},     {"递修", "刻本"},     {"遞修", "刻本"},
+    {"刻", "刻本"},
+};
+
+const char *prof_edition_category(const char *s)
+{
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < sizeof(edition_vocab) / sizeof(edition_vocab[0]);
+         i++)
+        if (strstr(s, edition_vocab[i].pattern))
+            return edition_vocab[i].category;
+    return NULL;
+}
+
 /* ---- the profiles ------------------------------------------------------ */
 
 static const struct prof_element guji_elements[] = {
@@ -655,4 +686,23 @@ void prof_batch_summary(const struct prof_batch *b, struct wy_buf *out)
                                                                : "optional",
                     b->missing[i], b->malformed[i]);
     }
+}
+
+size_t prof_values_of(const char *key, const struct wy_record *rec,
+                      const char **out, size_t max)
+{
+    for (const struct prof_profile *const *p = profiles; *p; p++)
+        for (size_t i = 0; i < (*p)->nelements; i++) {
+            const struct prof_element *e = &(*p)->elements[i];
+            if (strcmp(e->key, key))
+                continue;
+            struct prof_values v = {{NULL}, 0};
+            e->collect(rec, &v);
+            size_t n = v.n < PROF_MAXV ? v.n : PROF_MAXV;
+            n = n < max ? n : max;
+            for (size_t k = 0; k < n; k++)
+                out[k] = v.v[k];
+            return n;
+        }
+    return 0;
 }

@@ -87,6 +87,19 @@ void prof_result_release(struct prof_result *r);
 wy_code prof_check(const struct prof_profile *p, const struct wy_record *rec,
                    struct prof_result *out, struct wy_err *err);
 
+/* The census 版本类别 an edition statement names, in one vocabulary
+   (docs/COLLECTIONS.md): "清乾隆三十年刻本" -> "刻本", "武英殿聚珍版" ->
+   "活字本", "舊鈔本" -> "抄本", "民國石印本" -> "石印本". borrowed
+   (static); NULL when s names none (a modern "第2版"). */
+const char *prof_edition_category(const char *s);
+
+/* The values of the profile element `key` ("edition_type", "place",
+   "region", ...) in rec, looked for where the profiles look
+   (docs/COLLECTIONS.md): up to max of them into out, borrowed from rec;
+   returns how many (0 for an unknown key). */
+size_t prof_values_of(const char *key, const struct wy_record *rec,
+                      const char **out, size_t max);
+
 /* A batch report: per-element counts over the records checked. */
 struct prof_batch {
     const struct prof_profile *profile; /* borrowed */

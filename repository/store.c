@@ -131,7 +131,7 @@ wy_code store_create(const char *root, struct wy_err *err)
                            "0=ocfl_1.1"};
     const char *texts[] = {spec_text, layout_json, layout_config, "ocfl_1.1\n"};
     for (size_t i = 0; rc == WY_OK && i < 4; i++) {
-        p = strf("%s/%s", root, names[i]);
+        p = wy_strf("%s/%s", root, names[i]);
         if (!p)
             return oom(err);
         rc = mkdirs_of(p, err);
@@ -140,10 +140,10 @@ wy_code store_create(const char *root, struct wy_err *err)
         free(p);
     }
     if (rc == WY_OK) {
-        p = strf("%s/extensions/" LAYOUT_EXT, root);
+        p = wy_strf("%s/extensions/" LAYOUT_EXT, root);
         rc = p ? wy_fsync_dir(p, err) : oom(err);
         free(p);
-        p = strf("%s/extensions", root);
+        p = wy_strf("%s/extensions", root);
         if (rc == WY_OK)
             rc = p ? wy_fsync_dir(p, err) : oom(err);
         free(p);
@@ -207,7 +207,7 @@ wy_code store_open(struct store **out, const char *root, struct wy_err *err)
     if (!s)
         return oom(err);
     s->root = wy_strdup(root);
-    s->staging = strf("%s/" STAGING_REL, root);
+    s->staging = wy_strf("%s/" STAGING_REL, root);
     if (!s->root || !s->staging) {
         store_close(s);
         return oom(err);
@@ -251,7 +251,7 @@ wy_code store_id_hash(const char *id, char out[65], struct wy_err *err)
 
 char *store_relpath_of_hash(const char *h)
 {
-    return strf("%.3s/%.3s/%.3s/%s", h, h + 3, h + 6, h);
+    return wy_strf("%.3s/%.3s/%.3s/%s", h, h + 3, h + 6, h);
 }
 
 wy_code store_object_relpath(const struct store *s, const char *object_id,
@@ -284,7 +284,7 @@ int store_object_exists(const struct store *s, const char *object_id)
 
 void store_rmdir_tuples(struct store *s, const char *h)
 {
-    char *p = strf("%s/%.3s/%.3s/%.3s", s->root, h, h + 3, h + 6);
+    char *p = wy_strf("%s/%.3s/%.3s/%.3s", s->root, h, h + 3, h + 6);
     if (!p)
         return;
     /* only removes directories that are empty; errors are harmless */
@@ -332,11 +332,11 @@ static wy_code roll_forward(const char *objdir, struct wy_err *err)
     closedir(d);
     if (!top)
         return WY_OK;
-    char *vd = strf("%s/v%u", objdir, top);
-    char *vi = strf("%s/v%u/inventory.json", objdir, top);
-    char *vs = strf("%s/v%u/inventory.json.sha512", objdir, top);
-    char *ri = strf("%s/inventory.json", objdir);
-    char *rs = strf("%s/inventory.json.sha512", objdir);
+    char *vd = wy_strf("%s/v%u", objdir, top);
+    char *vi = wy_strf("%s/v%u/inventory.json", objdir, top);
+    char *vs = wy_strf("%s/v%u/inventory.json.sha512", objdir, top);
+    char *ri = wy_strf("%s/inventory.json", objdir);
+    char *rs = wy_strf("%s/inventory.json.sha512", objdir);
     wy_code rc = (vd && vi && vs && ri && rs) ? WY_OK : oom(err);
     json_t *inv = NULL;
     if (rc == WY_OK && store_load_inventory(vd, &inv, err) != WY_OK) {
@@ -368,8 +368,8 @@ out:
 
 wy_code store_recover_object(struct store *s, const char *h, struct wy_err *err)
 {
-    char *sd = strf("%s/%s", s->staging, h);
-    char *lk = strf("%s/%s/lock", s->staging, h);
+    char *sd = wy_strf("%s/%s", s->staging, h);
+    char *lk = wy_strf("%s/%s/lock", s->staging, h);
     char *od = NULL;
     wy_code rc = (sd && lk) ? WY_OK : oom(err);
     if (rc != WY_OK)
@@ -380,7 +380,7 @@ wy_code store_recover_object(struct store *s, const char *h, struct wy_err *err)
         goto out;
     }
     if (strlen(h) == 64) {
-        od = strf("%s/%.3s/%.3s/%.3s/%s", s->root, h, h + 3, h + 6, h);
+        od = wy_strf("%s/%.3s/%.3s/%.3s/%s", s->root, h, h + 3, h + 6, h);
         rc = od ? roll_forward(od, err) : oom(err);
     }
     if (rc == WY_OK)

@@ -76,17 +76,6 @@ struct src {
 /* ------------------------------------------------------------------ */
 /* small helpers */
 
-static inline char *strf(const char *fmt, ...) WY_PRINTF(1, 2);
-static inline char *strf(const char *fmt, ...)
-{
-    struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
-    va_list ap;
-    va_start(ap, fmt);
-    wy_buf_vaddf(&b, fmt, ap);
-    va_end(ap);
-    return wy_buf_take(&b, NULL);
-}
-
 static inline wy_code oom(struct wy_err *err)
 {
     return wy_err_set(err, WY_ENOMEM, "out of memory");

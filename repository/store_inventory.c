@@ -10,8 +10,8 @@
 wy_code store_load_inventory(const char *dir, json_t **out, struct wy_err *err)
 {
     *out = NULL;
-    char *p = strf("%s/inventory.json", dir);
-    char *q = strf("%s/inventory.json.sha512", dir);
+    char *p = wy_strf("%s/inventory.json", dir);
+    char *q = wy_strf("%s/inventory.json.sha512", dir);
     struct wy_buf inv = WY_BUF_INIT((size_t)1 << 30);
     struct wy_buf side = WY_BUF_INIT(1 << 20);
     wy_code rc = (p && q) ? WY_OK : oom(err);
@@ -179,8 +179,8 @@ json_t *store_build_inventory(struct store_version *v)
     json_t *nc;
     json_object_foreach(v->newc, d, nc)
     {
-        char *cp = strf("%s/%s/%s", v->vname, v->contentdir,
-                        json_string_value(json_object_get(nc, "path")));
+        char *cp = wy_strf("%s/%s/%s", v->vname, v->contentdir,
+                           json_string_value(json_object_get(nc, "path")));
         if (!cp)
             bad = 1;
         else {
@@ -236,12 +236,12 @@ wy_code store_write_inventory(const char *dir, const char *text, size_t n,
                               struct wy_err *err)
 {
     char d[STORE_SHA512_HEX + 1];
-    char *p = strf("%s/inventory.json", dir);
-    char *q = strf("%s/inventory.json.sha512", dir);
+    char *p = wy_strf("%s/inventory.json", dir);
+    char *q = wy_strf("%s/inventory.json.sha512", dir);
     char *side = NULL;
     wy_code rc = (p && q) ? digest_hex("sha512", text, n, d, err) : oom(err);
     if (rc == WY_OK) {
-        side = strf("%s inventory.json\n", d);
+        side = wy_strf("%s inventory.json\n", d);
         rc = side ? write_new_file(p, text, n, err) : oom(err);
     }
     if (rc == WY_OK)

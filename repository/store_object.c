@@ -26,7 +26,7 @@ static wy_code open_inventory(const struct store *s, const char *id,
     wy_code rc = store_id_hash(id, h, err);
     if (rc != WY_OK)
         return rc;
-    *objdir = strf("%s/%.3s/%.3s/%.3s/%s", s->root, h, h + 3, h + 6, h);
+    *objdir = wy_strf("%s/%.3s/%.3s/%.3s/%s", s->root, h, h + 3, h + 6, h);
     if (!*objdir)
         return oom(err);
     if (!wy_is_dir(*objdir))
@@ -72,7 +72,7 @@ void store_object_info_release(struct store_object_info *info)
 
 static uint64_t file_size(const char *objdir, const char *rel)
 {
-    char *p = strf("%s/%s", objdir, rel);
+    char *p = wy_strf("%s/%s", objdir, rel);
     struct stat st;
     uint64_t n = (p && stat(p, &st) == 0) ? (uint64_t)st.st_size : 0;
     free(p);
@@ -270,7 +270,7 @@ static wy_code walk(const char *root, const char *rel,
                     wy_code (*fn)(void *, const char *, struct wy_err *),
                     void *ctx, struct wy_err *err)
 {
-    char *dir = *rel ? strf("%s/%s", root, rel) : wy_strdup(root);
+    char *dir = *rel ? wy_strf("%s/%s", root, rel) : wy_strdup(root);
     if (!dir)
         return oom(err);
     char **names;
@@ -285,8 +285,9 @@ static wy_code walk(const char *root, const char *rel,
     for (size_t i = 0; rc == WY_OK && i < n; i++) {
         if (!*rel && !strcmp(names[i], "extensions"))
             continue;
-        char *sub = *rel ? strf("%s/%s", rel, names[i]) : wy_strdup(names[i]);
-        char *abs = sub ? strf("%s/%s", root, sub) : NULL;
+        char *sub =
+            *rel ? wy_strf("%s/%s", rel, names[i]) : wy_strdup(names[i]);
+        char *abs = sub ? wy_strf("%s/%s", root, sub) : NULL;
         if (!abs)
             rc = oom(err);
         else if (wy_is_dir(abs))

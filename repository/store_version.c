@@ -59,7 +59,7 @@ static wy_code take_lock(struct store_version *v, struct wy_err *err)
         if (rc != WY_OK)
             return rc;
         if (mkdir(v->stagedir, 0777) == 0) {
-            char *lk = strf("%s/lock", v->stagedir);
+            char *lk = wy_strf("%s/lock", v->stagedir);
             if (!lk)
                 return oom(err);
             v->lockfd = open(lk, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
@@ -82,7 +82,7 @@ static wy_code take_lock(struct store_version *v, struct wy_err *err)
             return wy_err_set(err, WY_EIO, "cannot create directory '%s': %s",
                               v->stagedir, strerror(errno));
         /* exists: stale (crash) or in use by another version/process */
-        char *lk = strf("%s/lock", v->stagedir);
+        char *lk = wy_strf("%s/lock", v->stagedir);
         if (!lk)
             return oom(err);
         int fd = open(lk, O_RDWR | O_CLOEXEC);
@@ -126,8 +126,8 @@ wy_code store_version_begin(struct store *s, const char *object_id,
     }
     v->id = wy_strdup(object_id);
     v->objrel = store_relpath_of_hash(v->hash);
-    v->objdir = strf("%s/%s", s->root, v->objrel ? v->objrel : "");
-    v->stagedir = strf("%s/%s", s->staging, v->hash);
+    v->objdir = wy_strf("%s/%s", s->root, v->objrel ? v->objrel : "");
+    v->stagedir = wy_strf("%s/%s", s->staging, v->hash);
     v->state = json_object();
     v->dirs = json_object();
     v->newc = json_object();
@@ -144,7 +144,7 @@ wy_code store_version_begin(struct store *s, const char *object_id,
         version_free(v); /* the staging dir is not ours: keep it */
         return rc;
     }
-    char *inv = strf("%s/inventory.json", v->objdir);
+    char *inv = wy_strf("%s/inventory.json", v->objdir);
     if (!inv) {
         version_drop(v);
         return oom(err);
@@ -169,9 +169,9 @@ wy_code store_version_begin(struct store *s, const char *object_id,
     v->num = v->prev + 1;
     snprintf(v->vname, sizeof(v->vname), "v%u", v->num);
     if (v->prev == 0)
-        v->newobj = strf("%s/obj", v->stagedir);
-    v->vdir = strf("%s/%s", v->newobj ? v->newobj : v->stagedir, v->vname);
-    v->cdir = v->vdir ? strf("%s/%s", v->vdir, v->contentdir) : NULL;
+        v->newobj = wy_strf("%s/obj", v->stagedir);
+    v->vdir = wy_strf("%s/%s", v->newobj ? v->newobj : v->stagedir, v->vname);
+    v->cdir = v->vdir ? wy_strf("%s/%s", v->vdir, v->contentdir) : NULL;
     if (!v->contentdir || (v->prev == 0 && !v->newobj) || !v->vdir ||
         !v->cdir) {
         version_drop(v);
@@ -355,7 +355,7 @@ static wy_code drop_new_content(struct store_version *v, const char *digest,
     if (!nc)
         return WY_OK;
     const char *rel = json_string_value(json_object_get(nc, "path"));
-    char *p = strf("%s/%s", v->cdir, rel);
+    char *p = wy_strf("%s/%s", v->cdir, rel);
     if (!p)
         return oom(err);
     if (unlink(p) != 0 && errno != ENOENT) {
@@ -414,7 +414,7 @@ static wy_code add_common(struct store_version *v, const char *logical,
             logical, why, pre ? " '" : "", pre ? pre : "", pre ? "'" : "");
         goto out;
     }
-    tmp = strf("%s/tmp.%lu", v->stagedir, ++v->tmpseq);
+    tmp = wy_strf("%s/tmp.%lu", v->stagedir, ++v->tmpseq);
     if (!tmp) {
         rc = oom(err);
         goto out;
@@ -486,7 +486,7 @@ static wy_code add_common(struct store_version *v, const char *logical,
             free(cpre);
         }
         if (rc == WY_OK) {
-            dst = strf("%s/%s", v->cdir, cp);
+            dst = wy_strf("%s/%s", v->cdir, cp);
             rc = dst ? mkdirs_of(dst, err) : oom(err);
         }
         if (rc == WY_OK && rename(tmp, dst) != 0)
@@ -673,7 +673,7 @@ wy_code store_version_commit(struct store_version *v, unsigned *version_out,
     if (rc == WY_OK)
         rc = store_write_inventory(v->vdir, text, n, err);
     if (rc == WY_OK && v->newobj) {
-        char *decl = strf("%s/0=ocfl_object_1.1", v->newobj);
+        char *decl = wy_strf("%s/0=ocfl_object_1.1", v->newobj);
         rc = decl ? write_new_file(decl, "ocfl_object_1.1\n", 16, err)
                   : oom(err);
         free(decl);
@@ -714,11 +714,11 @@ wy_code store_version_commit(struct store_version *v, unsigned *version_out,
         /* make the rename (and new tuple directories) durable */
         rc = sync_fs(v->objdir, err);
     } else {
-        a[0] = strf("%s/%s", v->objdir, v->vname);
-        a[1] = strf("%s/inventory.json", v->stagedir);
-        a[2] = strf("%s/inventory.json", v->objdir);
-        a[3] = strf("%s/inventory.json.sha512", v->stagedir);
-        a[4] = strf("%s/inventory.json.sha512", v->objdir);
+        a[0] = wy_strf("%s/%s", v->objdir, v->vname);
+        a[1] = wy_strf("%s/inventory.json", v->stagedir);
+        a[2] = wy_strf("%s/inventory.json", v->objdir);
+        a[3] = wy_strf("%s/inventory.json.sha512", v->stagedir);
+        a[4] = wy_strf("%s/inventory.json.sha512", v->objdir);
         for (int i = 0; i < 5; i++)
             if (!a[i])
                 rc = oom(err);

@@ -64,6 +64,8 @@ step "4. Harvesting the partner, indexing, searching"
 # record can change within a harvested second): let the import's second end
 sleep 1
 "$BIN" -H "$HOME_DIR" harvest --delay 0 partner
+# the member libraries: holdings spelled "BNU" or "86BNU_INST" are one library
+"$BIN" -H "$HOME_DIR" library import samples/libraries.tsv
 "$BIN" -H "$HOME_DIR" index
 for q in '論語' '中國發展報告' 'creator:朱熹' 'title:千字文' '学而时习之'; do
     echo "  \$ wenyuan search '$q'"

@@ -417,13 +417,14 @@ enum MHD_Result svc_api_record(struct svc_req *req)
 
 /* ---- /api/collections -------------------------------------------------- */
 
-/* The index facets that browse a profile's elements (an element the index
-   has no facet for, such as 版本类别, is not browsable yet). */
+/* The index facets that browse a profile's elements. */
 static const struct {
     const char *element, *facet;
 } browse_map[] = {
-    {"dynasty", "dynasty"}, {"edition_date", "century"}, {"period", "century"},
-    {"creator", "creator"}, {"callno", "library"},
+    {"dynasty", "dynasty"},   {"edition_date", "century"},
+    {"period", "century"},    {"creator", "creator"},
+    {"callno", "library"},    {"edition_type", "edition_type"},
+    {"place", "place"},       {"region", "region"},
 };
 
 /* new: [{"facet": "dynasty", "label": "著者朝代"}, ...] in the profile's

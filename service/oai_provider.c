@@ -15,10 +15,11 @@
 #include "service/app.h"
 #include "service/oai_args.h"
 #include "service/oai_cache.h"
+#include "service/oai_common.h"
 #include "service/oai_token.h"
+#include "service/oai_union.h"
 #include "service/reply.h"
 
-#define OAI_NS "http://www.openarchives.org/OAI/2.0/"
 #define BATCH 100 /* records fetched per producer step */
 /* A page reads at most this many records, sent or left out, so a long run
    of records not in the format does not make one page arbitrarily slow. */
@@ -66,76 +67,6 @@ static const struct oai_format *find_format(const char *prefix)
         if (!strcmp(f->prefix, prefix))
             return format_handler(f) ? f : NULL;
     return NULL;
-}
-
-/* ---- the envelope ------------------------------------------------------ */
-
-static void base_url(struct svc_req *req, struct wy_buf *b)
-{
-    if (req->app->base_url) {
-        const char *u = req->app->base_url;
-        size_t n = strlen(u);
-        while (n && u[n - 1] == '/')
-            n--;
-        wy_buf_add_xml(b, u, n);
-    } else {
-        const char *host = svc_header(req, MHD_HTTP_HEADER_HOST);
-        wy_buf_adds(b, "http://");
-        if (host)
-            wy_buf_add_xml(b, host, strlen(host));
-        else
-            wy_buf_adds(b, "localhost");
-    }
-    wy_buf_adds(b, "/oai");
-}
-
-static void attr(struct wy_buf *b, const char *name, const char *v)
-{
-    if (!v)
-        return;
-    wy_buf_addf(b, " %s=\"", name);
-    wy_buf_add_xml(b, v, strlen(v));
-    wy_buf_addc(b, '"');
-}
-
-/* The head up to the verb's element; rq NULL: the request element carries
-   no attributes (badVerb, badArgument: section 3.2). */
-static void head(struct svc_req *req, struct wy_buf *b,
-                 const struct oai_request *rq, int64_t now)
-{
-    char ds[21];
-    oai_format_datestamp(now, ds);
-    wy_buf_adds(b,
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                "<OAI-PMH xmlns=\"" OAI_NS "\" "
-                "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-                "xsi:schemaLocation=\"" OAI_NS " " OAI_NS "OAI-PMH.xsd\">\n");
-    wy_buf_addf(b, "<responseDate>%s</responseDate>\n<request", ds);
-    if (rq) {
-        attr(b, "verb", oai_verb_name(rq->verb));
-        attr(b, "identifier", rq->identifier);
-        attr(b, "metadataPrefix", rq->prefix);
-        attr(b, "from", rq->from_s);
-        attr(b, "until", rq->until_s);
-        attr(b, "set", rq->set);
-        attr(b, "resumptionToken", rq->token);
-    }
-    wy_buf_addc(b, '>');
-    base_url(req, b);
-    wy_buf_adds(b, "</request>\n");
-}
-
-static enum MHD_Result reply_error(struct svc_req *req,
-                                   const struct oai_request *rq, int64_t now,
-                                   enum oai_error e, const char *msg)
-{
-    struct wy_buf b = WY_BUF_INIT(64 * 1024);
-    int echo = e != OAI_BAD_VERB && e != OAI_BAD_ARGUMENT;
-    head(req, &b, echo ? rq : NULL, now);
-    wy_buf_addf(&b, "<error code=\"%s\">", oai_error_name(e));
-    wy_buf_add_xml(&b, msg, strlen(msg));
-    wy_buf_adds(&b, "</error>\n</OAI-PMH>\n");
-    return svc_reply_wybuf(req, 200, SVC_CT_XML, &b);
 }
 
 /* ---- records ----------------------------------------------------------- */
@@ -228,91 +159,13 @@ static void header(struct wy_buf *b, const struct cat_record *r, const char *ds)
     wy_buf_adds(b, "</header>");
 }
 
-/* Copies a writer's output into b as one element with its namespace:
-   an XML declaration is dropped, and a root start tag without the format's
-   namespace gets it (MARCXML writes <record> for a <collection>). */
-static void add_metadata_xml(struct wy_buf *b, const char *x, size_t n,
-                             const struct oai_format *f)
-{
-    const char *p = x, *end = x + n;
-    for (;;) {
-        while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-            p++;
-        if (end - p >= 2 && p[0] == '<' && (p[1] == '?' || p[1] == '!')) {
-            const char *gt = memchr(p, '>', (size_t)(end - p));
-            if (!gt)
-                return;
-            p = gt + 1;
-            continue;
-        }
-        break;
-    }
-    if (p >= end || *p != '<')
-        return;
-    const char *name = p + 1, *ne = name;
-    while (ne < end && *ne != ' ' && *ne != '>' && *ne != '/' && *ne != '\n' &&
-           *ne != '\t' && *ne != '\r')
-        ne++;
-    const char *gt = memchr(p, '>', (size_t)(end - p));
-    if (!gt)
-        return;
-    const char *colon = memchr(name, ':', (size_t)(ne - name));
-    struct wy_buf want = WY_BUF_INIT(128);
-    if (colon)
-        wy_buf_addf(&want, "xmlns:%.*s=", (int)(colon - name), name);
-    else
-        wy_buf_adds(&want, "xmlns=");
-    int has_ns = 0;
-    for (const char *q = ne; q + want.len <= gt; q++)
-        if (!memcmp(q, want.p, want.len)) {
-            has_ns = 1;
-            break;
-        }
-    wy_buf_add(b, p, (size_t)(ne - p));
-    if (!has_ns) {
-        wy_buf_addc(b, ' ');
-        wy_buf_add(b, want.p, want.len);
-        wy_buf_addf(b, "\"%s\"", f->ns);
-    }
-    wy_buf_add(b, ne, (size_t)(end - ne));
-    wy_buf_release(&want);
-}
-
-/* MARCXML is MARC 21 slim: a UNIMARC/CNMARC record, or a leader the
-   schema's pattern refuses ('-' fill characters), cannot be sent as it
-   (MARC21slim.xsd, leaderDataType). */
-static int marc21_ok(const struct wy_record *rec)
-{
-    if (rec->kind != WY_MARC21 || rec->nfields == 0)
-        return 0;
-    const char *l = rec->leader;
-    for (int i = 0; i < 24; i++) {
-        char c = l[i];
-        int digit = c >= '0' && c <= '9', blank = c == ' ';
-        int alnum = digit || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-        int ok;
-        if (i < 5 || (i >= 12 && i < 17))
-            ok = digit || blank;
-        else if (i == 6)
-            ok = alnum;
-        else if (i == 10 || i == 11)
-            ok = c == '2' || blank;
-        else if (i >= 20)
-            ok = 1;
-        else
-            ok = alnum || blank;
-        if (!ok)
-            return 0;
-    }
-    return !memcmp(l + 20, "4500", 4) || !memcmp(l + 20, "    ", 4);
-}
 
 /* Whether rec can be sent in a format that needs MARC of kind `want`. */
 static int marc_ok(const struct wy_record *rec, int want)
 {
     if (want == MARC_UNI)
         return rec->kind == WY_UNIMARC && rec->nfields > 0;
-    return marc21_ok(rec);
+    return oai_marc21_ok(rec);
 }
 
 /* Writes the metadata element's content of a record loaded whole into
@@ -350,7 +203,7 @@ static wy_code render(struct wy_buf *frag, const struct cat_record *r,
     if (rc == WY_OK)
         rc = wy_buf_status(&x, err);
     if (rc == WY_OK) {
-        add_metadata_xml(frag, x.p ? x.p : "", x.len, f);
+        oai_add_metadata_xml(frag, x.p ? x.p : "", x.len, f->ns);
         rc = wy_buf_status(frag, err);
     }
     wy_buf_release(&x);
@@ -432,11 +285,11 @@ static enum MHD_Result identify(struct svc_req *req, struct cat *cat,
     char ds[21];
     oai_format_datestamp(earliest[0] ? parse_ds(earliest) : 0, ds);
     struct wy_buf b = WY_BUF_INIT(64 * 1024);
-    head(req, &b, rq, now);
+    oai_head(req, &b, rq, now);
     wy_buf_adds(&b, "<Identify>\n<repositoryName>");
     wy_buf_add_xml(&b, req->app->repo_name, strlen(req->app->repo_name));
     wy_buf_adds(&b, "</repositoryName>\n<baseURL>");
-    base_url(req, &b);
+    oai_base_url(req, &b);
     wy_buf_adds(&b, "</baseURL>\n<protocolVersion>2.0</protocolVersion>\n"
                     "<adminEmail>");
     wy_buf_add_xml(&b, req->app->admin_email, strlen(req->app->admin_email));
@@ -462,7 +315,7 @@ static enum MHD_Result list_formats(struct svc_req *req, struct cat *cat,
             id ? cat_get_record(cat, id, CAT_LOAD_ALL, &r, &err) : WY_ENOTFOUND;
         if (rc == WY_ENOTFOUND) {
             wy_err_release(&err);
-            return reply_error(req, rq, now, OAI_ID_DOES_NOT_EXIST,
+            return oai_reply_error(req, rq, now, OAI_ID_DOES_NOT_EXIST,
                                "no record has this identifier");
         }
         if (rc != WY_OK) {
@@ -482,12 +335,12 @@ static enum MHD_Result list_formats(struct svc_req *req, struct cat *cat,
         }
         cat_record_free(r);
         if (deleted)
-            return reply_error(req, rq, now, OAI_NO_METADATA_FORMATS,
+            return oai_reply_error(req, rq, now, OAI_NO_METADATA_FORMATS,
                                "the item is deleted: no metadata formats "
                                "are available for it");
     }
     struct wy_buf b = WY_BUF_INIT(64 * 1024);
-    head(req, &b, rq, now);
+    oai_head(req, &b, rq, now);
     wy_buf_adds(&b, "<ListMetadataFormats>\n");
     size_t n = 0;
     for (const struct oai_format *f = formats; f->prefix; f++) {
@@ -504,7 +357,7 @@ static enum MHD_Result list_formats(struct svc_req *req, struct cat *cat,
     wy_buf_adds(&b, "</ListMetadataFormats>\n</OAI-PMH>\n");
     if (n == 0) {
         wy_buf_release(&b);
-        return reply_error(req, rq, now, OAI_NO_METADATA_FORMATS,
+        return oai_reply_error(req, rq, now, OAI_NO_METADATA_FORMATS,
                            "no metadata formats are available");
     }
     return svc_reply_wybuf(req, 200, SVC_CT_XML, &b);
@@ -666,7 +519,7 @@ static enum MHD_Result list_sets(struct svc_req *req, struct cat *cat,
                                  const struct oai_request *rq, int64_t now)
 {
     if (rq->token)
-        return reply_error(req, rq, now, OAI_BAD_RESUMPTION_TOKEN,
+        return oai_reply_error(req, rq, now, OAI_BAD_RESUMPTION_TOKEN,
                            "ListSets is answered in one reply: this "
                            "resumptionToken was not issued for it");
     struct wy_err err = WY_ERR_INIT;
@@ -679,11 +532,11 @@ static enum MHD_Result list_sets(struct svc_req *req, struct cat *cat,
     }
     if (sets.len == 0) {
         wy_buf_release(&sets);
-        return reply_error(req, rq, now, OAI_NO_SET_HIERARCHY,
+        return oai_reply_error(req, rq, now, OAI_NO_SET_HIERARCHY,
                            "this repository has no sets");
     }
     struct wy_buf b = WY_BUF_INIT(8u << 20);
-    head(req, &b, rq, now);
+    oai_head(req, &b, rq, now);
     wy_buf_adds(&b, "<ListSets>\n");
     wy_buf_add(&b, sets.p, sets.len);
     wy_buf_adds(&b, "</ListSets>\n</OAI-PMH>\n");
@@ -702,7 +555,7 @@ static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
         id ? cat_get_record(cat, id, CAT_LOAD_ALL, &r, &err) : WY_ENOTFOUND;
     if (rc == WY_ENOTFOUND) {
         wy_err_release(&err);
-        return reply_error(req, rq, now, OAI_ID_DOES_NOT_EXIST,
+        return oai_reply_error(req, rq, now, OAI_ID_DOES_NOT_EXIST,
                            "no record has this identifier");
     }
     if (rc != WY_OK) {
@@ -712,11 +565,11 @@ static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
     }
     if (!f) {
         cat_record_free(r);
-        return reply_error(req, rq, now, OAI_CANNOT_DISSEMINATE_FORMAT,
+        return oai_reply_error(req, rq, now, OAI_CANNOT_DISSEMINATE_FORMAT,
                            "this metadataPrefix is not supported");
     }
     struct wy_buf b = WY_BUF_INIT(RECORD_MAX + 64 * 1024);
-    head(req, &b, rq, now);
+    oai_head(req, &b, rq, now);
     wy_buf_adds(&b, "<GetRecord>\n<record>");
     struct ds_memo dm = {0};
     header(&b, r, datestamp_of(&dm, r->datestamp));
@@ -725,7 +578,7 @@ static enum MHD_Result get_record(struct svc_req *req, struct cat *cat,
         cat_record_free(r);
         wy_buf_release(&b);
         wy_err_release(&err);
-        return reply_error(req, rq, now, OAI_CANNOT_DISSEMINATE_FORMAT,
+        return oai_reply_error(req, rq, now, OAI_CANNOT_DISSEMINATE_FORMAT,
                            "the record cannot be disseminated in this "
                            "format");
     }
@@ -1067,7 +920,7 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
                             "issued for another verb");
         }
         if (rc != WY_OK) {
-            ret = reply_error(req, rq, now, OAI_BAD_RESUMPTION_TOKEN,
+            ret = oai_reply_error(req, rq, now, OAI_BAD_RESUMPTION_TOKEN,
                               wy_err_msg(&err));
             goto out;
         }
@@ -1092,7 +945,7 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
     }
     l->f = find_format(prefix);
     if (!l->f) {
-        ret = reply_error(req, rq, now, OAI_CANNOT_DISSEMINATE_FORMAT,
+        ret = oai_reply_error(req, rq, now, OAI_CANNOT_DISSEMINATE_FORMAT,
                           "this metadataPrefix is not supported");
         goto out;
     }
@@ -1107,14 +960,14 @@ static enum MHD_Result list_records(struct svc_req *req, struct cat *cat,
         if (rc != WY_OK)
             goto fail;
         if (!any) {
-            ret = reply_error(req, rq, now, OAI_NO_SET_HIERARCHY,
+            ret = oai_reply_error(req, rq, now, OAI_NO_SET_HIERARCHY,
                               "this repository has no sets");
             goto out;
         }
     }
     if (!rq->token && count_list(l, rq, &err) != WY_OK)
         goto fail;
-    head(req, &l->head, rq, now);
+    oai_head(req, &l->head, rq, now);
     if (wy_buf_status(&l->head, &err) != WY_OK)
         goto fail;
     return list_reply(req, l);
@@ -1134,12 +987,12 @@ enum MHD_Result svc_oai(struct svc_req *req)
     struct oai_request rq;
     memset(&rq, 0, sizeof(rq));
     if (req->params_err.code != WY_OK)
-        return reply_error(req, NULL, now, OAI_BAD_ARGUMENT,
+        return oai_reply_error(req, NULL, now, OAI_BAD_ARGUMENT,
                            wy_err_msg(&req->params_err));
     struct wy_buf msg = WY_BUF_INIT(4096);
     enum oai_error e = oai_parse_request(&req->params, &rq, &msg);
     if (e != OAI_OK) {
-        enum MHD_Result r = reply_error(req, NULL, now, e, wy_buf_cstr(&msg));
+        enum MHD_Result r = oai_reply_error(req, NULL, now, e, wy_buf_cstr(&msg));
         wy_buf_release(&msg);
         return r;
     }
@@ -1152,6 +1005,8 @@ enum MHD_Result svc_oai(struct svc_req *req)
         wy_err_release(&err);
         return r;
     }
+    if (oai_is_union(req))
+        return oai_union(req, home, &rq, now);
     switch (rq.verb) {
     case OAI_IDENTIFY:
         return identify(req, home->cat, &rq, now);
@@ -1165,6 +1020,6 @@ enum MHD_Result svc_oai(struct svc_req *req)
     case OAI_LIST_RECORDS:
         return list_records(req, home->cat, &rq, now);
     default:
-        return reply_error(req, NULL, now, OAI_BAD_VERB, "no verb");
+        return oai_reply_error(req, NULL, now, OAI_BAD_VERB, "no verb");
     }
 }

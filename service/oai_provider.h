@@ -8,7 +8,8 @@
 #define OAI_ID_PREFIX "oai:wenyuan:"
 
 /*
- * GET or POST /oai: all six verbs. Protocol errors are <error code="...">
+ * GET or POST /oai (the library records) and /oai/union (the union
+ * catalogue's clusters, service/oai_union.c): all six verbs. Protocol errors are <error code="...">
  * in a 200 reply (the spec keeps them apart from HTTP statuses); list
  * replies are streamed page by page with signed keyset resumption tokens.
  */

@@ -15,6 +15,8 @@
 static const struct svc_route routes[] = {
     {"GET", "/oai", svc_oai}, /* OAI errors: 200 + <error code> */
     {"POST", "/oai", svc_oai},
+    {"GET", "/oai/union", svc_oai}, /* the clusters: service/oai_union.c */
+    {"POST", "/oai/union", svc_oai},
     {"GET", "/api/search", svc_api_search},
     {"GET", "/api/records/", svc_api_record},
     {"GET", "/api/collections", svc_api_collections},
@@ -26,6 +28,7 @@ static const struct svc_route routes[] = {
     {"POST", "/sru", svc_sru},
     {"GET", "/api/union/search", svc_union_search},
     {"GET", "/api/clusters/", svc_union_cluster},
+    {"GET", "/api/clusters", svc_union_clusters},
     {NULL, NULL, NULL},
 };
 

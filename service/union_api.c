@@ -3,16 +3,15 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "indexer/idx.h"
 #include "repository/cluster.h"
 #include "service/app.h"
+#include "service/oai_args.h"
 #include "service/reply.h"
-
-/* the window of records grouped into clusters */
-#define UNION_WINDOW 1000
 
 static enum MHD_Result fail(struct svc_req *req, struct wy_err *err)
 {
@@ -81,6 +80,8 @@ static json_t *cluster_json(const struct cluster_info *ci)
         snprintf(href, sizeof(href), "/api/records/%lld",
                  (long long)h->record_id);
         json_object_set_new(j, "library", jstr(h->library));
+        /* the register's code of the library, null when unregistered */
+        json_object_set_new(j, "library_code", jstr(h->code));
         json_object_set_new(j, "callno", jstr(h->callno));
         json_object_set_new(j, "record", json_integer(h->record_id));
         json_object_set_new(j, "href", json_string(href));
@@ -131,8 +132,9 @@ enum MHD_Result svc_union_search(struct svc_req *req)
     struct idx_query q = IDX_QUERY_INIT;
     q.q = svc_params_get(ps, "q");
     q.collection = svc_params_get(ps, "collection");
-    q.page = 1;
-    q.page_size = UNION_WINDOW;
+    q.page = (size_t)page;
+    q.page_size = (size_t)size;
+    q.collapse = 1;
     /* the same filters as /api/search: years and facets */
     long y;
     if ((s = svc_params_get(ps, "from"))) {
@@ -161,53 +163,37 @@ enum MHD_Result svc_union_search(struct svc_req *req)
     q.facets = facets;
     q.nfacets = nf;
     struct wy_err err = WY_ERR_INIT;
-    struct wy_buf path = WY_BUF_INIT(4096);
-    idx_home_path(req->app->home, &path);
-    struct idx *x = NULL;
+    struct idx *x = NULL; /* this thread's reader, with its facet cache */
     struct idx_result *res = NULL;
     struct cluster *cl = NULL;
-    wy_code rc = idx_open(&x, wy_buf_cstr(&path), IDX_READ, &err);
-    wy_buf_release(&path);
+    wy_code rc = svc_app_index(req->app, &x, &err);
     if (rc == WY_OK)
         rc = idx_search(x, &q, &res, &err);
     if (rc == WY_OK)
         rc = open_clusters(req, &cl, &err);
     if (rc) {
         idx_result_free(res);
-        struct wy_err e2 = WY_ERR_INIT;
-        idx_close(x, &e2);
-        wy_err_release(&e2);
         return fail(req, &err);
     }
-    int64_t *seen = calloc(res->nhits ? res->nhits : 1, sizeof(*seen));
+    /* one hit per cluster, collapsed by the index; the cluster shown is
+       the one the record is in now (the index follows cluster changes at
+       its next run) */
     json_t *hits = json_array();
-    size_t groups = 0, first = (size_t)((page - 1) * size);
-    for (size_t i = 0; seen && i < res->nhits; i++) {
-        char *end;
-        long long rid = strtoll(res->hits[i].id, &end, 10);
-        int64_t cid = 0;
-        if (*end || cluster_of(cl, rid, &cid, &err) != WY_OK) {
-            wy_err_release(&err);
-            cid = -(int64_t)i - 1; /* not clustered: a group of its own */
-        }
-        size_t k;
-        for (k = 0; k < groups && seen[k] != cid; k++)
-            ;
-        if (k < groups)
-            continue;
-        seen[groups++] = cid;
-        if (groups <= first || groups > first + (size_t)size)
-            continue;
+    for (size_t i = 0; i < res->nhits; i++) {
         const struct idx_hit *h = &res->hits[i];
+        char *end;
+        long long rid = strtoll(h->id, &end, 10);
         json_t *j = json_object();
         json_object_set_new(j, "id", json_string(h->id));
         json_object_set_new(j, "title", jstr(h->title));
         json_object_set_new(j, "creator", jstr(h->creator));
         json_object_set_new(j, "date", jstr(h->date));
         json_object_set_new(j, "snippet", jstr(h->snippet));
+        json_object_set_new(j, "matching",
+                            json_integer((json_int_t)h->collapsed + 1));
         struct cluster_info ci;
-        if (cid > 0 && cluster_show(cl, cid, &ci, &err) == WY_OK) {
-            json_object_set_new(j, "cluster", json_integer(cid));
+        if (!*end && rid > 0 && cluster_show(cl, rid, &ci, &err) == WY_OK) {
+            json_object_set_new(j, "cluster", json_integer(ci.id));
             json_object_set_new(j, "display", json_integer(ci.display));
             for (size_t m = 0; m < ci.nmembers; m++)
                 if (ci.members[m].record_id == ci.display)
@@ -229,18 +215,132 @@ enum MHD_Result svc_union_search(struct svc_req *req)
     }
     json_t *o = json_object();
     json_object_set_new(o, "total_records",
-                        json_integer((json_int_t)res->total));
-    json_object_set_new(o, "clusters", json_integer((json_int_t)groups));
-    json_object_set_new(o, "complete",
-                        json_boolean(res->total <= (uint64_t)res->nhits));
+                        json_integer((json_int_t)res->total_records));
+    json_object_set_new(o, "clusters", json_integer((json_int_t)res->total));
+    json_object_set_new(o, "complete", json_true());
     json_object_set_new(o, "page", json_integer(page));
     json_object_set_new(o, "size", json_integer(size));
     json_object_set_new(o, "hits", hits);
-    free(seen);
     idx_result_free(res);
     cluster_close(cl);
-    idx_close(x, &err);
     wy_err_release(&err);
+    enum MHD_Result r = svc_reply_json(req, 200, o);
+    json_decref(o);
+    return r;
+}
+
+/* A datestamp parameter ("YYYY-MM-DD" or "YYYY-MM-DDThh:mm:ssZ") into
+   out[21]; a day means its first second, or its last for until. */
+static int ds_param(const char *s, int end_of_day, char out[21])
+{
+    int64_t t;
+    int day;
+    if (oai_parse_datestamp(s, strlen(s), end_of_day, &t, &day))
+        return 0;
+    oai_format_datestamp(t, out);
+    return 1;
+}
+
+struct clist {
+    json_t *arr;
+    struct cluster_head last;
+};
+
+static wy_code clist_take(void *ctx, const struct cluster_head *h,
+                          struct wy_err *err)
+{
+    (void)err;
+    struct clist *c = ctx;
+    json_t *j = json_object();
+    char href[48];
+    snprintf(href, sizeof(href), "/api/clusters/%lld", (long long)h->id);
+    json_object_set_new(j, "id", json_integer(h->id));
+    json_object_set_new(j, "datestamp", json_string(h->datestamp));
+    json_object_set_new(j, "deleted", json_boolean(h->gone));
+    json_object_set_new(j, "href", h->gone ? json_null() : json_string(href));
+    json_array_append_new(c->arr, j);
+    c->last = *h;
+    return WY_OK;
+}
+
+enum MHD_Result svc_union_clusters(struct svc_req *req)
+{
+    const struct svc_params *ps = &req->params;
+    if (req->params_err.code != WY_OK)
+        return svc_reply_error(req, 400, "badParameter", NULL, "%s",
+                               wy_err_msg(&req->params_err));
+    char since[21], until[21], after[21];
+    struct cluster_query q = {.include_gone = 1};
+    const char *s;
+    long size = 100;
+    if ((s = svc_params_get(ps, "since"))) {
+        if (!ds_param(s, 0, since))
+            return svc_reply_error(req, 400, "badParameter", NULL,
+                                   "parameter 'since' is not YYYY-MM-DD or "
+                                   "YYYY-MM-DDThh:mm:ssZ");
+        q.from = since;
+    }
+    if ((s = svc_params_get(ps, "until"))) {
+        if (!ds_param(s, 1, until))
+            return svc_reply_error(req, 400, "badParameter", NULL,
+                                   "parameter 'until' is not YYYY-MM-DD or "
+                                   "YYYY-MM-DDThh:mm:ssZ");
+        q.until = until;
+    } else {
+        /* complete seconds only, as OAI-PMH lists: a change made later in
+           the current second is in the next call, not skipped by it */
+        oai_format_datestamp((int64_t)time(NULL) - 1, until);
+        q.until = until;
+    }
+    if ((s = svc_params_get(ps, "after"))) {
+        /* the position of the last item of a page: DATESTAMP/ID */
+        const char *slash = strchr(s, '/');
+        long id;
+        if (!slash || slash - s != 20 ||
+            !parse_long(slash + 1, 1, 0x7fffffffL, &id))
+            return svc_reply_error(req, 400, "badParameter", NULL,
+                                   "parameter 'after' is not DATESTAMP/ID");
+        memcpy(after, s, 20);
+        after[20] = '\0';
+        if (!ds_param(after, 0, after))
+            return svc_reply_error(req, 400, "badParameter", NULL,
+                                   "parameter 'after' is not DATESTAMP/ID");
+        q.after_ds = after;
+        q.after_id = id;
+    }
+    if ((s = svc_params_get(ps, "size")) && !parse_long(s, 1, 1000, &size))
+        return svc_reply_error(req, 400, "badParameter", NULL,
+                               "parameter 'size' must be 1 to 1000");
+    q.limit = (size_t)size;
+    struct wy_err err = WY_ERR_INIT;
+    struct cluster *cl = NULL;
+    struct clist c = {json_array(), {0, "", 0}};
+    size_t n = 0;
+    wy_code rc = open_clusters(req, &cl, &err);
+    if (rc == WY_OK)
+        rc = cluster_list(cl, &q, clist_take, &c, &n, &err);
+    cluster_close(cl);
+    if (rc) {
+        json_decref(c.arr);
+        return fail(req, &err);
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "clusters", c.arr);
+    if (n == (size_t)size) {
+        /* maybe more: the next page starts after the last item */
+        struct wy_buf next = WY_BUF_INIT(4096);
+        wy_buf_adds(&next, "/api/clusters?");
+        if (q.from)
+            wy_buf_addf(&next, "since=%s&", q.from);
+        if (q.until)
+            wy_buf_addf(&next, "until=%s&", q.until);
+        wy_buf_addf(&next, "after=%s/%lld&size=%ld", c.last.datestamp,
+                    (long long)c.last.id, size);
+        json_object_set_new(o, "next", json_string(wy_buf_cstr(&next)));
+        wy_buf_release(&next);
+    } else {
+        json_object_set_new(o, "next", json_null());
+    }
     enum MHD_Result r = svc_reply_json(req, 200, o);
     json_decref(o);
     return r;

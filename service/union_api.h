@@ -17,4 +17,11 @@ enum MHD_Result svc_union_search(struct svc_req *req);
    with links to each library's own record. 404 when not clustered. */
 enum MHD_Result svc_union_cluster(struct svc_req *req);
 
+/* GET /api/clusters?since=&until=&after=&size=: the clusters in order
+   of change (datestamp, id), live and deleted (a vanished id), each with
+   id, datestamp, deleted and href; since/until inclusive (YYYY-MM-DD or
+   YYYY-MM-DDThh:mm:ssZ); "next" is the URL of the following page (after=
+   DATESTAMP/ID of the last item) or null. size 1 to 1000 (100). */
+enum MHD_Result svc_union_clusters(struct svc_req *req);
+
 #endif

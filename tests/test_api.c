@@ -248,16 +248,19 @@ static void collections_list(void **state)
             assert_int_equal(json_integer_value(json_object_get(c, "records")),
                              10);
             /* the guji profile's browsable elements, in its order
-               (repository/profile.c): 著者, 著者朝代, 版本年代, 索书号 */
+               (repository/profile.c): 著者, 著者朝代, 版本年代, 版本类别,
+               索书号 */
             assert_string_equal(
                 json_string_value(json_object_get(c, "profile")), "古籍");
             json_t *b = json_object_get(c, "browse");
-            static const char *const want[][2] = {{"creator", "著者"},
-                                                  {"dynasty", "著者朝代"},
-                                                  {"century", "版本年代"},
-                                                  {"library", "索书号"}};
-            assert_int_equal(json_array_size(b), 4);
-            for (size_t k = 0; k < 4; k++) {
+            static const char *const want[][2] = {
+                {"creator", "著者"},
+                {"dynasty", "著者朝代"},
+                {"century", "版本年代"},
+                {"edition_type", "版本类别"},
+                {"library", "索书号"}};
+            assert_int_equal(json_array_size(b), 5);
+            for (size_t k = 0; k < 5; k++) {
                 json_t *e = json_array_get(b, k);
                 assert_string_equal(
                     json_string_value(json_object_get(e, "facet")), want[k][0]);

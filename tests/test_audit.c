@@ -15,17 +15,6 @@
 #include "repository/audit.h"
 #include "repository/store.h"
 
-static char *pathf(const char *fmt, ...) WY_PRINTF(1, 2);
-static char *pathf(const char *fmt, ...)
-{
-    struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
-    va_list ap;
-    va_start(ap, fmt);
-    wy_buf_vaddf(&b, fmt, ap);
-    va_end(ap);
-    return wy_buf_take(&b, NULL);
-}
-
 struct t {
     char *home, *root, *obj[3];
 };
@@ -36,13 +25,13 @@ static int setup(void **state)
 {
     struct t *t = calloc(1, sizeof(*t));
     t->home = wy_test_tmpdir();
-    t->root = pathf("%s/store", t->home);
+    t->root = wy_strf("%s/store", t->home);
     struct wy_err err = WY_ERR_INIT;
     struct store *s;
     if (store_create(t->root, &err) != WY_OK ||
         store_open(&s, t->root, &err) != WY_OK)
         return -1;
-    char *src = pathf("%s/src", t->home);
+    char *src = wy_strf("%s/src", t->home);
     for (int i = 0; i < 3; i++) {
         FILE *f = fopen(src, "wb");
         for (int k = 0; k < 1000 * (i + 1); k++)
@@ -112,15 +101,16 @@ static void catches_changed_missing_unexpected(void **state)
 {
     struct t *t = *state;
     /* object 0: a flipped byte */
-    char *cmd = pathf("printf 'Z' | dd of='%s/v1/content/卷一/第一页.tif' bs=1 "
+    char *cmd =
+        wy_strf("printf 'Z' | dd of='%s/v1/content/卷一/第一页.tif' bs=1 "
                 "seek=100 conv=notrunc status=none",
                 t->obj[0]);
     assert_int_equal(wy_test_run(cmd, NULL), 0);
     free(cmd);
     /* object 1: the file deleted; object 2: a file added */
-    cmd = pathf("rm '%s/v1/content/卷一/第一页.tif' && echo x > "
-                "'%s/v1/content/卷一/多余.tif'",
-                t->obj[1], t->obj[2]);
+    cmd = wy_strf("rm '%s/v1/content/卷一/第一页.tif' && echo x > "
+                  "'%s/v1/content/卷一/多余.tif'",
+                  t->obj[1], t->obj[2]);
     assert_int_equal(wy_test_run(cmd, NULL), 0);
     free(cmd);
     struct audit_result res;
@@ -135,7 +125,7 @@ static void catches_changed_missing_unexpected(void **state)
         strstr(out, "unexpected urn:wy:丙 v1/content/卷一/多余.tif\n"));
     free(out);
     /* the CLI: one line per problem, exit 1 */
-    cmd = pathf("'%s' audit -H '%s' -q", wy_test_bin(), t->home);
+    cmd = wy_strf("'%s' audit -H '%s' -q", wy_test_bin(), t->home);
     char *txt = NULL;
     assert_int_equal(wy_test_run(cmd, &txt), 1);
     assert_non_null(strstr(txt, "changed urn:wy:甲 v1/content/卷一/第一页.tif: "));
@@ -148,15 +138,15 @@ static void catches_changed_missing_unexpected(void **state)
 static void cli_intact_exits_zero(void **state)
 {
     struct t *t = *state;
-    char *cmd = pathf("'%s' audit --root '%s' --sample 100%% 2>&1",
-                      wy_test_bin(), t->root);
+    char *cmd = wy_strf("'%s' audit --root '%s' --sample 100%% 2>&1",
+                        wy_test_bin(), t->root);
     char *txt = NULL;
     assert_int_equal(wy_test_run(cmd, &txt), 0);
     assert_non_null(strstr(txt, "3 of 3 objects, 3 files"));
     free(txt);
     free(cmd);
-    cmd = pathf("'%s' audit --root '%s' --sample 0%% 2>&1", wy_test_bin(),
-                t->root);
+    cmd = wy_strf("'%s' audit --root '%s' --sample 0%% 2>&1", wy_test_bin(),
+                  t->root);
     assert_int_equal(wy_test_run(cmd, &txt), 2);
     assert_non_null(strstr(txt, "'0%'"));
     free(txt);
@@ -192,7 +182,7 @@ static wy_code stop_after_one(void *ctx, const struct audit_object *ob,
 static void interrupted_audit_resumes(void **state)
 {
     struct t *t = *state;
-    char *sp = pathf("%s/audit.state", t->home);
+    char *sp = wy_strf("%s/audit.state", t->home);
     struct audit_opts o;
     memset(&o, 0, sizeof(o));
     int n = 0;
@@ -219,8 +209,8 @@ static void interrupted_audit_resumes(void **state)
     assert_int_equal(res.files, 3);
     assert_false(wy_is_file(sp));   /* complete: the state is gone */
     /* the CLI resumes too (nothing to resume: a full run) */
-    char *cmd = pathf("'%s' audit -H '%s' --resume 2>&1", wy_test_bin(),
-                      t->home);
+    char *cmd =
+        wy_strf("'%s' audit -H '%s' --resume 2>&1", wy_test_bin(), t->home);
     char *txt = NULL;
     assert_int_equal(wy_test_run(cmd, &txt), 0);
     assert_non_null(strstr(txt, "3 of 3 objects"));
@@ -232,7 +222,7 @@ static void interrupted_audit_resumes(void **state)
 static void missing_store_is_an_error(void **state)
 {
     struct t *t = *state;
-    char *p = pathf("%s/nope", t->home);
+    char *p = wy_strf("%s/nope", t->home);
     struct audit_opts o;
     memset(&o, 0, sizeof(o));
     struct audit_result res;

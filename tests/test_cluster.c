@@ -6,6 +6,7 @@
    in simplified and traditional headings, the 1868 edition apart) and on
    the real BNU CNMARC records (records 4 and 5 carry the same ISBN
    7-5037-2623-7: the online and the printed '97中国发展报告). */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,6 +336,326 @@ static void command_line(void **state)
     wy_buf_release(&cmd);
 }
 
+/* ---- change times ---- */
+
+struct heads {
+    struct cluster_head v[32];
+    size_t n;
+};
+
+static wy_code take_head(void *ctx, const struct cluster_head *h,
+                         struct wy_err *err)
+{
+    (void)err;
+    struct heads *hs = ctx;
+    if (hs->n < 32)
+        hs->v[hs->n++] = *h;
+    return WY_OK;
+}
+
+static void list_heads(struct cluster *cl, const struct cluster_query *q,
+                       struct heads *hs)
+{
+    struct wy_err err = WY_ERR_INIT;
+    hs->n = 0;
+    if (cluster_list(cl, q, take_head, hs, NULL, &err))
+        fail_msg("%s", wy_err_msg(&err));
+}
+
+/* The head of cluster id in hs, or NULL. */
+static const struct cluster_head *find_head(const struct heads *hs, int64_t id)
+{
+    for (size_t i = 0; i < hs->n; i++)
+        if (hs->v[i].id == id)
+            return &hs->v[i];
+    return NULL;
+}
+
+struct moved {
+    int64_t rec[32], cid[32];
+    size_t n;
+};
+
+static wy_code take_member(void *ctx, int64_t rec, int64_t cid,
+                           const char *changed, struct wy_err *err)
+{
+    (void)err;
+    (void)changed;
+    struct moved *m = ctx;
+    if (m->n < 32) {
+        m->rec[m->n] = rec;
+        m->cid[m->n++] = cid;
+    }
+    return WY_OK;
+}
+
+static void change_times(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    assert_int_equal(cluster_set_now(f->cl, "2026-01-01T00:00:00Z", &err),
+                     WY_OK);
+    import(f, wy_srcpath("tests/fixtures/union/libraries.xml"), NULL);
+    struct heads hs;
+    struct cluster_query all = {.include_gone = 1};
+    list_heads(f->cl, &all, &hs);
+    assert_int_equal(hs.n, 5); /* the five works of same_works_cluster */
+    for (size_t i = 0; i < hs.n; i++) {
+        assert_string_equal(hs.v[i].datestamp, "2026-01-01T00:00:00Z");
+        assert_false(hs.v[i].gone);
+        assert_true(i == 0 || hs.v[i].id > hs.v[i - 1].id); /* keyset */
+    }
+    char earliest[21];
+    assert_int_equal(cluster_earliest(f->cl, earliest, &err), WY_OK);
+    assert_string_equal(earliest, "2026-01-01T00:00:00Z");
+
+    /* a staff split: the side without the cluster id is a new cluster;
+       the cluster it left is stamped too */
+    int64_t u3 = rid(f, NULL, "u003"), u4 = rid(f, NULL, "u004");
+    int64_t c34 = cof(f, "u003");
+    assert_int_equal(c34, u3);
+    assert_int_equal(cluster_set_now(f->cl, "2026-02-01T00:00:00Z", &err),
+                     WY_OK);
+    assert_int_equal(cluster_split(f->cl, &u4, 1, NULL, &err), WY_OK);
+    struct cluster_query since = {.from = "2026-02-01T00:00:00Z",
+                                  .include_gone = 1};
+    list_heads(f->cl, &since, &hs);
+    assert_int_equal(hs.n, 2);
+    assert_non_null(find_head(&hs, u3));
+    assert_non_null(find_head(&hs, u4));
+    assert_false(find_head(&hs, u4)->gone);
+    /* until before the split: the five as they were */
+    struct cluster_query before = {.until = "2026-01-31T23:59:59Z",
+                                   .include_gone = 1};
+    list_heads(f->cl, &before, &hs);
+    assert_int_equal(hs.n, 4);
+    int64_t n;
+    assert_int_equal(cluster_count(f->cl, &before, &n, &err), WY_OK);
+    assert_int_equal(n, 4);
+    /* the indexer's view: the record whose cluster id changed */
+    struct moved mv = {.n = 0};
+    assert_int_equal(cluster_changed_members(f->cl, "2026-02-01T00:00:00Z", 0,
+                                             0, take_member, &mv, &err),
+                     WY_OK);
+    assert_int_equal(mv.n, 1);
+    assert_int_equal(mv.rec[0], u4);
+    assert_int_equal(mv.cid[0], u4);
+
+    /* a staff merge: the larger id vanishes and is listed as gone */
+    assert_int_equal(cluster_set_now(f->cl, "2026-03-01T00:00:00Z", &err),
+                     WY_OK);
+    assert_int_equal(cluster_merge(f->cl, u3, u4, NULL, &err), WY_OK);
+    struct cluster_query m = {.from = "2026-03-01T00:00:00Z",
+                              .include_gone = 1};
+    list_heads(f->cl, &m, &hs);
+    assert_int_equal(hs.n, 2);
+    assert_int_equal(hs.v[0].id, u3); /* (datestamp, id) order */
+    assert_false(hs.v[0].gone);
+    assert_int_equal(hs.v[1].id, u4);
+    assert_true(hs.v[1].gone);
+    m.include_gone = 0;
+    list_heads(f->cl, &m, &hs);
+    assert_int_equal(hs.n, 1);
+    struct cluster_head h;
+    assert_int_equal(cluster_head(f->cl, u4, &h, &err), WY_OK);
+    assert_true(h.gone);
+    assert_string_equal(h.datestamp, "2026-03-01T00:00:00Z");
+    /* keyset position: after (u3's stamp, u3) comes u4 only */
+    struct cluster_query after = {
+        .after_ds = "2026-03-01T00:00:00Z", .after_id = u3, .include_gone = 1};
+    list_heads(f->cl, &after, &hs);
+    assert_int_equal(hs.n, 1);
+    assert_int_equal(hs.v[0].id, u4);
+    struct cluster_query lim = {.limit = 2, .include_gone = 1};
+    list_heads(f->cl, &lim, &hs);
+    assert_int_equal(hs.n, 2);
+    /* a walk one at a time from positions gives the whole list in order,
+       through seconds shared by several clusters and into later ones */
+    struct heads whole, one;
+    list_heads(f->cl, &all, &whole);
+    assert_int_equal(whole.n, 6); /* five works, one of them vanished */
+    struct cluster_query step = {.limit = 1, .include_gone = 1};
+    for (size_t i = 0; i < whole.n; i++) {
+        list_heads(f->cl, &step, &one);
+        assert_int_equal(one.n, 1);
+        assert_int_equal(one.v[0].id, whole.v[i].id);
+        step.after_ds = whole.v[i].datestamp;
+        step.after_id = whole.v[i].id;
+    }
+    list_heads(f->cl, &step, &one);
+    assert_int_equal(one.n, 0);
+
+    /* a record deleted from the catalog: its cluster of one vanishes */
+    int64_t u5 = rid(f, NULL, "u005");
+    assert_int_equal(cluster_set_now(f->cl, "2026-04-01T00:00:00Z", &err),
+                     WY_OK);
+    assert_int_equal(
+        cat_delete_record(f->h->cat, NULL, "u005", NULL, NULL, NULL, &err),
+        WY_OK);
+    assert_int_equal(cluster_sync(f->cl, f->h->cat, NULL, &err), WY_OK);
+    assert_int_equal(cluster_head(f->cl, u5, &h, &err), WY_OK);
+    assert_true(h.gone);
+    assert_string_equal(h.datestamp, "2026-04-01T00:00:00Z");
+    /* a cluster that loses a member is stamped though no row moved */
+    assert_int_equal(cluster_set_now(f->cl, "2026-05-01T00:00:00Z", &err),
+                     WY_OK);
+    int64_t c12 = cof(f, "u001");
+    assert_int_equal(
+        cat_delete_record(f->h->cat, NULL, "u002", NULL, NULL, NULL, &err),
+        WY_OK);
+    assert_int_equal(cluster_sync(f->cl, f->h->cat, NULL, &err), WY_OK);
+    assert_int_equal(cluster_head(f->cl, c12, &h, &err), WY_OK);
+    assert_false(h.gone);
+    assert_string_equal(h.datestamp, "2026-05-01T00:00:00Z");
+
+    /* a rebuild rewrites every member row: the four live clusters are
+       stamped, the vanished ids stay gone with their time */
+    assert_int_equal(cluster_set_now(f->cl, "2026-06-01T00:00:00Z", &err),
+                     WY_OK);
+    assert_int_equal(cluster_rebuild(f->cl, f->h->cat, NULL, &err), WY_OK);
+    struct cluster_query r6 = {.from = "2026-06-01T00:00:00Z",
+                               .include_gone = 1};
+    list_heads(f->cl, &r6, &hs);
+    assert_int_equal(hs.n, 4);
+    for (size_t i = 0; i < hs.n; i++)
+        assert_false(hs.v[i].gone);
+    assert_int_equal(cluster_head(f->cl, u4, &h, &err), WY_OK);
+    assert_true(h.gone);
+    assert_string_equal(h.datestamp, "2026-03-01T00:00:00Z");
+
+    /* a read transaction: one snapshot, no write inside */
+    assert_int_equal(cluster_read_begin(f->cl, &err), WY_OK);
+    list_heads(f->cl, &r6, &hs);
+    assert_int_equal(hs.n, 4);
+    assert_int_equal(cluster_read_begin(f->cl, &err), WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "transaction is open");
+    wy_err_release(&err);
+    assert_int_equal(cluster_begin(f->cl, &err), WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "transaction is open");
+    wy_err_release(&err);
+    cluster_read_end(f->cl);
+    cluster_read_end(NULL);
+
+    assert_int_equal(cluster_head(f->cl, 999, &h, &err), WY_ENOTFOUND);
+    assert_err(&err, WY_ENOTFOUND, "999");
+    wy_err_release(&err);
+    assert_int_equal(cluster_set_now(f->cl, "2026-05-01", &err), WY_EINVAL);
+    assert_err(&err, WY_EINVAL, "'2026-05-01'");
+    wy_err_release(&err);
+}
+
+/* A catalog whose cluster tables were written by schema 1 (the DDL as
+   it shipped before change times): a read-only handle still shows
+   clusters and refuses the change-time readers with what to do; the
+   writable open migrates, every cluster stamped with the migration time. */
+static void schema1_migrates(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    cluster_close(f->cl);
+    f->cl = NULL;
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->h->catalog_path, &db), SQLITE_OK);
+    /* setup's cluster_open made schema 2 tables: start again from 1 */
+    const char *v1 =
+        "DROP TABLE cluster_member; DROP TABLE cluster_key;"
+        "DROP TABLE cluster_holding; DROP TABLE cluster_link;"
+        "DROP TABLE cluster_part; DROP TABLE cluster_decision;"
+        "DROP TABLE cluster_state; DROP TABLE cluster_stamp;"
+        "CREATE TABLE cluster_member (record_id INTEGER PRIMARY KEY,"
+        " cluster_id INTEGER NOT NULL, part INTEGER NOT NULL DEFAULT 0,"
+        " score INTEGER NOT NULL, title TEXT);"
+        "CREATE INDEX cluster_member_cluster ON cluster_member(cluster_id);"
+        "CREATE TABLE cluster_key (key TEXT NOT NULL, record_id INTEGER NOT"
+        " NULL, PRIMARY KEY (key, record_id)) WITHOUT ROWID;"
+        "CREATE INDEX cluster_key_record ON cluster_key(record_id);"
+        "CREATE TABLE cluster_holding (record_id INTEGER NOT NULL,"
+        " library TEXT NOT NULL, callno TEXT);"
+        "CREATE INDEX cluster_holding_record ON cluster_holding(record_id);"
+        "CREATE TABLE cluster_link (a INTEGER NOT NULL, b INTEGER NOT NULL,"
+        " PRIMARY KEY (a, b)) WITHOUT ROWID;"
+        "CREATE TABLE cluster_part (record_id INTEGER PRIMARY KEY,"
+        " part INTEGER NOT NULL);"
+        "CREATE TABLE cluster_decision (id INTEGER PRIMARY KEY, time TEXT NOT"
+        " NULL, action TEXT NOT NULL, detail TEXT NOT NULL);"
+        "CREATE TABLE cluster_state (key TEXT PRIMARY KEY, value TEXT);"
+        "INSERT INTO cluster_state VALUES ('schema', '1');"
+        "INSERT INTO cluster_member VALUES (1, 1, 0, 20, 'a'), (2, 1, 0, 10,"
+        " 'a'), (3, 3, 0, 5, 'b');"
+        "INSERT INTO cluster_key VALUES ('isbn:9787020002207', 1),"
+        " ('isbn:9787020002207', 2), ('issn:10004254', 3);"
+        "INSERT INTO cluster_holding VALUES (1, 'L1', 'A/1'), (2, 'L2', NULL),"
+        " (3, 'L1', 'Z');";
+    assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    struct cluster *ro = NULL;
+    assert_int_equal(cluster_open_readonly(&ro, f->h->catalog_path, &err),
+                     WY_OK);
+    struct cluster_info ci;
+    assert_int_equal(cluster_show(ro, 2, &ci, &err), WY_OK);
+    assert_int_equal(ci.id, 1);
+    cluster_info_release(&ci);
+    struct heads hs;
+    struct cluster_query all = {.include_gone = 1};
+    assert_int_equal(cluster_list(ro, &all, take_head, &hs, NULL, &err),
+                     WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "wenyuan cluster sync");
+    wy_err_release(&err);
+    cluster_close(ro);
+
+    assert_int_equal(cluster_open(&f->cl, f->h->catalog_path, &err), WY_OK);
+    list_heads(f->cl, &all, &hs);
+    assert_int_equal(hs.n, 2);
+    assert_int_equal(hs.v[0].id, 1);
+    assert_int_equal(hs.v[1].id, 3);
+    assert_string_equal(hs.v[0].datestamp, hs.v[1].datestamp);
+    assert_int_equal(strlen(hs.v[0].datestamp), 20);
+    struct moved mv = {.n = 0};
+    assert_int_equal(
+        cluster_changed_members(f->cl, "", 0, 0, take_member, &mv, &err),
+        WY_OK);
+    assert_int_equal(mv.n, 3);
+    /* by positions: two, then the one after the second */
+    struct moved m2 = {.n = 0};
+    assert_int_equal(
+        cluster_changed_members(f->cl, "", 0, 2, take_member, &m2, &err),
+        WY_OK);
+    assert_int_equal(m2.n, 2);
+    assert_int_equal(m2.rec[0], 1);
+    assert_int_equal(m2.rec[1], 2);
+    m2.n = 0;
+    assert_int_equal(cluster_changed_members(f->cl, hs.v[0].datestamp, 2, 2,
+                                             take_member, &m2, &err),
+                     WY_OK);
+    assert_int_equal(m2.n, 1);
+    assert_int_equal(m2.rec[0], 3);
+    assert_int_equal(m2.cid[0], 3);
+    assert_int_equal(cluster_show(f->cl, 2, &ci, &err), WY_OK);
+    assert_int_equal(ci.nmembers, 2);
+    cluster_info_release(&ci);
+    /* and it stays schema 2: opening again changes nothing */
+    cluster_close(f->cl);
+    assert_int_equal(cluster_open(&f->cl, f->h->catalog_path, &err), WY_OK);
+    struct heads again;
+    list_heads(f->cl, &all, &again);
+    assert_int_equal(again.n, 2);
+    assert_string_equal(again.v[0].datestamp, hs.v[0].datestamp);
+    /* a schema newer than the program is refused */
+    cluster_close(f->cl);
+    f->cl = NULL;
+    assert_int_equal(sqlite3_open(f->h->catalog_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE cluster_state SET value = '9'"
+                                  " WHERE key = 'schema'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(cluster_open(&f->cl, f->h->catalog_path, &err), WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "schema 9");
+    wy_err_release(&err);
+}
+
 WY_GROUP(cluster, NULL, NULL, cmocka_unit_test(isbn_conversion),
          cmocka_unit_test_setup_teardown(same_works_cluster, setup, teardown),
          cmocka_unit_test_setup_teardown(split_survives_reimport, setup,
@@ -342,4 +663,6 @@ WY_GROUP(cluster, NULL, NULL, cmocka_unit_test(isbn_conversion),
          cmocka_unit_test_setup_teardown(errors_name_records, setup, teardown),
          cmocka_unit_test_setup_teardown(real_cnmarc_records, setup, teardown),
          cmocka_unit_test_setup_teardown(one_key_many_records, setup, teardown),
-         cmocka_unit_test_setup_teardown(command_line, setup, teardown))
+         cmocka_unit_test_setup_teardown(command_line, setup, teardown),
+         cmocka_unit_test_setup_teardown(change_times, setup, teardown),
+         cmocka_unit_test_setup_teardown(schema1_migrates, setup, teardown))

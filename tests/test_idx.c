@@ -152,7 +152,7 @@ static void put(struct idx *x, const struct spec *s)
 {
     struct wy_err err = WY_ERR_INIT;
     struct wy_record *r = make(s);
-    struct idx_meta m = {s->id, "local", s->coll, NULL, 0, 0};
+    struct idx_meta m = {s->id, "local", s->coll, NULL, 0, 0, 0};
     wy_code rc = idx_put(x, r, &m, NULL, 0, &err);
     wy_record_free(r);
     if (rc != WY_OK)
@@ -274,6 +274,8 @@ static void fielded_queries(void **state)
     assert_finds(x, "type:Text 红楼梦", "c1");
     assert_finds(x, "creator:smith OR creator:doe", "e1 e2");
     assert_finds(x, "dynasty:清", "c1 c2 c5");
+    assert_finds(x, "(library:北京大学图书馆 OR library:上海圖書館) dynasty:清",
+                 "c1 c5");
     idx_close(x, NULL);
 }
 
@@ -379,6 +381,18 @@ static void facet_counts_are_exact(void **state)
     assert_int_equal(facet_count(r, IDX_FACET_LIBRARY, "国家图书馆"), 3);
     assert_int_equal(facet_count(r, IDX_FACET_LIBRARY, "上海图书馆"), 1);
     idx_result_free(r);
+
+    /* without facet counts: none, and the same exact total */
+    q.no_facets = 1;
+    r = search(x, &q);
+    assert_int_equal(r->total, 3);
+    assert_int_equal(r->total_lower, 3);
+    assert_int_equal(r->total_upper, 3);
+    for (size_t f = 0; f < IDX_NFACETS; f++) {
+        assert_int_equal(r->facets[f].nvalues, 0);
+        assert_string_equal(r->facets[f].name, idx_facet_name(f));
+    }
+    idx_result_free(r);
     idx_close(x, NULL);
 }
 
@@ -388,7 +402,7 @@ static void deletion_propagates(void **state)
     struct wy_err err = WY_ERR_INIT;
     struct idx *x = fill();
     assert_finds(x, "红楼梦", "c1");
-    struct idx_meta m = {"c1", NULL, NULL, NULL, 0, 1};
+    struct idx_meta m = {"c1", NULL, NULL, NULL, 0, 1, 0};
     assert_int_equal(idx_put(x, NULL, &m, NULL, 0, &err), WY_OK);
     assert_finds(x, "红楼梦", "");
     uint64_t n;
@@ -420,7 +434,7 @@ static void full_text_of_objects(void **state)
     const char *plain = "都云作者痴，誰解其中味";
     struct idx_text t[] = {{"obj-1", hocr, strlen(hocr), IDX_TEXT_HOCR},
                            {"obj-2", plain, strlen(plain), IDX_TEXT_PLAIN}};
-    struct idx_meta m = {"c1", NULL, NULL, NULL, 0, 0};
+    struct idx_meta m = {"c1", NULL, NULL, NULL, 0, 0, 0};
     assert_int_equal(idx_put(x, r, &m, t, 2, &err), WY_OK);
     wy_record_free(r);
     assert_finds(x, "荒唐言", "c1");
@@ -475,7 +489,7 @@ static void marc_880_is_indexed_with_its_field(void **state)
     assert_true(wy_field_add_sub(r, f, 'a', "北京", strlen("北京")));
     assert_true(wy_field_add_sub(r, f, 'b', "人民文學出版社",
                                  strlen("人民文學出版社")));
-    struct idx_meta m = {"lc1", NULL, NULL, NULL, 0, 0};
+    struct idx_meta m = {"lc1", NULL, NULL, NULL, 0, 0, 0};
     assert_int_equal(idx_put(x, r, &m, NULL, 0, &err), WY_OK);
     wy_record_free(r);
     assert_finds(x, "title:红楼梦", "lc1");
@@ -510,7 +524,7 @@ static void index_while_searching(void **state)
 
     assert_int_equal(idx_begin(w, &err), WY_OK);
     put(w, &recs[1]);
-    struct idx_meta del = {"c1", NULL, NULL, NULL, 0, 1};
+    struct idx_meta del = {"c1", NULL, NULL, NULL, 0, 1, 0};
     assert_int_equal(idx_put(w, NULL, &del, NULL, 0, &err), WY_OK);
     assert_int_equal(idx_commit(w, &err), WY_OK);
     assert_finds(rd, "四库全书", ""); /* the reader's snapshot */
@@ -518,6 +532,15 @@ static void index_while_searching(void **state)
     assert_int_equal(idx_reopen(rd, &err), WY_OK);
     assert_finds(rd, "四库全书", "c2");
     assert_finds(rd, "红楼梦", "");
+
+    /* a cluster value cannot be set through a reader */
+    int changed = -1;
+    assert_int_equal(idx_set_cluster(rd, "c2", 3, &changed, &err),
+                     WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "record 'c2'");
+    assert_err(&err, WY_ESTATE, "read-only");
+    assert_int_equal(changed, 0);
+    wy_err_release(&err);
 
     /* a second writer is refused while the first is open */
     struct idx *w2 = NULL;
@@ -602,6 +625,336 @@ static void stale_tables_are_detected(void **state)
     wy_test_rmdir(dir);
 }
 
+/* One hit per cluster: c1 紅樓夢 and c5 石頭記 (both by 曹雪芹) in cluster
+   1, c2 alone in cluster 2, the others unclustered. */
+static int64_t cluster_of_spec(const struct spec *s)
+{
+    return !strcmp(s->id, "c1") || !strcmp(s->id, "c5") ? 1
+           : !strcmp(s->id, "c2")                        ? 2
+                                                         : 0;
+}
+
+static void collapse_one_hit_per_cluster(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    struct idx *x;
+    assert_int_equal(idx_open(&x, NULL, IDX_MEMORY, &err), WY_OK);
+    for (size_t i = 0; i < NRECS; i++) {
+        struct wy_record *r = make(&recs[i]);
+        struct idx_meta m = {recs[i].id, "local", recs[i].coll, NULL, 0, 0,
+                             cluster_of_spec(&recs[i])};
+        assert_int_equal(idx_put(x, r, &m, NULL, 0, &err), WY_OK);
+        wy_record_free(r);
+    }
+    struct idx_query q = IDX_QUERY_INIT;
+    q.q = "曹雪芹";
+    struct idx_result *r = search(x, &q);
+    assert_int_equal(r->total, 2);
+    assert_int_equal(r->hits[0].cluster, 1);
+    idx_result_free(r);
+    q.collapse = 1;
+    r = search(x, &q);
+    assert_int_equal(r->total, 1);
+    assert_int_equal(r->total_records, 2);
+    assert_int_equal(r->nhits, 1);
+    assert_int_equal(r->hits[0].cluster, 1);
+    assert_int_equal(r->hits[0].collapsed, 1);
+    /* facets count records, not clusters */
+    assert_int_equal(facet_count(r, IDX_FACET_CREATOR, "曹雪芹"), 2);
+    assert_int_equal(facet_count(r, IDX_FACET_LIBRARY, "国家图书馆"), 1);
+    assert_int_equal(facet_count(r, IDX_FACET_LIBRARY, "上海图书馆"), 1);
+    struct wy_buf js = WY_BUF_INIT(1u << 20);
+    idx_result_json(r, &q, &js);
+    assert_non_null(strstr(wy_buf_cstr(&js), "\"total\":1,"));
+    assert_non_null(strstr(wy_buf_cstr(&js), "\"total_records\":2,"));
+    assert_non_null(strstr(wy_buf_cstr(&js), "\"cluster\":1,\"collapsed\":1"));
+    wy_buf_release(&js);
+    idx_result_free(r);
+
+    /* every record, pages of 3: 7 groups (c1 and c5 are one), each once */
+    q.q = NULL;
+    q.page_size = 3;
+    char seen[NRECS][8];
+    size_t n = 0;
+    for (size_t page = 1; page <= 4; page++) {
+        q.page = page;
+        r = search(x, &q);
+        assert_int_equal(r->total, NRECS - 1);
+        assert_int_equal(r->total_records, NRECS);
+        assert_int_equal(r->nhits, page < 3 ? 3 : page == 3 ? 1 : 0);
+        for (size_t i = 0; i < r->nhits; i++) {
+            const char *id = r->hits[i].id;
+            if (!strcmp(id, "c5"))
+                id = "c1"; /* either stands for cluster 1 */
+            for (size_t k = 0; k < n; k++)
+                if (!strcmp(seen[k], id))
+                    fail_msg("'%s' twice", id);
+            snprintf(seen[n++], sizeof(seen[0]), "%s", id);
+        }
+        idx_result_free(r);
+    }
+    assert_int_equal(n, NRECS - 1);
+
+    /* a cluster change sets the value in place */
+    int changed = -1;
+    assert_int_equal(idx_set_cluster(x, "c5", 5, &changed, &err), WY_OK);
+    assert_int_equal(changed, 1);
+    assert_int_equal(idx_set_cluster(x, "c5", 5, &changed, &err), WY_OK);
+    assert_int_equal(changed, 0);
+    assert_int_equal(idx_set_cluster(x, "nonesuch", 5, &changed, &err), WY_OK);
+    assert_int_equal(changed, 0);
+    q = (struct idx_query)IDX_QUERY_INIT;
+    q.q = "曹雪芹";
+    q.collapse = 1;
+    r = search(x, &q);
+    assert_int_equal(r->total, 2);
+    assert_int_equal(r->hits[0].collapsed + r->hits[1].collapsed, 0);
+    idx_result_free(r);
+    assert_finds(x, "石頭記", "c5"); /* the document is otherwise intact */
+    assert_int_equal(idx_set_cluster(x, "c1", 0, &changed, &err), WY_OK);
+    assert_int_equal(changed, 1);
+    r = search(x, &q);
+    assert_int_equal(r->total, 2);
+    assert_true(r->hits[0].cluster == 0 || r->hits[1].cluster == 0);
+    idx_result_free(r);
+    idx_close(x, NULL);
+}
+
+/* With a short page, Xapian 1.4 leaves the collapsed estimate loose for a
+   phrase (records with both characters apart are candidates): every match
+   is visited for the facets, so the total must still be exact. 90
+   records: 史记 as a phrase in every third, 记 ... 史 apart in every
+   third, in clusters of two consecutive records. */
+static void collapsed_totals_are_exact(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    struct idx *x;
+    assert_int_equal(idx_open(&x, NULL, IDX_MEMORY, &err), WY_OK);
+    int64_t seen[90];
+    size_t groups = 0, records = 0;
+    for (int i = 0; i < 90; i++) {
+        char id[16], title[64];
+        snprintf(id, sizeof(id), "p%d", i);
+        snprintf(title, sizeof(title), "%s %d",
+                 i % 3 == 0   ? "史记"
+                 : i % 3 == 1 ? "记其史"
+                              : "汉书",
+                 i);
+        struct wy_record *r = wy_record_new();
+        assert_true(wy_desc_add_title(r, title, strlen(title)));
+        int64_t cl = i / 2 + 1;
+        struct idx_meta m = {id, NULL, NULL, NULL, 0, 0, cl};
+        assert_int_equal(idx_put(x, r, &m, NULL, 0, &err), WY_OK);
+        wy_record_free(r);
+        if (i % 3)
+            continue;
+        records++;
+        size_t k = 0;
+        while (k < groups && seen[k] != cl)
+            k++;
+        if (k == groups)
+            seen[groups++] = cl;
+    }
+    struct idx_query q = IDX_QUERY_INIT;
+    q.q = "史记";
+    q.collapse = 1;
+    for (size_t size = 1; size <= 199; size += 99) {
+        q.page_size = size > 100 ? 1 : size;
+        q.no_facets = size > 100; /* exact without facets too */
+        struct idx_result *r = search(x, &q);
+        assert_int_equal(r->total, groups);
+        assert_int_equal(r->total_lower, groups);
+        assert_int_equal(r->total_upper, groups);
+        assert_int_equal(r->total_records, records);
+        assert_int_equal(r->nhits,
+                         q.page_size < groups ? q.page_size : groups);
+        idx_result_free(r);
+    }
+    idx_close(x, NULL);
+}
+
+/* Snippets are cut from the folded (simplified) text and show the text
+   as catalogued when folding kept each field's length. */
+static void snippets_in_the_original_script(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    struct idx *x;
+    assert_int_equal(idx_open(&x, NULL, IDX_MEMORY, &err), WY_OK);
+    static const struct {
+        const char *id, *title, *subject, *want;
+    } t[] = {
+        /* traditional title and subject, searched in simplified */
+        {"t1", "紅樓夢", "章回小說", "<b>紅樓夢</b> … 章回小說"},
+        /* ㈠ (U+3220) folds to "(一)": that title is shown folded, the
+           subject as catalogued */
+        {"t2", "第㈠回紅樓夢", "章回小說", "第(一)回<b>红楼梦</b> … 章回小說"},
+        /* markup in the record is escaped, marks stay marks */
+        {"t3", "A <b> & 紅樓夢", NULL, "A &lt;b&gt; &amp; <b>紅樓夢</b>"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        struct wy_record *r = wy_record_new();
+        assert_true(wy_desc_add_title(r, t[i].title, strlen(t[i].title)));
+        if (t[i].subject)
+            assert_true(
+                wy_desc_add_subject(r, t[i].subject, strlen(t[i].subject)));
+        struct idx_meta m = {t[i].id, NULL, NULL, NULL, 0, 0, 0};
+        const char *full = "滿紙荒唐言，一把辛酸淚";
+        struct idx_text tx = {"obj", full, strlen(full), IDX_TEXT_PLAIN};
+        assert_int_equal(idx_put(x, r, &m, &tx, i == 0, &err), WY_OK);
+        wy_record_free(r);
+    }
+    struct idx_query q = IDX_QUERY_INIT;
+    q.q = "红楼梦";
+    struct idx_result *r = search(x, &q);
+    assert_int_equal(r->nhits, 3);
+    for (size_t i = 0; i < r->nhits; i++)
+        for (size_t k = 0; k < 3; k++)
+            if (!strcmp(r->hits[i].id, t[k].id) &&
+                !strstr(r->hits[i].snippet, t[k].want))
+                fail_msg("%s: snippet '%s', want '%s'", t[k].id,
+                         r->hits[i].snippet, t[k].want);
+    idx_result_free(r);
+    /* full text likewise */
+    q.q = "辛酸泪";
+    r = search(x, &q);
+    assert_int_equal(r->nhits, 1);
+    if (!strstr(r->hits[0].snippet, "一把<b>辛酸淚</b>"))
+        fail_msg("snippet '%s'", r->hits[0].snippet);
+    idx_result_free(r);
+    idx_close(x, NULL);
+}
+
+/* 版本类别 from the edition statement (the vocabulary of
+   docs/COLLECTIONS.md) and places without their ISBD punctuation. */
+static void collection_facets_from_the_record(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    struct idx *x;
+    assert_int_equal(idx_open(&x, NULL, IDX_MEMORY, &err), WY_OK);
+    static const struct {
+        const char *id, *edition, *place, *type;
+    } t[] = {
+        {"f1", "據明刻本影印", "[北京] :", "影印本"},
+        {"f2", "清乾隆刻朱墨套印本", "北京", "套印本"},
+        {"f3", "武英殿聚珍版", "北京 ;", "活字本"},
+        {"f4", "第2版", "上海：", NULL},
+        {"f5", "清刻", NULL, "刻本"},
+        {"f6", "舊鈔本", NULL, "抄本"},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct wy_record *r = wy_record_new();
+        assert_true(wy_desc_add_title(r, "书", 3));
+        assert_true(wy_desc_set(r, &r->desc.edition, t[i].edition,
+                                strlen(t[i].edition)));
+        if (t[i].place)
+            assert_true(wy_desc_set(r, &r->desc.place, t[i].place,
+                                    strlen(t[i].place)));
+        struct idx_meta m = {t[i].id, NULL, NULL, NULL, 0, 0, 0};
+        assert_int_equal(idx_put(x, r, &m, NULL, 0, &err), WY_OK);
+        wy_record_free(r);
+    }
+    struct idx_query q = IDX_QUERY_INIT;
+    struct idx_result *r = search(x, &q);
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (t[i].type)
+            assert_int_equal(
+                facet_count(r, IDX_FACET_EDITION_TYPE, t[i].type), 1);
+    assert_int_equal(r->facets[IDX_FACET_EDITION_TYPE].nvalues, 5);
+    assert_string_equal(r->facets[IDX_FACET_EDITION_TYPE].name,
+                        "edition_type");
+    assert_int_equal(facet_count(r, IDX_FACET_PLACE, "北京"), 3);
+    assert_int_equal(facet_count(r, IDX_FACET_PLACE, "上海"), 1);
+    assert_int_equal(r->facets[IDX_FACET_PLACE].nvalues, 2);
+    idx_result_free(r);
+    assert_finds(x, "edition_type:抄本", "f6");
+    assert_finds(x, "地点:北京", "f1 f2 f3");
+    idx_close(x, NULL);
+}
+
+/* Identifiers: one term each, without hyphens, spaces or case; the
+   query's value gets the same treatment, so every spelling finds it. */
+static void identifiers_ignore_hyphens_spaces_and_case(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    struct idx *x = fill();
+    struct wy_record *r = make(&recs[0]);
+    assert_true(wy_desc_add_ident(r, "isbn", "978-7-02-000220-7",
+                                  strlen("978-7-02-000220-7")));
+    assert_true(wy_desc_add_ident(r, "issn", "1234-567X", strlen("1234-567X")));
+    struct wy_holding h = {"国家图书馆", "善 60294", "440000-0006-0000001",
+                           NULL};
+    assert_true(wy_desc_add_holding(r, &h));
+    struct idx_meta m = {"n1", "local", "guji", NULL, 0, 0, 0};
+    assert_int_equal(idx_put(x, r, &m, NULL, 0, &err), WY_OK);
+    wy_record_free(r);
+    assert_finds(x, "isbn:9787020002207", "n1");
+    assert_finds(x, "isbn:978-7-02-000220-7", "n1");
+    assert_finds(x, "id:\"978 7 02 000220 7\"", "n1");
+    assert_finds(x, "issn:1234-567x", "n1");
+    assert_finds(x, "issn:1234567X", "n1");
+    assert_finds(x, "callno:善60294", "n1");
+    assert_finds(x, "callno:\"善 60294\"", "n1");
+    assert_finds(x, "id:440000-0006-0000001", "n1");
+    assert_finds(x, "id:44000000060000001 红楼梦", "n1");
+    assert_finds(x, "红楼梦 -id:44000000060000001", "c1");
+    assert_finds(x, "isbn:978702000220", ""); /* no prefix matches */
+    idx_close(x, NULL);
+}
+
+/* A rebuild from scratch writes the index in a second thread: the same
+   answers as in one thread, and its records are all there at commit. */
+static void fresh_rebuild_in_two_threads(void **state)
+{
+    (void)state;
+    static const char *const queries[] = {
+        "红楼梦", "creator:曹雪芹", "library:上海图书馆", "type:text",
+        "dynasty:清", "libraries", "紅樓夢 OR smith", ""};
+    char want[8][256], got[256];
+    char *dir = wy_test_tmpdir();
+    char path[4096];
+    struct wy_err err = WY_ERR_INIT;
+    for (int threads = 1; threads <= 2; threads++) {
+        snprintf(path, sizeof(path), "%s/idx%d", dir, threads);
+        struct idx *x;
+        assert_int_equal(idx_open(&x, path, IDX_REBUILD, &err), WY_OK);
+        idx_set_fresh(x, 1);
+        idx_set_threads(x, threads);
+        assert_int_equal(idx_begin(x, &err), WY_OK);
+        for (int round = 0; round < 2; round++) /* two batches */
+            for (size_t i = 0; i < NRECS; i++) {
+                struct spec sp = recs[i];
+                char id[32];
+                snprintf(id, sizeof(id), "%s-%d", recs[i].id, round);
+                sp.id = id;
+                put(x, &sp);
+                if (round == 0 && i == NRECS - 1) {
+                    assert_int_equal(idx_commit(x, &err), WY_OK);
+                    assert_int_equal(idx_begin(x, &err), WY_OK);
+                }
+            }
+        assert_int_equal(idx_commit(x, &err), WY_OK);
+        uint64_t n = 0;
+        assert_int_equal(idx_count(x, &n, &err), WY_OK);
+        assert_int_equal(n, 2 * NRECS);
+        assert_int_equal(idx_close(x, &err), WY_OK);
+        assert_int_equal(idx_open(&x, path, IDX_READ, &err), WY_OK);
+        for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+            ids(x, queries[q], threads == 1 ? want[q] : got, sizeof(got));
+            if (threads == 2 && strcmp(got, want[q]))
+                fail_msg("'%s': two threads found '%s', one '%s'", queries[q],
+                         got, want[q]);
+        }
+        idx_close(x, NULL);
+    }
+    assert_string_equal(want[0], "c1-0 c1-1");
+    wy_test_rmdir(dir);
+}
+
 static void errors_name_their_place(void **state)
 {
     (void)state;
@@ -634,7 +987,7 @@ static void errors_name_their_place(void **state)
     assert_int_equal(idx_sort_parse("size", &s, &err), WY_EINVAL);
     assert_err(&err, WY_EINVAL, "unknown sort 'size'");
     wy_err_release(&err);
-    struct idx_meta m = {NULL, NULL, NULL, NULL, 0, 0};
+    struct idx_meta m = {NULL, NULL, NULL, NULL, 0, 0, 0};
     assert_int_equal(idx_put(x, NULL, &m, NULL, 0, &err), WY_EINVAL);
     assert_err(&err, WY_EINVAL, "without an id");
     wy_err_release(&err);
@@ -658,4 +1011,10 @@ WY_GROUP(idx, NULL, NULL, cmocka_unit_test(simplified_finds_traditional),
          cmocka_unit_test(index_while_searching),
          cmocka_unit_test(facet_counts_follow_the_index),
          cmocka_unit_test(stale_tables_are_detected),
+         cmocka_unit_test(collapse_one_hit_per_cluster),
+         cmocka_unit_test(collapsed_totals_are_exact),
+         cmocka_unit_test(snippets_in_the_original_script),
+         cmocka_unit_test(collection_facets_from_the_record),
+         cmocka_unit_test(identifiers_ignore_hyphens_spaces_and_case),
+         cmocka_unit_test(fresh_rebuild_in_two_threads),
          cmocka_unit_test(errors_name_their_place))

@@ -4,9 +4,12 @@
    failure leaving the store and the catalog exactly as they were.
    Archives are made by other tools (python3 zipfile/tarfile, tar, coreutils)
    and the checksums compared with sha512sum's. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -644,12 +647,20 @@ static void killed_ingest_is_consistent(void **state)
         assert_int_equal(home_open(&f->h, f->home, 0, &err), WY_OK);
         struct store *s = NULL;
         assert_int_equal(store_open(&s, f->h->store_path, &err), WY_OK);
+        /* a kill between the OCFL commit and the catalog commit leaves an
+           intent: recovered, the catalog lists exactly what is stored */
+        struct ingest_recovery rv;
+        assert_int_equal(ingest_recover(f->h->cat, s, &f->log, &rv, &err),
+                         WY_OK);
+        assert_int_equal(rv.busy, 0);
         for (int i = 1; i <= 6; i++) {
             char id[64];
             snprintf(id, sizeof(id), "urn:wenyuan:i%d", i);
             struct cat_object o;
             if (cat_object_get(f->h->cat, id, &o, &err) != WY_OK) {
+                assert_err(&err, WY_ENOTFOUND, id);
                 wy_err_release(&err);
+                assert_false(store_object_exists(s, id));
                 continue;
             }
             struct store_object_info info;
@@ -672,6 +683,419 @@ static void killed_ingest_is_consistent(void **state)
     assert_int_equal(cs.objects, 6);
     cat_status_release(&cs);
     validate_store(f);
+}
+
+/* ---- a kill between the OCFL commit and the catalog commit ---- */
+
+static int kill_at(void *ctx, const char *step)
+{
+    if (!strcmp(step, ctx))
+        raise(SIGKILL);
+    return 0;
+}
+
+/* Ingests path in a child process killed at step (an ingest step or a
+   store commit step); the parent's home is closed meanwhile and reopened. */
+static void ingest_killed_at(struct fx *f, const char *path, const char *step)
+{
+    home_close(f->h);
+    f->h = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct wy_home *h = NULL;
+        struct wy_err err = WY_ERR_INIT;
+        if (home_open(&h, f->home, 0, &err) != WY_OK)
+            _exit(3);
+        struct ingest_opts o = {.hook = kill_at, .hook_ctx = (void *)step};
+        struct ingest_stats st;
+        char p[8192];
+        snprintf(p, sizeof(p), "%s/%s", f->dir, path);
+        const char *paths[] = {p};
+        (void)ingest_run(h, paths, 1, &o, &st, &err);
+        _exit(4); /* the step was never reached */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    struct wy_err err = WY_ERR_INIT;
+    assert_int_equal(home_open(&f->h, f->home, 0, &err), WY_OK);
+}
+
+static size_t intents(struct fx *f)
+{
+    struct wy_err err = WY_ERR_INIT;
+    struct cat_intent *v = NULL;
+    size_t n = 0;
+    assert_int_equal(cat_intent_list(f->h->cat, &v, &n, &err), WY_OK);
+    cat_intents_free(v, n);
+    return n;
+}
+
+struct cmp {
+    struct cat *cat;
+    struct store *s;
+    size_t n;
+};
+
+/* one catalog object against the store: the head and every file */
+static wy_code same_as_store(void *ctx, const struct cat_object *o,
+                             struct wy_err *err)
+{
+    struct cmp *c = ctx;
+    struct store_object_info info;
+    assert_int_equal(store_object_info(c->s, o->ocfl_id, 0, &info, err), WY_OK);
+    char head[16];
+    snprintf(head, sizeof(head), "v%u", info.head);
+    assert_string_equal(o->head, head);
+    assert_int_equal(o->files, (int64_t)info.nfiles);
+    assert_int_equal(o->bytes, (int64_t)info.bytes);
+    struct cat_file *files = NULL;
+    size_t n = 0;
+    assert_int_equal(cat_object_files(c->cat, o->ocfl_id, &files, &n, err),
+                     WY_OK);
+    assert_int_equal(n, info.nfiles);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(files[i].path, info.files[i].logical_path);
+        assert_string_equal(files[i].sha512, info.files[i].sha512);
+        assert_int_equal(files[i].size, (int64_t)info.files[i].size);
+    }
+    cat_files_free(files, n);
+    store_object_info_release(&info);
+    c->n++;
+    return WY_OK;
+}
+
+/* The catalog lists exactly the objects and head versions the store holds
+   (nobjects of them, each with its record), file for file, and no intent
+   is left. */
+static void assert_catalog_is_store(struct fx *f, size_t nobjects)
+{
+    struct wy_err err = WY_ERR_INIT;
+    struct cmp c = {f->h->cat, NULL, 0};
+    assert_int_equal(store_open(&c.s, f->h->store_path, &err), WY_OK);
+    assert_int_equal(cat_object_list(f->h->cat, same_as_store, &c, &err),
+                     WY_OK);
+    store_close(c.s);
+    assert_int_equal(c.n, nobjects);
+    char cmd[8192], *out = NULL;
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && find store -name 0=ocfl_object_1.1 -not -path "
+             "'*/extensions/*' | wc -l && sqlite3 catalog.db 'SELECT "
+             "count(*) FROM records; SELECT count(*) FROM objects WHERE "
+             "record_id IS NOT NULL'",
+             f->home);
+    assert_int_equal(wy_test_run(cmd, &out), 0);
+    char want[64];
+    snprintf(want, sizeof(want), "%zu\n%zu\n%zu\n", nobjects, nobjects,
+             nobjects);
+    assert_string_equal(out, want);
+    free(out);
+    assert_int_equal(intents(f), 0);
+}
+
+static unsigned store_head(struct fx *f, const char *id)
+{
+    struct wy_err err = WY_ERR_INIT;
+    struct store *s = NULL;
+    assert_int_equal(store_open(&s, f->h->store_path, &err), WY_OK);
+    struct store_object_info info;
+    unsigned h = 0;
+    if (store_object_info(s, id, 0, &info, &err) == WY_OK) {
+        h = info.head;
+        store_object_info_release(&info);
+    } else {
+        assert_err(&err, WY_ENOTFOUND, "");
+        wy_err_release(&err);
+    }
+    store_close(s);
+    return h;
+}
+
+static char *catalog_head(struct fx *f, const char *id)
+{
+    struct wy_err err = WY_ERR_INIT;
+    struct cat_object o;
+    if (cat_object_get(f->h->cat, id, &o, &err) != WY_OK) {
+        assert_int_equal(err.code, WY_ENOTFOUND);
+        wy_err_release(&err);
+        return NULL;
+    }
+    char *h = strdup(o.head);
+    cat_object_release(&o);
+    return h;
+}
+
+static struct ingest_recovery recover(struct fx *f)
+{
+    struct wy_err err = WY_ERR_INIT;
+    struct store *s = NULL;
+    struct ingest_recovery rv;
+    assert_int_equal(store_open(&s, f->h->store_path, &err), WY_OK);
+    assert_int_equal(ingest_recover(f->h->cat, s, &f->log, &rv, &err), WY_OK);
+    store_close(s);
+    return rv;
+}
+
+/* SIGKILL between the steps of writing an item: after the OCFL commit
+   (the catalog rows not yet committed), in the middle of the OCFL commit,
+   before it, and right after the intent. Each time the recovery (run
+   directly, by the next ingest, or by `wenyuan audit`) leaves the catalog
+   listing exactly the stored versions, nothing lost or twice. */
+static void kill_between_store_and_catalog(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    struct ingest_stats st;
+    const char *id = "urn:wenyuan:007139874"; /* the MODS recordIdentifier */
+
+    /* 1. a new object: stored, not catalogued, the intent says what to do */
+    ingest_killed_at(f, "item", "stored");
+    assert_int_equal(store_head(f, id), 1);
+    assert_null(catalog_head(f, id));
+    assert_int_equal(intents(f), 1);
+    char cmd[20000], *out = NULL;
+    snprintf(cmd, sizeof(cmd), "%s -H '%s' status; %s -H '%s' status --json",
+             wy_test_bin(), f->home, wy_test_bin(), f->home);
+    assert_int_equal(wy_test_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "1 ingest intents not settled: versions an "
+                                "interrupted ingest may have stored but not "
+                                "catalogued"));
+    assert_non_null(strstr(out, "\"intents_pending\":1,"));
+    free(out);
+    struct ingest_recovery rv = recover(f);
+    assert_int_equal(rv.finished, 1);
+    assert_int_equal(rv.dropped, 0);
+    assert_non_null(strstr(wy_buf_cstr(&f->lines),
+                           "object 'urn:wenyuan:007139874': version v1 is in "
+                           "the store but was not in the catalog"));
+    assert_catalog_is_store(f, 1);
+    /* the record is the item's: its title from the MODS, the metadata
+       file kept as the original */
+    struct cat_record *r = NULL;
+    assert_int_equal(cat_get_record_by_local(f->h->cat, NULL, "007139874",
+                                             CAT_LOAD_ALL, &r, &err),
+                     WY_OK);
+    assert_string_equal(r->orig_format, "mods");
+    char *mods = wy_test_slurp(wy_fixture("records/harvard-spotlight/"
+                                          "mods_sample.xml"),
+                               NULL);
+    assert_memory_equal(r->orig, mods, strlen(mods));
+    free(mods);
+    cat_record_free(r);
+    /* the journal has the item done: --resume skips it */
+    struct ingest_opts res = {.resume = 1};
+    ok(f, "item", &res, &st);
+    assert_int_equal(st.skipped, 1);
+    assert_catalog_is_store(f, 1);
+
+    /* 2. a new version, recovered by the next ingest (of another item) */
+    sh(f, "printf 'v2' > item/scans/note.txt && mkdir other && "
+          "head -c 5000 /dev/urandom > other/a.tif");
+    ingest_killed_at(f, "item", "stored");
+    assert_int_equal(store_head(f, id), 2);
+    char *h = catalog_head(f, id);
+    assert_string_equal(h, "v1");
+    free(h);
+    ok(f, "other", NULL, &st);
+    assert_int_equal(st.added, 1);
+    assert_catalog_is_store(f, 2);
+
+    /* 3. killed in the middle of the OCFL commit (the version directory
+          renamed into place, the root inventory not yet): the store rolls
+          it forward and `wenyuan audit` records it */
+    sh(f, "printf 'v3' > item/scans/note.txt");
+    ingest_killed_at(f, "item", "renamed");
+    h = catalog_head(f, id);
+    assert_string_equal(h, "v2");
+    free(h);
+    snprintf(cmd, sizeof(cmd), "%s -H '%s' audit 2>&1", wy_test_bin(), f->home);
+    int ec = wy_test_run(cmd, &out);
+    if (ec != 0)
+        fail_msg("audit: %s", out);
+    assert_non_null(strstr(out, "version v3 is in the store but was not in "
+                                "the catalog"));
+    free(out);
+    home_close(f->h);
+    assert_int_equal(home_open(&f->h, f->home, 0, &err), WY_OK);
+    assert_int_equal(store_head(f, id), 3);
+    assert_catalog_is_store(f, 2);
+
+    /* 4. killed before the version reached the store, and right after the
+          intent: the intents are dropped, nothing changes */
+    sh(f, "printf 'v4' > item/scans/note.txt");
+    static const char *const before_commit[] = {"version-inventory", "intent"};
+    for (size_t i = 0; i < 2; i++) {
+        ingest_killed_at(f, "item", before_commit[i]);
+        assert_int_equal(intents(f), 1);
+        rv = recover(f);
+        assert_int_equal(rv.finished, 0);
+        assert_int_equal(rv.dropped, 1);
+        assert_int_equal(store_head(f, id), 3);
+        assert_catalog_is_store(f, 2);
+    }
+    /* and the version is written whole by the next ingest */
+    ok(f, "item", NULL, &st);
+    assert_int_equal(st.versioned, 1);
+    assert_int_equal(store_head(f, id), 4);
+    assert_catalog_is_store(f, 2);
+    validate_store(f);
+}
+
+/* An item folder named in GBK: its identifier and journal key are not
+   UTF-8, and come back from the intent byte for byte. */
+static void gbk_item_name_survives_a_kill(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    sh(f, "d=$(printf '古籍' | iconv -f UTF-8 -t GBK) && mkdir \"$d\" && "
+          "printf 'II*\\000\\010\\000\\000\\000' > \"$d/0001.tif\" "
+          "&& true");
+    char name[64];
+    snprintf(name, sizeof(name), "%s", "\xb9\xc5\xbc\xae"); /* 古籍 */
+    ingest_killed_at(f, name, "stored");
+    assert_int_equal(intents(f), 1);
+    struct ingest_recovery rv = recover(f);
+    assert_int_equal(rv.finished, 1);
+    assert_catalog_is_store(f, 1);
+    struct cat_record *r = NULL;
+    assert_int_equal(cat_get_record_by_local(f->h->cat, NULL, name,
+                                             CAT_LOAD_HEADER, &r, &err),
+                     WY_OK);
+    assert_string_equal(r->local_id, name);
+    cat_record_free(r);
+    /* the journal key came back too: --resume skips the item */
+    struct ingest_opts res = {.resume = 1};
+    struct ingest_stats st;
+    ok(f, name, &res, &st);
+    assert_int_equal(st.skipped, 1);
+    assert_catalog_is_store(f, 1);
+}
+
+/* A home whose catalog and store drifted apart without an intent (written
+   before schema 3, or edited by hand): `wenyuan audit` names each object
+   they disagree on and fails; ingesting the item again mends it. */
+static void audit_reports_disagreements(void **state)
+{
+    struct fx *f = *state;
+    struct ingest_stats st;
+    sh(f, "mkdir other && head -c 5000 /dev/urandom > other/a.tif");
+    ok(f, "item", NULL, &st);
+    ok(f, "other", NULL, &st);
+    char cmd[20000], *out = NULL;
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && sqlite3 catalog.db \"DELETE FROM objects WHERE "
+             "ocfl_id = 'urn:wenyuan:007139874'; UPDATE objects SET head = "
+             "'v7' WHERE ocfl_id = 'urn:wenyuan:other'; INSERT INTO objects "
+             "(ocfl_id, head, created, updated) VALUES ('urn:wenyuan:ghost', "
+             "'v1', 'x', 'x')\" && %s -H . audit 2>&1; echo \"exit $?\"",
+             f->home, wy_test_bin());
+    assert_int_equal(wy_test_run(cmd, &out), 0);
+    assert_non_null(strstr(out, "uncatalogued urn:wenyuan:007139874: the "
+                                "store holds v1; the catalog does not list "
+                                "the object (ingest the item again)\n"));
+    assert_non_null(strstr(out, "head urn:wenyuan:other: the store's head is "
+                                "v1, the catalog lists v7 (ingest the item "
+                                "again)\n"));
+    assert_non_null(strstr(out, "not-stored urn:wenyuan:ghost: the catalog "
+                                "lists v1; the store does not hold the "
+                                "object\n"));
+    assert_non_null(strstr(out, "3 objects on which the store and the catalog "
+                                "disagree"));
+    assert_non_null(strstr(out, "exit 1\n"));
+    free(out);
+    /* the unchanged items written again: only the ghost is left */
+    ok(f, "item", NULL, &st);
+    assert_int_equal(st.unchanged, 1);
+    ok(f, "other", NULL, &st);
+    snprintf(cmd, sizeof(cmd), "%s -H '%s' audit 2>&1; echo \"exit $?\"",
+             wy_test_bin(), f->home);
+    assert_int_equal(wy_test_run(cmd, &out), 0);
+    assert_null(strstr(out, "uncatalogued"));
+    assert_null(strstr(out, "head urn"));
+    assert_non_null(strstr(out, "not-stored urn:wenyuan:ghost"));
+    assert_non_null(strstr(out, "1 objects on which"));
+    free(out);
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && sqlite3 catalog.db \"DELETE FROM objects WHERE "
+             "ocfl_id = 'urn:wenyuan:ghost'\" && %s -H . audit 2>&1; echo "
+             "\"exit $?\"",
+             f->home, wy_test_bin());
+    assert_int_equal(wy_test_run(cmd, &out), 0);
+    assert_null(strstr(out, "disagree"));
+    assert_non_null(strstr(out, "exit 0\n"));
+    free(out);
+    assert_catalog_is_store(f, 2);
+}
+
+/* The intents themselves: replaced per object, the original bytes kept
+   as they are, a damaged one reported naming the object, one whose object
+   another process is committing left for later. */
+static void intent_edges(void **state)
+{
+    struct fx *f = *state;
+    struct wy_err err = WY_ERR_INIT;
+    struct ingest_stats st;
+    const char *id = "urn:wenyuan:007139874";
+    ok(f, "item", NULL, &st);
+    struct cat *c = f->h->cat;
+    assert_int_equal(cat_intent_put(c, id, "v1", "{", NULL, 0, &err), WY_OK);
+    assert_int_equal(cat_intent_put(c, id, "v2", "{}", "a\0b", 3, &err), WY_OK);
+    struct cat_intent *v = NULL;
+    size_t n = 0;
+    assert_int_equal(cat_intent_list(c, &v, &n, &err), WY_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].ocfl_id, id);
+    assert_string_equal(v[0].version, "v2");
+    assert_string_equal(v[0].payload, "{}");
+    assert_int_equal(v[0].orig_len, 3);
+    assert_memory_equal(v[0].orig, "a\0b", 3);
+    assert_non_null(v[0].created);
+    cat_intents_free(v, n);
+    /* v1 is the store's head: a damaged payload cannot be finished; it is
+       kept and named, and does not stop the recovery */
+    assert_int_equal(cat_intent_put(c, id, "v1", "{", NULL, 0, &err), WY_OK);
+    struct store *s = NULL;
+    struct ingest_recovery rv;
+    assert_int_equal(store_open(&s, f->h->store_path, &err), WY_OK);
+    assert_int_equal(ingest_recover(c, s, &f->log, &rv, &err), WY_OK);
+    assert_int_equal(rv.damaged, 1);
+    assert_non_null(strstr(wy_buf_cstr(&f->lines),
+                           "object 'urn:wenyuan:007139874': version v1 may "
+                           "be missing from the catalog: its ingest intent "
+                           "cannot be used (the payload is damaged: "));
+    assert_int_equal(intents(f), 1);
+    /* a damaged file list likewise */
+    assert_int_equal(cat_intent_put(c, id, "v1",
+                                    "{\"local_id\":\"x\",\"model\":\"{}\","
+                                    "\"desc\":\"{}\",\"files\":[[null]]}",
+                                    NULL, 0, &err),
+                     WY_OK);
+    assert_int_equal(ingest_recover(c, s, &f->log, &rv, &err), WY_OK);
+    assert_int_equal(rv.damaged, 1);
+    /* an ingest of the item writes its rows and replaces the intent */
+    ok(f, "item", NULL, &st);
+    assert_int_equal(st.unchanged, 1);
+    assert_int_equal(intents(f), 0);
+    /* v2 never reached the store; while another handle stages the object
+       the intent is left alone */
+    assert_int_equal(cat_intent_put(c, id, "v2", "{}", NULL, 0, &err), WY_OK);
+    struct store_version *sv = NULL;
+    assert_int_equal(store_version_begin(s, id, &sv, &err), WY_OK);
+    struct store *s2 = NULL;
+    assert_int_equal(store_open(&s2, f->h->store_path, &err), WY_OK);
+    assert_int_equal(ingest_recover(c, s2, &f->log, &rv, &err), WY_OK);
+    assert_int_equal(rv.busy, 1);
+    assert_int_equal(intents(f), 1);
+    store_version_abort(sv);
+    assert_int_equal(ingest_recover(c, s2, &f->log, &rv, &err), WY_OK);
+    assert_int_equal(rv.busy, 0);
+    assert_int_equal(rv.dropped, 1);
+    store_close(s2);
+    store_close(s);
+    assert_int_equal(cat_intent_delete(c, id, &err), WY_OK); /* none: ok */
+    assert_catalog_is_store(f, 1);
 }
 
 static void format_checks(void **state)
@@ -712,4 +1136,8 @@ WY_GROUP(ingest, NULL, NULL,
          cmocka_unit_test_setup_teardown(full_disk_writes_nothing, setup, teardown),
          cmocka_unit_test_setup_teardown(samples_batch_and_mets_checksums, setup, teardown),
          cmocka_unit_test_setup_teardown(killed_ingest_is_consistent, setup, teardown),
+         cmocka_unit_test_setup_teardown(kill_between_store_and_catalog, setup, teardown),
+         cmocka_unit_test_setup_teardown(intent_edges, setup, teardown),
+         cmocka_unit_test_setup_teardown(gbk_item_name_survives_a_kill, setup, teardown),
+         cmocka_unit_test_setup_teardown(audit_reports_disagreements, setup, teardown),
          cmocka_unit_test(format_checks))

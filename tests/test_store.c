@@ -33,21 +33,10 @@ static void write_file(const char *path, const char *data, size_t n)
     fclose(f);
 }
 
-static char *pathf(const char *fmt, ...) WY_PRINTF(1, 2);
-static char *pathf(const char *fmt, ...)
-{
-    struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
-    va_list ap;
-    va_start(ap, fmt);
-    wy_buf_vaddf(&b, fmt, ap);
-    va_end(ap);
-    return wy_buf_take(&b, NULL);
-}
-
 /* the digest an independent tool computes (coreutils sha512sum / md5sum) */
 static char *tool_digest(const char *tool, const char *path)
 {
-    char *cmd = pathf("%s '%s'", tool, path), *out = NULL;
+    char *cmd = wy_strf("%s '%s'", tool, path), *out = NULL;
     assert_int_equal(wy_test_run(cmd, &out), 0);
     free(cmd);
     char *sp = strchr(out, ' ');
@@ -91,9 +80,9 @@ static struct counts validate_dir(const char *root)
 /* a listing of every file with its sha512 and every directory */
 static char *snapshot(const char *root)
 {
-    char *cmd = pathf("cd '%s' && find . -type d | sort && find . -type f "
-                      "-exec sha512sum {} + | sort",
-                      root);
+    char *cmd = wy_strf("cd '%s' && find . -type d | sort && find . -type f "
+                        "-exec sha512sum {} + | sort",
+                        root);
     char *out = NULL;
     assert_int_equal(wy_test_run(cmd, &out), 0);
     free(cmd);
@@ -108,8 +97,8 @@ static int setup(void **state)
 {
     struct t *t = calloc(1, sizeof(*t));
     t->dir = wy_test_tmpdir();
-    t->root = pathf("%s/store", t->dir);
-    t->src = pathf("%s/src", t->dir);
+    t->root = wy_strf("%s/store", t->dir);
+    t->src = wy_strf("%s/src", t->dir);
     mkdir(t->src, 0777);
     struct wy_err err = WY_ERR_INIT;
     if (store_create(t->root, &err) != WY_OK)
@@ -136,8 +125,8 @@ static const char marc[] = "<record><title>红楼梦</title></record>";
 static void make_v1(struct t *t, struct store *s)
 {
     struct wy_err err = WY_ERR_INIT;
-    char *p1 = pathf("%s/p1.tif", t->src), *p2 = pathf("%s/p2.tif", t->src),
-         *m = pathf("%s/m.xml", t->src);
+    char *p1 = wy_strf("%s/p1.tif", t->src), *p2 = wy_strf("%s/p2.tif", t->src),
+         *m = wy_strf("%s/m.xml", t->src);
     write_file(p1, page1, sizeof(page1));
     write_file(p2, page2, sizeof(page2));
     write_file(m, marc, strlen(marc));
@@ -215,7 +204,7 @@ static void chinese_object_is_valid_ocfl(void **state)
         json_string_value(json_object_get(json_object_get(v1, "user"),
                                           "address")),
         "mailto:li@example.org");
-    char *p1 = pathf("%s/p1.tif", t->src);
+    char *p1 = wy_strf("%s/p1.tif", t->src);
     char *d = tool_digest("sha512sum", p1), *m5 = tool_digest("md5sum", p1);
     json_t *paths = json_object_get(json_object_get(v1, "state"), d);
     assert_string_equal(json_string_value(json_array_get(paths, 0)),
@@ -231,13 +220,13 @@ static void chinese_object_is_valid_ocfl(void **state)
             0)),
         "v1/content/卷一/第001页.tif");
     /* the storage root files */
-    char *f = pathf("%s/0=ocfl_1.1", t->root);
+    char *f = wy_strf("%s/0=ocfl_1.1", t->root);
     char *txt = wy_test_slurp(f, NULL);
     assert_string_equal(txt, "ocfl_1.1\n");
     free(txt);
     free(f);
-    f = pathf("%s/extensions/0004-hashed-n-tuple-storage-layout/config.json",
-              t->root);
+    f = wy_strf("%s/extensions/0004-hashed-n-tuple-storage-layout/config.json",
+                t->root);
     json_t *cfg = json_load_file(f, 0, NULL);
     assert_int_equal(json_integer_value(json_object_get(cfg, "tupleSize")), 3);
     assert_int_equal(
@@ -245,12 +234,12 @@ static void chinese_object_is_valid_ocfl(void **state)
     json_decref(cfg);
     free(f);
     /* the layout: sha256 of the id, 3 tuples of 3, then the digest */
-    char *idf = pathf("%s/id.txt", t->src);
+    char *idf = wy_strf("%s/id.txt", t->src);
     write_file(idf, ID, strlen(ID));
     char *h = tool_digest("sha256sum", idf);
     struct wy_buf rel = WY_BUF_INIT(WY_BUF_NOLIMIT);
     assert_int_equal(store_object_relpath(s, ID, &rel, &err), WY_OK);
-    char *want = pathf("%.3s/%.3s/%.3s/%s", h, h + 3, h + 6, h);
+    char *want = wy_strf("%.3s/%.3s/%.3s/%s", h, h + 3, h + 6, h);
     assert_string_equal(wy_buf_cstr(&rel), want);
     free(want);
     free(h);
@@ -276,20 +265,20 @@ static void second_version_dedups(void **state)
     assert_int_equal(store_version_carry_forward(v, &err), WY_OK);
     assert_int_equal(store_version_file_count(v), 3);
     /* the same scan under a second name: not stored again */
-    char *p1 = pathf("%s/p1.tif", t->src);
+    char *p1 = wy_strf("%s/p1.tif", t->src);
     struct store_file_info fi;
     assert_int_equal(store_version_add_file(v, "副本/第001页.tif", p1, &fi,
                                             &err),
                      WY_OK);
     assert_int_equal(fi.stored, 0);
     /* a changed record, and one page removed */
-    char *m = pathf("%s/m2.xml", t->src);
+    char *m = wy_strf("%s/m2.xml", t->src);
     write_file(m, "<record>红楼梦 v2</record>", 27);
     assert_int_equal(store_version_add_file(v, "书目.xml", m, &fi, &err),
                      WY_OK);
     assert_int_equal(fi.stored, 1);
     /* identical new files within one version are stored once */
-    char *n1 = pathf("%s/n1", t->src);
+    char *n1 = wy_strf("%s/n1", t->src);
     write_file(n1, "new", 3);
     assert_int_equal(store_version_add_file(v, "新/a.txt", n1, &fi, &err),
                      WY_OK);
@@ -314,8 +303,8 @@ static void second_version_dedups(void **state)
     struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
     wy_buf_addf(&b, "%s/", t->root);
     assert_int_equal(store_object_relpath(s, ID, &b, &err), WY_OK);
-    char *cmd = pathf("cd '%s/v2/content' && find . -type f | sort",
-                      wy_buf_cstr(&b));
+    char *cmd =
+        wy_strf("cd '%s/v2/content' && find . -type f | sort", wy_buf_cstr(&b));
     char *out;
     assert_int_equal(wy_test_run(cmd, &out), 0);
     assert_string_equal(out, "./书目.xml\n./新/a.txt\n");
@@ -383,7 +372,7 @@ static void names_compare_after_nfc(void **state)
     struct wy_err err = WY_ERR_INIT;
     struct store *s;
     assert_int_equal(store_open(&s, t->root, &err), WY_OK);
-    char *f = pathf("%s/x", t->src);
+    char *f = wy_strf("%s/x", t->src);
     write_file(f, "x", 1);
     struct store_version *v;
     assert_int_equal(store_version_begin(s, "nfc", &v, &err), WY_OK);
@@ -421,7 +410,7 @@ static void unsafe_and_conflicting_paths(void **state)
     struct wy_err err = WY_ERR_INIT;
     struct store *s;
     assert_int_equal(store_open(&s, t->root, &err), WY_OK);
-    char *f = pathf("%s/x", t->src);
+    char *f = wy_strf("%s/x", t->src);
     write_file(f, "x", 1);
     struct store_version *v;
     assert_int_equal(store_version_begin(s, "unsafe", &v, &err), WY_OK);
@@ -472,7 +461,7 @@ static void open_and_create_errors(void **state)
     assert_int_equal(store_open(&s, t->src, &err), WY_EFORMAT);
     assert_err(&err, WY_EFORMAT, t->src);
     wy_err_release(&err);
-    char *missing = pathf("%s/nope", t->dir);
+    char *missing = wy_strf("%s/nope", t->dir);
     assert_int_equal(store_open(&s, missing, &err), WY_ENOTFOUND);
     assert_err(&err, WY_ENOTFOUND, missing);
     wy_err_release(&err);
@@ -480,7 +469,7 @@ static void open_and_create_errors(void **state)
     assert_int_equal(store_create(t->root, &err), WY_ESTATE);
     assert_err(&err, WY_ESTATE, "already holds an OCFL storage root");
     wy_err_release(&err);
-    char *f = pathf("%s/x", t->src);
+    char *f = wy_strf("%s/x", t->src);
     write_file(f, "x", 1);
     assert_int_equal(store_create(t->src, &err), WY_ESTATE);
     assert_err(&err, WY_ESTATE, "is not empty");
@@ -521,7 +510,7 @@ static void large_files_hash_like_the_tools(void **state)
     struct wy_err err = WY_ERR_INIT;
     struct store *s;
     assert_int_equal(store_open(&s, t->root, &err), WY_OK);
-    char *f = pathf("%s/big.tif", t->src);
+    char *f = wy_strf("%s/big.tif", t->src);
     FILE *o = fopen(f, "wb");
     unsigned x = 12345;
     for (size_t i = 0; i < 5500000; i++) {
@@ -605,7 +594,7 @@ static void injected_failure_leaves_store_as_before(void **state)
     struct store *s;
     assert_int_equal(store_open(&s, t->root, &err), WY_OK);
     make_v1(t, s);
-    char *src = pathf("%s/v2", t->src);
+    char *src = wy_strf("%s/v2", t->src);
     write_file(src, "changed", 7);
     static const char *steps[] = {"content", "version-inventory",
                                   "root-inventory", "staged", "renamed"};
@@ -726,7 +715,7 @@ static void check_after_crash(struct t *t, unsigned *last)
     struct wy_err err = WY_ERR_INIT;
     struct store *s;
     assert_int_equal(store_open(&s, t->root, &err), WY_OK);   /* recovers */
-    char *st = pathf("%s/extensions/wenyuan-staging", t->root);
+    char *st = wy_strf("%s/extensions/wenyuan-staging", t->root);
     assert_false(wy_is_dir(st));
     free(st);
     struct counts c = validate_dir(t->root);
@@ -741,7 +730,7 @@ static void check_after_crash(struct t *t, unsigned *last)
 static void crash_at_any_point_leaves_old_or_new(void **state)
 {
     struct t *t = *state;
-    char *src = pathf("%s/page", t->src);
+    char *src = wy_strf("%s/page", t->src);
     char big[200000];
     for (size_t i = 0; i < sizeof(big); i++)
         big[i] = (char)(i * 7);
@@ -792,7 +781,7 @@ static void crash_at_any_point_leaves_old_or_new(void **state)
 static void full_disk_leaves_store_as_before(void **state)
 {
     struct t *t = *state;
-    char *mnt = pathf("%s/small", t->dir);
+    char *mnt = wy_strf("%s/small", t->dir);
     mkdir(mnt, 0777);
     if (mount("tmpfs", mnt, "tmpfs", 0, "size=1m") != 0) {
         print_message("full disk test skipped: cannot mount a tmpfs (%s)\n",
@@ -801,11 +790,11 @@ static void full_disk_leaves_store_as_before(void **state)
         skip();
     }
     struct wy_err err = WY_ERR_INIT;
-    char *root = pathf("%s/store", mnt);
+    char *root = wy_strf("%s/store", mnt);
     assert_int_equal(store_create(root, &err), WY_OK);
     struct store *s;
     assert_int_equal(store_open(&s, root, &err), WY_OK);
-    char *small = pathf("%s/small", t->src), *big = pathf("%s/big", t->src);
+    char *small = wy_strf("%s/small", t->src), *big = wy_strf("%s/big", t->src);
     write_file(small, "small", 5);
     char *data = calloc(1, 2 << 20);
     write_file(big, data, 2 << 20);

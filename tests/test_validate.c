@@ -20,17 +20,6 @@
 #include "repository/store.h"
 #include "repository/validate.h"
 
-static char *pathf(const char *fmt, ...) WY_PRINTF(1, 2);
-static char *pathf(const char *fmt, ...)
-{
-    struct wy_buf b = WY_BUF_INIT(WY_BUF_NOLIMIT);
-    va_list ap;
-    va_start(ap, fmt);
-    wy_buf_vaddf(&b, fmt, ap);
-    va_end(ap);
-    return wy_buf_take(&b, NULL);
-}
-
 /* every problem as "CODE where: msg\n" */
 static void collect(void *ctx, const char *code, const char *where,
                     const char *msg)
@@ -57,7 +46,7 @@ static void unzip_to(const char *zip, const char *dir)
         const char *name = archive_entry_pathname(e);
         assert_null(wy_path_unsafe(name[strlen(name) - 1] == '/'
                                        ? "x" : name));
-        char *p = pathf("%s/%s", dir, name);
+        char *p = wy_strf("%s/%s", dir, name);
         size_t n = strlen(p);
         if (p[n - 1] == '/' || archive_entry_filetype(e) == AE_IFDIR) {
             if (p[n - 1] == '/')
@@ -89,14 +78,14 @@ static void unzip_to(const char *zip, const char *dir)
 /* the single directory inside dir, or dir itself */
 static char *only_child(const char *dir)
 {
-    char *cmd = pathf("ls -A '%s'", dir), *out = NULL;
+    char *cmd = wy_strf("ls -A '%s'", dir), *out = NULL;
     wy_test_run(cmd, &out);
     free(cmd);
     char *nl = strchr(out, '\n');
     char *res;
     if (nl && !nl[1]) {
         *nl = '\0';
-        char *p = pathf("%s/%s", dir, out);
+        char *p = wy_strf("%s/%s", dir, out);
         if (wy_is_dir(p))
             res = p;
         else {
@@ -137,11 +126,11 @@ static void official_fixtures_match_expectations(void **state)
             continue;
         const char *cat = f[2], *packaging = f[4], *expected = f[5],
                    *codes = f[6], *pycodes = f[7];
-        char *rel = pathf("ocfl/%s", f[8]);
+        char *rel = wy_strf("ocfl/%s", f[8]);
         char *path = strdup(wy_fixture(rel));
         free(rel);
         if (!strcmp(packaging, "zip")) {
-            char *d = pathf("%s/%s", tmp, f[3]);
+            char *d = wy_strf("%s/%s", tmp, f[3]);
             struct wy_err err = WY_ERR_INIT;
             assert_int_equal(wy_mkdirs(d, &err), WY_OK);
             unzip_to(path, d);
@@ -235,9 +224,9 @@ static void bad_inventories_alone(void **state)
         "inventory_E042b_zero_padding_mismatch.json",
         "inventory_E042c_bad_content_paths.json"};
     for (size_t i = 0; i < 4; i++) {
-        char *rel = pathf("ocfl/ocfl-py-extra/extra_fixtures/1.0/"
-                          "bad-inventories/%s",
-                          files[i]);
+        char *rel = wy_strf("ocfl/ocfl-py-extra/extra_fixtures/1.0/"
+                            "bad-inventories/%s",
+                            files[i]);
         size_t n;
         char *p = wy_test_slurp(wy_fixture(rel), &n);
         struct wy_buf out = WY_BUF_INIT(WY_BUF_NOLIMIT);
@@ -283,13 +272,13 @@ static int obj_setup(void **state)
 {
     struct obj *o = calloc(1, sizeof(*o));
     o->dir = wy_test_tmpdir();
-    o->root = pathf("%s/store", o->dir);
+    o->root = wy_strf("%s/store", o->dir);
     struct wy_err err = WY_ERR_INIT;
     struct store *s;
     if (store_create(o->root, &err) != WY_OK ||
         store_open(&s, o->root, &err) != WY_OK)
         return -1;
-    char *src = pathf("%s/page", o->dir);
+    char *src = wy_strf("%s/page", o->dir);
     FILE *f = fopen(src, "wb");
     fputs("scan 第一页", f);
     fclose(f);
@@ -347,7 +336,7 @@ static void expect(struct obj *o, const char *code, const char *needle)
 
 static void run(const char *fmt, const char *a, const char *b)
 {
-    char *cmd = pathf(fmt, a, b);
+    char *cmd = wy_strf(fmt, a, b);
     assert_int_equal(wy_test_run(cmd, NULL), 0);
     free(cmd);
 }
@@ -360,16 +349,16 @@ static void our_object_is_valid(void **state)
     assert_string_equal(out, "");
     free(out);
     /* the CLI agrees: exit 0 */
-    char *cmd = pathf("'%s' validate --root '%s' 2>&1", wy_test_bin(),
-                      o->root);
+    char *cmd =
+        wy_strf("'%s' validate --root '%s' 2>&1", wy_test_bin(), o->root);
     char *txt = NULL;
     assert_int_equal(wy_test_run(cmd, &txt), 0);
     assert_non_null(strstr(txt, "1 object checked: 0 errors, 0 warnings"));
     free(txt);
     free(cmd);
     /* by id through a home */
-    cmd = pathf("WENYUAN_HOME='%s' '%s' validate urn:wy:坏 2>&1",
-                o->dir, wy_test_bin());
+    cmd = wy_strf("WENYUAN_HOME='%s' '%s' validate urn:wy:坏 2>&1", o->dir,
+                  wy_test_bin());
     assert_int_equal(wy_test_run(cmd, &txt), 0);
     free(txt);
     free(cmd);
@@ -384,7 +373,7 @@ static void flipped_byte_is_E092(void **state)
     expect(o, "E092", "v1/content/卷一/第一页.tif");
     expect(o, "E093", "v1/content/卷一/第一页.tif");   /* md5 fixity too */
     /* the CLI reports it and fails */
-    char *cmd = pathf("'%s' validate --root '%s'", wy_test_bin(), o->root);
+    char *cmd = wy_strf("'%s' validate --root '%s'", wy_test_bin(), o->root);
     char *txt = NULL;
     assert_int_equal(wy_test_run(cmd, &txt), 1);
     assert_non_null(strstr(txt, "E092 "));

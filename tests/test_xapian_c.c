@@ -298,6 +298,142 @@ static void long_terms_are_cut_not_rejected(void **state)
     assert_int_equal(idx_xdb_close(db, &err), WY_OK);
 }
 
+/* The background adder: documents added by the second thread are all
+   there once the batch is committed, d is reusable at once, and an error
+   of the adder (a term over Xapian's 245-byte limit, which the glass
+   backend refuses when adding) comes back from the commit, naming the
+   document, and the batch can be cancelled. */
+static void documents_added_in_the_background(void **state)
+{
+    (void)state;
+    char *dir = wy_test_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/x", dir);
+    struct wy_err err = WY_ERR_INIT;
+    struct idx_xdb *w;
+    struct idx_xdoc *d;
+    assert_int_equal(idx_xdb_open(&w, path, IDX_XDB_OVERWRITE, &err), WY_OK);
+    assert_int_equal(idx_xdoc_new(&d, &err), WY_OK);
+    assert_int_equal(idx_xdb_begin(w, &err), WY_OK);
+    for (int i = 0; i < 500; i++) { /* more than the queue holds */
+        char id[32], t[64];
+        snprintf(id, sizeof(id), "Qd%d", i);
+        snprintf(t, sizeof(t), "word%d common", i);
+        assert_int_equal(idx_xdoc_clear(d, &err), WY_OK);
+        assert_int_equal(idx_xdoc_text(d, "S", t, strlen(t), 1, &err), WY_OK);
+        assert_int_equal(idx_xdoc_data(d, id + 1, strlen(id + 1), &err),
+                         WY_OK);
+        assert_int_equal(idx_xdb_add_async(w, id, d, &err), WY_OK);
+    }
+    assert_int_equal(idx_xdb_commit(w, &err), WY_OK);
+    uint64_t n = 0;
+    assert_int_equal(idx_xdb_doccount(w, &n, &err), WY_OK);
+    assert_int_equal(n, 500);
+    assert_int_equal(hits(w, "title:word499"), 1);
+    int has = 0;
+    assert_int_equal(idx_xdb_has_term(w, "Qd250", &has, &err), WY_OK);
+    assert_int_equal(has, 1);
+
+    char prefix[300];
+    memset(prefix, 'X', 299);
+    prefix[299] = '\0';
+    assert_int_equal(idx_xdb_begin(w, &err), WY_OK);
+    assert_int_equal(idx_xdoc_clear(d, &err), WY_OK);
+    assert_int_equal(idx_xdoc_text(d, prefix, "long", 4, 1, &err), WY_OK);
+    assert_int_equal(idx_xdb_add_async(w, "Qbad", d, &err), WY_OK);
+    assert_int_equal(idx_xdb_commit(w, &err), WY_EINDEX);
+    assert_err(&err, WY_EINDEX, "'Qbad'");
+    assert_non_null(strstr(wy_err_msg(&err), "adding a document"));
+    wy_err_release(&err);
+    assert_int_equal(idx_xdb_cancel(w, &err), WY_OK);
+    assert_int_equal(idx_xdb_doccount(w, &n, &err), WY_OK);
+    assert_int_equal(n, 500);
+    idx_xdoc_free(d);
+    assert_int_equal(idx_xdb_close(w, &err), WY_OK);
+    wy_test_rmdir(dir);
+}
+
+/* Enquire::set_collapse_key through the binding: one hit per value of the
+   slot, documents without a value never collapsed, exact totals when the
+   facets visit every match; a value set in place moves a document. */
+static void collapse_on_a_value_slot(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    struct idx_xdb *db;
+    assert_int_equal(idx_xdb_open(&db, NULL, IDX_XDB_MEMORY, &err), WY_OK);
+    add(db, "d1", "red chamber", "A", 1791);
+    add(db, "d2", "red chamber dream", "A", 1792);
+    add(db, "d3", "red mansion", "B", 1793);
+    add(db, "d4", "red house", "", 1794); /* no value: never collapsed */
+    struct idx_xquery q = base("red");
+    q.collapse = 1;
+    q.collapse_slot = 1;
+    unsigned slots[] = {1};
+    q.facet_slots = slots;
+    q.nfacets = 1;
+    struct idx_xresults *r = run(db, &q);
+    assert_int_equal(idx_xresults_count(r), 3);
+    assert_int_equal(idx_xresults_estimate(r), 3);
+    assert_int_equal(idx_xresults_uncollapsed(r), 4);
+    uint64_t collapsed = 0;
+    for (size_t i = 0; i < 3; i++) {
+        size_t len;
+        const char *v = idx_xresults_value(r, i, 1, &len);
+        uint64_t c = idx_xresults_collapsed(r, i);
+        assert_int_equal(c, v && len == 1 && v[0] == 'A' ? 1 : 0);
+        collapsed += c;
+    }
+    assert_int_equal(collapsed, 1);
+    /* facets count documents, not collapsed hits */
+    size_t len;
+    uint64_t count = 0;
+    const char *v = idx_xresults_facet(r, 0, 0, &len, &count);
+    assert_true(len == 1 && v[0] == 'A');
+    assert_int_equal(count, 2);
+    idx_xresults_free(r);
+
+    int changed = -1;
+    assert_int_equal(idx_xdb_set_value(db, "Qd3", 1, "A", 1, &changed, &err),
+                     WY_OK);
+    assert_int_equal(changed, 1);
+    assert_int_equal(idx_xdb_set_value(db, "Qd3", 1, "A", 1, &changed, &err),
+                     WY_OK);
+    assert_int_equal(changed, 0);
+    assert_int_equal(
+        idx_xdb_set_value(db, "Qnone", 1, "A", 1, &changed, &err), WY_OK);
+    assert_int_equal(changed, 0);
+    r = run(db, &q);
+    assert_int_equal(idx_xresults_count(r), 2); /* A (three), and d4 */
+    idx_xresults_free(r);
+    assert_int_equal(idx_xdb_set_value(db, "Qd4", 1, "", 0, &changed, &err),
+                     WY_OK);
+    assert_int_equal(changed, 0); /* it had none */
+    q.collapse = 0;
+    r = run(db, &q);
+    assert_int_equal(idx_xresults_count(r), 4);
+    assert_int_equal(idx_xresults_collapsed(r, 0), 0);
+    idx_xresults_free(r);
+    assert_int_equal(hits(db, "mansion"), 1); /* d3's terms are intact */
+    assert_int_equal(idx_xdb_close(db, &err), WY_OK);
+
+    /* a reader cannot take a value */
+    char *dir = wy_test_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/x", dir);
+    assert_int_equal(idx_xdb_open(&db, path, IDX_XDB_WRITE, &err), WY_OK);
+    add(db, "d1", "red chamber", "A", 1791);
+    assert_int_equal(idx_xdb_close(db, &err), WY_OK);
+    assert_int_equal(idx_xdb_open(&db, path, IDX_XDB_READ, &err), WY_OK);
+    assert_int_equal(idx_xdb_set_value(db, "Qd1", 1, "B", 1, &changed, &err),
+                     WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "setting a value");
+    assert_err(&err, WY_ESTATE, path);
+    wy_err_release(&err);
+    assert_int_equal(idx_xdb_close(db, &err), WY_OK);
+    wy_test_rmdir(dir);
+}
+
 WY_GROUP(xapian_c, NULL, NULL,
          cmocka_unit_test(missing_database_is_an_error_not_an_exception),
          cmocka_unit_test(second_writer_is_refused),
@@ -306,4 +442,6 @@ WY_GROUP(xapian_c, NULL, NULL,
          cmocka_unit_test(multi_valued_facets_count_exactly),
          cmocka_unit_test(snippets_highlight_fielded_and_cjk_terms),
          cmocka_unit_test(transactions_and_reopen),
-         cmocka_unit_test(long_terms_are_cut_not_rejected))
+         cmocka_unit_test(long_terms_are_cut_not_rejected),
+         cmocka_unit_test(documents_added_in_the_background),
+         cmocka_unit_test(collapse_on_a_value_slot))

@@ -23,7 +23,8 @@ const T = {
     group: '按作品合并', heldBy: n => `${n} 馆收藏`, works: (n, m) => `共 ${n} 条结果，合并为 ${m} 部作品`,
     unionHoldings: '联合目录馆藏', library: '收藏馆', record: '记录',
     facets: { collection: '专题', library: '收藏馆', type: '类型', language: '语种',
-      creator: '责任者', century: '世纪', dynasty: '朝代', source: '来源' },
+      creator: '责任者', century: '世纪', dynasty: '朝代', source: '来源',
+      edition_type: '版本类别', place: '地点', region: '主题地域' },
   },
   en: {
     brand: 'Wenyuan Digital Library', placeholder: 'Search titles, creators, subjects… (simplified or traditional)',
@@ -45,7 +46,7 @@ const T = {
     unionHoldings: 'Holdings in the union catalogue', library: 'Library', record: 'Record',
     facets: { collection: 'Collection', library: 'Holding library', type: 'Type',
       language: 'Language', creator: 'Creator', century: 'Century', dynasty: 'Dynasty',
-      source: 'Source' },
+      source: 'Source', edition_type: 'Edition type', place: 'Place', region: 'Region' },
   },
 };
 
@@ -80,6 +81,15 @@ const LABELS = {
     民國: ['民國', 'Republic of China'], 民国: ['民国', 'Republic of China'],
   },
   source: { local: ['本馆', 'Local'] },
+  /* the 版本类别 vocabulary of docs/COLLECTIONS.md */
+  edition_type: {
+    刻本: ['刻本', 'Woodblock print'], 抄本: ['抄本', 'Manuscript copy'],
+    影抄本: ['影抄本', 'Facsimile manuscript copy'], 稿本: ['稿本', 'Author\'s manuscript'],
+    写本: ['写本', 'Manuscript'], 活字本: ['活字本', 'Movable-type print'],
+    套印本: ['套印本', 'Multi-colour print'], 石印本: ['石印本', 'Lithograph'],
+    铅印本: ['铅印本', 'Letterpress (lead type)'], 影印本: ['影印本', 'Photographic reprint'],
+    油印本: ['油印本', 'Mimeograph'], 晒印本: ['晒印本', 'Blueprint'], 拓本: ['拓本', 'Rubbing'],
+  },
 };
 
 let lang = localStorage.getItem('wenyuan.lang') || 'zh';

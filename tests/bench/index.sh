@@ -15,6 +15,7 @@ set -euo pipefail
 N=${N:-100000}
 Q=${Q:-1000}
 PORT=${PORT:-8213}
+WPORT=${WPORT:-8214}
 WORKDIR=${WORKDIR:-/tmp/wy-bench}
 SHARED=${SHARED:-$(cd ../shared 2>/dev/null && pwd || echo /work/shared)}
 ROOT=$(pwd)
@@ -88,6 +89,32 @@ log "Wenyuan: $Q queries in-process (idx_search, 10 hits, 8 facets counted; repe
 "$WORKDIR/bench_index" search "$WORKDIR/wy-index" "$WORKDIR/wy-queries.tsv" \
   > "$WORKDIR/wy-results.tsv"
 
+log "Wenyuan: $Q queries in-process without facet counts (exact totals still)"
+BENCH_NOFACETS=1 "$WORKDIR/bench_index" search "$WORKDIR/wy-index" "$WORKDIR/wy-queries.tsv" \
+  > "$WORKDIR/wy-nofacet-results.tsv"
+
+# the service over the catalogue's index built above by `wenyuan index`
+# (the same records; ids are catalogue ids), one request at a time, a new
+# connection each, timed by curl like Zebra's SRU requests below
+log "Wenyuan: $Q queries over HTTP (wenyuan serve, GET /api/search, 10 hits, 8 facets)"
+build-bench/wenyuan serve -H "$WORKDIR/home" --listen "127.0.0.1:$WPORT" --quiet \
+  > "$WORKDIR/serve.log" 2>&1 &
+SERVE_PID=$!
+trap 'kill "$(cat "$ZW/zebrasrv.pid" 2>/dev/null)" 2>/dev/null || true; kill "$SERVE_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$WPORT/api/search?q=x" && break; sleep 0.1; done
+: > "$WORKDIR/wy-http-results.tsv"
+while IFS=$'\t' read -r q from to; do
+  args=(--data-urlencode "q=$q" --data-urlencode size=10)
+  [ -n "$from" ] && args+=(--data-urlencode "from=$from")
+  [ -n "$to" ] && args+=(--data-urlencode "to=$to")
+  out=$(curl -sG "http://127.0.0.1:$WPORT/api/search" "${args[@]}" -w '\n%{time_total}')
+  ms=$(printf '%s' "$out" | tail -n1 | awk '{printf "%.3f", $1*1000}')
+  hits=$(printf '%s' "$out" | grep -m1 -o '"total": *[0-9]*' | grep -o '[0-9]*$' || true)
+  printf '%s\t%s\n' "${hits:-ERR}" "$ms" >> "$WORKDIR/wy-http-results.tsv"
+done < "$WORKDIR/wy-queries.tsv"
+kill "$SERVE_PID" 2>/dev/null || true
+wait "$SERVE_PID" 2>/dev/null || true
+
 # the ISO 2709 database (gujimrc): the same file Wenyuan indexes
 log "Zebra: $Q queries over SRU 1.2 on 127.0.0.1:$PORT (10 records, Dublin Core)"
 : > "$WORKDIR/zebra-results.tsv"
@@ -102,7 +129,8 @@ while IFS=$'\t' read -r cql _ _ _; do
 done < "$WORKDIR/queries.tsv"
 
 paste "$WORKDIR/queries.tsv" "$WORKDIR/zebra-results.tsv" "$WORKDIR/wy-results.tsv" \
-  | awk -F'\t' 'BEGIN{OFS="\t"; print "cql","wenyuan","from","to","zebra_hits","zebra_ms","wy_hits","wy_ms","wy_cpu_ms"} {print}' \
+  "$WORKDIR/wy-http-results.tsv" "$WORKDIR/wy-nofacet-results.tsv" \
+  | awk -F'\t' 'BEGIN{OFS="\t"; print "cql","wenyuan","from","to","zebra_hits","zebra_ms","wy_hits","wy_ms","wy_cpu_ms","http_hits","http_ms","nofacet_hits","nofacet_ms","nofacet_cpu_ms"} {print}' \
   > "$WORKDIR/results.tsv"
 
 # ------------------------------------------------------------ record sets
@@ -181,10 +209,16 @@ printf 'end to end wenyuan import %s s + wenyuan index %s s = %.0f rec/s\n' "$IM
   "$(awk -v n="$N" -v a="$IMPORT_SEC" -v b="$SYNC_SEC" 'BEGIN{print n/(a+b)}')"
 printf 'latency    Zebra SRU p50 %s ms p99 %s ms; Wenyuan in-process p50 %s ms p99 %s ms (CPU p50 %s ms p99 %s ms)\n' \
   "$(pct 6 50)" "$(pct 6 99)" "$(pct 8 50)" "$(pct 8 99)" "$(pct 9 50)" "$(pct 9 99)"
+HTTP_SAME=$(awk -F'\t' 'NR>1 && $10 == $7' "$WORKDIR/results.tsv" | wc -l)
+printf 'latency    Wenyuan HTTP (wenyuan serve, JSON) p50 %s ms p99 %s ms; in-process without facets p50 %s ms p99 %s ms (CPU p50 %s ms p99 %s ms)\n' \
+  "$(pct 11 50)" "$(pct 11 99)" "$(pct 13 50)" "$(pct 13 99)" "$(pct 14 50)" "$(pct 14 99)"
 printf 'latency    Wenyuan, first time each query is asked (%s distinct of %s): p50 %s ms p99 %s ms (CPU p50 %s ms p99 %s ms)\n' \
   "$NFIRST" "$Q" "$(pct_first 8 50)" "$(pct_first 8 99)" "$(pct_first 9 50)" "$(pct_first 9 99)"
 printf 'hits       total Zebra %s, Wenyuan %s; same count in %s of %s queries; Zebra more in %s, Wenyuan more in %s\n' \
   "$ZHITS" "$WHITS" "$SAME" "$Q" "$(wc -l < "$WORKDIR/misses.txt")" "$(wc -l < "$WORKDIR/more.txt")"
+printf 'hits       HTTP: total %s, same count as in-process in %s of %s queries; without facets: same count in %s of %s\n' \
+  "$(awk -F'\t' 'NR>1 {s+=$10} END{print s}' "$WORKDIR/results.tsv")" "$HTTP_SAME" "$Q" \
+  "$(awk -F'\t' 'NR>1 && $12 == $7' "$WORKDIR/results.tsv" | wc -l)" "$Q"
 cat "$WORKDIR/cmp-summary.txt"
 echo "queries where Zebra finds more (cql, wenyuan, from, to, zebra, ms, wenyuan, ms, cpu ms):"
 sort -u -t$'\t' -k1,1 "$WORKDIR/misses.txt" | head -40

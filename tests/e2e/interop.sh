@@ -12,6 +12,8 @@
 # records in collection guji, one tombstone (a MARC record re-imported with
 # leader/05 = d). The service pages by 10, so every list spans several pages.
 # Expected lists come from the catalog (sqlite3 on HOME/catalog.db).
+# The union repository /oai/union must list every cluster id the catalog's
+# cluster_stamp holds (oai_pmh ListRecords, catmandu ListIdentifiers).
 # Prints "ok"/"FAIL" per check, "skip" for a harvester that is missing (and
 # cannot be installed); exits 1 on any FAIL.
 # Usage: sh tests/e2e/interop.sh [BIN]   (BIN defaults to build/wenyuan)
@@ -259,6 +261,14 @@ if [ -n "$HAVE_NPM" ]; then
 else
     skip "npm oai-pmh: not installed (cd $E2E && npm ci)"
 fi
+
+# ---- /oai/union: the clusters, live and vanished (docs/UNION-CATALOGUE.md)
+q "SELECT 'oai:wenyuan:cluster:' || cluster_id FROM cluster_stamp" | sort >"$DIR/want.union"
+OAI=${URL%/}/oai/union
+[ -n "$HAVE_OAIPMH" ] && { oai_pmh_ids ListRecords "$DIR/pu.rec"
+    compare "oai_pmh /oai/union ListRecords" "$DIR/want.union" "$DIR/pu.rec" $?; }
+[ -n "$HAVE_CATMANDU" ] && { catmandu_json "$DIR/cu.all"
+    compare "catmandu /oai/union ListIdentifiers" "$DIR/want.union" "$DIR/cu.all" $?; }
 
 [ $fail = 0 ] && echo "interop: all checks passed" || echo "interop: FAILED"
 exit $fail

@@ -3,7 +3,8 @@
 # headless Chromium (tests/e2e/web.test.mjs, node's test runner, with
 # playwright-core driving Debian's /usr/bin/chromium; no browser download).
 #   1. builds a home from samples/: init, ingest samples/items/batch.csv,
-#      import samples/records and tests/fixtures/union/libraries.xml, index
+#      import samples/records, tests/fixtures/union/libraries.xml and
+#      local.xml (collection difangwenxian), index
 #   2. starts `wenyuan serve` on a free 127.0.0.1 port
 #   3. runs `node --test web.test.mjs`; screenshots go to tests/e2e/out/
 # Exits 0 and says "skipped" when chromium, node or playwright-core (run
@@ -51,6 +52,10 @@ mkdir -p "$E2E/out"
     # than one record, so the results are grouped by work
     "$BIN" -H "$HOME_DIR" import --source union \
         tests/fixtures/union/libraries.xml
+    # 地方文献 of 杭州 and 上海: the collection page browses by place and
+    # region
+    "$BIN" -H "$HOME_DIR" import --source local --collection difangwenxian \
+        tests/fixtures/union/local.xml
     "$BIN" -H "$HOME_DIR" index
 } >"$DIR/build.log" 2>&1 || { cat "$DIR/build.log" >&2; exit 1; }
 

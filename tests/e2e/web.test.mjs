@@ -78,8 +78,10 @@ test('a full-text query only the page transcription answers: 学而', async () =
   // 学而 (simplified) is on page 1 of 論語集注 (學而時習之), in no record field
   const hits = await search('学而');
   assert.deepEqual(hits, ['論語集注']);
+  // the snippet shows the page as transcribed (traditional), not the
+  // simplified text the query was matched on
   const marks = await page.$$eval('#hits mark', l => l.map(m => m.textContent));
-  assert.ok(marks.some(m => m.includes('学而')), 'highlights: ' + marks);
+  assert.ok(marks.some(m => m.includes('學而')), 'highlights: ' + marks);
   await page.screenshot({ path: join(out, '2-search-xueer.png'), fullPage: true });
 });
 
@@ -216,6 +218,28 @@ test('a collection page: description, browsing facets, scoped search', async () 
     document.querySelector('#collection-head h1') &&
     document.querySelectorAll('#hits li').length === 1, null, 'back in the collection');
   assert.match(decodeURIComponent(page.url()), /facet=dynasty:宋/);
+});
+
+test('a 地方文献 page browses by its profile: 地点 and 主题地域', async () => {
+  // tests/fixtures/union/local.xml: 杭州府志 and 西湖遊覽志 (published in
+  // 杭州, about 杭州市), 上海縣志 (上海, about 上海縣)
+  await page.goto(url + '#/collections/difangwenxian');
+  await until(() => document.querySelector('#collection-head h1') &&
+    /共 3 条结果/.test(document.querySelector('#summary').textContent), null,
+  'the 地方文献 page');
+  const names = await page.$$eval('.facet', l => l.map(f => f.dataset.facet));
+  // 责任者, 地点, 时期 (century), 主题地域, 索书号 (library), in that order
+  assert.deepEqual(names.slice(0, 5), ['creator', 'place', 'century', 'region', 'library']);
+  assert.equal((await page.textContent('[data-facet="region"] h3')).trim(), '主题地域');
+  assert.equal((await page.textContent('[data-facet="place"] h3')).trim(), '地点');
+  await page.screenshot({ path: join(out, '15-difangwenxian.png'), fullPage: true });
+  await page.click('[data-facet="region"] a[data-value="杭州市"]');
+  await until(() => /facet=region/.test(location.hash) &&
+    document.querySelectorAll('#hits li').length === 2, null, 'the 杭州市 region');
+  const hits = await page.$$eval('#hits li a.title', l => l.map(a => a.textContent).sort());
+  assert.deepEqual(hits, ['杭州府志', '西湖遊覽志']);
+  // the place facet is as catalogued without brackets: [杭州] : is 杭州
+  assert.equal(await page.textContent('[data-facet="place"] a[data-value="杭州"] .count'), '2');
 });
 
 test('TIFF pages are shown through JPEG derivatives, the master downloadable', async () => {

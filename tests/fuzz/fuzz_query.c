@@ -37,7 +37,9 @@ static struct idx *fuzz_index(void)
             abort();
         r->desc.year_from = 1700 + (int)i * 50;
         r->desc.year_to = r->desc.year_from + 10;
-        struct idx_meta m = {id, "local", i % 3 ? "善本" : "普通", NULL, 0, 0};
+        struct idx_meta m = {id,  "local", i % 3 ? "善本" : "普通",
+                             NULL, 0,       0,
+                             i % 3 ? (int64_t)(i % 2) + 1 : 0};
         if (idx_put(x, r, &m, NULL, 0, &err) != WY_OK)
             abort();
         wy_record_free(r);
@@ -65,6 +67,8 @@ WY_FUZZ_TARGET(query)
     }
     if (size && (data[0] & 2))
         iq.from_year = 1750;
+    if (size && (data[0] & 4))
+        iq.collapse = 1; /* one hit per cluster */
     iq.sort = size ? (enum idx_sort)((data[size - 1] >> 2) % 4) : 0;
     struct wy_err err = WY_ERR_INIT;
     struct idx_result *r = NULL;
