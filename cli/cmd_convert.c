@@ -22,7 +22,10 @@ static void usage(FILE *fp)
                 "stdout).\nThe input format is detected unless --from names "
                 "it; --to defaults to\nmarcxml. OUT is written whole or not "
                 "at all. Bad records are reported\nand skipped; the exit "
-                "status is then 1.\n\nFormats:\n");
+                "status is then 1. UNIMARC/CNMARC written --to marc21\n(and "
+                "MARC 21 --to unimarc) is crosswalked field by field; what "
+                "has no\nequivalent is kept in 887/886 and reported "
+                "(docs/MARC.md).\n\nFormats:\n");
     for (const struct fmt_handler *const *h = fmt_handlers(); *h; h++)
         fprintf(fp, "  %-8s %s%s%s\n", (*h)->name, (*h)->title,
                 (*h)->open ? "" : " [write only]",
@@ -128,7 +131,7 @@ WY_COMMAND(convert, "convert records between MARC, MARCXML, DC, MODS and JSON")
     struct wy_log log;
     wy_log_init(&log, stderr, WY_LOG_INFO);
     struct fmt_reader *r = NULL;
-    struct fmt_convert_stats st = {0, 0};
+    struct fmt_convert_stats st = {0};
     wy_code rc = fmt_reader_open_fd(&r, from, infd, inname, &err);
     if (rc == WY_OK)
         rc =
@@ -156,6 +159,16 @@ WY_COMMAND(convert, "convert records between MARC, MARCXML, DC, MODS and JSON")
     if (infd > 0)
         close(infd);
     wy_buf_release(&tmp);
+    if (st.crosswalked)
+        fprintf(stderr,
+                "wenyuan convert: %zu records crosswalked to %s; %s (%zu "
+                "fields kept whole in %s, %zu local fields kept as they "
+                "are, %zu subfields with no equivalent)\n",
+                st.crosswalked, to == &marc21_handler ? "MARC 21" : "UNIMARC",
+                st.lossy ? "the conversion is lossy for some records"
+                         : "nothing was lost",
+                st.unmapped, to == &marc21_handler ? "887" : "886", st.local,
+                st.dropped);
     if (st.bad) {
         fprintf(stderr,
                 "wenyuan convert: %zu records converted, %zu bad "

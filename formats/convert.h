@@ -12,6 +12,11 @@
 struct fmt_convert_stats {
     size_t good; /* records written */
     size_t bad;  /* records skipped (reported through the log) */
+    /* MARC 21 <-> UNIMARC crosswalk (formats/xwalk_marc.h), when the
+       output family differs from the input's */
+    size_t crosswalked; /* records converted field by field */
+    size_t lossy;       /* of those, records not mapped one to one */
+    size_t unmapped, local, dropped; /* summed over the records */
 };
 
 /*

@@ -1,6 +1,22 @@
 /* formats/marc21.c: the MARC 21 handler (ISO 2709, UTF-8 or MARC-8). */
 #include "formats/format.h"
 #include "formats/iso2709.h"
+#include "formats/xwalk_marc.h"
+
+/* A record of the other MARC family goes through the crosswalk first (its
+   warnings are not reported here: fmt_convert reports them). */
+static wy_code write_crosswalked(const struct wy_record *r, struct wy_buf *out,
+                                 struct wy_err *err)
+{
+    struct wy_record *x = wy_record_new();
+    if (!x)
+        return wy_err_set(err, WY_ENOMEM, "out of memory");
+    wy_code rc = xwalk_unimarc_to_marc21(r, x, NULL, err);
+    if (rc == WY_OK)
+        rc = iso2709_write(x, 1, out, err);
+    wy_record_free(x);
+    return rc;
+}
 
 static int marc21_detect(const unsigned char *p, size_t n)
 {
@@ -33,9 +49,7 @@ static wy_code marc21_write(const struct wy_record *r, struct wy_buf *out,
                             struct wy_err *err)
 {
     if (r->kind == WY_UNIMARC)
-        return wy_err_set(err, WY_EINVAL,
-                          "a UNIMARC record cannot be written as MARC 21 "
-                          "(no MARC 21/UNIMARC crosswalk); use --to unimarc");
+        return write_crosswalked(r, out, err);
     /* text is always UTF-8 once read, so say so in leader/09 */
     return iso2709_write(r, 1, out, err);
 }

@@ -1,6 +1,22 @@
 /* formats/unimarc.c: the UNIMARC / CNMARC handler (ISO 2709, UTF-8). */
 #include "formats/format.h"
 #include "formats/iso2709.h"
+#include "formats/xwalk_marc.h"
+
+/* A record of the other MARC family goes through the crosswalk first (its
+   warnings are not reported here: fmt_convert reports them). */
+static wy_code write_crosswalked(const struct wy_record *r, struct wy_buf *out,
+                                 struct wy_err *err)
+{
+    struct wy_record *x = wy_record_new();
+    if (!x)
+        return wy_err_set(err, WY_ENOMEM, "out of memory");
+    wy_code rc = xwalk_marc21_to_unimarc(r, x, NULL, err);
+    if (rc == WY_OK)
+        rc = iso2709_write(x, 0, out, err);
+    wy_record_free(x);
+    return rc;
+}
 
 static int unimarc_detect(const unsigned char *p, size_t n)
 {
@@ -34,9 +50,7 @@ static wy_code unimarc_write(const struct wy_record *r, struct wy_buf *out,
                              struct wy_err *err)
 {
     if (r->kind == WY_MARC21)
-        return wy_err_set(err, WY_EINVAL,
-                          "a MARC 21 record cannot be written as UNIMARC "
-                          "(no MARC 21/UNIMARC crosswalk); use --to marc21");
+        return write_crosswalked(r, out, err);
     /* leader/09 is undefined in UNIMARC: kept as read */
     return iso2709_write(r, 0, out, err);
 }
