@@ -868,6 +868,7 @@ class FacetSpy : public Xapian::MatchSpy
     std::vector<Xapian::valueno> slots;
     int packed; // >= 0: every facet is in this one slot (IDX_X_FACET_SEP)
     bool ids = false; // packed holds varint dictionary ids instead
+    uint32_t id_limit = 0; // ids: the dictionary's next id (larger: ignored)
     // ids: a count per id, and the ids counted (in first-seen order)
     std::vector<uint32_t> idcount, touched;
     // One open-addressing hash table per facet: values are looked up
@@ -1028,6 +1029,8 @@ class FacetSpy : public Xapian::MatchSpy
                 if (p == end)
                     break; // truncated: never written so
                 id |= static_cast<uint32_t>(*p++) << shift;
+                if (id >= id_limit)
+                    continue; // not in the dictionary: a damaged value
                 if (id >= idcount.size())
                     idcount.resize(std::max<size_t>(id + 1,
                                                     idcount.size() * 2), 0);
@@ -1227,6 +1230,11 @@ static Xapian::Query build_query(Xapian::Database &db,
     return Xapian::Query(Xapian::Query::OP_FILTER, main, f);
 }
 
+static bool spying_needed(const struct idx_xquery *q, const void *hit)
+{
+    return (q->nfacets || (q->collapse && q->exact_total)) && !hit;
+}
+
 static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
 {
     Xapian::Database &d = db->db();
@@ -1277,9 +1285,13 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
     FacetSpy spy(slots, packed, hit ? 0 : q->nfacets,
                  db->writable ? nullptr : &d);
     spy.ids = q->facets_packed == 2;
+    if (spy.ids && spying_needed(q, hit))
+        spy.id_limit = static_cast<uint32_t>(std::min<unsigned long>(
+            strtoul(d.get_metadata(IDX_X_FID_NEXT).c_str(), nullptr, 10),
+            UINT32_MAX));
     // with collapsing, the spy also counts the matches before collapsing
     // (exact, unlike Xapian's uncollapsed estimate)
-    bool spying = (q->nfacets || (q->collapse && q->exact_total)) && !hit;
+    bool spying = spying_needed(q, hit);
     if (spying)
         enq.add_matchspy(&spy);
     // a cached total spares visiting every match, except with collapsing:
