@@ -17,7 +17,7 @@
 #include "repository/profile.h"
 
 /* Bump when prefixes, slots or what goes into a document change. */
-#define IDX_SCHEMA "wenyuan-index 6"
+#define IDX_SCHEMA "wenyuan-index 7"
 #define META_SCHEMA "wenyuan.schema"
 #define META_CJK "wenyuan.cjk"
 #define META_SEQ "wenyuan.seq"
@@ -28,8 +28,9 @@ enum {
     SLOT_YEAR_FROM = 0, /* sortable_serialise(year) */
     SLOT_YEAR_TO = 1,
     SLOT_TITLE_SORT = 2,
-    SLOT_FACETS = 3,    /* the facets, in idx_facet_kind order, separated
-                           by IDX_X_FACET_SEP; values by IDX_X_MULTI_SEP */
+    SLOT_FACETS = 3,    /* the facets' values as dictionary ids
+                           (idx_xdb_facet_id, facet = idx_facet_kind),
+                           each a varint */
     SLOT_CLUSTER = 4,   /* union-catalogue cluster id (decimal): the
                            collapse key; none when not clustered */
     SLOT_SNIPPET = 20,  /* normalized text snippets are cut from */
@@ -967,14 +968,28 @@ static wy_code build(struct idx *x, const struct wy_record *r,
     if (rc == WY_OK && d->ntitles)
         rc = add_title_key(x, d->titles[0], err);
     if (rc == WY_OK) {
-        /* every facet in one slot: one value read per match when counting */
+        /* every facet value in one slot as a dictionary id (varint): one
+           short value read per match, counted by id without hashing */
         wy_buf_reset(&x->val);
-        for (int f = 0; f < IDX_NFACETS; f++) {
-            if (f)
-                wy_buf_addc(&x->val, IDX_X_FACET_SEP);
-            wy_buf_add(&x->val, wy_buf_cstr(&x->facet[f]), x->facet[f].len);
+        for (int f = 0; f < IDX_NFACETS && rc == WY_OK; f++) {
+            const char *p = wy_buf_cstr(&x->facet[f]);
+            const char *end = p + x->facet[f].len;
+            while (p < end && rc == WY_OK) {
+                const char *q = memchr(p, IDX_X_MULTI_SEP, (size_t)(end - p));
+                if (!q)
+                    q = end;
+                uint32_t id = 0;
+                if (q > p)
+                    rc = idx_xdb_facet_id(x->db, (unsigned)f, p,
+                                          (size_t)(q - p), &id, err);
+                for (; rc == WY_OK && id; id >>= 7)
+                    wy_buf_addc(&x->val,
+                                (char)((id & 0x7f) | (id > 0x7f ? 0x80 : 0)));
+                p = q + 1;
+            }
         }
-        rc = wy_buf_status(&x->val, err);
+        if (rc == WY_OK)
+            rc = wy_buf_status(&x->val, err);
         if (rc == WY_OK)
             rc = idx_xdoc_value(x->doc, SLOT_FACETS, wy_buf_cstr(&x->val),
                                 x->val.len, err);
@@ -1487,7 +1502,7 @@ wy_code idx_search(struct idx *x, const struct idx_query *q,
     xq.facet_slots = slots;
     xq.nfacets = q->no_facets ? 0 : IDX_NFACETS;
     xq.exact_total = 1;
-    xq.facets_packed = 1;
+    xq.facets_packed = 2;
     xq.snippet_slot = SLOT_SNIPPET;
     xq.snippet_len = 240;
     xq.hi_start = "<b>";

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <stdexcept>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -87,7 +88,49 @@ struct idx_xdb {
     bool busy = false, stop = false, started = false, waiting = false;
     struct wy_err aerr = WY_ERR_INIT; // the first error of the adder
     bool failed = false;
+
+    // The facet value dictionary (idx_xdb_facet_id): metadata
+    // IDX_X_FID_PREFIX "<id>" -> "<facet>:<value>", ids only ever added.
+    // Writer: value -> id, loaded from the metadata on first use and
+    // dropped on cancel; new entries wait in fid_new (the caller's) and
+    // fid_queue (handed to the adder with the documents using them) until
+    // written just before those documents. Reader: id -> value, looked up
+    // lazily (an id it has not seen is read from its snapshot).
+    bool fid_loaded = false;
+    uint32_t fid_next = 1;
+    std::unordered_map<std::string, uint32_t> fid_of;
+    std::vector<std::pair<uint32_t, std::string>> fid_new, fid_queue;
+    std::vector<int> name_facet; // by id; -2: not looked up yet
+    std::vector<std::string> name_value;
+    std::string name_uuid; // the database name_* describe
 };
+
+#define IDX_X_FID_PREFIX "wenyuan.fid."
+#define IDX_X_FID_NEXT "wenyuan.fidnext" // the next id (decimal)
+
+// Writes the dictionary entries in v (the writer's thread), ascending ids.
+static void write_fids(idx_xdb *db,
+                       std::vector<std::pair<uint32_t, std::string>> &v)
+{
+    if (v.empty())
+        return;
+    for (const auto &e : v)
+        db->w.set_metadata(IDX_X_FID_PREFIX + std::to_string(e.first),
+                           e.second);
+    db->w.set_metadata(IDX_X_FID_NEXT, std::to_string(v.back().first + 1));
+    v.clear();
+}
+
+static void forget_fids(idx_xdb *db)
+{
+    db->fid_loaded = false;
+    db->fid_of.clear();
+    db->fid_new.clear();
+    db->fid_queue.clear();
+    db->fid_next = 1;
+    db->name_facet.clear(); // a writer's cancelled ids are given again
+    db->name_value.clear();
+}
 
 // Documents are handed to the adder this many at a time (one lock and
 // wake-up per batch, not per document); at most IDX_X_QUEUE wait.
@@ -96,6 +139,7 @@ enum { IDX_X_HANDOFF = 32, IDX_X_QUEUE = 256 };
 static void adder_main(idx_xdb *db)
 {
     std::vector<Xapian::Document> docs;
+    std::vector<std::pair<uint32_t, std::string>> fids;
     std::unique_lock<std::mutex> lk(db->mu);
     for (;;) {
         db->waiting = true;
@@ -104,11 +148,13 @@ static void adder_main(idx_xdb *db)
         if (db->queue.empty())
             return; // stop, with nothing left
         docs.swap(db->queue);
+        fids.swap(db->fid_queue);
         db->busy = true;
         lk.unlock();
         db->cv.notify_all(); // room in the queue
         size_t i = 0;
         try {
+            write_fids(db, fids);
             for (; i < docs.size(); i++)
                 db->w.add_document(docs[i]);
             docs.clear(); // the last references, in this thread
@@ -127,6 +173,8 @@ static void adder_main(idx_xdb *db)
                 db->failed = true;
             }
             db->queue.clear(); // the batch is lost: it will be cancelled
+            db->fid_queue.clear();
+            fids.clear();
             lk.unlock();
             docs.clear();
         }
@@ -151,6 +199,9 @@ static void handoff(idx_xdb *db, std::unique_lock<std::mutex> &lk)
     for (auto &d : db->pending)
         db->queue.push_back(std::move(d));
     db->pending.clear();
+    for (auto &e : db->fid_new)
+        db->fid_queue.push_back(std::move(e));
+    db->fid_new.clear();
     if (db->waiting)
         db->cv.notify_all();
 }
@@ -167,6 +218,7 @@ static wy_code drain(idx_xdb *db, struct wy_err *err)
     if (!db->failed)
         return WY_OK;
     db->failed = false;
+    forget_fids(db); // some entries may be lost with the batch
     wy_err_move(err, &db->aerr);
     return err->code;
 }
@@ -331,6 +383,8 @@ extern "C" wy_code idx_xdb_close(struct idx_xdb *db, struct wy_err *err)
         if (db->writable) {
             if (db->in_txn)
                 db->w.cancel_transaction();
+            else
+                write_fids(db, db->fid_new);
             db->in_txn = false;
             db->w.commit();
             db->w.close();
@@ -399,6 +453,7 @@ extern "C" wy_code idx_xdb_commit(struct idx_xdb *db, struct wy_err *err)
     if (drain(db, err) != WY_OK)
         return err->code;
     try {
+        write_fids(db, db->fid_new);
         db->in_txn = false;
         db->w.commit_transaction();
         return WY_OK;
@@ -412,6 +467,7 @@ extern "C" wy_code idx_xdb_cancel(struct idx_xdb *db, struct wy_err *err)
     struct wy_err ignore = WY_ERR_INIT;
     drain(db, &ignore); // the adder's error is the one being cancelled
     wy_err_release(&ignore);
+    forget_fids(db);
     if (!db->in_txn)
         return WY_OK;
     try {
@@ -428,6 +484,7 @@ extern "C" wy_code idx_xdb_flush(struct idx_xdb *db, struct wy_err *err)
     if (need_writable(db, "committing", err) != WY_OK)
         return err->code;
     try {
+        write_fids(db, db->fid_new);
         if (!db->in_txn)
             db->w.commit();
         return WY_OK;
@@ -482,6 +539,91 @@ extern "C" wy_code idx_xdb_set_meta(struct idx_xdb *db, const char *key,
         fail(err, "writing index metadata");
         return wy_err_prefix(err, "key '%s'", key);
     }
+}
+
+static void load_fids(idx_xdb *db)
+{
+    db->fid_of.clear();
+    db->fid_new.clear();
+    db->fid_next = 1;
+    Xapian::Database &d = db->db();
+    // by number, not metadata_keys_begin(): the in-memory backend lacks it
+    unsigned long next = strtoul(d.get_metadata(IDX_X_FID_NEXT).c_str(),
+                                 nullptr, 10);
+    if (next >= UINT32_MAX)
+        throw std::runtime_error("bad " IDX_X_FID_NEXT);
+    for (uint32_t id = 1; id < next; id++) {
+        std::string v = d.get_metadata(IDX_X_FID_PREFIX + std::to_string(id));
+        size_t colon = v.find(':');
+        if (colon == std::string::npos)
+            continue;
+        std::string key = v.substr(0, colon);
+        key += '\0';
+        key.append(v, colon + 1, std::string::npos);
+        db->fid_of[key] = id;
+    }
+    db->fid_next = next ? static_cast<uint32_t>(next) : 1;
+    db->fid_loaded = true;
+}
+
+extern "C" wy_code idx_xdb_facet_id(struct idx_xdb *db, unsigned facet,
+                                    const char *v, size_t n, uint32_t *id,
+                                    struct wy_err *err)
+{
+    *id = 0;
+    if (!db->writable)
+        return need_writable(db, "numbering a facet value", err);
+    try {
+        if (!db->fid_loaded) {
+            // the adder may be writing: read the metadata when it is idle
+            if (drain(db, err) != WY_OK)
+                return err->code;
+            load_fids(db);
+        }
+        std::string key = std::to_string(facet);
+        key += '\0';
+        key.append(v, n);
+        auto it = db->fid_of.find(key);
+        if (it != db->fid_of.end()) {
+            *id = it->second;
+            return WY_OK;
+        }
+        if (db->fid_next == UINT32_MAX)
+            return wy_err_set(err, WY_EINDEX,
+                              "numbering a facet value: too many values");
+        uint32_t nid = db->fid_next++;
+        std::string val = std::to_string(facet) + ":";
+        val.append(v, n);
+        db->fid_new.emplace_back(nid, std::move(val));
+        db->fid_of.emplace(std::move(key), nid);
+        *id = nid;
+        return WY_OK;
+    } catch (...) {
+        forget_fids(db);
+        return fail(err, "numbering a facet value");
+    }
+}
+
+// The facet (-1: unknown id) and value of dictionary id `id`, looked up in
+// the handle's snapshot the first time.
+static int fid_name(idx_xdb *db, uint32_t id, const std::string **value)
+{
+    if (id >= db->name_facet.size()) {
+        db->name_facet.resize(id + 1024, -2);
+        db->name_value.resize(id + 1024);
+    }
+    if (db->name_facet[id] == -2) {
+        std::string v =
+            db->db().get_metadata(IDX_X_FID_PREFIX + std::to_string(id));
+        size_t colon = v.find(':');
+        if (colon == std::string::npos || colon == 0) {
+            return -1; // not in this snapshot: looked up again next time
+        }
+        db->name_facet[id] = atoi(v.c_str());
+        db->name_value[id] = v.substr(colon + 1);
+    }
+    *value = &db->name_value[id];
+    return db->name_facet[id];
 }
 
 extern "C" wy_code idx_xdoc_new(struct idx_xdoc **out, struct wy_err *err)
@@ -585,6 +727,7 @@ extern "C" wy_code idx_xdb_replace(struct idx_xdb *db, const char *idterm,
     try {
         std::string t = make_term("", idterm, strlen(idterm));
         d->doc.add_boolean_term(t);
+        write_fids(db, db->fid_new);
         db->w.replace_document(t, d->doc);
         return WY_OK;
     } catch (...) {
@@ -600,6 +743,7 @@ extern "C" wy_code idx_xdb_add(struct idx_xdb *db, const char *idterm,
         return err->code;
     try {
         d->doc.add_boolean_term(make_term("", idterm, strlen(idterm)));
+        write_fids(db, db->fid_new);
         db->w.add_document(d->doc);
         return WY_OK;
     } catch (...) {
@@ -723,6 +867,10 @@ class FacetSpy : public Xapian::MatchSpy
   public:
     std::vector<Xapian::valueno> slots;
     int packed; // >= 0: every facet is in this one slot (IDX_X_FACET_SEP)
+    bool ids = false; // packed holds varint dictionary ids instead
+    uint32_t id_limit = 0; // ids: the dictionary's next id (larger: ignored)
+    // ids: a count per id, and the ids counted (in first-seen order)
+    std::vector<uint32_t> idcount, touched;
     // One open-addressing hash table per facet: values are looked up
     // without making a string or a node; each new value's bytes go once into
     // `pool`. A broad query looks up 8 facets in each of ~20,000 matches.
@@ -866,6 +1014,31 @@ class FacetSpy : public Xapian::MatchSpy
     void operator()(const Xapian::Document &doc, double) override
     {
         docs++;
+        if (ids) {
+            std::string v = packed_value(doc);
+            const unsigned char *p =
+                reinterpret_cast<const unsigned char *>(v.data());
+            const unsigned char *end = p + v.size();
+            while (p < end) {
+                uint32_t id = 0;
+                unsigned shift = 0;
+                while (p < end && (*p & 0x80) && shift < 28) {
+                    id |= static_cast<uint32_t>(*p++ & 0x7f) << shift;
+                    shift += 7;
+                }
+                if (p == end)
+                    break; // truncated: never written so
+                id |= static_cast<uint32_t>(*p++) << shift;
+                if (id >= id_limit)
+                    continue; // not in the dictionary: a damaged value
+                if (id >= idcount.size())
+                    idcount.resize(std::max<size_t>(id + 1,
+                                                    idcount.size() * 2), 0);
+                if (!idcount[id]++)
+                    touched.push_back(id);
+            }
+            return;
+        }
         if (packed >= 0) {
             // one value read per document: glass caches one value stream
             // at a time, so reading eight slots per match costs eight seeks
@@ -1057,6 +1230,11 @@ static Xapian::Query build_query(Xapian::Database &db,
     return Xapian::Query(Xapian::Query::OP_FILTER, main, f);
 }
 
+static bool spying_needed(const struct idx_xquery *q, const void *hit)
+{
+    return (q->nfacets || (q->collapse && q->exact_total)) && !hit;
+}
+
 static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
 {
     Xapian::Database &d = db->db();
@@ -1093,7 +1271,7 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         }
         key = res.desc;
         key += '\0';
-        key += packed >= 0 ? 'p' : 's';
+        key += q->facets_packed == 2 ? 'i' : packed >= 0 ? 'p' : 's';
         if (q->collapse)
             key += "c" + std::to_string(q->collapse_slot);
         key += std::to_string(q->nfacets);
@@ -1106,9 +1284,14 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
 
     FacetSpy spy(slots, packed, hit ? 0 : q->nfacets,
                  db->writable ? nullptr : &d);
+    spy.ids = q->facets_packed == 2;
+    if (spy.ids && spying_needed(q, hit))
+        spy.id_limit = static_cast<uint32_t>(std::min<unsigned long>(
+            strtoul(d.get_metadata(IDX_X_FID_NEXT).c_str(), nullptr, 10),
+            UINT32_MAX));
     // with collapsing, the spy also counts the matches before collapsing
     // (exact, unlike Xapian's uncollapsed estimate)
-    bool spying = (q->nfacets || (q->collapse && q->exact_total)) && !hit;
+    bool spying = spying_needed(q, hit);
     if (spying)
         enq.add_matchspy(&spy);
     // a cached total spares visiting every match, except with collapsing:
@@ -1182,6 +1365,26 @@ static void run_once(idx_xdb *db, const struct idx_xquery *q, idx_xresults &res)
         }
     }
     res.have_snippets = want_snip;
+    if (spy.ids && !hit) {
+        // the counted ids to values: the value cache holds for one
+        // database (a rebuilt one numbers its values anew)
+        if (!db->writable) {
+            std::string uuid = d.get_uuid();
+            if (uuid != db->name_uuid) {
+                db->name_facet.clear();
+                db->name_value.clear();
+                db->name_uuid = uuid;
+            }
+        }
+        for (uint32_t id : spy.touched) {
+            const std::string *v = nullptr;
+            int f = fid_name(db, id, &v);
+            if (f >= 0 && static_cast<size_t>(f) < spy.counts.size() &&
+                !v->empty())
+                spy.counts[static_cast<size_t>(f)].add(v->data(), v->size(),
+                                                       spy.idcount[id]);
+        }
+    }
     spy.finish();
     for (auto &c : spy.counts) {
         std::vector<std::pair<std::string, uint64_t>> v;
@@ -1226,6 +1429,8 @@ extern "C" wy_code idx_xquery_run(struct idx_xdb *db,
     if (drain(db, err) != WY_OK)
         return err->code;
     try {
+        if (db->writable) // its own new facet values, to name them
+            write_fids(db, db->fid_new);
         std::unique_ptr<idx_xresults> res(new idx_xresults);
         try {
             run_once(db, q, *res);

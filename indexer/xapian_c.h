@@ -60,6 +60,15 @@ wy_code idx_xdb_get_meta(struct idx_xdb *db, const char *key, char **out,
 wy_code idx_xdb_set_meta(struct idx_xdb *db, const char *key, const char *value,
                          struct wy_err *err);
 
+/* The facet value dictionary: *id is the number of `facet`'s value v[0..n)
+   (n bytes, any content), a new one (from 1, never reused) when the value
+   is new. Writable databases only; a new entry is stored in the index's
+   metadata (key "wenyuan.fid.<id>", value "<facet>:<value>") with the
+   next document added, commit or close, and forgotten on cancel. Readers
+   name the ids they count (idx_xquery.facets_packed == 2). */
+wy_code idx_xdb_facet_id(struct idx_xdb *db, unsigned facet, const char *v,
+                         size_t n, uint32_t *id, struct wy_err *err);
+
 /* ---- documents --------------------------------------------------------- */
 
 struct idx_xdoc;
@@ -188,7 +197,11 @@ struct idx_xquery {
                           without facets (with facets it always is) */
     int facets_packed; /* 1: the nfacets facets are all in slot
                           facet_slots[0], separated by
-                          IDX_X_FACET_SEP */
+                          IDX_X_FACET_SEP; 2: that slot holds the
+                          document's distinct values as dictionary ids
+                          (idx_xdb_facet_id), each an unsigned LEB128
+                          varint, counted in a flat array by id and
+                          named at the end */
     /* Snippets are cut from this value slot of each hit (-1: none), with
        CJK n-gram highlighting of the query's terms between hi_start and
        hi_end (e.g. "<b>" "</b>"), about snippet_len bytes long. */

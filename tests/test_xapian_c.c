@@ -477,6 +477,118 @@ static void collapse_counts_on_a_cached_repeat(void **state)
     wy_test_rmdir(dir);
 }
 
+/* Facet values as dictionary ids (facets_packed 2): a writer numbers each
+   (facet, value) once, ids survive closing, a cancelled id is forgotten,
+   and a reader counts by id and names the ids it meets, those of a newer
+   commit only after reopening. */
+static void add_ids(struct idx_xdb *w, const char *id, const char *const *vals)
+{
+    struct wy_err err = WY_ERR_INIT;
+    struct idx_xdoc *d;
+    assert_int_equal(idx_xdoc_new(&d, &err), WY_OK);
+    assert_int_equal(idx_xdoc_text(d, "S", "book", 4, 1, &err), WY_OK);
+    unsigned char v[64];
+    size_t n = 0;
+    for (size_t i = 0; vals[i]; i++) { /* "F:value" */
+        uint32_t fid;
+        assert_int_equal(idx_xdb_facet_id(w, (unsigned)(vals[i][0] - '0'),
+                                          vals[i] + 2, strlen(vals[i] + 2),
+                                          &fid, &err),
+                         WY_OK);
+        for (; fid; fid >>= 7)
+            v[n++] = (unsigned char)((fid & 0x7f) | (fid > 0x7f ? 0x80 : 0));
+    }
+    assert_int_equal(idx_xdoc_value(d, 5, (const char *)v, n, &err), WY_OK);
+    assert_int_equal(idx_xdoc_data(d, id, strlen(id), &err), WY_OK);
+    char term[64];
+    snprintf(term, sizeof(term), "Q%s", id);
+    assert_int_equal(idx_xdb_add_async(w, term, d, &err), WY_OK);
+    idx_xdoc_free(d);
+}
+
+/* "value:count,..." of facet f, in result order */
+static void expect_facet(struct idx_xdb *db, size_t f, const char *want)
+{
+    struct idx_xquery q = base("title:book");
+    unsigned slots[] = {5, 5};
+    q.facet_slots = slots;
+    q.nfacets = 2;
+    q.facets_packed = 2;
+    q.pagesize = 1;
+    struct idx_xresults *r = run(db, &q);
+    char got[256] = "";
+    for (size_t k = 0; k < idx_xresults_nvalues(r, f); k++) {
+        uint64_t c;
+        size_t len;
+        const char *v = idx_xresults_facet(r, f, k, &len, &c);
+        snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s:%llu",
+                 k ? "," : "", v, (unsigned long long)c);
+    }
+    idx_xresults_free(r);
+    assert_string_equal(got, want);
+}
+
+static void facet_ids_count_exactly_and_reload(void **state)
+{
+    (void)state;
+    char *dir = wy_test_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/x", dir);
+    struct wy_err err = WY_ERR_INIT;
+    struct idx_xdb *w, *r;
+    assert_int_equal(idx_xdb_open(&w, path, IDX_XDB_OVERWRITE, &err), WY_OK);
+    assert_int_equal(idx_xdb_begin(w, &err), WY_OK);
+    add_ids(w, "1", (const char *const[]){"0:L1", "0:L2", "1:chi", NULL});
+    add_ids(w, "2", (const char *const[]){"0:L2", "1:chi", NULL});
+    /* the same value in two facets: two ids */
+    add_ids(w, "3", (const char *const[]){"0:chi", "1:chi", NULL});
+    assert_int_equal(idx_xdb_commit(w, &err), WY_OK);
+    assert_int_equal(idx_xdb_open(&r, path, IDX_XDB_READ, &err), WY_OK);
+    expect_facet(r, 0, "L2:2,L1:1,chi:1");
+    expect_facet(r, 1, "chi:3");
+    expect_facet(w, 0, "L2:2,L1:1,chi:1"); /* the writer names them too */
+
+    /* a cancelled new value leaves no trace; its id is given again */
+    uint32_t l1, x9, l4;
+    assert_int_equal(idx_xdb_facet_id(w, 0, "L1", 2, &l1, &err), WY_OK);
+    assert_int_equal(idx_xdb_begin(w, &err), WY_OK);
+    add_ids(w, "9", (const char *const[]){"0:L9", NULL});
+    assert_int_equal(idx_xdb_facet_id(w, 0, "L9", 2, &x9, &err), WY_OK);
+    assert_int_equal(idx_xdb_cancel(w, &err), WY_OK);
+    assert_int_equal(idx_xdb_begin(w, &err), WY_OK);
+    add_ids(w, "4", (const char *const[]){"0:L4", "0:L1", "1:chi", NULL});
+    assert_int_equal(idx_xdb_facet_id(w, 0, "L4", 2, &l4, &err), WY_OK);
+    assert_int_equal(l4, x9);
+    assert_int_equal(idx_xdb_commit(w, &err), WY_OK);
+
+    /* the reader: its snapshot until it reopens, then the new id */
+    expect_facet(r, 0, "L2:2,L1:1,chi:1");
+    int changed = 0;
+    assert_int_equal(idx_xdb_reopen(r, &changed, &err), WY_OK);
+    assert_int_equal(changed, 1);
+    expect_facet(r, 0, "L1:2,L2:2,L4:1,chi:1");
+    expect_facet(r, 1, "chi:4");
+
+    /* the dictionary outlives the writer */
+    assert_int_equal(idx_xdb_close(w, &err), WY_OK);
+    assert_int_equal(idx_xdb_open(&w, path, IDX_XDB_WRITE, &err), WY_OK);
+    uint32_t again;
+    assert_int_equal(idx_xdb_facet_id(w, 0, "L1", 2, &again, &err), WY_OK);
+    assert_int_equal(again, l1);
+    assert_int_equal(idx_xdb_facet_id(w, 0, "L5", 2, &again, &err), WY_OK);
+    assert_int_equal(again, l4 + 1);
+    assert_int_equal(idx_xdb_close(w, &err), WY_OK);
+
+    /* a reader cannot number values */
+    assert_int_equal(idx_xdb_facet_id(r, 0, "L1", 2, &again, &err),
+                     WY_ESTATE);
+    assert_err(&err, WY_ESTATE, "numbering a facet value");
+    assert_non_null(strstr(wy_err_msg(&err), path));
+    wy_err_release(&err);
+    assert_int_equal(idx_xdb_close(r, &err), WY_OK);
+    wy_test_rmdir(dir);
+}
+
 WY_GROUP(xapian_c, NULL, NULL,
          cmocka_unit_test(missing_database_is_an_error_not_an_exception),
          cmocka_unit_test(second_writer_is_refused),
@@ -488,4 +600,5 @@ WY_GROUP(xapian_c, NULL, NULL,
          cmocka_unit_test(long_terms_are_cut_not_rejected),
          cmocka_unit_test(documents_added_in_the_background),
          cmocka_unit_test(collapse_counts_on_a_cached_repeat),
-         cmocka_unit_test(collapse_on_a_value_slot))
+         cmocka_unit_test(collapse_on_a_value_slot),
+         cmocka_unit_test(facet_ids_count_exactly_and_reload))
