@@ -222,9 +222,17 @@ static void busy_server_says_503(void **state)
         "verb=";
     assert_int_equal(write(fd, half, sizeof(half) - 1),
                      (ssize_t)sizeof(half) - 1);
-    usleep(200000); /* the server has begun it */
+    /* once the server has begun the held request, the next one is refused;
+       on a loaded machine that may take a while, so ask until it is (a
+       request answered before that is simply not busy yet) */
     struct tc_resp r;
-    tc_get(&t, "/", &r);
+    for (int tries = 0;; tries++) {
+        usleep(100000);
+        tc_get(&t, "/", &r);
+        if (r.status == 503 || tries == 100)
+            break;
+        tc_resp_free(&r);
+    }
     assert_int_equal(r.status, 503);
     assert_string_equal(tc_header(&r, "Retry-After"), "5");
     assert_non_null(strstr(r.body, "\"error\":\"busy\""));
