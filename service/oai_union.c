@@ -2,9 +2,10 @@
    OAI-PMH 2.0 repository of its own (docs/UNION-CATALOGUE.md, "OAI-PMH").
    An item is a cluster: identifier oai:wenyuan:cluster:ID, datestamp the
    cluster's (repository/cluster.h, change times), metadata the display
-   record's with the holdings of every member. Vanished cluster ids are
-   deleted records (persistent). No sets. Request parsing, the envelope
-   and errors are service/oai_provider.c's. */
+   record's with the holdings of every member (marcxml and unimarc: a
+   display record in the other MARC converted, formats/xwalk_marc.h).
+   Vanished cluster ids are deleted records (persistent). No sets. Request
+   parsing, the envelope and errors are service/oai_provider.c's. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +189,8 @@ static void drop_tags(struct wy_record *r, const char *t1, const char *t2)
 {
     size_t o = 0;
     for (size_t i = 0; i < r->nfields; i++)
-        if (strcmp(r->fields[i].tag, t1) && (!t2 || strcmp(r->fields[i].tag, t2)))
+        if (strcmp(r->fields[i].tag, t1) &&
+            (!t2 || strcmp(r->fields[i].tag, t2)))
             r->fields[o++] = r->fields[i];
     r->nfields = o;
 }
@@ -223,7 +225,7 @@ static wy_code marc_holdings(struct uctx *u, struct wy_record *r,
         /* 852 first indicator: 8 other scheme (a class mark), 4 shelving
            control number, blank when there is no call number */
         struct wy_field *f = wy_record_add_field(r, tag,
-                                                 uni  ? ' '
+                                                 uni   ? ' '
                                                  : cls ? '8'
                                                  : cn  ? '4'
                                                        : ' ',

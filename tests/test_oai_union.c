@@ -1,9 +1,11 @@
 /* tests/test_oai_union.c: /oai/union, the clusters of
    tests/fixtures/union/libraries.xml over OAI-PMH (queried over HTTP as
    tests/test_oai.c does; every reply validated against the OAI-PMH XSD
-   with the oai_dc, MARCXML and MODS schemas). The fixture's nine records
-   make five clusters (tests/test_cluster.c): u001+u002 (红楼梦, ISBN-10 vs
-   13, held by 国家图书馆 I242.47/1 and 上海图书馆 I242.4/12), u003+u004
+   with the oai_dc, MARCXML and MODS schemas, unimarc replies with
+   tests/fixtures/schemas/unimarcxml-local.xsd). setup_cn adds the real BNU
+   CNMARC records (clusters shown by a CNMARC record). The fixture's nine
+   records make five clusters (tests/test_cluster.c): u001+u002 (红楼梦, ISBN-10
+   vs 13, held by 国家图书馆 I242.47/1 and 上海图书馆 I242.4/12), u003+u004
    (四库全书总目 1789, 南京图书馆 GJ/100 and 上海图书馆 线善 812345-444),
    u005 alone (the 1868 edition), u006+u007 (ISSN), u008+u009 (OCLC). */
 #include <sqlite3.h>
@@ -40,7 +42,7 @@ struct fx {
     char path[4096];
     struct tc_srv t;
     int64_t u[10]; /* catalog ids of u001..u009 */
-    int64_t cn1;   /* the first CNMARC record (setup_cn), '94中国发展报告 */
+    int64_t cn1; /* the first CNMARC record (setup_cn), '94中国发展报告 */
     size_t nclusters;
 };
 
@@ -633,8 +635,8 @@ static struct wy_record *read_back(const struct tc_resp *r,
     struct wy_err err = WY_ERR_INIT;
     struct wy_record *rec = NULL;
     *rd = NULL;
-    if (fmt_reader_open_mem(rd, fmt_find("marcxml"), r->body, r->len,
-                            "reply", &err) != WY_OK ||
+    if (fmt_reader_open_mem(rd, fmt_find("marcxml"), r->body, r->len, "reply",
+                            &err) != WY_OK ||
         fmt_reader_next(*rd, &rec, &err) != WY_OK)
         fail_msg("%s", wy_err_msg(&err));
     return rec;
@@ -700,9 +702,10 @@ static void cnmarc_display_in_marcxml(void **state)
     assert_int_equal(
         tc_count(all, "<record xmlns=\"http://www.loc.gov/MARC21/slim\">"),
         f->nclusters);
-    has_s(all, strlen(all), "<subfield code=\"a\">BNU</subfield>"
-                            "<subfield code=\"h\">D668</subfield>"
-                            "<subfield code=\"i\">4</subfield>");
+    has_s(all, strlen(all),
+          "<subfield code=\"a\">BNU</subfield>"
+          "<subfield code=\"h\">D668</subfield>"
+          "<subfield code=\"i\">4</subfield>");
     free(ids);
     wy_buf_release(&bodies);
     ids = harvest(f, "ListIdentifiers", "metadataPrefix=marcxml", &n, &pages);
@@ -789,9 +792,9 @@ static void unimarc_of_marc21(void **state)
     char *ids = harvest_all(f, "ListRecords", "metadataPrefix=unimarc", &n,
                             &pages, &bodies);
     assert_int_equal(n, NCLUSTERS);
-    assert_int_equal(tc_count(wy_buf_cstr(&bodies),
-                              "<record xmlns=\"" UNI_NS "\">"),
-                     NCLUSTERS);
+    assert_int_equal(
+        tc_count(wy_buf_cstr(&bodies), "<record xmlns=\"" UNI_NS "\">"),
+        NCLUSTERS);
     free(ids);
     wy_buf_release(&bodies);
 }
@@ -815,8 +818,8 @@ static void no_marc_display_record(void **state)
     if (home_init(f.path, &err) || home_open(&h, f.path, 0, &err) ||
         cat_set_now(h->cat, "2025-12-01T00:00:00Z", &err) ||
         cat_import_file(h->cat,
-                        wy_fixture("records/dp2-sru-cnmarc/sample_dc.xml"),
-                        &o, &st, &err) ||
+                        wy_fixture("records/dp2-sru-cnmarc/sample_dc.xml"), &o,
+                        &st, &err) ||
         cluster_open(&cl, h->catalog_path, &err) ||
         cluster_set_now(cl, T1, &err) || cluster_sync(cl, h->cat, NULL, &err))
         fail_msg("%s", wy_err_msg(&err));
