@@ -2,9 +2,10 @@
    OAI-PMH 2.0 repository of its own (docs/UNION-CATALOGUE.md, "OAI-PMH").
    An item is a cluster: identifier oai:wenyuan:cluster:ID, datestamp the
    cluster's (repository/cluster.h, change times), metadata the display
-   record's with the holdings of every member. Vanished cluster ids are
-   deleted records (persistent). No sets. Request parsing, the envelope
-   and errors are service/oai_provider.c's. */
+   record's with the holdings of every member (marcxml and unimarc: a
+   display record in the other MARC converted, formats/xwalk_marc.h).
+   Vanished cluster ids are deleted records (persistent). No sets. Request
+   parsing, the envelope and errors are service/oai_provider.c's. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "core/alloc.h"
 #include "formats/format.h"
+#include "formats/xwalk_marc.h"
 #include "repository/catalog.h"
 #include "repository/cluster.h"
 #include "repository/recjson.h"
@@ -32,19 +34,27 @@
    by thousands of libraries) */
 #define PAGE_SOFT (8u << 20)
 
+/* marc: the MARC the format is written in; a display record in the other
+   MARC is converted (formats/xwalk_marc.h), one with no MARC at all (DC,
+   MODS) cannot be sent in it */
+enum { UF_VIEW = 0, UF_MARC21 = 1, UF_UNIMARC = 2 };
 struct ufmt {
     const char *prefix, *handler, *schema, *ns;
-    int marc21; /* only clusters whose display record is MARC 21 */
+    int marc;
 };
 static const struct ufmt ufmts[] = {
     {"oai_dc", "oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
-     "http://www.openarchives.org/OAI/2.0/oai_dc/", 0},
+     "http://www.openarchives.org/OAI/2.0/oai_dc/", UF_VIEW},
     {"marcxml", "marcxml",
      "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd",
-     "http://www.loc.gov/MARC21/slim", 1},
+     "http://www.loc.gov/MARC21/slim", UF_MARC21},
+    /* UNIMARC/CNMARC in MARCXML syntax, Alma's namespace, as on /oai
+       (service/oai_provider.c: no official XSD exists) */
+    {"unimarc", "marcxml", "info:srw/schema/8/unimarcxml-v0.1",
+     "info:srw/schema/8/unimarcxml-v0.1", UF_UNIMARC},
     {"mods", "mods", "http://www.loc.gov/standards/mods/v3/mods-3-8.xsd",
-     "http://www.loc.gov/mods/v3", 0},
-    {NULL, NULL, NULL, NULL, 0},
+     "http://www.loc.gov/mods/v3", UF_VIEW},
+    {NULL, NULL, NULL, NULL, UF_VIEW},
 };
 
 static const struct fmt_handler *handler_of(const struct ufmt *f)
@@ -174,18 +184,34 @@ static int add_sub(struct wy_record *r, size_t fi, char code, const char *s,
     return wy_field_add_sub(r, &r->fields[fi], code, s, n);
 }
 
-/* Replaces the display record's 852s by one per holding of the cluster,
-   in tag order (MARC 21 Format for Holdings Data, 852). */
-static wy_code marc_holdings(struct uctx *u, struct wy_record *r,
-                             const struct cluster_info *ci, struct wy_err *err)
+/* Takes the fields tagged t1 or t2 (t2 may be NULL) out of r. */
+static void drop_tags(struct wy_record *r, const char *t1, const char *t2)
 {
     size_t o = 0;
     for (size_t i = 0; i < r->nfields; i++)
-        if (strcmp(r->fields[i].tag, "852"))
+        if (strcmp(r->fields[i].tag, t1) &&
+            (!t2 || strcmp(r->fields[i].tag, t2)))
             r->fields[o++] = r->fields[i];
     r->nfields = o;
+}
+
+/*
+ * Replaces the display record's holdings by one field per holding of the
+ * cluster, in tag order. MARC 21 (uni 0): 852 (MARC 21 Format for Holdings
+ * Data). UNIMARC (uni 1): 905, the holdings field of CNMARC practice (what
+ * the CNMARC records we read carry, formats/crosswalk.c): $a library, $d
+ * class + $e book number (书次号) for a class mark, $s the call number as
+ * written, $u the link; the display record's own 905s and its 906 items
+ * go (UNIMARC/B itself has no holdings field).
+ */
+static wy_code marc_holdings(struct uctx *u, struct wy_record *r,
+                             const struct cluster_info *ci, int uni,
+                             struct wy_err *err)
+{
+    const char *tag = uni ? "905" : "852";
+    drop_tags(r, tag, uni ? "906" : NULL);
     size_t pos = 0;
-    while (pos < r->nfields && strcmp(r->fields[pos].tag, "852") < 0)
+    while (pos < r->nfields && strcmp(r->fields[pos].tag, tag) < 0)
         pos++;
     size_t first = r->nfields;
     struct wy_buf url = WY_BUF_INIT(64 * 1024);
@@ -194,12 +220,15 @@ static wy_code marc_holdings(struct uctx *u, struct wy_record *r,
         const struct cluster_holding_info *h = &ci->holdings[i];
         const char *cn = h->callno && *h->callno ? h->callno : NULL;
         int cls = cn && is_class_mark(cn);
-        /* first indicator: 8 other scheme (a class mark), 4 shelving
+        const char *slash = cls ? strchr(cn, '/') : NULL;
+        size_t cl = cls ? (slash ? (size_t)(slash - cn) : strlen(cn)) : 0;
+        /* 852 first indicator: 8 other scheme (a class mark), 4 shelving
            control number, blank when there is no call number */
-        struct wy_field *f = wy_record_add_field(r, "852",
-                                                 cls  ? '8'
-                                                 : cn ? '4'
-                                                      : ' ',
+        struct wy_field *f = wy_record_add_field(r, tag,
+                                                 uni   ? ' '
+                                                 : cls ? '8'
+                                                 : cn  ? '4'
+                                                       : ' ',
                                                  ' ');
         if (!f) {
             ok = 0;
@@ -208,13 +237,14 @@ static wy_code marc_holdings(struct uctx *u, struct wy_record *r,
         size_t fi = r->nfields - 1;
         ok = add_sub(r, fi, 'a', h->library, strlen(h->library));
         if (ok && cls) {
-            const char *slash = strchr(cn, '/');
-            size_t cl = slash ? (size_t)(slash - cn) : strlen(cn);
-            ok = add_sub(r, fi, 'h', cn, cl);
+            ok = add_sub(r, fi, uni ? 'd' : 'h', cn, cl);
             if (ok && slash && slash[1])
-                ok = add_sub(r, fi, 'i', slash + 1, strlen(slash + 1));
+                ok = add_sub(r, fi, uni ? 'e' : 'i', slash + 1,
+                             strlen(slash + 1));
+            if (ok && uni)
+                ok = add_sub(r, fi, 's', cn, strlen(cn));
         } else if (ok && cn) {
-            ok = add_sub(r, fi, 'j', cn, strlen(cn));
+            ok = add_sub(r, fi, uni ? 's' : 'j', cn, strlen(cn));
         }
         wy_buf_reset(&url);
         record_url(u, h->record_id, &url);
@@ -304,9 +334,56 @@ static wy_code insert_before(struct wy_buf *x, const char *close,
 }
 
 /*
+ * Makes *rec (a display record, owned) a record in the MARC of format f:
+ * kept when it is in it already, converted from the other MARC otherwise
+ * (formats/xwalk_marc.h; the source's own holdings fields, 852 or CNMARC
+ * 905/906, are taken out first: the cluster's holdings replace them).
+ * WY_EINVAL (err names the cluster and record) when it has no MARC fields
+ * (DC, MODS) or, for marcxml, no valid MARC 21 leader.
+ */
+static wy_code to_marc(struct wy_record **rec, const struct ufmt *f,
+                       int64_t cid, int64_t display, struct wy_err *err)
+{
+    struct wy_record *r = *rec;
+    int want = f->marc == UF_MARC21 ? WY_MARC21 : WY_UNIMARC;
+    if (r->nfields == 0 || (r->kind != WY_MARC21 && r->kind != WY_UNIMARC))
+        return wy_err_set(err, WY_EINVAL,
+                          "cluster %" PRId64 ": display record %" PRId64
+                          " has no MARC 21 or UNIMARC fields",
+                          cid, display);
+    if ((int)r->kind != want) {
+        if (r->kind == WY_UNIMARC)
+            drop_tags(r, "905", "906");
+        else
+            drop_tags(r, "852", NULL);
+        struct wy_record *o = wy_record_new();
+        if (!o)
+            return wy_err_set(err, WY_ENOMEM, "no memory for a record");
+        wy_code rc = want == WY_MARC21
+                         ? xwalk_unimarc_to_marc21(r, o, NULL, err)
+                         : xwalk_marc21_to_unimarc(r, o, NULL, err);
+        if (rc) {
+            wy_record_free(o);
+            return wy_err_prefix(err,
+                                 "cluster %" PRId64 ": display record %" PRId64,
+                                 cid, display);
+        }
+        wy_record_free(r);
+        *rec = r = o;
+    }
+    if (f->marc == UF_MARC21 && !oai_marc21_ok(r))
+        return wy_err_set(err, WY_EINVAL,
+                          "cluster %" PRId64 ": display record %" PRId64
+                          " is not MARC 21 with a valid leader",
+                          cid, display);
+    return WY_OK;
+}
+
+/*
  * The metadata element's content for cluster cid in format f, into out.
- * WY_EINVAL when the cluster cannot be sent in f (its display record is
- * not MARC 21 for marcxml), WY_ENOTFOUND when it is not clustered any more.
+ * WY_EINVAL when the cluster cannot be sent in f (its display record has
+ * no MARC for marcxml and unimarc), WY_ENOTFOUND when it is not clustered
+ * any more.
  */
 static wy_code render(struct uctx *u, int64_t cid, const struct ufmt *f,
                       struct wy_buf *out, struct wy_err *err)
@@ -324,7 +401,7 @@ static wy_code render(struct uctx *u, int64_t cid, const struct ufmt *f,
                         "cluster %" PRId64 ": display record %" PRId64
                         " is deleted",
                         cid, ci.display);
-    if (rc == WY_OK && f->marc21) {
+    if (rc == WY_OK && f->marc) {
         rc = cat_record_model(cr, &rec, err);
     } else if (rc == WY_OK) {
         /* DC and MODS are written from the normalized view alone (as on
@@ -333,21 +410,18 @@ static wy_code render(struct uctx *u, int64_t cid, const struct ufmt *f,
         rc = rec ? cat_json_load(rec, NULL, cr->desc_json, err)
                  : wy_err_set(err, WY_ENOMEM, "no memory for a record");
     }
-    if (rc == WY_OK && f->marc21 && !oai_marc21_ok(rec))
-        rc = wy_err_set(err, WY_EINVAL,
-                        "cluster %" PRId64 ": display record %" PRId64
-                        " is not MARC 21 with a valid leader",
-                        cid, ci.display);
-    if (rc == WY_OK && f->marc21)
-        rc = marc_holdings(u, rec, &ci, err);
-    if (rc == WY_OK && !f->marc21) {
+    if (rc == WY_OK && f->marc)
+        rc = to_marc(&rec, f, cid, ci.display, err);
+    if (rc == WY_OK && f->marc)
+        rc = marc_holdings(u, rec, &ci, f->marc == UF_UNIMARC, err);
+    if (rc == WY_OK && !f->marc) {
         rec->desc.nholdings = 0; /* written below, with links */
         xml_holdings(u, &ci, !strcmp(f->prefix, "mods"), &ins);
         rc = wy_buf_status(&ins, err);
     }
     if (rc == WY_OK)
         rc = handler_of(f)->write(rec, &x, err);
-    if (rc == WY_OK && !f->marc21)
+    if (rc == WY_OK && !f->marc)
         rc = insert_before(
             &x, !strcmp(f->prefix, "mods") ? "</mods>" : "</oai_dc:dc>", &ins,
             err);
@@ -385,9 +459,9 @@ static wy_code item(struct uctx *u, const struct cluster_head *h,
         wy_buf_adds(b, "<record>");
     header(b, h);
     wy_code rc = WY_OK;
-    if (!h->gone && (records || f->marc21)) {
-        /* ListIdentifiers lists what ListRecords sends: in marcxml only
-           clusters shown by a MARC 21 record */
+    if (!h->gone && (records || f->marc)) {
+        /* ListIdentifiers lists what ListRecords sends: in marcxml and
+           unimarc only clusters shown by a MARC record */
         struct wy_buf m = WY_BUF_INIT(RECORD_MAX + 4096);
         rc = render(u, h->id, f, &m, err);
         if (rc == WY_OK && records) {
@@ -445,9 +519,9 @@ static enum MHD_Result list_formats(struct uctx *u,
                                     const struct oai_request *rq, int64_t now)
 {
     struct svc_req *req = u->req;
-    int marc = 1;
+    int64_t one = 0; /* the cluster asked about, if any */
+    struct wy_err err = WY_ERR_INIT;
     if (rq->identifier) {
-        struct wy_err err = WY_ERR_INIT;
         struct cluster_head h;
         wy_code rc = head_of(u, rq->identifier, &h, &err);
         if (rc == WY_ENOTFOUND) {
@@ -462,20 +536,28 @@ static enum MHD_Result list_formats(struct uctx *u,
             return oai_reply_error(req, rq, now, OAI_NO_METADATA_FORMATS,
                                    "the cluster is deleted: no metadata "
                                    "formats are available for it");
-        struct wy_buf m = WY_BUF_INIT(RECORD_MAX + 4096);
-        rc = render(u, h.id, find_ufmt("marcxml"), &m, &err);
-        wy_buf_release(&m);
-        if (rc == WY_ENOMEM)
-            return fail(req, &err);
-        marc = rc == WY_OK;
-        wy_err_release(&err);
+        one = h.id;
     }
     struct wy_buf b = WY_BUF_INIT(64 * 1024);
     oai_head(req, &b, rq, now);
     wy_buf_adds(&b, "<ListMetadataFormats>\n");
     for (const struct ufmt *f = ufmts; f->prefix; f++) {
-        if (!handler_of(f) || (f->marc21 && !marc))
+        if (!handler_of(f))
             continue;
+        if (one && f->marc) {
+            /* a MARC format: only when the display record can be written
+               in it (converted from the other MARC or not) */
+            struct wy_buf m = WY_BUF_INIT(RECORD_MAX + 4096);
+            wy_code rc = render(u, one, f, &m, &err);
+            wy_buf_release(&m);
+            if (rc == WY_ENOMEM) {
+                wy_buf_release(&b);
+                return fail(req, &err);
+            }
+            wy_err_release(&err);
+            if (rc)
+                continue;
+        }
         wy_buf_addf(&b,
                     "<metadataFormat><metadataPrefix>%s</metadataPrefix>"
                     "<schema>%s</schema><metadataNamespace>%s"
