@@ -101,12 +101,25 @@ void wy_buf_add_xml(struct wy_buf *b, const char *s, size_t n)
         unsigned char c = (unsigned char)s[i];
         const char *rep = NULL;
         switch (c) {
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '&': rep = "&amp;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&apos;"; break;
-        case '\t': case '\n': case '\r': break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&apos;";
+            break;
+        case '\t':
+        case '\n':
+        case '\r':
+            break;
         default:
             if (c < 0x20)
                 rep = "";
@@ -130,12 +143,24 @@ void wy_buf_add_json(struct wy_buf *b, const char *s, size_t n)
             continue;
         wy_buf_add(b, s + run, i - run);
         switch (c) {
-        case '"': wy_buf_adds(b, "\\\""); break;
-        case '\\': wy_buf_adds(b, "\\\\"); break;
-        case '\n': wy_buf_adds(b, "\\n"); break;
-        case '\r': wy_buf_adds(b, "\\r"); break;
-        case '\t': wy_buf_adds(b, "\\t"); break;
-        default: wy_buf_addf(b, "\\u%04x", c); break;
+        case '"':
+            wy_buf_adds(b, "\\\"");
+            break;
+        case '\\':
+            wy_buf_adds(b, "\\\\");
+            break;
+        case '\n':
+            wy_buf_adds(b, "\\n");
+            break;
+        case '\r':
+            wy_buf_adds(b, "\\r");
+            break;
+        case '\t':
+            wy_buf_adds(b, "\\t");
+            break;
+        default:
+            wy_buf_addf(b, "\\u%04x", c);
+            break;
         }
         run = i + 1;
     }
