@@ -1175,8 +1175,11 @@ static void setup_parser(Xapian::QueryParser &qp, Xapian::Database &db,
 static Xapian::Query parse(Xapian::QueryParser &qp, const std::string &text,
                            unsigned flags)
 {
+    // a new match-all query each time: the global Query::MatchAll is one
+    // object whose reference count is not atomic, so copying it from the
+    // service's threads at once corrupts it (test browsing_from_two_threads)
     if (text.find_first_not_of(" \t\r\n") == std::string::npos)
-        return Xapian::Query::MatchAll;
+        return Xapian::Query(std::string());
     std::string quoted = quote_cjk(text);
     try {
         return qp.parse_query(quoted, flags);

@@ -3,6 +3,7 @@
    catalogued by the National Library of China (titles, creators, dates,
    holding libraries); the counts each test expects are computed from the
    same table, independently of the index. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -823,6 +824,72 @@ static void collapse_counts_survive_the_cache(void **state)
     wy_test_rmdir(dir);
 }
 
+/* Two threads, each with its own read handle (as the service's threads),
+   browsing with no query at the same time: nothing in the binding may be
+   shared between handles. Xapian's Query::MatchAll is one global object
+   whose reference count is not atomic; copying it from two threads broke
+   the count and crashed the service under the web page's parallel
+   requests. */
+struct browse_arg {
+    const char *path;
+    int failures;
+};
+
+static void *browse_many(void *p)
+{
+    struct browse_arg *a = p;
+    struct wy_err err = WY_ERR_INIT;
+    struct idx *x = NULL;
+    if (idx_open(&x, a->path, IDX_READ, &err) != WY_OK) {
+        wy_err_release(&err);
+        a->failures++;
+        return NULL;
+    }
+    for (int i = 0; i < 3000; i++) {
+        struct idx_query q = IDX_QUERY_INIT;
+        q.collapse = i % 2;
+        q.page_size = 2;
+        struct idx_result *r = NULL;
+        if (idx_search(x, &q, &r, &err) != WY_OK || r->total != 12) {
+            wy_err_release(&err);
+            a->failures++;
+        }
+        idx_result_free(r);
+    }
+    idx_close(x, NULL);
+    return NULL;
+}
+
+static void browsing_from_two_threads(void **state)
+{
+    (void)state;
+    struct wy_err err = WY_ERR_INIT;
+    char *dir = wy_test_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/index", dir);
+    struct idx *x;
+    assert_int_equal(idx_open(&x, path, IDX_WRITE, &err), WY_OK);
+    for (int i = 0; i < 12; i++) {
+        char id[16], title[64];
+        snprintf(id, sizeof(id), "b%d", i);
+        snprintf(title, sizeof(title), "方志 %d", i);
+        struct wy_record *r = wy_record_new();
+        assert_true(wy_desc_add_title(r, title, strlen(title)));
+        struct idx_meta m = {id, NULL, NULL, NULL, 0, 0, 0};
+        assert_int_equal(idx_put(x, r, &m, NULL, 0, &err), WY_OK);
+        wy_record_free(r);
+    }
+    assert_int_equal(idx_close(x, &err), WY_OK);
+    struct browse_arg a[2] = {{path, 0}, {path, 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, browse_many, &a[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(a[0].failures + a[1].failures, 0);
+    wy_test_rmdir(dir);
+}
+
 /* Snippets are cut from the folded (simplified) text and show the text
    as catalogued when folding kept each field's length. */
 static void snippets_in_the_original_script(void **state)
@@ -1061,6 +1128,7 @@ WY_GROUP(idx, NULL, NULL, cmocka_unit_test(simplified_finds_traditional),
          cmocka_unit_test(stale_tables_are_detected),
          cmocka_unit_test(collapse_one_hit_per_cluster),
          cmocka_unit_test(collapsed_totals_are_exact),
+         cmocka_unit_test(browsing_from_two_threads),
          cmocka_unit_test(collapse_counts_survive_the_cache),
          cmocka_unit_test(snippets_in_the_original_script),
          cmocka_unit_test(collection_facets_from_the_record),
