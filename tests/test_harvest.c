@@ -805,11 +805,16 @@ static void kill_and_resume(void **state)
     assert_true(pid >= 0);
     if (pid == 0)
         child_harvest(f, 0, 0);
-    for (int i = 0; i < 500 && !oai_replay_hits(f->rp, "token:p7"); i++)
+    /* a sanitized child on a loaded machine may take a while to get there
+       (5 s was not always enough: killed early, at page 3) */
+    for (int i = 0; i < 6000 && !oai_replay_hits(f->rp, "token:p7"); i++)
         usleep(10000);
+    int reached = oai_replay_hits(f->rp, "token:p7") > 0;
     kill(pid, SIGKILL);
     waitpid(pid, &st, 0);
     assert_true(WIFSIGNALED(st));
+    if (!reached)
+        fail_msg("the harvest did not ask for page 7 within 60 s");
     get_source(f, "eur", &s);
     assert_int_equal(s.pages, 6);
     assert_string_equal(s.token, "p7");
