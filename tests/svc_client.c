@@ -70,7 +70,7 @@ void tc_srv_stop(struct tc_srv *t)
 
 int tc_log_wait(struct tc_srv *t, const char *needle)
 {
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < 3000; i++) {
         pthread_mutex_lock(&t->lock);
         int found = strstr(t->last_log, needle) != NULL;
         pthread_mutex_unlock(&t->lock);
