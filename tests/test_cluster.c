@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "home_fx.h"
 
 #include "core/buf.h"
 #include "core/path.h"
@@ -19,40 +20,7 @@
 #include "repository/home.h"
 #include "repository/import.h"
 
-struct fx {
-    char *dir;
-    struct wy_buf home;
-    struct wy_home *h;
-    struct cluster *cl;
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    struct wy_err err = WY_ERR_INIT;
-    f->dir = wy_test_tmpdir();
-    wy_buf_init(&f->home, 4096);
-    wy_path_join(&f->home, f->dir, "home");
-    if (home_init(wy_buf_cstr(&f->home), &err) ||
-        home_open(&f->h, wy_buf_cstr(&f->home), 0, &err) ||
-        cluster_open(&f->cl, f->h->catalog_path, &err))
-        fail_msg("%s", wy_err_msg(&err));
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    cluster_close(f->cl);
-    home_close(f->h);
-    wy_buf_release(&f->home);
-    wy_test_rmdir(f->dir);
-    free(f);
-    return 0;
-}
-
-static void import(struct fx *f, const char *path, const char *source)
+static void import(struct home_fx *f, const char *path, const char *source)
 {
     struct wy_err err = WY_ERR_INIT;
     struct cat_import_opts o = {0};
@@ -63,7 +31,7 @@ static void import(struct fx *f, const char *path, const char *source)
         fail_msg("%s", wy_err_msg(&err));
 }
 
-static int64_t rid(struct fx *f, const char *source, const char *local)
+static int64_t rid(struct home_fx *f, const char *source, const char *local)
 {
     struct wy_err err = WY_ERR_INIT;
     struct cat_record *r = NULL;
@@ -75,7 +43,7 @@ static int64_t rid(struct fx *f, const char *source, const char *local)
     return id;
 }
 
-static int64_t cof(struct fx *f, const char *local)
+static int64_t cof(struct home_fx *f, const char *local)
 {
     struct wy_err err = WY_ERR_INIT;
     int64_t c = 0;
@@ -103,7 +71,7 @@ static void isbn_conversion(void **state)
 
 static void same_works_cluster(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     import(f, wy_srcpath("tests/fixtures/union/libraries.xml"), NULL);
     assert_int_equal(cof(f, "u001"), cof(f, "u002"));     /* ISBN-10 vs 13 */
     assert_int_equal(cof(f, "u003"), cof(f, "u004"));     /* 简/繁, ':' */
@@ -150,7 +118,7 @@ static void same_works_cluster(void **state)
 
 static void split_survives_reimport(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_err err = WY_ERR_INIT;
     import(f, wy_srcpath("tests/fixtures/union/libraries.xml"), NULL);
     int64_t u4 = rid(f, NULL, "u004");
@@ -199,7 +167,7 @@ static void split_survives_reimport(void **state)
 
 static void errors_name_records(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_err err = WY_ERR_INIT;
     import(f, wy_srcpath("tests/fixtures/union/libraries.xml"), NULL);
     int64_t ids[2] = {rid(f, NULL, "u001"), rid(f, NULL, "u003")};
@@ -232,7 +200,7 @@ static void errors_name_records(void **state)
 
 static void real_cnmarc_records(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     import(f, wy_fixture("records/derived/dp2-bnu-cnmarc-10.iso"), "bnu");
     struct wy_err err = WY_ERR_INIT;
     int64_t a, b;
@@ -259,7 +227,7 @@ static void real_cnmarc_records(void **state)
    and splitting stay linear in the cluster's size. */
 static void one_key_many_records(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_err err = WY_ERR_INIT;
     enum { N = 400 };
     assert_int_equal(cluster_begin(f->cl, &err), WY_OK);
@@ -302,7 +270,7 @@ static void one_key_many_records(void **state)
 
 static void command_line(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_buf cmd = WY_BUF_INIT(WY_BUF_NOLIMIT);
     wy_buf_addf(&cmd, "%s -H '%s' import '%s' 2>&1", wy_test_bin(),
                 wy_buf_cstr(&f->home),
@@ -391,7 +359,7 @@ static wy_code take_member(void *ctx, int64_t rec, int64_t cid,
 
 static void change_times(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_err err = WY_ERR_INIT;
     assert_int_equal(cluster_set_now(f->cl, "2026-01-01T00:00:00Z", &err),
                      WY_OK);
@@ -550,7 +518,7 @@ static void change_times(void **state)
    writable open migrates, every cluster stamped with the migration time. */
 static void schema1_migrates(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_err err = WY_ERR_INIT;
     cluster_close(f->cl);
     f->cl = NULL;
@@ -657,12 +625,19 @@ static void schema1_migrates(void **state)
 }
 
 WY_GROUP(cluster, NULL, NULL, cmocka_unit_test(isbn_conversion),
-         cmocka_unit_test_setup_teardown(same_works_cluster, setup, teardown),
-         cmocka_unit_test_setup_teardown(split_survives_reimport, setup,
-                                         teardown),
-         cmocka_unit_test_setup_teardown(errors_name_records, setup, teardown),
-         cmocka_unit_test_setup_teardown(real_cnmarc_records, setup, teardown),
-         cmocka_unit_test_setup_teardown(one_key_many_records, setup, teardown),
-         cmocka_unit_test_setup_teardown(command_line, setup, teardown),
-         cmocka_unit_test_setup_teardown(change_times, setup, teardown),
-         cmocka_unit_test_setup_teardown(schema1_migrates, setup, teardown))
+         cmocka_unit_test_setup_teardown(same_works_cluster, home_fx_setup,
+                                         home_fx_teardown),
+         cmocka_unit_test_setup_teardown(split_survives_reimport, home_fx_setup,
+                                         home_fx_teardown),
+         cmocka_unit_test_setup_teardown(errors_name_records, home_fx_setup,
+                                         home_fx_teardown),
+         cmocka_unit_test_setup_teardown(real_cnmarc_records, home_fx_setup,
+                                         home_fx_teardown),
+         cmocka_unit_test_setup_teardown(one_key_many_records, home_fx_setup,
+                                         home_fx_teardown),
+         cmocka_unit_test_setup_teardown(command_line, home_fx_setup,
+                                         home_fx_teardown),
+         cmocka_unit_test_setup_teardown(change_times, home_fx_setup,
+                                         home_fx_teardown),
+         cmocka_unit_test_setup_teardown(schema1_migrates, home_fx_setup,
+                                         home_fx_teardown))

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "home_fx.h"
 #include "svc_client.h"
 
 #include "core/buf.h"
@@ -30,40 +31,7 @@
 #define CNMARC "records/derived/dp2-bnu-cnmarc-10.iso"
 #define BNU_NAME "北京师范大学图书馆"
 
-struct fx {
-    char *dir;
-    struct wy_buf home;
-    struct wy_home *h;
-    struct cluster *cl;
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof(*f));
-    struct wy_err err = WY_ERR_INIT;
-    f->dir = wy_test_tmpdir();
-    wy_buf_init(&f->home, 4096);
-    wy_path_join(&f->home, f->dir, "home");
-    if (home_init(wy_buf_cstr(&f->home), &err) ||
-        home_open(&f->h, wy_buf_cstr(&f->home), 0, &err) ||
-        cluster_open(&f->cl, f->h->catalog_path, &err))
-        fail_msg("%s", wy_err_msg(&err));
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    cluster_close(f->cl);
-    home_close(f->h);
-    wy_buf_release(&f->home);
-    wy_test_rmdir(f->dir);
-    free(f);
-    return 0;
-}
-
-static void import(struct fx *f, const char *path)
+static void import(struct home_fx *f, const char *path)
 {
     struct wy_err err = WY_ERR_INIT;
     struct cat_import_opts o = {0};
@@ -75,7 +43,7 @@ static void import(struct fx *f, const char *path)
 }
 
 /* After a change of the register: the records, then the clusters. */
-static struct libset_apply_stats apply(struct fx *f)
+static struct libset_apply_stats apply(struct home_fx *f)
 {
     struct wy_err err = WY_ERR_INIT;
     struct libset_apply_stats st = {0};
@@ -85,7 +53,7 @@ static struct libset_apply_stats apply(struct fx *f)
     return st;
 }
 
-static void add_bnu(struct fx *f)
+static void add_bnu(struct home_fx *f)
 {
     struct wy_err err = WY_ERR_INIT;
     if (lib_add(f->h->cat, "BNU", BNU_NAME, "Beijing Normal University Library",
@@ -93,7 +61,7 @@ static void add_bnu(struct fx *f)
         fail_msg("%s", wy_err_msg(&err));
 }
 
-static int64_t rid(struct fx *f, const char *local)
+static int64_t rid(struct home_fx *f, const char *local)
 {
     struct wy_err err = WY_ERR_INIT;
     struct cat_record *r = NULL;
@@ -105,7 +73,7 @@ static int64_t rid(struct fx *f, const char *local)
     return id;
 }
 
-static size_t held_by(struct fx *f, const char *local)
+static size_t held_by(struct home_fx *f, const char *local)
 {
     struct wy_err err = WY_ERR_INIT;
     struct cluster_info ci;
@@ -116,7 +84,7 @@ static size_t held_by(struct fx *f, const char *local)
     return n;
 }
 
-static void assert_same_key(struct fx *f, const char *a, const char *b)
+static void assert_same_key(struct home_fx *f, const char *a, const char *b)
 {
     struct wy_err err = WY_ERR_INIT;
     struct wy_buf x = WY_BUF_INIT(4096), y = WY_BUF_INIT(4096);
@@ -131,7 +99,7 @@ static void assert_same_key(struct fx *f, const char *a, const char *b)
 
 static void keys_fold_spellings(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     assert_same_key(f, "北京師範大學圖書館", BNU_NAME);
     assert_same_key(f, "北京师范大学", BNU_NAME);
     assert_same_key(f, " 北京师范大学图书馆。", BNU_NAME);
@@ -156,7 +124,7 @@ static void keys_fold_spellings(void **state)
     wy_buf_release(&b);
 }
 
-static void resolve(struct fx *f, const char *name, const char *code,
+static void resolve(struct home_fx *f, const char *name, const char *code,
                     const char *display)
 {
     struct wy_err err = WY_ERR_INIT;
@@ -177,7 +145,7 @@ static void resolve(struct fx *f, const char *name, const char *code,
 
 static void register_resolves_real_spellings(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_err err = WY_ERR_INIT;
     /* an empty register resolves nothing: names stay themselves */
     resolve(f, " BNU ", NULL, "BNU");
@@ -254,7 +222,7 @@ static void register_resolves_real_spellings(void **state)
    resolutions this connection cached are not used any more. */
 static void other_connections_are_seen(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_err err = WY_ERR_INIT;
     add_bnu(f);
     resolve(f, "86BNU_INST", NULL, "86BNU_INST"); /* cached */
@@ -278,7 +246,7 @@ static void other_connections_are_seen(void **state)
    without holdings held by its source "bnu". */
 static void cluster_counts_libraries_not_spellings(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     import(f, wy_fixture(MARCXML));
     const char *print = "990002072570203961", *online = "9910694470203961";
     struct wy_err err = WY_ERR_INIT;
@@ -337,7 +305,7 @@ static void cluster_counts_libraries_not_spellings(void **state)
 
 static void names_list_the_unmapped(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     import(f, wy_fixture(MARCXML));
     import(f, wy_fixture(CNMARC));
     struct wy_err err = WY_ERR_INIT;
@@ -366,7 +334,7 @@ static void names_list_the_unmapped(void **state)
     lib_name_counts_free(v, n);
 }
 
-static int64_t count_set(struct fx *f, const char *set)
+static int64_t count_set(struct home_fx *f, const char *set)
 {
     struct wy_err err = WY_ERR_INIT;
     struct cat_list_query q = {0};
@@ -377,7 +345,7 @@ static int64_t count_set(struct fx *f, const char *set)
     return n;
 }
 
-static char *datestamp(struct fx *f, const char *local)
+static char *datestamp(struct home_fx *f, const char *local)
 {
     struct wy_err err = WY_ERR_INIT;
     struct cat_record *r = NULL;
@@ -392,7 +360,7 @@ static char *datestamp(struct fx *f, const char *local)
 
 static void sets_follow_an_alias(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_err err = WY_ERR_INIT;
     assert_int_equal(cat_set_now(f->h->cat, "2026-01-01T00:00:00Z", &err),
                      WY_OK);
@@ -433,7 +401,7 @@ static void sets_follow_an_alias(void **state)
    alone) get their sets from the first apply. */
 static void apply_backfills_sets(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_err err = WY_ERR_INIT;
     size_t len = 0;
     char *data = wy_test_slurp(wy_fixture(MARCXML), &len);
@@ -474,7 +442,7 @@ static void apply_backfills_sets(void **state)
     assert_int_equal(st.sets_changed, 0);
 }
 
-static uint64_t facet_count(struct fx *f, const char *value)
+static uint64_t facet_count(struct home_fx *f, const char *value)
 {
     struct wy_err err = WY_ERR_INIT;
     struct idx *x = NULL;
@@ -495,7 +463,7 @@ static uint64_t facet_count(struct fx *f, const char *value)
 
 static void facet_follows_after_index(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_err err = WY_ERR_INIT;
     import(f, wy_fixture(MARCXML));
     assert_int_equal(idx_update_home(f->h, 0, 0, NULL, NULL, &err), WY_OK);
@@ -520,7 +488,7 @@ static void facet_follows_after_index(void **state)
    cluster's holdings with the code, the facet. */
 static void served(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_err err = WY_ERR_INIT;
     /* the provider lists a record once its datestamp's second is past */
     assert_int_equal(cat_set_now(f->h->cat, "2026-01-01T00:00:00Z", &err),
@@ -561,7 +529,7 @@ static void served(void **state)
     tc_srv_stop(&srv);
 }
 
-static char *write_file(struct fx *f, const char *name, const char *text)
+static char *write_file(struct home_fx *f, const char *name, const char *text)
 {
     struct wy_buf p = WY_BUF_INIT(4096);
     wy_path_join(&p, f->dir, name);
@@ -572,7 +540,7 @@ static char *write_file(struct fx *f, const char *name, const char *text)
     return wy_buf_take(&p, NULL);
 }
 
-static void import_bad(struct fx *f, const char *text, const char *needle)
+static void import_bad(struct home_fx *f, const char *text, const char *needle)
 {
     struct wy_err err = WY_ERR_INIT;
     char *path = write_file(f, "bad.tsv", text);
@@ -586,7 +554,7 @@ static void import_bad(struct fx *f, const char *text, const char *needle)
 
 static void register_files(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     struct wy_err err = WY_ERR_INIT;
     size_t nl = 0, na = 0;
     assert_int_equal(lib_import_tsv(f->h->cat,
@@ -654,7 +622,7 @@ static void register_files(void **state)
 
 static void command_line(void **state)
 {
-    struct fx *f = *state;
+    struct home_fx *f = *state;
     const char *home = wy_buf_cstr(&f->home);
     struct wy_buf cmd = WY_BUF_INIT(WY_BUF_NOLIMIT);
     char *out = NULL;
@@ -718,19 +686,25 @@ static void command_line(void **state)
 }
 
 WY_GROUP(libraries, NULL, NULL,
-         cmocka_unit_test_setup_teardown(keys_fold_spellings, setup, teardown),
+         cmocka_unit_test_setup_teardown(keys_fold_spellings, home_fx_setup,
+                                         home_fx_teardown),
          cmocka_unit_test_setup_teardown(register_resolves_real_spellings,
-                                         setup, teardown),
-         cmocka_unit_test_setup_teardown(other_connections_are_seen, setup,
-                                         teardown),
+                                         home_fx_setup, home_fx_teardown),
+         cmocka_unit_test_setup_teardown(other_connections_are_seen,
+                                         home_fx_setup, home_fx_teardown),
          cmocka_unit_test_setup_teardown(cluster_counts_libraries_not_spellings,
-                                         setup, teardown),
-         cmocka_unit_test_setup_teardown(names_list_the_unmapped, setup,
-                                         teardown),
-         cmocka_unit_test_setup_teardown(sets_follow_an_alias, setup, teardown),
-         cmocka_unit_test_setup_teardown(apply_backfills_sets, setup, teardown),
-         cmocka_unit_test_setup_teardown(facet_follows_after_index, setup,
-                                         teardown),
-         cmocka_unit_test_setup_teardown(served, setup, teardown),
-         cmocka_unit_test_setup_teardown(register_files, setup, teardown),
-         cmocka_unit_test_setup_teardown(command_line, setup, teardown))
+                                         home_fx_setup, home_fx_teardown),
+         cmocka_unit_test_setup_teardown(names_list_the_unmapped, home_fx_setup,
+                                         home_fx_teardown),
+         cmocka_unit_test_setup_teardown(sets_follow_an_alias, home_fx_setup,
+                                         home_fx_teardown),
+         cmocka_unit_test_setup_teardown(apply_backfills_sets, home_fx_setup,
+                                         home_fx_teardown),
+         cmocka_unit_test_setup_teardown(facet_follows_after_index,
+                                         home_fx_setup, home_fx_teardown),
+         cmocka_unit_test_setup_teardown(served, home_fx_setup,
+                                         home_fx_teardown),
+         cmocka_unit_test_setup_teardown(register_files, home_fx_setup,
+                                         home_fx_teardown),
+         cmocka_unit_test_setup_teardown(command_line, home_fx_setup,
+                                         home_fx_teardown))
