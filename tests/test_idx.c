@@ -776,6 +776,32 @@ static void collapsed_totals_are_exact(void **state)
     idx_close(x, NULL);
 }
 
+/* An index on disk in a new temporary directory (returned; its path in
+   path): n records titled "<word> i", id "<id_prefix>i", in clusters of two
+   when clustered (else none). */
+static char *disk_index(char path[4096], int n, const char *id_prefix,
+                        const char *word, int clustered)
+{
+    struct wy_err err = WY_ERR_INIT;
+    char *dir = wy_test_tmpdir();
+    snprintf(path, 4096, "%s/index", dir);
+    struct idx *x;
+    assert_int_equal(idx_open(&x, path, IDX_WRITE, &err), WY_OK);
+    for (int i = 0; i < n; i++) {
+        char id[16], title[64];
+        snprintf(id, sizeof(id), "%s%d", id_prefix, i);
+        snprintf(title, sizeof(title), "%s %d", word, i);
+        struct wy_record *r = wy_record_new();
+        assert_true(wy_desc_add_title(r, title, strlen(title)));
+        struct idx_meta m = {id, NULL, NULL, NULL, 0, 0,
+                             clustered ? i / 2 + 1 : 0};
+        assert_int_equal(idx_put(x, r, &m, NULL, 0, &err), WY_OK);
+        wy_record_free(r);
+    }
+    assert_int_equal(idx_close(x, &err), WY_OK);
+    return dir;
+}
+
 /* Collapse counts are exact on every run of a query, also when a reader
    answers it again from its cache of totals and facets (the service's
    threads each keep one: a second page of the same query used to come back
@@ -785,22 +811,9 @@ static void collapse_counts_survive_the_cache(void **state)
 {
     (void)state;
     struct wy_err err = WY_ERR_INIT;
-    char *dir = wy_test_tmpdir();
     char path[4096];
-    snprintf(path, sizeof(path), "%s/index", dir);
+    char *dir = disk_index(path, 40, "k", "史记", 1);
     struct idx *x;
-    assert_int_equal(idx_open(&x, path, IDX_WRITE, &err), WY_OK);
-    for (int i = 0; i < 40; i++) {
-        char id[16], title[64];
-        snprintf(id, sizeof(id), "k%d", i);
-        snprintf(title, sizeof(title), "史记 %d", i);
-        struct wy_record *r = wy_record_new();
-        assert_true(wy_desc_add_title(r, title, strlen(title)));
-        struct idx_meta m = {id, NULL, NULL, NULL, 0, 0, i / 2 + 1};
-        assert_int_equal(idx_put(x, r, &m, NULL, 0, &err), WY_OK);
-        wy_record_free(r);
-    }
-    assert_int_equal(idx_close(x, &err), WY_OK);
     assert_int_equal(idx_open(&x, path, IDX_READ, &err), WY_OK);
     struct idx_query q = IDX_QUERY_INIT;
     q.collapse = 1;
@@ -863,23 +876,8 @@ static void *browse_many(void *p)
 static void browsing_from_two_threads(void **state)
 {
     (void)state;
-    struct wy_err err = WY_ERR_INIT;
-    char *dir = wy_test_tmpdir();
     char path[4096];
-    snprintf(path, sizeof(path), "%s/index", dir);
-    struct idx *x;
-    assert_int_equal(idx_open(&x, path, IDX_WRITE, &err), WY_OK);
-    for (int i = 0; i < 12; i++) {
-        char id[16], title[64];
-        snprintf(id, sizeof(id), "b%d", i);
-        snprintf(title, sizeof(title), "方志 %d", i);
-        struct wy_record *r = wy_record_new();
-        assert_true(wy_desc_add_title(r, title, strlen(title)));
-        struct idx_meta m = {id, NULL, NULL, NULL, 0, 0, 0};
-        assert_int_equal(idx_put(x, r, &m, NULL, 0, &err), WY_OK);
-        wy_record_free(r);
-    }
-    assert_int_equal(idx_close(x, &err), WY_OK);
+    char *dir = disk_index(path, 12, "b", "方志", 0);
     struct browse_arg a[2] = {{path, 0}, {path, 0}};
     pthread_t t[2];
     for (int i = 0; i < 2; i++)
