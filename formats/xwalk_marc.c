@@ -303,6 +303,14 @@ void xwalk_map_subs(struct xwalk_conv *x, const struct wy_field *s,
     }
 }
 
+int xwalk_tag_num(const char *t)
+{
+    for (int i = 0; i < 3; i++)
+        if (t[i] < '0' || t[i] > '9')
+            return -1;
+    return (t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0');
+}
+
 int xwalk_is_local(const char *tag)
 {
     if (tag[0] < '0' || tag[0] > '9' || tag[1] < '0' || tag[1] > '9' ||

@@ -115,6 +115,8 @@ void xwalk_drop(struct xwalk_conv *x, const struct wy_field *f,
 void xwalk_map_subs(struct xwalk_conv *x, const struct wy_field *s,
                     struct wy_field *d, const char *pairs, int dot);
 int xwalk_is_local(const char *tag);
+/* A numeric tag as a number (245 for "245"), -1 for a letter tag. */
+int xwalk_tag_num(const char *tag);
 void xwalk_keep_local(struct xwalk_conv *x, const struct wy_field *f);
 void xwalk_warn_locals(struct xwalk_conv *x);
 char xwalk_code1(const struct xwalk_pair *t, size_t n, char c, int rev,

@@ -603,10 +603,7 @@ static void m2u_class(struct xwalk_conv *x, const struct wy_field *s)
 static void m2u_field(struct xwalk_conv *x, const struct wy_field *s)
 {
     const char *t = s->tag;
-    int n = (t[0] >= '0' && t[0] <= '9' && t[1] >= '0' && t[1] <= '9' &&
-             t[2] >= '0' && t[2] <= '9')
-                ? (t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0')
-                : -1;
+    int n = xwalk_tag_num(t);
     struct wy_field *f;
     if (xwalk_is_local(t)) {
         xwalk_keep_local(x, s);
